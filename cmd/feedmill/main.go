@@ -1,0 +1,120 @@
+// Command feedmill turns feeds into a news site: it fetches RSS, Atom and
+// JSON Feed sources (RSSHub routes by path) and publishes each new item as
+// a Hexo post.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailed  = 1 // some source failed; the others were processed
+	exitUsage   = 2 // bad command line or configuration
+	exitProblem = 3 // the run could not go on (store or disk failure)
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"run", "fetch every source once and publish new items as posts", runCommand},
+		{"version", "print feedmill's version", versionCommand},
+	}
+}
+
+const usageHead = `feedmill turns feeds into a news site: it fetches RSS, Atom and JSON Feed
+sources (RSSHub routes by path) and writes each new item as a Hexo post under
+<output.dir>/<group>/<source>/<channel>/.
+
+Usage:
+  feedmill <command> [flags]
+
+Commands:
+`
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, usageHead)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, "\nRun 'feedmill <command> --help' for a command's flags.\n")
+}
+
+// run is main without the process: it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(stdout)
+		return exitOK
+	case "-version", "--version":
+		return versionCommand(ctx, nil, stdout, stderr)
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "feedmill: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+// parseFlags parses a subcommand's flags; it returns false with the exit
+// status when the command should not go on (help asked, or a bad flag).
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (bool, int) {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return false, exitOK
+	case err != nil:
+		fmt.Fprintf(stderr, "feedmill %s: %v\n", fs.Name(), err)
+		fs.SetOutput(stderr)
+		fs.Usage()
+		return false, exitUsage
+	case fs.NArg() > 0:
+		fmt.Fprintf(stderr, "feedmill %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return false, exitUsage
+	}
+	return true, exitOK
+}
+
+func versionCommand(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprintln(fs.Output(), "Usage: feedmill version") }
+	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	fmt.Fprintf(stdout, "feedmill %s\n", buildVersion())
+	return exitOK
+}

@@ -1,0 +1,76 @@
+// Package feed holds the values that flow between feedmill's stages: the
+// sources a user configured and the items read from them. It does no I/O.
+package feed
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"time"
+)
+
+// Source is one configured feed and its place in the group / source /
+// channel taxonomy that becomes each post's categories.
+type Source struct {
+	Group   string
+	Name    string
+	Channel string
+	// URL is absolute: http(s) for the web, file for local feeds.
+	URL string
+	// MaxItems keeps only the newest N items of each fetch; 0 keeps all.
+	MaxItems int
+}
+
+// Key identifies the source in the store and in messages: the taxonomy
+// path, which the configuration keeps unique.
+func (s Source) Key() string {
+	return s.Group + "/" + s.Name + "/" + s.Channel
+}
+
+// Categories returns the taxonomy as a post's category list.
+func (s Source) Categories() []string {
+	return []string{s.Group, s.Name, s.Channel}
+}
+
+// Enclosure is a media file attached to an item (podcast audio, video,
+// an image).
+type Enclosure struct {
+	URL    string
+	Type   string
+	Length string
+}
+
+// Item is one entry of a feed, reduced to what feedmill uses.
+type Item struct {
+	GUID  string
+	Link  string
+	Title string
+	// Content is the item's HTML: the feed's full content when it has one,
+	// else its description, exactly as the feed gave it.
+	Content    string
+	Author     string
+	Categories []string
+	Enclosures []Enclosure
+	// Image is an image the feed names for the item outside its body.
+	Image string
+	// Published is the item's publication time; zero when the feed gave
+	// none that could be read.
+	Published time.Time
+}
+
+// Identity returns the key that makes an item the same item across
+// fetches of one source: its GUID, else its link, else a hash of its title
+// and content. It is stable as long as the feed keeps those fields.
+func (it Item) Identity() string {
+	if g := strings.TrimSpace(it.GUID); g != "" {
+		return "guid:" + g
+	}
+	if l := strings.TrimSpace(it.Link); l != "" {
+		return "link:" + l
+	}
+	h := sha256.New()
+	h.Write([]byte(it.Title))
+	h.Write([]byte{0})
+	h.Write([]byte(it.Content))
+	return "hash:" + hex.EncodeToString(h.Sum(nil))[:32]
+}

@@ -1,0 +1,178 @@
+// Package parse turns fetched bytes into feed items. gofeed does the
+// reading of RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed 1.x and stays
+// inside this package; what leaves it is feed.Item.
+package parse
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mmcdole/gofeed"
+	"golang.org/x/net/html"
+
+	"github.com/feedmill/feedmill/internal/feed"
+)
+
+// ErrNotFeed is returned for content that is no feed at all.
+var ErrNotFeed = errors.New("not a feed")
+
+// ErrEmpty is returned for an empty response.
+var ErrEmpty = errors.New("empty response")
+
+// Feed is what a parsed document yields.
+type Feed struct {
+	Title string
+	Link  string
+	Items []feed.Item
+}
+
+// Parse reads a feed document. base is the URL it was fetched from, for
+// relative links; loc is the zone of dates written without one.
+func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	if len(trimmed) == 0 {
+		return nil, ErrEmpty
+	}
+	f, err := gofeed.NewParser().Parse(bytes.NewReader(data))
+	if err != nil {
+		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+			if looksLikeHTML(trimmed) {
+				return nil, fmt.Errorf("%w: the document is an HTML page", ErrNotFeed)
+			}
+			return nil, fmt.Errorf("%w: neither RSS, Atom nor JSON Feed", ErrNotFeed)
+		}
+		return nil, fmt.Errorf("parse feed: %w", err)
+	}
+	out := &Feed{Title: f.Title, Link: f.Link}
+	feedBase := resolve(base, f.Link)
+	for _, it := range f.Items {
+		if it == nil {
+			continue
+		}
+		out.Items = append(out.Items, item(it, feedBase, loc))
+	}
+	return out, nil
+}
+
+func looksLikeHTML(b []byte) bool {
+	head := strings.ToLower(string(b[:min(len(b), 512)]))
+	return strings.HasPrefix(head, "<!doctype html") || strings.Contains(head, "<html")
+}
+
+func item(it *gofeed.Item, base string, loc *time.Location) feed.Item {
+	out := feed.Item{
+		GUID:       strings.TrimSpace(it.GUID),
+		Title:      it.Title,
+		Content:    it.Content,
+		Categories: it.Categories,
+	}
+	if strings.TrimSpace(out.Content) == "" {
+		out.Content = it.Description
+	}
+	link := strings.TrimSpace(it.Link)
+	if link == "" && len(it.Links) > 0 {
+		link = strings.TrimSpace(it.Links[0])
+	}
+	if link != "" {
+		out.Link = resolve(base, link)
+	}
+	if len(it.Authors) > 0 && it.Authors[0] != nil {
+		out.Author = it.Authors[0].Name
+	} else if it.Author != nil {
+		out.Author = it.Author.Name
+	}
+	if it.Image != nil {
+		out.Image = it.Image.URL
+	}
+	for _, e := range it.Enclosures {
+		if e != nil && e.URL != "" {
+			out.Enclosures = append(out.Enclosures, feed.Enclosure{URL: resolve(base, e.URL), Type: e.Type, Length: e.Length})
+		}
+	}
+	out.Published = itemDate(it, loc)
+	if strings.TrimSpace(out.Title) == "" {
+		out.Title = fallbackTitle(out)
+	}
+	return out
+}
+
+// itemDate prefers our own reading of the text, which honours loc for
+// zoneless dates, and falls back to gofeed's, which knows more layouts.
+func itemDate(it *gofeed.Item, loc *time.Location) time.Time {
+	for _, s := range []string{it.Published, it.Updated} {
+		if t, ok := Date(s, loc); ok {
+			return t.UTC()
+		}
+	}
+	for _, t := range []*time.Time{it.PublishedParsed, it.UpdatedParsed} {
+		if t != nil {
+			if p, ok := plausible(*t); ok {
+				return p.UTC()
+			}
+		}
+	}
+	return time.Time{}
+}
+
+// fallbackTitle names an item that has no title: the start of its text,
+// else its link, else "Untitled".
+func fallbackTitle(it feed.Item) string {
+	if text := strings.Join(strings.Fields(Text(it.Content)), " "); text != "" {
+		const max = 40
+		if utf8.RuneCountInString(text) > max {
+			r := []rune(text)
+			return string(r[:max]) + "…"
+		}
+		return text
+	}
+	if it.Link != "" {
+		return it.Link
+	}
+	return "Untitled"
+}
+
+// Text returns the text of an HTML fragment without its tags.
+func Text(fragment string) string {
+	z := html.NewTokenizer(strings.NewReader(fragment))
+	var b strings.Builder
+	skip := 0
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return b.String()
+		case html.TextToken:
+			if skip == 0 {
+				b.Write(z.Text())
+			}
+		case html.StartTagToken:
+			if n, _ := z.TagName(); string(n) == "script" || string(n) == "style" {
+				skip++
+			}
+		case html.EndTagToken:
+			if n, _ := z.TagName(); (string(n) == "script" || string(n) == "style") && skip > 0 {
+				skip--
+			}
+		}
+	}
+}
+
+func resolve(base, ref string) string {
+	ref = strings.TrimSpace(ref)
+	if base == "" || ref == "" {
+		return ref
+	}
+	b, err := url.Parse(base)
+	if err != nil || b.Scheme == "file" {
+		return ref
+	}
+	r, err := url.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	return b.ResolveReference(r).String()
+}

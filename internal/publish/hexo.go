@@ -1,0 +1,177 @@
+// Package publish turns items into post files: the Hexo format of the
+// system feedmill replaces, byte for byte, written atomically.
+package publish
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Post is everything a post file says.
+type Post struct {
+	Title      string
+	Categories []string // group, source, channel
+	Author     string
+	Date       time.Time
+	// Image is the post's head image; "" falls back to a picsum image.
+	Image string
+	// RandomN picks the picsum image when Image is "".
+	RandomN int
+	// Body is the cleaned HTML of the item.
+	Body string
+}
+
+// titleReplacer replaces the characters the old system replaced in titles.
+var titleReplacer = strings.NewReplacer(
+	":", "_", "/", "_", "\\", "_", "?", "_", "*", "_", "“", "_", "”", "_",
+	"<", "_", ">", "_", "|", "_", "[", "_", "]", "_",
+)
+
+// braces keeps Hexo's Nunjucks from reading feed text as template tags.
+var braces = strings.NewReplacer("{", "&#123;", "}", "&#125;")
+
+// Title returns the title as posts carry it: the old system's character
+// replacements, and line breaks and other control characters (including
+// what YAML counts as line breaks) turned into spaces. Invalid UTF-8
+// becomes U+FFFD.
+func Title(title string) string {
+	title = strings.ToValidUTF8(title, "\uFFFD")
+	title = strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return ' '
+		}
+		return r
+	}, title)
+	return titleReplacer.Replace(title)
+}
+
+// isControl reports runes that may not stand in a one-line YAML scalar:
+// C0 and C1 controls, DEL, the Unicode line and paragraph separators, the
+// byte order mark and the non-characters U+FFFE and U+FFFF.
+func isControl(r rune) bool {
+	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == 0x2028 || r == 0x2029 || r == 0xfeff || r == 0xfffe || r == 0xffff
+}
+
+// quoteTitle quotes a sanitized title the old system's way: single quotes,
+// or double quotes when it holds a single quote. A title with both kinds,
+// which the old system wrote as broken YAML, is single-quoted with the
+// quote doubled, as YAML escapes it.
+func quoteTitle(t string) string {
+	switch {
+	case !strings.Contains(t, "'"):
+		return "'" + t + "'"
+	case !strings.Contains(t, `"`):
+		return `"` + t + `"`
+	default:
+		return singleQuote(t)
+	}
+}
+
+func singleQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// plain writes a value the old system wrote unquoted (categories, author)
+// as it was, unless YAML would read it back as something else; then it is
+// single-quoted.
+func plain(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	var v map[string]any
+	if err := yaml.Unmarshal([]byte("k: "+s), &v); err == nil {
+		if got, ok := v["k"].(string); ok && got == s {
+			return s
+		}
+	}
+	return singleQuote(s)
+}
+
+// DateText is a post's date: RFC 1123 in GMT.
+func DateText(t time.Time) string {
+	return t.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")
+}
+
+// PicsumURL is the fallback image for a post without one.
+func PicsumURL(n int) string {
+	return "https://picsum.photos/400/300?random=" + strconv.Itoa(n)
+}
+
+// RenderHexo writes the post in the old system's exact format.
+func RenderHexo(p Post) []byte {
+	img := p.Image
+	if img == "" {
+		img = PicsumURL(p.RandomN)
+	}
+	var b bytes.Buffer
+	b.Grow(len(p.Body) + 512)
+	b.WriteString("\n---\ntitle: ")
+	b.WriteString(quoteTitle(Title(p.Title)))
+	b.WriteString("\ncategories: ")
+	for _, c := range p.Categories {
+		b.WriteString("\n - ")
+		b.WriteString(plain(c))
+	}
+	b.WriteString("\nheadimg: ")
+	b.WriteString(singleQuote(img))
+	b.WriteString("\nauthor: ")
+	b.WriteString(plain(p.Author))
+	b.WriteString("\ncomments: false\ndate: ")
+	b.WriteString(DateText(p.Date))
+	b.WriteString("\nthumbnail: ")
+	b.WriteString(singleQuote(img))
+	b.WriteString("\n---\n\n<div>   \n")
+	b.WriteString(p.Body)
+	b.WriteString("  \n</div>\n            ")
+	return []byte(braces.Replace(b.String()))
+}
+
+// MaxNameBytes is the longest file name most file systems take.
+const MaxNameBytes = 255
+
+// FileStem returns the post's file name without suffix and extension: the
+// sanitized title minus "#" and ".", and never a name that could leave its
+// folder. It returns "untitled" when nothing is left.
+func FileStem(title string) string {
+	stem := strings.Map(func(r rune) rune {
+		switch r {
+		case '#', '.', 0:
+			return -1
+		case '/', '\\':
+			return '_'
+		}
+		return r
+	}, Title(title))
+	stem = strings.TrimSpace(stem)
+	if stem == "" {
+		return "untitled"
+	}
+	return stem
+}
+
+// FileName returns the file name of a post with the given stem and the
+// n-th collision suffix (n = 1 for none), shortened on a character
+// boundary so that the name fits in MaxNameBytes.
+func FileName(stem string, n int) string {
+	suffix := ".md"
+	if n > 1 {
+		suffix = "-" + strconv.Itoa(n) + ".md"
+	}
+	room := MaxNameBytes - len(suffix)
+	if len(stem) > room {
+		cut := room
+		for cut > 0 && !utf8.RuneStart(stem[cut]) {
+			cut--
+		}
+		stem = strings.TrimSpace(stem[:cut])
+	}
+	return stem + suffix
+}

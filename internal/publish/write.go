@@ -1,0 +1,84 @@
+package publish
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// WriteFile puts data at path so that no reader and no crash ever sees a
+// partial file: it writes a temp file in the same folder, syncs it and
+// renames it into place. A file that already holds exactly data is left
+// alone, so its mtime does not change and a git-tracked blog sees no churn.
+// It reports whether it wrote.
+func WriteFile(path string, data []byte) (bool, error) {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return false, nil
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return false, fmt.Errorf("create folder: %w", err)
+	}
+	// The temp name is short and fixed-length: the post's own name may
+	// already be as long as the file system allows.
+	var r [8]byte
+	_, _ = rand.Read(r[:])
+	tmp := filepath.Join(dir, ".feedmill-"+hex.EncodeToString(r[:])+".tmp")
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return false, fmt.Errorf("create temp file: %w", err)
+	}
+	_, werr := f.Write(data)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, path)
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return false, fmt.Errorf("write %s: %w", filepath.Base(path), werr)
+	}
+	// Sync the folder so that the rename itself survives a power cut.
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return true, nil
+}
+
+// Exists reports whether a file is at path.
+func Exists(path string) (bool, error) {
+	_, err := os.Lstat(path)
+	if err == nil {
+		return true, nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	return false, err
+}
+
+// CleanTemp removes temp files a crashed run left in dir and below.
+func CleanTemp(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if !d.IsDir() && filepath.Ext(p) == ".tmp" && len(d.Name()) > len(".feedmill-") && d.Name()[:len(".feedmill-")] == ".feedmill-" {
+			return os.Remove(p)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,40 @@
+package store
+
+import (
+	"encoding/json"
+
+	"github.com/feedmill/feedmill/internal/feed"
+)
+
+// EncodeList encodes a string list for a text column; backends share it
+// so that both store lists the same way.
+func EncodeList(v []string) string {
+	if len(v) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(v) // a []string always marshals
+	return string(b)
+}
+
+// DecodeList reverses EncodeList; a damaged value reads as empty.
+func DecodeList(s string) []string {
+	var v []string
+	_ = json.Unmarshal([]byte(s), &v)
+	return v
+}
+
+// EncodeEnclosures encodes enclosures for a text column.
+func EncodeEnclosures(v []feed.Enclosure) string {
+	if len(v) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(v) // plain strings always marshal
+	return string(b)
+}
+
+// DecodeEnclosures reverses EncodeEnclosures; a damaged value reads as empty.
+func DecodeEnclosures(s string) []feed.Enclosure {
+	var v []feed.Enclosure
+	_ = json.Unmarshal([]byte(s), &v)
+	return v
+}

@@ -1,0 +1,304 @@
+// Package sqlite is the embedded store: a single SQLite file through the
+// pure-Go modernc.org/sqlite driver, so feedmill builds without cgo.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/feedmill/feedmill/internal/feed"
+	"github.com/feedmill/feedmill/internal/store"
+)
+
+// Store is a store.Store on one SQLite database.
+type Store struct {
+	db *sql.DB
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database at path and brings its
+// schema up to date. ":memory:" gives a private in-memory database.
+func Open(ctx context.Context, path string) (*Store, error) {
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath()
+	if path == ":memory:" {
+		dsn = "file::memory:"
+	}
+	dsn += "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	// One connection: SQLite has one writer anyway, and a private
+	// :memory: database exists only on the connection that made it.
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// migrations are applied in order; the schema version is their count.
+// Append only: a released migration never changes.
+var migrations = []func(ctx context.Context, tx *sql.Tx) error{
+	func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+CREATE TABLE sources (
+	id INTEGER PRIMARY KEY,
+	key TEXT NOT NULL UNIQUE,
+	url TEXT NOT NULL,
+	etag TEXT NOT NULL DEFAULT '',
+	last_modified TEXT NOT NULL DEFAULT '',
+	last_success_at INTEGER,
+	last_error TEXT NOT NULL DEFAULT '',
+	last_error_at INTEGER,
+	consecutive_errors INTEGER NOT NULL DEFAULT 0,
+	created_at INTEGER NOT NULL
+);
+CREATE TABLE items (
+	id INTEGER PRIMARY KEY,
+	source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+	identity TEXT NOT NULL,
+	guid TEXT NOT NULL,
+	link TEXT NOT NULL,
+	title TEXT NOT NULL,
+	author TEXT NOT NULL,
+	content TEXT NOT NULL,
+	image TEXT NOT NULL,
+	categories TEXT NOT NULL,
+	enclosures TEXT NOT NULL,
+	published_at INTEGER,
+	first_seen_at INTEGER NOT NULL,
+	random_n INTEGER NOT NULL,
+	post_path TEXT UNIQUE,
+	posted_at INTEGER,
+	UNIQUE (source_id, identity)
+);
+CREATE INDEX items_unposted ON items (source_id) WHERE posted_at IS NULL;
+`)
+		return err
+	},
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var version int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return err
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this feedmill knows (%d)", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		if err := migrations[i](ctx, tx); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+func unixNano(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+func fromNano(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, v.Int64).UTC()
+}
+
+// EnsureSource implements store.Store.
+func (s *Store) EnsureSource(ctx context.Context, src feed.Source) (store.Source, error) {
+	_, err := s.db.ExecContext(ctx, `
+INSERT INTO sources (key, url, created_at) VALUES (?, ?, ?)
+ON CONFLICT (key) DO UPDATE SET url = excluded.url,
+	etag = CASE WHEN sources.url = excluded.url THEN sources.etag ELSE '' END,
+	last_modified = CASE WHEN sources.url = excluded.url THEN sources.last_modified ELSE '' END`,
+		src.Key(), src.URL, time.Now().UnixNano())
+	if err != nil {
+		return store.Source{}, fmt.Errorf("ensure source %s: %w", src.Key(), err)
+	}
+	rows, err := s.querySources(ctx, `WHERE key = ?`, src.Key())
+	if err != nil {
+		return store.Source{}, err
+	}
+	if len(rows) == 0 {
+		return store.Source{}, store.ErrNotFound
+	}
+	return rows[0], nil
+}
+
+// Sources implements store.Store.
+func (s *Store) Sources(ctx context.Context) ([]store.Source, error) {
+	return s.querySources(ctx, `ORDER BY key`)
+}
+
+func (s *Store) querySources(ctx context.Context, where string, args ...any) ([]store.Source, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, key, url, etag, last_modified, last_success_at, last_error, last_error_at, consecutive_errors FROM sources `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query sources: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Source
+	for rows.Next() {
+		var src store.Source
+		var ok, failed sql.NullInt64
+		if err := rows.Scan(&src.ID, &src.Key, &src.URL, &src.ETag, &src.LastModified, &ok, &src.LastError, &failed, &src.ConsecutiveErrors); err != nil {
+			return nil, fmt.Errorf("scan source: %w", err)
+		}
+		src.LastSuccess, src.LastErrorAt = fromNano(ok), fromNano(failed)
+		out = append(out, src)
+	}
+	return out, rows.Err()
+}
+
+// RecordSuccess implements store.Store.
+func (s *Store) RecordSuccess(ctx context.Context, id int64, r store.FetchResult) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE sources SET etag = ?, last_modified = ?, last_success_at = ?, last_error = '', consecutive_errors = 0 WHERE id = ?`,
+		r.ETag, r.LastModified, unixNano(r.At), id)
+	if err != nil {
+		return fmt.Errorf("record success: %w", err)
+	}
+	return nil
+}
+
+// RecordFailure implements store.Store.
+func (s *Store) RecordFailure(ctx context.Context, id int64, msg string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE sources SET last_error = ?, last_error_at = ?, consecutive_errors = consecutive_errors + 1 WHERE id = ?`,
+		msg, unixNano(at), id)
+	if err != nil {
+		return fmt.Errorf("record failure: %w", err)
+	}
+	return nil
+}
+
+// AddItems implements store.Store.
+func (s *Store) AddItems(ctx context.Context, sourceID int64, items []feed.Item, now time.Time) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("add items: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `
+INSERT INTO items (source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (source_id, identity) DO NOTHING`)
+	if err != nil {
+		return 0, fmt.Errorf("add items: %w", err)
+	}
+	defer stmt.Close()
+	added := 0
+	for _, it := range items {
+		res, err := stmt.ExecContext(ctx, sourceID, it.Identity(), it.GUID, it.Link, it.Title, it.Author, it.Content, it.Image,
+			store.EncodeList(it.Categories), store.EncodeEnclosures(it.Enclosures), unixNano(it.Published), now.UnixNano(), rand.IntN(10001))
+		if err != nil {
+			return 0, fmt.Errorf("add item %q: %w", it.Identity(), err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			added++
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("add items: %w", err)
+	}
+	return added, nil
+}
+
+// Items implements store.Store.
+func (s *Store) Items(ctx context.Context, sourceID int64, unposted bool) ([]store.Item, error) {
+	q := `SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at
+FROM items WHERE source_id = ?`
+	if unposted {
+		q += ` AND posted_at IS NULL`
+	}
+	q += ` ORDER BY id`
+	rows, err := s.db.QueryContext(ctx, q, sourceID)
+	if err != nil {
+		return nil, fmt.Errorf("query items: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Item
+	for rows.Next() {
+		var it store.Item
+		var cats, encl string
+		var pub, posted sql.NullInt64
+		var seen int64
+		var path sql.NullString
+		if err := rows.Scan(&it.ID, &it.SourceID, &it.Identity, &it.GUID, &it.Link, &it.Title, &it.Author, &it.Content, &it.Image,
+			&cats, &encl, &pub, &seen, &it.RandomN, &path, &posted); err != nil {
+			return nil, fmt.Errorf("scan item: %w", err)
+		}
+		it.Categories = store.DecodeList(cats)
+		it.Enclosures = store.DecodeEnclosures(encl)
+		it.Published = fromNano(pub)
+		it.FirstSeen = time.Unix(0, seen).UTC()
+		it.PostPath = path.String
+		it.Posted = posted.Valid
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// PathOwner implements store.Store.
+func (s *Store) PathOwner(ctx context.Context, path string) (int64, bool, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM items WHERE post_path = ?`, path).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("path owner: %w", err)
+	}
+	return id, true, nil
+}
+
+// SetPostPath implements store.Store.
+func (s *Store) SetPostPath(ctx context.Context, itemID int64, path string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE items SET post_path = ? WHERE id = ?`, path, itemID)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+			return store.ErrPathTaken
+		}
+		return fmt.Errorf("set post path: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// MarkPosted implements store.Store.
+func (s *Store) MarkPosted(ctx context.Context, itemID int64, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE items SET posted_at = ? WHERE id = ?`, at.UnixNano(), itemID)
+	if err != nil {
+		return fmt.Errorf("mark posted: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

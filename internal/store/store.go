@@ -1,0 +1,97 @@
+// Package store defines what feedmill remembers between runs: its sources
+// with their fetch state, and every item it has seen with where its post
+// was published. Backends live in their own packages (store/sqlite, and
+// PostgreSQL later) and are checked by the shared suite in store/storetest.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/feedmill/feedmill/internal/feed"
+)
+
+// ErrPathTaken is returned by SetPostPath when another item already owns
+// the path.
+var ErrPathTaken = errors.New("post path already taken")
+
+// ErrNotFound is returned when a row asked for by ID does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Source is a source's row: its identity and its fetch state.
+type Source struct {
+	ID  int64
+	Key string // group/source/channel
+	URL string
+	// ETag and LastModified are the validators of the last successful
+	// fetch, sent back as If-None-Match and If-Modified-Since.
+	ETag         string
+	LastModified string
+	LastSuccess  time.Time // zero: never
+	LastError    string    // "" after a success
+	LastErrorAt  time.Time
+	// ConsecutiveErrors counts failed fetches since the last success.
+	ConsecutiveErrors int
+}
+
+// FetchResult is what a successful fetch leaves for the next one.
+type FetchResult struct {
+	At           time.Time
+	ETag         string
+	LastModified string
+}
+
+// Item is an item as stored: the feed's values plus what feedmill decided
+// about it.
+type Item struct {
+	ID       int64
+	SourceID int64
+	// Identity is feed.Item.Identity(), unique within the source.
+	Identity string
+	feed.Item
+	// FirstSeen is when feedmill first stored the item; the post date when
+	// the feed gives none.
+	FirstSeen time.Time
+	// RandomN is the picsum fallback image number, drawn once so that a
+	// post renders to the same bytes every time.
+	RandomN int
+	// PostPath is the post's path relative to the output folder, reserved
+	// before the file is written; "" until then.
+	PostPath string
+	// Posted is true once the post file is in place.
+	Posted bool
+}
+
+// Store is the persistence behind feedmill. Implementations must be safe
+// for concurrent use.
+type Store interface {
+	// EnsureSource returns the row of the source with src's key, creating
+	// it when missing and updating its URL when it changed.
+	EnsureSource(ctx context.Context, src feed.Source) (Source, error)
+	// Sources returns every source row, ordered by key.
+	Sources(ctx context.Context) ([]Source, error)
+	// RecordSuccess stores a successful fetch and clears the error state.
+	RecordSuccess(ctx context.Context, sourceID int64, r FetchResult) error
+	// RecordFailure stores a failed fetch and counts it.
+	RecordFailure(ctx context.Context, sourceID int64, msg string, at time.Time) error
+
+	// AddItems stores the items the source does not have yet (by
+	// Identity), with FirstSeen set to now and a fresh RandomN, and returns
+	// how many were new. Items already stored are left unchanged.
+	AddItems(ctx context.Context, sourceID int64, items []feed.Item, now time.Time) (int, error)
+	// Items returns the source's items, oldest first; with unpublished
+	// set, only those whose post is not yet in place.
+	Items(ctx context.Context, sourceID int64, unposted bool) ([]Item, error)
+	// PathOwner returns the ID of the item that owns a post path, and
+	// false when none does.
+	PathOwner(ctx context.Context, path string) (int64, bool, error)
+	// SetPostPath reserves path for the item. It returns ErrPathTaken when
+	// another item owns it.
+	SetPostPath(ctx context.Context, itemID int64, path string) error
+	// MarkPosted records that the item's post file is in place.
+	MarkPosted(ctx context.Context, itemID int64, at time.Time) error
+
+	// Close releases the store.
+	Close() error
+}
