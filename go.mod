@@ -3,6 +3,7 @@ module github.com/feedmill/feedmill
 go 1.26.8
 
 require (
+	github.com/andybalholm/brotli v1.3.0
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect

@@ -1,5 +1,10 @@
 // Package fetch gets feed documents: over HTTP with conditional requests,
-// a size cap and a timeout, or from local files for file: URLs.
+// compression, redirects, size and time limits and per-host politeness, or
+// from local files for file: URLs.
+//
+// fetch reports what the server said and never acts on it across fetches:
+// a permanent redirect, a Cache-Control max-age or a Retry-After are fields
+// of the Response or the HTTPError for the caller's scheduling.
 package fetch
 
 import (
@@ -10,36 +15,145 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpproxy"
 )
 
-// ErrTooLarge is returned when a document is larger than the size cap.
+// Defaults used for Options fields left zero.
+const (
+	DefaultUserAgent      = "feedmill/1 (+https://github.com/feedmill/feedmill)"
+	DefaultTimeout        = 30 * time.Second
+	DefaultConnectTimeout = 10 * time.Second
+	DefaultMaxBytes       = 20 << 20
+	DefaultConcurrency    = 16
+	DefaultPerHost        = 2
+	// MaxRedirects is how many redirects one fetch follows.
+	MaxRedirects = 5
+)
+
+// ErrTooLarge is returned when a document is larger than the size cap,
+// before or after decompression.
 var ErrTooLarge = errors.New("response too large")
 
-// HTTPError is a response with a status other than 200 or 304.
+// ErrTimeout is returned when a fetch takes longer than Options.Timeout.
+var ErrTimeout = errors.New("timed out")
+
+// ErrTooManyRedirects and ErrRedirectLoop are returned when redirects
+// would go on beyond MaxRedirects or come back to a URL already visited.
+var (
+	ErrTooManyRedirects = errors.New("too many redirects")
+	ErrRedirectLoop     = errors.New("redirect loop")
+)
+
+// HTTPError is a response with a status other than 2xx or 304.
 type HTTPError struct {
 	StatusCode int
 	Status     string
+	// RetryAfter is the server's Retry-After, as seconds or an HTTP date,
+	// relative to now; 0 when it sent none. It is what a 429 or 503 asks
+	// the caller to wait before fetching this URL again.
+	RetryAfter time.Duration
 }
 
-func (e *HTTPError) Error() string { return "HTTP " + e.Status }
+func (e *HTTPError) Error() string {
+	msg := "HTTP " + e.Status
+	if e.Status == "" {
+		msg = "HTTP " + strconv.Itoa(e.StatusCode)
+	}
+	if e.RetryAfter > 0 {
+		msg += fmt.Sprintf(" (retry after %s)", e.RetryAfter)
+	}
+	return msg
+}
 
-// Options configure a Client.
+// Options configure a Client. Zero fields take the Default* values,
+// except HostDelay (0 is no delay) and DenyPrivateNetworks (off).
 type Options struct {
-	Timeout   time.Duration
+	// Timeout bounds one fetch from connect to the last body byte,
+	// redirects included. Time spent waiting for the politeness limits
+	// before the first request is not counted.
+	Timeout time.Duration
+	// ConnectTimeout bounds making one connection.
+	ConnectTimeout time.Duration
+	// MaxBytes caps a document, both as sent and decompressed.
 	MaxBytes  int64
 	UserAgent string
+	// Concurrency bounds the requests in flight; PerHost those to one
+	// host (host:port); HostDelay is the least time between the starts of
+	// two requests to one host.
+	Concurrency int
+	PerHost     int
+	HostDelay   time.Duration
+	// DenyPrivateNetworks refuses loopback, private, link-local,
+	// unspecified and multicast addresses after DNS resolution, on every
+	// connection (redirects included), and file: URLs.
+	DenyPrivateNetworks bool
 }
 
-// Client fetches documents. It is safe for concurrent use.
+func (o Options) withDefaults() Options {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = DefaultUserAgent
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.PerHost <= 0 {
+		o.PerHost = DefaultPerHost
+	}
+	return o
+}
+
+// Client fetches documents. It is safe for concurrent use, and every
+// request it makes shares its concurrency and per-host limits.
 type Client struct {
-	http *http.Client
-	opts Options
+	http     *http.Client
+	opts     Options
+	limiter  *limiter
+	dialer   *dialer
+	envProxy func(*url.URL) (*url.URL, error)
 }
 
-// New returns a Client.
+// New returns a Client. Proxies come from HTTP_PROXY, HTTPS_PROXY and
+// NO_PROXY as they are when New is called.
 func New(opts Options) *Client {
-	return &Client{http: &http.Client{}, opts: opts}
+	opts = opts.withDefaults()
+	c := &Client{
+		opts:     opts,
+		limiter:  newLimiter(opts.Concurrency, opts.PerHost, opts.HostDelay),
+		dialer:   newDialer(opts.ConnectTimeout, opts.DenyPrivateNetworks),
+		envProxy: httpproxy.FromEnvironment().ProxyFunc(),
+	}
+	tr := &http.Transport{
+		Proxy:                 c.proxy,
+		DialContext:           c.dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		TLSHandshakeTimeout:   opts.ConnectTimeout,
+		ExpectContinueTimeout: time.Second,
+		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConns:          max(100, 4*opts.Concurrency),
+		MaxIdleConnsPerHost:   opts.PerHost,
+		// Compression is ours: net/http would only do gzip, and without
+		// the size cap on what it inflates.
+		DisableCompression: true,
+	}
+	c.http = &http.Client{
+		Transport:     &limitedTransport{next: tr, limiter: c.limiter},
+		CheckRedirect: checkRedirect,
+	}
+	return c
 }
 
 // Validators are what the last successful fetch returned, sent back so
@@ -49,68 +163,275 @@ type Validators struct {
 	LastModified string
 }
 
+// Request is one fetch with a source's own settings.
+type Request struct {
+	URL string
+	Validators
+	// Headers are sent as given and override the defaults (User-Agent,
+	// Accept).
+	Headers map[string]string
+	// Cookies are sent as one Cookie header; net/http drops it when a
+	// redirect leaves the domain.
+	Cookies map[string]string
+	// Proxy is a proxy URL (http, https, socks5) for this request,
+	// "direct" for none, or "" for the environment's.
+	Proxy string
+}
+
 // Response is a fetched document.
 type Response struct {
 	// URL is where the document came from after redirects.
 	URL string
+	// PermanentRedirect is true when the request was redirected and every
+	// redirect was permanent (301 or 308): URL is the source's new
+	// address.
+	PermanentRedirect bool
 	// NotModified is true for a 304: Body is empty then.
 	NotModified bool
 	Body        []byte
 	ContentType string
 	Validators
+	// MaxAge is the response's Cache-Control max-age: the document will
+	// not change sooner. 0 when it gave none.
+	MaxAge time.Duration
 }
 
 // Fetch gets the document at rawURL.
 func (c *Client) Fetch(ctx context.Context, rawURL string, v Validators) (*Response, error) {
-	u, err := url.Parse(rawURL)
+	return c.Do(ctx, Request{URL: rawURL, Validators: v})
+}
+
+// reqState follows one fetch through its redirects. net/http calls the
+// transport and CheckRedirect on the goroutine that called Do, so it needs
+// no lock.
+type reqState struct {
+	proxy     *url.URL
+	direct    bool
+	permanent bool // every redirect so far was permanent
+	// held is the limiter slot taken before the timeout started, used by
+	// the first request to heldHost.
+	held     func()
+	heldHost string
+}
+
+type stateKey struct{}
+
+func state(ctx context.Context) *reqState {
+	st, _ := ctx.Value(stateKey{}).(*reqState)
+	return st
+}
+
+// Do gets the document a Request names.
+func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
+	u, err := url.Parse(r.URL)
 	if err != nil {
-		return nil, fmt.Errorf("bad URL %q: %w", rawURL, err)
+		return nil, fmt.Errorf("bad URL %q: %w", r.URL, err)
 	}
 	if u.Scheme == "file" {
+		if c.opts.DenyPrivateNetworks {
+			return nil, fmt.Errorf("%w: file URLs are refused (deny_private_networks is on)", ErrPrivateNetwork)
+		}
 		return c.file(u)
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("bad URL %q: the scheme must be http or https", r.URL)
+	}
+	st := &reqState{permanent: true}
+	switch p := strings.TrimSpace(r.Proxy); p {
+	case "":
+	case "direct":
+		st.direct = true
+	default:
+		if st.proxy, err = url.Parse(p); err != nil || st.proxy.Host == "" {
+			return nil, fmt.Errorf("bad proxy URL %q", p)
+		}
+	}
+	req, err := http.NewRequestWithContext(context.WithValue(ctx, stateKey{}, st), http.MethodGet, r.URL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("bad URL %q: %w", rawURL, err)
+		return nil, fmt.Errorf("bad URL %q: %w", r.URL, err)
 	}
 	req.Header.Set("User-Agent", c.opts.UserAgent)
 	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5")
-	if v.ETag != "" {
-		req.Header.Set("If-None-Match", v.ETag)
+	req.Header.Set("Accept-Encoding", acceptEncoding)
+	for k, v := range r.Headers {
+		req.Header.Set(k, v)
 	}
-	if v.LastModified != "" {
-		req.Header.Set("If-Modified-Since", v.LastModified)
+	names := make([]string, 0, len(r.Cookies))
+	for k := range r.Cookies {
+		names = append(names, k)
 	}
+	sort.Strings(names)
+	for _, k := range names {
+		req.AddCookie(&http.Cookie{Name: k, Value: r.Cookies[k]})
+	}
+	if r.ETag != "" {
+		req.Header.Set("If-None-Match", r.ETag)
+	}
+	if r.LastModified != "" {
+		req.Header.Set("If-Modified-Since", r.LastModified)
+	}
+
+	// The politeness wait comes before the timeout starts: a source
+	// queued behind others on its host has not been slow itself.
+	st.heldHost = hostKey(req)
+	st.held, err = c.limiter.acquire(ctx, st.heldHost)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if st.held != nil {
+			st.held()
+		}
+	}()
+	tctx, cancel := context.WithTimeout(req.Context(), c.opts.Timeout)
+	defer cancel()
+	req = req.WithContext(tctx)
+
 	resp, err := c.http.Do(req)
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("timed out after %s", c.opts.Timeout)
-		}
-		return nil, err
+		return nil, c.explain(ctx, tctx, "", err)
 	}
 	defer resp.Body.Close()
-	out := &Response{URL: resp.Request.URL.String(), ContentType: resp.Header.Get("Content-Type")}
-	switch resp.StatusCode {
-	case http.StatusNotModified:
-		out.NotModified = true
-		out.Validators = v
-		return out, nil
-	case http.StatusOK:
-	default:
-		return nil, &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status}
+	out := &Response{
+		URL:               resp.Request.URL.String(),
+		PermanentRedirect: resp.Request.URL.String() != req.URL.String() && st.permanent,
+		ContentType:       resp.Header.Get("Content-Type"),
+		MaxAge:            maxAge(resp.Header),
 	}
-	out.Body, err = readLimited(resp.Body, c.opts.MaxBytes)
-	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("timed out after %s reading the body", c.opts.Timeout)
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
+		out.NotModified = true
+		out.Validators = r.Validators
+		if e := resp.Header.Get("ETag"); e != "" {
+			out.ETag = e
 		}
-		return nil, err
+		if lm := resp.Header.Get("Last-Modified"); lm != "" {
+			out.LastModified = lm
+		}
+		return out, nil
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		// A little of the body is read so that the connection can be
+		// reused; an error page is not worth more.
+		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+		return nil, &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	}
+	if resp.ContentLength > c.opts.MaxBytes {
+		return nil, fmt.Errorf("%w: %d bytes announced, max_bytes is %d", ErrTooLarge, resp.ContentLength, c.opts.MaxBytes)
+	}
+	raw := &capReader{r: resp.Body, left: c.opts.MaxBytes, what: "body"}
+	body, err := decode(raw, resp.Header.Get("Content-Encoding"))
+	if err == nil {
+		if body != io.Reader(raw) {
+			body = &capReader{r: body, left: c.opts.MaxBytes, what: "decompressed body"}
+		}
+		out.Body, err = io.ReadAll(body)
+	}
+	if err != nil {
+		return nil, c.explain(ctx, tctx, "reading the body", err)
 	}
 	out.ETag = resp.Header.Get("ETag")
 	out.LastModified = resp.Header.Get("Last-Modified")
 	return out, nil
+}
+
+// proxy picks the proxy of a request: the source's own, none, or the
+// environment's. With DenyPrivateNetworks it checks the target itself,
+// since through a proxy the dialer only sees the proxy's address.
+func (c *Client) proxy(req *http.Request) (*url.URL, error) {
+	var p *url.URL
+	st := state(req.Context())
+	switch {
+	case st != nil && st.direct:
+	case st != nil && st.proxy != nil:
+		p = st.proxy
+	default:
+		var err error
+		if p, err = c.envProxy(req.URL); err != nil {
+			return nil, err
+		}
+		if p != nil {
+			c.dialer.trust(canonicalAddr(p))
+		}
+	}
+	if p != nil && c.opts.DenyPrivateNetworks {
+		if err := checkHost(req.Context(), req.URL.Hostname()); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func canonicalAddr(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		switch u.Scheme {
+		case "https":
+			port = "443"
+		case "socks5", "socks5h":
+			port = "1080"
+		default:
+			port = "80"
+		}
+	}
+	return strings.ToLower(u.Hostname()) + ":" + port
+}
+
+// checkRedirect follows at most MaxRedirects redirects, refuses to visit a
+// URL twice, and notes whether every redirect was permanent.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > MaxRedirects {
+		return fmt.Errorf("%w: stopped after %d", ErrTooManyRedirects, MaxRedirects)
+	}
+	next := req.URL.String()
+	for _, v := range via {
+		if v.URL.String() == next {
+			return fmt.Errorf("%w: %s leads back to %s", ErrRedirectLoop, via[len(via)-1].URL, next)
+		}
+	}
+	if st := state(req.Context()); st != nil && req.Response != nil {
+		if s := req.Response.StatusCode; s != http.StatusMovedPermanently && s != http.StatusPermanentRedirect {
+			st.permanent = false
+		}
+	}
+	return nil
+}
+
+// maxAge reads Cache-Control's max-age.
+func maxAge(h http.Header) time.Duration {
+	for _, cc := range h.Values("Cache-Control") {
+		for _, d := range strings.Split(cc, ",") {
+			k, v, ok := strings.Cut(strings.TrimSpace(d), "=")
+			if !ok || !strings.EqualFold(strings.TrimSpace(k), "max-age") {
+				continue
+			}
+			n, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(v), `"`), 10, 64)
+			if err != nil || n <= 0 {
+				return 0
+			}
+			return time.Duration(min(n, int64(365*24*3600))) * time.Second
+		}
+	}
+	return 0
+}
+
+// retryAfter reads a Retry-After header, as seconds or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration(min(n, int64(365*24*3600))) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d.Round(time.Second)
+		}
+	}
+	return 0
 }
 
 func (c *Client) file(u *url.URL) (*Response, error) {
@@ -123,20 +444,37 @@ func (c *Client) file(u *url.URL) (*Response, error) {
 		return nil, err
 	}
 	defer f.Close()
-	body, err := readLimited(f, c.opts.MaxBytes)
+	body, err := io.ReadAll(&capReader{r: f, left: c.opts.MaxBytes, what: "file"})
 	if err != nil {
 		return nil, err
 	}
 	return &Response{URL: u.String(), Body: body}, nil
 }
 
-func readLimited(r io.Reader, max int64) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return nil, fmt.Errorf("read body: %w", err)
+// capReader fails with ErrTooLarge once more than left bytes come
+// through, so an endless body or a decompression bomb stops at the cap
+// instead of filling memory.
+type capReader struct {
+	r    io.Reader
+	left int64
+	what string
+	max  int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.max == 0 {
+		c.max = c.left
 	}
-	if int64(len(body)) > max {
-		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
+	if c.left < 0 {
+		return 0, fmt.Errorf("%w: %s larger than max_bytes (%d)", ErrTooLarge, c.what, c.max)
 	}
-	return body, nil
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return n, fmt.Errorf("%w: %s larger than max_bytes (%d)", ErrTooLarge, c.what, c.max)
+	}
+	return n, err
 }
