@@ -37,6 +37,20 @@ func loadConfig(path string, stderr io.Writer) (config.Config, bool) {
 	return cfg, true
 }
 
+// fetchOptions are the fetch settings of a configuration.
+func fetchOptions(cfg config.Config) fetch.Options {
+	return fetch.Options{
+		Timeout:             cfg.Timeout.Std(),
+		ConnectTimeout:      cfg.ConnectTimeout.Std(),
+		MaxBytes:            cfg.MaxBytes,
+		UserAgent:           cfg.UserAgent,
+		Concurrency:         cfg.Concurrency,
+		PerHost:             cfg.PerHost,
+		HostDelay:           cfg.HostDelay.Std(),
+		DenyPrivateNetworks: cfg.DenyPrivateNetworks,
+	}
+}
+
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	configPath := fs.String("config", config.DefaultFile, "configuration `file`")
@@ -60,7 +74,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	defer st.Close()
 
 	runner := &refresh.Runner{
-		Fetch:       fetch.New(fetch.Options{Timeout: cfg.Timeout.Std(), MaxBytes: cfg.MaxBytes, UserAgent: cfg.UserAgent}),
+		Fetch:       fetch.New(fetchOptions(cfg)),
 		Store:       st,
 		OutDir:      cfg.Path(cfg.Output.Dir),
 		Location:    cfg.Location(),

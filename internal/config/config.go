@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	_ "time/tzdata" // timezone names must resolve on machines without zoneinfo
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/feedmill/feedmill/internal/feed"
 )
@@ -42,6 +44,17 @@ type Config struct {
 	MaxBytes int64 `yaml:"max_bytes"`
 	// UserAgent is sent with every request.
 	UserAgent string `yaml:"user_agent"`
+	// ConnectTimeout bounds making one connection (DNS, TCP, TLS).
+	ConnectTimeout Duration `yaml:"connect_timeout"`
+	// PerHost bounds the requests in flight to one host (host:port).
+	PerHost int `yaml:"per_host"`
+	// HostDelay is the least time between the starts of two requests to
+	// one host.
+	HostDelay Duration `yaml:"host_delay"`
+	// DenyPrivateNetworks refuses sources that resolve to loopback,
+	// private, link-local, unspecified or multicast addresses, also after
+	// redirects, and file: URLs.
+	DenyPrivateNetworks bool `yaml:"deny_private_networks"`
 	// Timezone is the zone assumed for item dates written without one.
 	Timezone string `yaml:"timezone"`
 	// MaxItems is the default of each source's max_items.
@@ -75,6 +88,13 @@ type Source struct {
 	// MaxItems keeps the newest N items of each fetch; nil takes the
 	// global default, 0 keeps all.
 	MaxItems *int `yaml:"max_items"`
+	// Headers are extra request headers for this source.
+	Headers map[string]string `yaml:"headers"`
+	// Cookies are sent with this source's requests.
+	Cookies map[string]string `yaml:"cookies"`
+	// Proxy is this source's proxy URL (http, https, socks5), or "direct"
+	// to bypass the environment's HTTP_PROXY/HTTPS_PROXY.
+	Proxy string `yaml:"proxy"`
 }
 
 // Duration is a time.Duration written as "30s" or "2m" in YAML.
@@ -100,6 +120,10 @@ func Default() Config {
 		MaxBytes:    20 << 20,
 		UserAgent:   "feedmill/1 (+https://github.com/feedmill/feedmill)",
 		Timezone:    "UTC",
+
+		ConnectTimeout: Duration(10 * time.Second),
+		PerHost:        2,
+		HostDelay:      Duration(100 * time.Millisecond),
 	}
 }
 
@@ -329,6 +353,15 @@ func (c Config) Validate() error {
 	if c.MaxItems < 0 {
 		return c.errorf(0, "max_items", "must not be negative")
 	}
+	if c.ConnectTimeout <= 0 {
+		return c.errorf(0, "connect_timeout", "must be positive")
+	}
+	if c.PerHost < 1 {
+		return c.errorf(0, "per_host", "must be at least 1, not %d", c.PerHost)
+	}
+	if c.HostDelay < 0 || c.HostDelay.Std() > time.Minute {
+		return c.errorf(0, "host_delay", "must be between 0 and 1m, not %s", c.HostDelay.Std())
+	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return c.errorf(0, "timezone", "%q is not a time zone name such as UTC or Asia/Shanghai", c.Timezone)
 	}
@@ -353,6 +386,9 @@ func (c Config) Validate() error {
 		if s.MaxItems != nil && *s.MaxItems < 0 {
 			return c.errorf(line, field+".max_items", "must not be negative")
 		}
+		if f, msg := checkRequestSettings(s); msg != "" {
+			return c.errorf(line, field+"."+f, "%s", msg)
+		}
 		key := s.Group + "/" + s.Source + "/" + s.Channel
 		if j, dup := seen[key]; dup {
 			return c.errorf(line, field, "group/source/channel %q is already used by sources[%d]", key, j)
@@ -360,6 +396,43 @@ func (c Config) Validate() error {
 		seen[key] = i
 	}
 	return nil
+}
+
+// checkRequestSettings says which of a source's headers, cookies and
+// proxy is wrong and how, or returns "" when none is.
+func checkRequestSettings(s Source) (string, string) {
+	for k, v := range s.Headers {
+		if !httpguts.ValidHeaderFieldName(k) {
+			return "headers", fmt.Sprintf("%q is not a valid header name", k)
+		}
+		if !httpguts.ValidHeaderFieldValue(v) {
+			return "headers." + k, "the value contains a line break or control character"
+		}
+		switch http.CanonicalHeaderKey(k) {
+		case "Host", "Content-Length", "Transfer-Encoding", "Connection", "Accept-Encoding", "If-None-Match", "If-Modified-Since", "Cookie":
+			return "headers." + k, "is set by feedmill and cannot be set per source (use cookies: for cookies)"
+		}
+	}
+	for k, v := range s.Cookies {
+		if k == "" || strings.ContainsFunc(k, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune("()<>@,;:\\\"/[]?={}", r) }) {
+			return "cookies", fmt.Sprintf("%q is not a valid cookie name", k)
+		}
+		if strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f || r == ';' }) {
+			return "cookies." + k, "the value contains a semicolon or control character"
+		}
+	}
+	if p := strings.TrimSpace(s.Proxy); p != "" && p != "direct" {
+		u, err := url.Parse(p)
+		if err != nil || u.Host == "" {
+			return "proxy", fmt.Sprintf("%q is not a proxy URL such as http://proxy:3128 or socks5://127.0.0.1:1080 (or \"direct\")", p)
+		}
+		switch u.Scheme {
+		case "http", "https", "socks5", "socks5h":
+		default:
+			return "proxy", fmt.Sprintf("%q: the scheme must be http, https, socks5 or socks5h", p)
+		}
+	}
+	return "", ""
 }
 
 // checkPathName says what is wrong with a taxonomy name, which becomes a
@@ -424,7 +497,8 @@ func (c Config) FeedSources() []feed.Source {
 		if s.MaxItems != nil {
 			maxItems = *s.MaxItems
 		}
-		out = append(out, feed.Source{Group: s.Group, Name: s.Source, Channel: s.Channel, URL: u, MaxItems: maxItems})
+		out = append(out, feed.Source{Group: s.Group, Name: s.Source, Channel: s.Channel, URL: u, MaxItems: maxItems,
+			Headers: s.Headers, Cookies: s.Cookies, Proxy: strings.TrimSpace(s.Proxy)})
 	}
 	return out
 }

@@ -19,6 +19,11 @@ type Source struct {
 	URL string
 	// MaxItems keeps only the newest N items of each fetch; 0 keeps all.
 	MaxItems int
+	// Headers and Cookies are sent with each request for this source;
+	// Proxy is its proxy URL, "direct" for none, "" for the environment's.
+	Headers map[string]string
+	Cookies map[string]string
+	Proxy   string
 }
 
 // Key identifies the source in the store and in messages: the taxonomy

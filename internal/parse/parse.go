@@ -29,6 +29,9 @@ type Feed struct {
 	Title string
 	Link  string
 	Items []feed.Item
+	// Recovered is the syntax error of a broken document whose complete
+	// items were kept anyway; nil for a sound one.
+	Recovered error
 }
 
 // Parse reads a feed document. base is the URL it was fetched from, for
@@ -46,8 +49,22 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 			}
 			return nil, fmt.Errorf("%w: neither RSS, Atom nor JSON Feed", ErrNotFeed)
 		}
-		return nil, fmt.Errorf("parse feed: %w", err)
+		fixed, ok := repairXML(data)
+		if !ok {
+			return nil, fmt.Errorf("parse feed: %w", err)
+		}
+		f2, err2 := gofeed.NewParser().Parse(bytes.NewReader(fixed))
+		if err2 != nil {
+			return nil, fmt.Errorf("parse feed: %w", err)
+		}
+		out := build(f2, base, loc)
+		out.Recovered = err
+		return out, nil
 	}
+	return build(f, base, loc), nil
+}
+
+func build(f *gofeed.Feed, base string, loc *time.Location) *Feed {
 	out := &Feed{Title: f.Title, Link: f.Link}
 	feedBase := resolve(base, f.Link)
 	for _, it := range f.Items {
@@ -56,7 +73,7 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 		}
 		out.Items = append(out.Items, item(it, feedBase, loc))
 	}
-	return out, nil
+	return out
 }
 
 func looksLikeHTML(b []byte) bool {

@@ -24,6 +24,10 @@ type Source struct {
 	ID  int64
 	Key string // group/source/channel
 	URL string
+	// FetchURL is where the document is fetched from instead of URL after
+	// a permanent redirect or autodiscovery; "" means URL. It is cleared
+	// when the configured URL changes.
+	FetchURL string
 	// ETag and LastModified are the validators of the last successful
 	// fetch, sent back as If-None-Match and If-Modified-Since.
 	ETag         string
@@ -75,6 +79,11 @@ type Store interface {
 	RecordSuccess(ctx context.Context, sourceID int64, r FetchResult) error
 	// RecordFailure stores a failed fetch and counts it.
 	RecordFailure(ctx context.Context, sourceID int64, msg string, at time.Time) error
+	// SetFetchURL records that the source's document now lives at url (a
+	// permanent redirect's target, or the feed autodiscovery found on its
+	// page), so later fetches go there directly. "" goes back to the
+	// configured URL. Returns ErrNotFound when no source has the ID.
+	SetFetchURL(ctx context.Context, sourceID int64, url string) error
 
 	// AddItems stores the items the source does not have yet (by
 	// Identity), with FirstSeen set to now and a fresh RandomN, and returns

@@ -88,6 +88,11 @@ CREATE INDEX items_unposted ON items (source_id) WHERE posted_at IS NULL;
 `)
 		return err
 	},
+	// fetch_url: where a permanent redirect or autodiscovery moved a source.
+	func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `ALTER TABLE sources ADD COLUMN fetch_url TEXT NOT NULL DEFAULT ''`)
+		return err
+	},
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -137,7 +142,8 @@ func (s *Store) EnsureSource(ctx context.Context, src feed.Source) (store.Source
 INSERT INTO sources (key, url, created_at) VALUES (?, ?, ?)
 ON CONFLICT (key) DO UPDATE SET url = excluded.url,
 	etag = CASE WHEN sources.url = excluded.url THEN sources.etag ELSE '' END,
-	last_modified = CASE WHEN sources.url = excluded.url THEN sources.last_modified ELSE '' END`,
+	last_modified = CASE WHEN sources.url = excluded.url THEN sources.last_modified ELSE '' END,
+	fetch_url = CASE WHEN sources.url = excluded.url THEN sources.fetch_url ELSE '' END`,
 		src.Key(), src.URL, time.Now().UnixNano())
 	if err != nil {
 		return store.Source{}, fmt.Errorf("ensure source %s: %w", src.Key(), err)
@@ -158,7 +164,7 @@ func (s *Store) Sources(ctx context.Context) ([]store.Source, error) {
 }
 
 func (s *Store) querySources(ctx context.Context, where string, args ...any) ([]store.Source, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, key, url, etag, last_modified, last_success_at, last_error, last_error_at, consecutive_errors FROM sources `+where, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, key, url, etag, last_modified, last_success_at, last_error, last_error_at, consecutive_errors, fetch_url FROM sources `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query sources: %w", err)
 	}
@@ -167,7 +173,7 @@ func (s *Store) querySources(ctx context.Context, where string, args ...any) ([]
 	for rows.Next() {
 		var src store.Source
 		var ok, failed sql.NullInt64
-		if err := rows.Scan(&src.ID, &src.Key, &src.URL, &src.ETag, &src.LastModified, &ok, &src.LastError, &failed, &src.ConsecutiveErrors); err != nil {
+		if err := rows.Scan(&src.ID, &src.Key, &src.URL, &src.ETag, &src.LastModified, &ok, &src.LastError, &failed, &src.ConsecutiveErrors, &src.FetchURL); err != nil {
 			return nil, fmt.Errorf("scan source: %w", err)
 		}
 		src.LastSuccess, src.LastErrorAt = fromNano(ok), fromNano(failed)
@@ -192,6 +198,18 @@ func (s *Store) RecordFailure(ctx context.Context, id int64, msg string, at time
 		msg, unixNano(at), id)
 	if err != nil {
 		return fmt.Errorf("record failure: %w", err)
+	}
+	return nil
+}
+
+// SetFetchURL implements store.Store.
+func (s *Store) SetFetchURL(ctx context.Context, id int64, url string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE sources SET fetch_url = ? WHERE id = ?`, url, id)
+	if err != nil {
+		return fmt.Errorf("set fetch URL: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
 	}
 	return nil
 }

@@ -1,0 +1,145 @@
+package parse
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"strings"
+)
+
+// repairXML rewrites a broken XML feed into a well-formed one keeping every
+// complete item, for the documents gofeed gives up on: a stray "<" in text
+// and a document cut short (a dropped connection, a full disk on the
+// server). Other damage (bad entities, control characters, mismatched
+// tags) gofeed already reads past. It returns false when nothing worth
+// re-parsing is left.
+//
+// It re-writes the document token by token through encoding/xml in its
+// lenient mode and, at the first error it cannot read past, cuts back to
+// the end of the last complete item or entry and closes the elements open
+// there, so a half-received item is dropped rather than published cut off.
+func repairXML(data []byte) ([]byte, bool) {
+	d := xml.NewDecoder(bytes.NewReader(escapeStrayLT(data)))
+	d.Strict = false
+	d.Entity = xml.HTMLEntity
+	// Charsets are fetch's business: by now the bytes are UTF-8 whatever
+	// the declaration says.
+	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+
+	var out bytes.Buffer
+	var stack []string
+	safeLen, safeDepth := -1, 0
+	var safeStack []string
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			if errors.Is(err, io.EOF) && len(stack) == 0 {
+				return out.Bytes(), true
+			}
+			if safeLen < 0 {
+				return nil, false
+			}
+			out.Truncate(safeLen)
+			for i := safeDepth - 1; i >= 0; i-- {
+				out.WriteString("</" + safeStack[i] + ">")
+			}
+			return out.Bytes(), true
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			name := qname(t.Name)
+			out.WriteString("<" + name)
+			for _, a := range t.Attr {
+				out.WriteString(" " + qname(a.Name) + `="`)
+				xml.EscapeText(&out, []byte(a.Value))
+				out.WriteString(`"`)
+			}
+			out.WriteString(">")
+			stack = append(stack, name)
+		case xml.EndElement:
+			name := qname(t.Name)
+			// Close what is open down to the matching element; an end tag
+			// that matches nothing is dropped.
+			for i := len(stack) - 1; i >= 0; i-- {
+				if stack[i] != name {
+					continue
+				}
+				for j := len(stack) - 1; j >= i; j-- {
+					out.WriteString("</" + stack[j] + ">")
+				}
+				stack = stack[:i]
+				break
+			}
+			if l := strings.ToLower(t.Name.Local); l == "item" || l == "entry" {
+				safeLen, safeDepth = out.Len(), len(stack)
+				safeStack = append(safeStack[:0], stack...)
+			}
+		case xml.CharData:
+			xml.EscapeText(&out, t)
+		case xml.Comment:
+			// dropped: nothing reads them
+		case xml.ProcInst:
+			if t.Target == "xml" {
+				out.WriteString(`<?xml version="1.0" encoding="UTF-8"?>`)
+			}
+		case xml.Directive:
+			// DOCTYPEs are dropped: their entities are resolved as HTML's
+		}
+	}
+}
+
+func qname(n xml.Name) string {
+	if n.Space != "" {
+		return n.Space + ":" + n.Local
+	}
+	return n.Local
+}
+
+// escapeStrayLT escapes each "<" that cannot start markup, leaving CDATA
+// sections and comments as they are.
+func escapeStrayLT(data []byte) []byte {
+	var out bytes.Buffer
+	out.Grow(len(data) + 64)
+	for i := 0; i < len(data); {
+		lt := bytes.IndexByte(data[i:], '<')
+		if lt < 0 {
+			out.Write(data[i:])
+			break
+		}
+		out.Write(data[i : i+lt])
+		i += lt
+		if n := verbatim(data[i:]); n > 0 {
+			out.Write(data[i : i+n])
+			i += n
+			continue
+		}
+		if i+1 < len(data) && startsMarkup(data[i+1]) {
+			out.WriteByte('<')
+		} else {
+			out.WriteString("&lt;")
+		}
+		i++
+	}
+	return out.Bytes()
+}
+
+// verbatim returns the length of the CDATA section or comment b starts
+// with, 0 when it starts with neither.
+func verbatim(b []byte) int {
+	for _, sec := range [][2]string{{"<![CDATA[", "]]>"}, {"<!--", "-->"}} {
+		if bytes.HasPrefix(b, []byte(sec[0])) {
+			end := bytes.Index(b, []byte(sec[1]))
+			if end < 0 {
+				return len(b)
+			}
+			return end + len(sec[1])
+		}
+	}
+	return 0
+}
+
+func startsMarkup(c byte) bool {
+	return c == '/' || c == '!' || c == '?' || c == '_' || c == ':' ||
+		(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80
+}

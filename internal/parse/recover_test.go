@@ -1,0 +1,67 @@
+package parse
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseRecoversBrokenXML(t *testing.T) {
+	const head = `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title>`
+	cases := []struct {
+		name, doc string
+		titles    []string
+		recovered bool
+	}{
+		{"sound", head + `<item><title>one</title></item></channel></rss>`, []string{"one"}, false},
+		{"bare ampersand", head + `<item><title>A & B</title><link>http://a/?x=1&y=2</link></item></channel></rss>`, []string{"A & B"}, false},
+		{"html entity", head + `<item><title>A&nbsp;B &copy;</title></item></channel></rss>`, []string{"A\u00a0B ©"}, false},
+		{"control characters", head + "<item><title>A\x01B\x0b</title></item></channel></rss>", []string{"AB"}, false},
+		{"stray less-than", head + `<item><title>1 < 2</title></item><item><title><![CDATA[<b>x</b>]]></title></item></channel></rss>`, []string{"1 < 2", "<b>x</b>"}, true},
+		{"cut short in an item", head + `<item><title>one</title><dc:creator>me</dc:creator></item><item><title>two</title></item><item><title>thr`, []string{"one", "two"}, true},
+		{"cut short after an item", head + `<item><title>one</title></item>`, []string{"one"}, true},
+		{"atom cut short", `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><id>1</id><title>one</title></entry><entry><id>2</id><ti`, []string{"one"}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := Parse([]byte(tc.doc), "http://example.com/", time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var titles []string
+			for _, it := range f.Items {
+				titles = append(titles, it.Title)
+			}
+			if fmt.Sprint(titles) != fmt.Sprint(tc.titles) {
+				t.Errorf("titles = %q, want %q", titles, tc.titles)
+			}
+			if (f.Recovered != nil) != tc.recovered {
+				t.Errorf("Recovered = %v, want recovered %v", f.Recovered, tc.recovered)
+			}
+		})
+	}
+}
+
+func TestParseUnrecoverable(t *testing.T) {
+	for _, doc := range []string{
+		`<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>cut`,
+		`<?xml version="1.0"?><rss version="2.0"><channel><title>T`,
+	} {
+		if _, err := Parse([]byte(doc), "", time.UTC); err == nil || !strings.Contains(err.Error(), "parse feed") {
+			t.Errorf("%q: err = %v, want a parse error", doc, err)
+		}
+	}
+}
+
+func FuzzRepairXML(f *testing.F) {
+	f.Add([]byte(`<rss><channel><item><title>a < b</title></item><item>`))
+	f.Add([]byte(`<feed><entry><![CDATA[<x>]]></entry><entry><title>&nbsp;`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fixed, ok := repairXML(data)
+		if ok && len(fixed) > 8*len(data)+64 {
+			t.Errorf("repair grew %d bytes to %d", len(data), len(fixed))
+		}
+		_, _ = Parse(data, "http://example.com/", time.UTC)
+	})
+}
