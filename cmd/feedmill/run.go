@@ -129,13 +129,17 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 func resultLine(r refresh.Result, width int) string {
 	key := r.Source.Key()
 	pad := strings.Repeat(" ", max(0, width-displayWidth(key)))
+	moved := ""
+	if r.MovedTo != "" {
+		moved = "; now fetched from " + r.MovedTo
+	}
 	switch {
 	case r.Err != nil:
 		return fmt.Sprintf("FAIL %s%s  %v", key, pad, r.Err)
 	case r.NotModified:
-		return fmt.Sprintf("ok   %s%s  not modified, %d new posts", key, pad, r.Posts)
+		return fmt.Sprintf("ok   %s%s  not modified, %d new posts%s", key, pad, r.Posts, moved)
 	default:
-		return fmt.Sprintf("ok   %s%s  %d new posts, %d items seen", key, pad, r.Posts, r.Items)
+		return fmt.Sprintf("ok   %s%s  %d new posts, %d items seen%s", key, pad, r.Posts, r.Items, moved)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -46,7 +47,10 @@ type Result struct {
 	New         int  // items the store had not seen
 	Posts       int  // post files written
 	NotModified bool // the server answered 304
-	Err         error
+	// MovedTo is the URL the source is fetched from from now on, after a
+	// permanent redirect or autodiscovery; "" when it did not move.
+	MovedTo string
+	Err     error
 }
 
 // fetched is a worker's output for one source.
@@ -58,6 +62,9 @@ type fetched struct {
 	items  []feed.Item
 	err    error
 	failAt time.Time
+	// moveTo is the source's new fetch URL, after a permanent redirect or
+	// autodiscovery.
+	moveTo string
 }
 
 func (r *Runner) now() time.Time {
@@ -104,7 +111,7 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 	}
 	go func() {
 		defer close(jobs)
-		for i := range sources {
+		for _, i := range hostOrder(sources, rows) {
 			select {
 			case jobs <- i:
 			case <-ctx.Done():
@@ -143,22 +150,97 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 // nothing but the network.
 func (r *Runner) fetchOne(ctx context.Context, src feed.Source, row store.Source) fetched {
 	f := fetched{src: src, row: row}
-	resp, err := r.Fetch.Fetch(ctx, src.URL, fetch.Validators{ETag: row.ETag, LastModified: row.LastModified})
+	req := fetch.Request{
+		URL:        fetchURL(src, row),
+		Validators: fetch.Validators{ETag: row.ETag, LastModified: row.LastModified},
+		Headers:    src.Headers,
+		Cookies:    src.Cookies,
+		Proxy:      src.Proxy,
+	}
+	resp, err := r.Fetch.Do(ctx, req)
 	if err != nil {
 		f.err, f.failAt = fmt.Errorf("fetch: %w", err), r.now()
 		return f
 	}
 	f.resp = resp
+	if resp.PermanentRedirect && resp.URL != req.URL {
+		f.moveTo = resp.URL
+	}
 	if resp.NotModified {
 		return f
 	}
 	parsed, err := parse.Parse(resp.Body, resp.URL, r.Location)
+	if errors.Is(err, parse.ErrNotFeed) {
+		parsed, err = r.discover(ctx, &f, req, err)
+	}
 	if err != nil {
 		f.err, f.failAt = err, r.now()
 		return f
 	}
+	if parsed.Recovered != nil && r.Logger != nil {
+		r.Logger.Warn("broken feed: kept its complete items", "source", src.Key(), "items", len(parsed.Items), "error", parsed.Recovered)
+	}
 	f.items = newest(parsed.Items, src.MaxItems)
+	f.resp.Body = nil // the writer needs only the validators
 	return f
+}
+
+// discover handles a source URL that is a web page rather than a feed: it
+// fetches the feed the page announces, once, and marks the source as moved
+// there so that later runs fetch the feed directly.
+func (r *Runner) discover(ctx context.Context, f *fetched, req fetch.Request, notFeed error) (*parse.Feed, error) {
+	links := fetch.Discover(f.resp.Body, f.resp.URL)
+	if len(links) == 0 || links[0] == f.resp.URL {
+		return nil, fmt.Errorf("%w; it names no feed to autodiscover", notFeed)
+	}
+	req.URL, req.Validators = links[0], fetch.Validators{}
+	resp, err := r.Fetch.Do(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s, the feed its page names: %w", links[0], err)
+	}
+	parsed, err := parse.Parse(resp.Body, resp.URL, r.Location)
+	if err != nil {
+		return nil, fmt.Errorf("%s, the feed its page names: %w", links[0], err)
+	}
+	f.resp, f.moveTo = resp, resp.URL
+	return parsed, nil
+}
+
+// fetchURL is where a source is fetched from: where it moved, else its
+// configured URL.
+func fetchURL(src feed.Source, row store.Source) string {
+	if row.FetchURL != "" {
+		return row.FetchURL
+	}
+	return src.URL
+}
+
+// hostOrder returns the source indexes interleaved by host, each host's in
+// their given order. Configurations list a host's routes together; fed in
+// that order, every worker would queue on the one host that its per-host
+// limit lets only a few at a time, and the other hosts would wait.
+func hostOrder(sources []feed.Source, rows []store.Source) []int {
+	var hosts []string
+	byHost := map[string][]int{}
+	for i, src := range sources {
+		h := ""
+		if u, err := url.Parse(fetchURL(src, rows[i])); err == nil {
+			h = strings.ToLower(u.Host)
+		}
+		if _, ok := byHost[h]; !ok {
+			hosts = append(hosts, h)
+		}
+		byHost[h] = append(byHost[h], i)
+	}
+	order := make([]int, 0, len(sources))
+	for round := 0; len(order) < len(sources); round++ {
+		for _, h := range hosts {
+			if round < len(byHost[h]) {
+				order = append(order, byHost[h][round])
+			}
+		}
+	}
+	return order
 }
 
 // newest returns the newest n items (all for n = 0), oldest first, so that
@@ -215,6 +297,15 @@ func (r *Runner) write(ctx context.Context, f fetched) (Result, error) {
 		res.Err = errors.Join(res.Err, err)
 	}
 	if f.err == nil {
+		if f.moveTo != "" {
+			if err := r.Store.SetFetchURL(ctx, f.row.ID, f.moveTo); err != nil {
+				return res, err
+			}
+			res.MovedTo = f.moveTo
+			if r.Logger != nil {
+				r.Logger.Info("source moved", "source", f.src.Key(), "from", fetchURL(f.src, f.row), "to", f.moveTo)
+			}
+		}
 		// The validators are stored after the items are published, so a run
 		// that stops before this point fetches the document again.
 		rec := store.FetchResult{At: r.now()}
