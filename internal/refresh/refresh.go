@@ -83,12 +83,18 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 		return nil, fmt.Errorf("clean temp files: %w", err)
 	}
 	rows := make([]store.Source, len(sources))
-	for i, src := range sources {
-		row, err := r.Store.EnsureSource(ctx, src)
-		if err != nil {
-			return nil, err
+	err := r.Store.Batch(ctx, func(tx store.Store) error {
+		for i, src := range sources {
+			row, err := tx.EnsureSource(ctx, src)
+			if err != nil {
+				return err
+			}
+			rows[i] = row
 		}
-		rows[i] = row
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 
 	jobs := make(chan int)
@@ -126,20 +132,44 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 
 	results := make([]Result, len(sources))
 	var storeErr error
-	for f := range out {
-		if storeErr != nil {
-			continue // drain the workers
-		}
-		res, err := r.write(ctx, f)
-		if err != nil {
-			storeErr = err
-			continue
-		}
-		results[f.index] = res
-		if report != nil {
-			report(res)
+	postJobs := make(chan postJob)
+	b := batch{jobs: postJobs}
+	var writers sync.WaitGroup
+	for range postWriters {
+		writers.Go(func() { r.writePosts(&b, postJobs) })
+	}
+	defer func() {
+		close(postJobs)
+		writers.Wait()
+	}()
+	flush := func(ctx context.Context) {
+		if storeErr == nil {
+			storeErr = r.flush(ctx, &b, results, report)
 		}
 	}
+	tick := time.NewTicker(flushEvery)
+	defer tick.Stop()
+	for open := true; open; {
+		select {
+		case f, ok := <-out:
+			switch {
+			case !ok:
+				open = false
+			case storeErr != nil:
+				// drain the workers
+			default:
+				storeErr = r.stage(ctx, f, &b)
+				if b.posts >= flushPosts {
+					flush(ctx)
+				}
+			}
+		case <-tick.C:
+			flush(ctx)
+		}
+	}
+	// What is staged is recorded even when ctx has ended: its posts are in
+	// place, and recording them takes a moment.
+	flush(context.WithoutCancel(ctx))
 	if storeErr != nil {
 		return results, storeErr
 	}
@@ -267,62 +297,211 @@ func newest(items []feed.Item, n int) []feed.Item {
 	return items
 }
 
-// write stores a fetched source and publishes its unposted items. Only
-// store failures are returned; a source's own failure is its Result.
-func (r *Runner) write(ctx context.Context, f fetched) (Result, error) {
-	res := Result{Source: f.src, Items: len(f.items)}
-	if f.err != nil {
-		res.Err = f.err
-		if err := r.Store.RecordFailure(ctx, f.row.ID, f.err.Error(), f.failAt); err != nil {
-			return res, err
-		}
-	} else if f.resp.NotModified {
-		res.NotModified = true
-	} else {
-		n, err := r.Store.AddItems(ctx, f.row.ID, f.items, r.now())
+// Writes are batched, because one transaction and one fsync per post
+// would bound a run by the disk, not the network. A source's new items and
+// its posts' paths go into the store in one transaction; its posts are
+// rendered and written, without an fsync each, by a few goroutines; then,
+// every flushEvery or flushPosts posts, one SyncFS makes the files durable
+// and one transaction marks them posted and records the sources' fetches.
+// The order of publishItem holds for each post (path reserved, file
+// renamed into place, marked posted), so a crash at any point loses no item
+// and writes none twice.
+const (
+	flushEvery  = 250 * time.Millisecond
+	flushPosts  = 2000
+	postWriters = 4
+)
+
+// batch is what the writer has staged since its last flush.
+type batch struct {
+	pending []*pending
+	posts   int            // posts staged
+	writes  sync.WaitGroup // posts being written
+	jobs    chan<- postJob
+}
+
+// pending is a staged source. Its posts are written concurrently; mu
+// guards what the writes fill in.
+type pending struct {
+	f   fetched
+	res Result
+
+	mu     sync.Mutex
+	posted []int64 // items whose post is in place, to mark posted
+	wrote  bool    // some file was written, so a sync is due
+	errs   []error
+	tried  int
+}
+
+// postJob is one post to render and write.
+type postJob struct {
+	p  *pending
+	it store.Item
+}
+
+// writePosts renders and writes the posts of jobs until it is closed.
+func (r *Runner) writePosts(b *batch, jobs <-chan postJob) {
+	for j := range jobs {
+		data := publish.RenderHexo(r.Post(j.p.f.src, j.it))
+		wrote, err := publish.WriteFileUnsynced(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), data)
+		j.p.mu.Lock()
+		j.p.tried++
 		if err != nil {
-			return res, err
-		}
-		res.New = n
-	}
-	// Unposted items are published even when this fetch failed or was
-	// unchanged: they may be left from a run that stopped half-way.
-	posts, err := r.publishSource(ctx, f.src, f.row.ID, false)
-	res.Posts = posts
-	if err != nil {
-		var perr *postError
-		if !errors.As(err, &perr) {
-			return res, err
-		}
-		res.Err = errors.Join(res.Err, err)
-	}
-	if f.err == nil {
-		if f.moveTo != "" {
-			if err := r.Store.SetFetchURL(ctx, f.row.ID, f.moveTo); err != nil {
-				return res, err
-			}
-			res.MovedTo = f.moveTo
-			if r.Logger != nil {
-				r.Logger.Info("source moved", "source", f.src.Key(), "from", fetchURL(f.src, f.row), "to", f.moveTo)
-			}
-		}
-		// The validators are stored after the items are published, so a run
-		// that stops before this point fetches the document again.
-		rec := store.FetchResult{At: r.now()}
-		if f.resp.NotModified {
-			rec.ETag, rec.LastModified = f.row.ETag, f.row.LastModified
+			j.p.errs = append(j.p.errs, &postError{err: fmt.Errorf("%s: %w", j.it.PostPath, err)})
 		} else {
-			rec.ETag, rec.LastModified = f.resp.ETag, f.resp.LastModified
-		}
-		if res.Err != nil {
-			if err := r.Store.RecordFailure(ctx, f.row.ID, res.Err.Error(), r.now()); err != nil {
-				return res, err
+			j.p.posted = append(j.p.posted, j.it.ID)
+			if wrote {
+				j.p.res.Posts++
+				j.p.wrote = true
 			}
-		} else if err := r.Store.RecordSuccess(ctx, f.row.ID, rec); err != nil {
-			return res, err
+		}
+		j.p.mu.Unlock()
+		b.writes.Done()
+	}
+}
+
+// stage stores a fetched source's items, reserves paths for its unposted
+// ones and hands their posts to the writers. Only store failures are
+// returned; a source's own failure is its Result.
+func (r *Runner) stage(ctx context.Context, f fetched, b *batch) error {
+	p := &pending{f: f, res: Result{Source: f.src, Items: len(f.items), Err: f.err}}
+	fresh := f.err == nil && !f.resp.NotModified
+	p.res.NotModified = f.err == nil && f.resp.NotModified
+	var todo []store.Item
+	reserve := func(tx store.Store) error {
+		todo, p.errs, p.posted = todo[:0], p.errs[:0], p.posted[:0]
+		if fresh {
+			n, err := tx.AddItems(ctx, f.row.ID, f.items, r.now())
+			if err != nil {
+				return err
+			}
+			p.res.New = n
+		}
+		// Unposted items are published even when this fetch failed or was
+		// unchanged: they may be left from a run that stopped half-way.
+		items, err := tx.Items(ctx, f.row.ID, true)
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if it.PostPath == "" {
+				path, adopted, err := r.reservePath(ctx, tx, f.src, it, nil)
+				var perr *postError
+				switch {
+				case errors.As(err, &perr):
+					p.errs = append(p.errs, err)
+					continue
+				case err != nil:
+					return err
+				}
+				it.PostPath = path
+				if adopted {
+					p.posted = append(p.posted, it.ID)
+					continue
+				}
+			}
+			todo = append(todo, it)
+		}
+		return nil
+	}
+	// Without new items, a transaction is needed only for posts left over.
+	needed := fresh
+	if !needed {
+		left, err := r.Store.Items(ctx, f.row.ID, true)
+		if err != nil {
+			return err
+		}
+		needed = len(left) > 0
+	}
+	if needed {
+		if err := r.Store.Batch(ctx, reserve); err != nil {
+			return err
 		}
 	}
-	return res, nil
+	p.tried = len(p.errs) + len(p.posted)
+	p.f.items = nil
+	b.pending = append(b.pending, p)
+	b.posts += len(p.posted) + len(todo)
+	for _, it := range todo {
+		b.writes.Add(1)
+		b.jobs <- postJob{p: p, it: it}
+	}
+	return nil
+}
+
+// flush makes the staged posts durable, marks them posted, records the
+// staged sources' fetches and reports them.
+func (r *Runner) flush(ctx context.Context, b *batch, results []Result, report func(Result)) error {
+	if len(b.pending) == 0 {
+		return nil
+	}
+	b.writes.Wait()
+	wrote := false
+	for _, p := range b.pending {
+		wrote = wrote || p.wrote
+		if len(p.errs) > 0 {
+			p.res.Err = errors.Join(p.res.Err, &postError{err: fmt.Errorf("%d of %d posts failed, first: %w", len(p.errs), p.tried, errors.Unwrap(p.errs[0]))})
+		}
+	}
+	if wrote {
+		if err := publish.SyncFS(r.OutDir); err != nil {
+			return err
+		}
+	}
+	now := r.now()
+	err := r.Store.Batch(ctx, func(tx store.Store) error {
+		for _, p := range b.pending {
+			for _, id := range p.posted {
+				if err := tx.MarkPosted(ctx, id, now); err != nil {
+					return err
+				}
+			}
+			if err := r.record(ctx, tx, p, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range b.pending {
+		results[p.f.index] = p.res
+		if report != nil {
+			report(p.res)
+		}
+	}
+	b.pending, b.posts = b.pending[:0], 0
+	return nil
+}
+
+// record stores how a staged source's fetch went.
+func (r *Runner) record(ctx context.Context, tx store.Store, p *pending, now time.Time) error {
+	f := p.f
+	if f.err != nil {
+		return tx.RecordFailure(ctx, f.row.ID, f.err.Error(), f.failAt)
+	}
+	if f.moveTo != "" {
+		if err := tx.SetFetchURL(ctx, f.row.ID, f.moveTo); err != nil {
+			return err
+		}
+		p.res.MovedTo = f.moveTo
+		if r.Logger != nil {
+			r.Logger.Info("source moved", "source", f.src.Key(), "from", fetchURL(f.src, f.row), "to", f.moveTo)
+		}
+	}
+	if p.res.Err != nil {
+		return tx.RecordFailure(ctx, f.row.ID, p.res.Err.Error(), now)
+	}
+	// The validators are stored with the posts marked, so a run that
+	// stops before this point fetches the document again.
+	rec := store.FetchResult{At: now}
+	if f.resp.NotModified {
+		rec.ETag, rec.LastModified = f.row.ETag, f.row.LastModified
+	} else {
+		rec.ETag, rec.LastModified = f.resp.ETag, f.resp.LastModified
+	}
+	return tx.RecordSuccess(ctx, f.row.ID, rec)
 }
 
 // postError is a failure to write a post file: the source's failure, not
@@ -418,7 +597,7 @@ func (r *Runner) Post(src feed.Source, it store.Item) publish.Post {
 func (r *Runner) publishItem(ctx context.Context, src feed.Source, it store.Item) (bool, error) {
 	data := publish.RenderHexo(r.Post(src, it))
 	if it.PostPath == "" {
-		path, adopted, err := r.reservePath(ctx, src, it, data)
+		path, adopted, err := r.reservePath(ctx, r.Store, src, it, data)
 		if err != nil {
 			return false, err
 		}
@@ -444,16 +623,12 @@ func (r *Runner) publishItem(ctx context.Context, src feed.Source, it store.Item
 // write is in the way. A file in the way that is this very post (same
 // title and date, as the old system would have written it) is adopted as
 // published, so switching from the old system rewrites nothing.
-func (r *Runner) reservePath(ctx context.Context, src feed.Source, it store.Item, data []byte) (string, bool, error) {
+// data is the post's bytes, rendered here when nil and needed.
+func (r *Runner) reservePath(ctx context.Context, st store.Store, src feed.Source, it store.Item, data []byte) (string, bool, error) {
 	folder := src.Group + "/" + src.Name + "/" + src.Channel
 	stem := publish.FileStem(it.Title)
 	for n := 1; ; n++ {
 		rel := folder + "/" + publish.FileName(stem, n)
-		if _, owned, err := r.Store.PathOwner(ctx, rel); err != nil {
-			return "", false, err
-		} else if owned {
-			continue
-		}
 		abs := filepath.Join(r.OutDir, filepath.FromSlash(rel))
 		exists, err := publish.Exists(abs)
 		if err != nil {
@@ -461,12 +636,24 @@ func (r *Runner) reservePath(ctx context.Context, src feed.Source, it store.Item
 		}
 		adopt := false
 		if exists {
+			// A file is in the way: another item's post, a file feedmill
+			// did not write, or this very post as the old system wrote it.
+			if _, owned, err := st.PathOwner(ctx, rel); err != nil {
+				return "", false, err
+			} else if owned {
+				continue
+			}
+			if data == nil {
+				data = publish.RenderHexo(r.Post(src, it))
+			}
 			if !samePost(abs, data) {
 				continue
 			}
 			adopt = true
 		}
-		switch err := r.Store.SetPostPath(ctx, it.ID, rel); {
+		// With no file in the way, the store still knows the paths of
+		// posts reserved but not written yet.
+		switch err := st.SetPostPath(ctx, it.ID, rel); {
 		case errors.Is(err, store.ErrPathTaken):
 			continue
 		case err != nil:

@@ -101,6 +101,13 @@ type Store interface {
 	// MarkPosted records that the item's post file is in place.
 	MarkPosted(ctx context.Context, itemID int64, at time.Time) error
 
+	// Batch runs fn with a Store whose writes form one transaction: all
+	// of them are kept when fn returns nil, none when it returns an error
+	// (which Batch returns). Many small writes cost far less together.
+	// Inside fn only the Store it is given may be used; the outer one may
+	// block until the batch ends. A Batch inside a batch joins it.
+	Batch(ctx context.Context, fn func(Store) error) error
+
 	// Close releases the store.
 	Close() error
 }

@@ -20,7 +20,19 @@ import (
 
 // Store is a store.Store on one SQLite database.
 type Store struct {
-	db *sql.DB
+	// db runs the queries, through prepared statements: on the database,
+	// or on the transaction of a Batch.
+	db   *stmtCache
+	pool *sql.DB
+	tx   *sql.Tx // inside a Batch
+}
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -40,7 +52,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// One connection: SQLite has one writer anyway, and a private
 	// :memory: database exists only on the connection that made it.
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db}
+	s := &Store{db: newStmtCache(db), pool: db}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
@@ -96,7 +108,7 @@ CREATE INDEX items_unposted ON items (source_id) WHERE posted_at IS NULL;
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.pool.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -120,7 +132,32 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.db.close()
+	return s.pool.Close()
+}
+
+// Batch implements store.Store. The database has one connection, so the
+// Store outside the batch waits until it ends.
+func (s *Store) Batch(ctx context.Context, fn func(store.Store) error) error {
+	if s.tx != nil {
+		return fn(s)
+	}
+	tx, err := s.pool.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin batch: %w", err)
+	}
+	defer tx.Rollback()
+	stmts := newStmtCache(tx)
+	defer stmts.close()
+	if err := fn(&Store{db: stmts, pool: s.pool, tx: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit batch: %w", err)
+	}
+	return nil
+}
 
 func unixNano(t time.Time) any {
 	if t.IsZero() {
@@ -216,11 +253,14 @@ func (s *Store) SetFetchURL(ctx context.Context, id int64, url string) error {
 
 // AddItems implements store.Store.
 func (s *Store) AddItems(ctx context.Context, sourceID int64, items []feed.Item, now time.Time) (int, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("add items: %w", err)
+	tx := s.tx
+	if tx == nil {
+		var err error
+		if tx, err = s.pool.BeginTx(ctx, nil); err != nil {
+			return 0, fmt.Errorf("add items: %w", err)
+		}
+		defer tx.Rollback()
 	}
-	defer tx.Rollback()
 	stmt, err := tx.PrepareContext(ctx, `
 INSERT INTO items (source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -240,8 +280,10 @@ ON CONFLICT (source_id, identity) DO NOTHING`)
 			added++
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("add items: %w", err)
+	if s.tx == nil {
+		if err := tx.Commit(); err != nil {
+			return 0, fmt.Errorf("add items: %w", err)
+		}
 	}
 	return added, nil
 }

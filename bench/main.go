@@ -1,0 +1,286 @@
+// Command bench measures a refresh of many sources end to end: fetch,
+// parse, store and publish, against a local server that answers after a
+// fixed latency. See README.md for how to run it and what it reports.
+//
+// The server runs in a child process (this program started with -serve),
+// so the CPU time and peak memory reported are feedmill's alone.
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/feedmill/feedmill/internal/config"
+	"github.com/feedmill/feedmill/internal/feed"
+	"github.com/feedmill/feedmill/internal/fetch"
+	"github.com/feedmill/feedmill/internal/refresh"
+	"github.com/feedmill/feedmill/internal/store/sqlite"
+)
+
+func main() {
+	def := config.Default()
+	var (
+		serve       = flag.Bool("serve", false, "run as the feed server (internal)")
+		sources     = flag.Int("sources", 5000, "number of sources")
+		items       = flag.Int("items", 20, "items per feed")
+		latency     = flag.Duration("latency", 20*time.Millisecond, "how long the server takes to answer with a feed")
+		latency304  = flag.Bool("latency-304", false, "make 304 answers wait the latency too")
+		hosts       = flag.Int("hosts", 250, "number of hosts (listeners) the sources are spread over")
+		concurrency = flag.Int("concurrency", def.Concurrency, "global fetch concurrency")
+		perHost     = flag.Int("per-host", def.PerHost, "requests in flight per host")
+		hostDelay   = flag.Duration("host-delay", def.HostDelay.Std(), "least time between request starts to one host")
+		dir         = flag.String("dir", "", "folder for the store and the posts (default: a temp folder, removed after)")
+		cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the passes to `file`")
+	)
+	flag.Parse()
+	if *serve {
+		if err := serveFeeds(*hosts, *items, *latency, *latency304); err != nil {
+			fmt.Fprintln(os.Stderr, "bench server:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, params{
+		sources: *sources, items: *items, latency: *latency, latency304: *latency304, hosts: *hosts,
+		concurrency: *concurrency, perHost: *perHost, hostDelay: *hostDelay, dir: *dir, cpuProfile: *cpuProfile,
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type params struct {
+	sources, items, hosts, concurrency, perHost int
+	latency, hostDelay                          time.Duration
+	latency304                                  bool
+	dir, cpuProfile                             string
+}
+
+func run(ctx context.Context, p params) error {
+	if p.dir == "" {
+		d, err := os.MkdirTemp("", "feedmill-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		p.dir = d
+	}
+	addrs, server, err := startServer(p)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		server.Process.Signal(os.Interrupt)
+		server.Wait()
+	}()
+
+	st, err := sqlite.Open(ctx, filepath.Join(p.dir, "feedmill.db"))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	def := config.Default()
+	runner := &refresh.Runner{
+		Fetch: fetch.New(fetch.Options{
+			Timeout:        def.Timeout.Std(),
+			ConnectTimeout: def.ConnectTimeout.Std(),
+			MaxBytes:       def.MaxBytes,
+			UserAgent:      def.UserAgent,
+			Concurrency:    p.concurrency,
+			PerHost:        p.perHost,
+			HostDelay:      p.hostDelay,
+		}),
+		Store:       st,
+		OutDir:      filepath.Join(p.dir, "posts"),
+		Location:    time.UTC,
+		Concurrency: p.concurrency,
+		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	// Sources are listed host by host, as a configuration lists an
+	// RSSHub's routes together.
+	srcs := make([]feed.Source, p.sources)
+	for i := range srcs {
+		h := i * p.hosts / p.sources
+		srcs[i] = feed.Source{
+			Group: "bench", Name: fmt.Sprintf("host%03d", h), Channel: fmt.Sprintf("route%05d", i),
+			URL: fmt.Sprintf("http://%s/feed/%d", addrs[h], i),
+		}
+	}
+
+	if p.cpuProfile != "" {
+		stopProfile, err := startProfile(p.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
+	floor := p.latency * time.Duration(p.sources) / time.Duration(p.concurrency)
+	fmt.Printf("feedmill bench: %d sources x %d items on %d hosts, latency %s, concurrency %d, per_host %d, host_delay %s, %d CPUs, load %s\n",
+		p.sources, p.items, p.hosts, p.latency, p.concurrency, p.perHost, p.hostDelay, runtime.NumCPU(), loadAvg())
+	var first time.Duration
+	for pass := 1; pass <= 2; pass++ {
+		cpu0 := cpuTime()
+		start := time.Now()
+		results, err := runner.Run(ctx, srcs, nil)
+		wall := time.Since(start)
+		cpu := cpuTime() - cpu0
+		if err != nil {
+			return fmt.Errorf("pass %d: %w", pass, err)
+		}
+		failed, posts, notModified := 0, 0, 0
+		var firstErr error
+		for _, r := range results {
+			if r.Err != nil {
+				failed++
+				if firstErr == nil {
+					firstErr = fmt.Errorf("%s: %w", r.Source.Key(), r.Err)
+				}
+			}
+			posts += r.Posts
+			if r.NotModified {
+				notModified++
+			}
+		}
+		fmt.Printf("pass %d: wall %s, CPU %s (%.0f%% of one core), %d posts, %d not modified, %d failed",
+			pass, wall.Round(time.Millisecond), cpu.Round(time.Millisecond), 100*cpu.Seconds()/wall.Seconds(), posts, notModified, failed)
+		if pass == 1 {
+			first = wall
+			fmt.Printf("; floor %s, %.2fx the floor (target <= 1.5x)\n", floor, wall.Seconds()/floor.Seconds())
+		} else {
+			fmt.Printf("; %.1fx faster than pass 1 (target >= 5x)\n", first.Seconds()/wall.Seconds())
+		}
+		if firstErr != nil {
+			fmt.Printf("  first failure: %v\n", firstErr)
+		}
+	}
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("peak memory (maxrss) %d MB; Go heap now %d MB, runtime total %d MB\n", ru.Maxrss>>10, ms.HeapAlloc>>20, ms.Sys>>20)
+	return nil
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// startServer starts this program as the feed server and reads the
+// addresses of its listeners.
+func startServer(p params) ([]string, *exec.Cmd, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := exec.Command(self, "-serve", "-hosts", strconv.Itoa(p.hosts), "-items", strconv.Itoa(p.items),
+		"-latency", p.latency.String(), fmt.Sprintf("-latency-304=%v", p.latency304))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	sc := bufio.NewScanner(out)
+	var addrs []string
+	for len(addrs) < p.hosts && sc.Scan() {
+		addrs = append(addrs, sc.Text())
+	}
+	if len(addrs) < p.hosts {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, nil, fmt.Errorf("the server gave %d of %d addresses", len(addrs), p.hosts)
+	}
+	go io.Copy(io.Discard, out)
+	return addrs, cmd, nil
+}
+
+// serveFeeds listens on hosts loopback ports and serves /feed/N: a feed of
+// items items that never changes, after latency; a request carrying its
+// ETag gets a 304, at once unless latency304 is set (a server checks a
+// validator without building the feed).
+func serveFeeds(hosts, items int, latency time.Duration, latency304 bool) error {
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/feed/"))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		etag := fmt.Sprintf(`"feed-%d-v1"`, n)
+		if r.Header.Get("If-None-Match") == etag {
+			if latency304 {
+				time.Sleep(latency)
+			}
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		time.Sleep(latency)
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		w.Header().Set("ETag", etag)
+		w.Write(feedXML(n, items))
+	})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	out := bufio.NewWriter(os.Stdout)
+	for range hosts {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, ln.Addr().String())
+		go srv.Serve(ln)
+	}
+	out.Flush()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	return nil
+}
+
+// feedXML is feed n: items items in the shape of an RSSHub route, with a
+// paragraph of text and an image each.
+func feedXML(n, items int) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?>
+<rss xmlns:atom="http://www.w3.org/2005/Atom" version="2.0"><channel><title><![CDATA[Route %d]]></title><link>https://example.com/route/%d</link><description><![CDATA[Route %d - Made with love by RSSHub]]></description><generator>RSSHub</generator><language>zh-cn</language><ttl>5</ttl>
+`, n, n, n)
+	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for i := range items {
+		fmt.Fprintf(&b, `<item><title><![CDATA[Route %d headline number %d about something that happened]]></title><description><![CDATA[<p><img src="https://img.example.com/%d/%d.jpg"></p><p>%s</p>]]></description><pubDate>%s</pubDate><guid isPermaLink="false">https://example.com/route/%d/%d</guid><link>https://example.com/route/%d/%d</link></item>
+`, n, i, n, i, strings.Repeat("Some paragraph text of the article. ", 12), base.Add(-time.Duration(i)*time.Hour).Format(time.RFC1123), n, i, n, i)
+	}
+	b.WriteString("</channel></rss>\n")
+	return []byte(b.String())
+}
