@@ -31,11 +31,11 @@ func (c *crashing) SetPostPath(ctx context.Context, id int64, path string) error
 	return nil
 }
 
-func (c *crashing) MarkPosted(ctx context.Context, id int64, at time.Time) error {
+func (c *crashing) MarkPosted(ctx context.Context, ids []int64, at time.Time) error {
 	if c.at == "MarkPosted" {
 		return errCrash
 	}
-	return c.Store.MarkPosted(ctx, id, at)
+	return c.Store.MarkPosted(ctx, ids, at)
 }
 
 func TestCrashWhilePublishing(t *testing.T) {

@@ -270,25 +270,68 @@ func (r *Runner) Republish(ctx context.Context, sources []feed.Source, report fu
 
 // publishSource writes the posts of the source's unposted items, or of all
 // its items with all set, and returns how many files it wrote.
+//
+// The order makes a crash at any point safe. First each item's path is
+// reserved in the store, so a restarted run writes the item to the same
+// path. Then the files are written, each to a temp file renamed into
+// place, and flushed to disk together. Only then are the items marked
+// posted, in one transaction. A post renders to the same bytes every time
+// (the picsum number is stored with the item), so a restarted run that
+// finds its file already in place changes nothing and just marks it. No
+// item is lost, and none gets a second file.
 func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID int64, all bool) (int, error) {
 	items, err := r.Store.Items(ctx, sourceID, !all)
 	if err != nil {
 		return 0, err
 	}
-	written := 0
+	type job struct {
+		it   store.Item
+		data []byte
+	}
+	var jobs []job
+	var done []int64 // items whose post is in place, to mark posted
 	var errs []error
 	for _, it := range items {
-		wrote, err := r.publishItem(ctx, src, it)
-		if err != nil {
-			var perr *postError
-			if !errors.As(err, &perr) {
-				return written, err
+		data := publish.RenderHexo(r.Post(src, it))
+		if it.PostPath == "" {
+			path, adopted, err := r.reservePath(ctx, src, it, data)
+			if err != nil {
+				if perr := (*postError)(nil); errors.As(err, &perr) {
+					errs = append(errs, err)
+					continue
+				}
+				return 0, err
 			}
-			errs = append(errs, err)
+			if adopted {
+				done = append(done, it.ID)
+				continue
+			}
+			it.PostPath = path
+		}
+		jobs = append(jobs, job{it, data})
+	}
+	written := 0
+	for _, j := range jobs {
+		wrote, err := publish.WriteFile(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), j.data)
+		if err != nil {
+			errs = append(errs, &postError{err: fmt.Errorf("%s: %w", j.it.PostPath, err)})
 			continue
 		}
 		if wrote {
 			written++
+		}
+		if !j.it.Posted {
+			done = append(done, j.it.ID)
+		}
+	}
+	if written > 0 {
+		if err := publish.Sync(r.OutDir); err != nil {
+			return 0, &postError{err: err}
+		}
+	}
+	if len(done) > 0 {
+		if err := r.Store.MarkPosted(ctx, done, r.now()); err != nil {
+			return written, err
 		}
 	}
 	if len(errs) > 0 {
@@ -313,39 +356,6 @@ func (r *Runner) Post(src feed.Source, it store.Item) publish.Post {
 		RandomN:    it.RandomN,
 		Body:       body.HTML,
 	}
-}
-
-// publishItem writes one item's post and marks it posted.
-//
-// The order makes a crash at any point safe. The path is reserved in the
-// store first, so a restarted run writes the item to the same path; the
-// post renders to the same bytes every time (the picsum number is stored
-// with the item), so rewriting an already-renamed file changes nothing;
-// and the item is marked posted only after the rename, so a crash before
-// that leaves it unposted and the next run finishes it. No item is lost,
-// and none gets a second file.
-func (r *Runner) publishItem(ctx context.Context, src feed.Source, it store.Item) (bool, error) {
-	data := publish.RenderHexo(r.Post(src, it))
-	if it.PostPath == "" {
-		path, adopted, err := r.reservePath(ctx, src, it, data)
-		if err != nil {
-			return false, err
-		}
-		it.PostPath = path
-		if adopted {
-			return false, r.Store.MarkPosted(ctx, it.ID, r.now())
-		}
-	}
-	wrote, err := publish.WriteFile(filepath.Join(r.OutDir, filepath.FromSlash(it.PostPath)), data)
-	if err != nil {
-		return false, &postError{err: fmt.Errorf("%s: %w", it.PostPath, err)}
-	}
-	if !it.Posted {
-		if err := r.Store.MarkPosted(ctx, it.ID, r.now()); err != nil {
-			return wrote, err
-		}
-	}
-	return wrote, nil
 }
 
 // reservePath finds the item's post path: its title's file name, with a

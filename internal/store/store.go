@@ -89,8 +89,10 @@ type Store interface {
 	// SetPostPath reserves path for the item. It returns ErrPathTaken when
 	// another item owns it.
 	SetPostPath(ctx context.Context, itemID int64, path string) error
-	// MarkPosted records that the item's post file is in place.
-	MarkPosted(ctx context.Context, itemID int64, at time.Time) error
+	// MarkPosted records, in one transaction, that the items' post files
+	// are in place. It returns ErrNotFound when an ID does not exist, and
+	// then marks none.
+	MarkPosted(ctx context.Context, itemIDs []int64, at time.Time) error
 
 	// Close releases the store.
 	Close() error

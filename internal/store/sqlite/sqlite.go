@@ -292,13 +292,28 @@ func (s *Store) SetPostPath(ctx context.Context, itemID int64, path string) erro
 }
 
 // MarkPosted implements store.Store.
-func (s *Store) MarkPosted(ctx context.Context, itemID int64, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE items SET posted_at = ? WHERE id = ?`, at.UnixNano(), itemID)
+func (s *Store) MarkPosted(ctx context.Context, itemIDs []int64, at time.Time) error {
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("mark posted: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `UPDATE items SET posted_at = ? WHERE id = ?`)
+	if err != nil {
+		return fmt.Errorf("mark posted: %w", err)
+	}
+	defer stmt.Close()
+	for _, id := range itemIDs {
+		res, err := stmt.ExecContext(ctx, at.UnixNano(), id)
+		if err != nil {
+			return fmt.Errorf("mark posted: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("mark posted: item %d: %w", id, store.ErrNotFound)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("mark posted: %w", err)
 	}
 	return nil
 }

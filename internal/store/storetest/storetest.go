@@ -151,12 +151,13 @@ func testPostPaths(t *testing.T, ctx context.Context, s store.Store) {
 	if _, ok, _ := s.PathOwner(ctx, "nobody.md"); ok {
 		t.Error("PathOwner found an owner for a free path")
 	}
-	if err := s.MarkPosted(ctx, items[0].ID, time.Now()); err != nil {
+	if err := s.MarkPosted(ctx, []int64{items[0].ID}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MarkPosted(ctx, 1<<40, time.Now()); !errors.Is(err, store.ErrNotFound) {
+	if err := s.MarkPosted(ctx, []int64{items[1].ID, 1 << 40}, time.Now()); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("MarkPosted of a missing item: %v", err)
 	}
+	// The failed batch marked nothing, not even the item that exists.
 	unposted, _ := s.Items(ctx, row.ID, true)
 	all, _ := s.Items(ctx, row.ID, false)
 	if len(unposted) != 1 || len(all) != 2 || !all[0].Posted || all[0].PostPath != path {
