@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -52,7 +54,12 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if !ok {
 		return exitUsage
 	}
-	st, err := sqlite.Open(ctx, cfg.Path(cfg.Store))
+	storePath := cfg.Path(cfg.Store)
+	if err := os.MkdirAll(filepath.Dir(storePath), 0o755); err != nil {
+		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
+		return exitProblem
+	}
+	st, err := sqlite.Open(ctx, storePath)
 	if err != nil {
 		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
 		return exitProblem
