@@ -78,7 +78,7 @@ var utf8Decision = Decision{Charset: "utf-8", Origin: FromValidUTF8}
 // become U+FFFD; conversion never fails.
 func Convert(data []byte, contentType string) ([]byte, Decision) {
 	out, d := convert(data, contentType)
-	if !utf8.Valid(out) {
+	if d.Origin != FromValidUTF8 && !utf8.Valid(out) {
 		out = bytes.ToValidUTF8(out, []byte("\uFFFD"))
 	}
 	// A second mark (some editors add one to a file that has one) would

@@ -227,3 +227,26 @@ func FuzzConvert(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkConvert measures a 256 KiB page: UTF-8 passing through, GBK
+// declared in the header, and GBK left to detection.
+func BenchmarkConvert(b *testing.B) {
+	text := strings.Repeat("<p>"+zhHans+"</p>\n", 256<<10/(len(zhHans)+8))
+	utf8Page := []byte(page(`<meta charset="utf-8">`, "要闻", text))
+	gbkPage := encode(b, simplifiedchinese.GBK, page("", "要闻", text))
+	for _, c := range []struct {
+		name, contentType string
+		data              []byte
+	}{
+		{"utf-8", "text/html; charset=utf-8", utf8Page},
+		{"gbk-declared", "text/html; charset=gbk", gbkPage},
+		{"gbk-detected", "text/html", gbkPage},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.data)))
+			for b.Loop() {
+				charset.Convert(c.data, c.contentType)
+			}
+		})
+	}
+}
