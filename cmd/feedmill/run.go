@@ -128,8 +128,24 @@ func resultLine(r refresh.Result, width int) string {
 	case r.NotModified:
 		return fmt.Sprintf("ok   %s%s  not modified, %d new posts", key, pad, r.Posts)
 	default:
-		return fmt.Sprintf("ok   %s%s  %d new posts, %d items seen", key, pad, r.Posts, r.Items)
+		return fmt.Sprintf("ok   %s%s  %d new posts, %d items seen", key, pad, r.Posts, r.Items) + sourceExtras(r)
 	}
+}
+
+// sourceExtras tells what include/exclude and full text did, when they did
+// anything: a page that could not be had keeps the summary, and says so.
+func sourceExtras(r refresh.Result) string {
+	var b strings.Builder
+	if r.Filtered > 0 {
+		fmt.Fprintf(&b, ", %d filtered out", r.Filtered)
+	}
+	if r.FullText > 0 || r.FullTextFailed > 0 {
+		fmt.Fprintf(&b, "; full text for %d", r.FullText)
+		if r.FullTextFailed > 0 {
+			fmt.Fprintf(&b, ", %d kept the summary (%v)", r.FullTextFailed, r.FullTextErr)
+		}
+	}
+	return b.String()
 }
 
 // displayWidth counts East Asian wide characters as two columns, so that

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/feedmill/feedmill/internal/feed"
+	"github.com/feedmill/feedmill/internal/parse"
 )
 
 // DefaultFile is the configuration read when no --config is given.
@@ -53,6 +55,9 @@ type Config struct {
 	File string `yaml:"-"`
 	// sourceLines are the YAML lines of each source, for messages.
 	sourceLines []int
+	// keyLines are the YAML lines of each source's keys ("page",
+	// "selectors.item", "include[1]"), for messages.
+	keyLines []map[string]int
 }
 
 // Output says where and how posts are written.
@@ -75,6 +80,58 @@ type Source struct {
 	// MaxItems keeps the newest N items of each fetch; nil takes the
 	// global default, 0 keeps all.
 	MaxItems *int `yaml:"max_items"`
+
+	// Page is a web page without a feed, given instead of URL: an http(s)
+	// or file: URL whose items Selectors read.
+	Page      string     `yaml:"page"`
+	Selectors *Selectors `yaml:"selectors"`
+	// FullText fetches each new item's page and takes its article
+	// (readability) as the content when the feed gives only a summary.
+	FullText bool `yaml:"fulltext"`
+	// ContentSelector takes the article from each new item's page by CSS
+	// selector instead of readability; it implies fulltext.
+	ContentSelector string `yaml:"content_selector"`
+	// Include keeps only items whose title or text matches one of these
+	// regular expressions; Exclude drops items whose title or text
+	// matches one. Each is one expression or a list.
+	Include Patterns `yaml:"include"`
+	Exclude Patterns `yaml:"exclude"`
+}
+
+// Selectors are the CSS selectors of a page source: item selects each
+// item's element on the page, the others select inside it. title, link
+// and date may end in "@attribute" to read an attribute instead of text.
+type Selectors struct {
+	Item    string `yaml:"item"`
+	Title   string `yaml:"title"`
+	Link    string `yaml:"link"`
+	Date    string `yaml:"date"`
+	Content string `yaml:"content"`
+}
+
+// Patterns is one regular expression or a list of them.
+type Patterns []string
+
+// UnmarshalYAML reads a single string or a list of strings.
+func (p *Patterns) UnmarshalYAML(n *yaml.Node) error {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
+		*p = nil
+	case n.Kind == yaml.ScalarNode:
+		*p = Patterns{n.Value}
+	case n.Kind == yaml.SequenceNode:
+		out := make(Patterns, 0, len(n.Content))
+		for _, c := range n.Content {
+			if c.Kind != yaml.ScalarNode {
+				return fmt.Errorf("line %d: each entry must be a regular expression written as a string", c.Line)
+			}
+			out = append(out, c.Value)
+		}
+		*p = out
+	default:
+		return fmt.Errorf("line %d: must be a regular expression or a list of them", n.Line)
+	}
+	return nil
 }
 
 // Duration is a time.Duration written as "30s" or "2m" in YAML.
@@ -163,6 +220,9 @@ func Parse(path string, data []byte) (Config, error) {
 		if kv[0].Value == "sources" && kv[1].Kind == yaml.SequenceNode {
 			for _, s := range kv[1].Content {
 				cfg.sourceLines = append(cfg.sourceLines, s.Line)
+				lines := map[string]int{}
+				keyLines(s, "", lines)
+				cfg.keyLines = append(cfg.keyLines, lines)
 			}
 		}
 	}
@@ -187,6 +247,25 @@ func yamlError(path string, err error) error {
 	}
 	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
 	return &Error{File: path, Line: line, Msg: "invalid YAML: " + msg}
+}
+
+// keyLines records the line of every key under n, by its dotted path,
+// and of every list entry, as path[i].
+func keyLines(n *yaml.Node, path string, out map[string]int) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for _, kv := range pairs(n) {
+			p := join(path, kv[0].Value)
+			out[p] = kv[0].Line
+			keyLines(kv[1], p, out)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			out[p] = c.Line
+			keyLines(c, p, out)
+		}
+	}
 }
 
 func pairs(m *yaml.Node) [][2]*yaml.Node {
@@ -293,6 +372,16 @@ func (c Config) errorf(line int, field, format string, args ...any) error {
 	return &Error{File: c.File, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
+// keyLine is the line of a source's key, else of the source.
+func (c Config) keyLine(i int, key string) int {
+	if i < len(c.keyLines) {
+		if l, ok := c.keyLines[i][key]; ok {
+			return l
+		}
+	}
+	return c.sourceLine(i)
+}
+
 func (c Config) sourceLine(i int) int {
 	if i < len(c.sourceLines) {
 		return c.sourceLines[i]
@@ -344,11 +433,16 @@ func (c Config) Validate() error {
 				return c.errorf(line, field+"."+f.name, "%s", msg)
 			}
 		}
-		if strings.TrimSpace(s.URL) == "" {
-			return c.errorf(line, field+".url", "missing: give an RSSHub route such as /guancha/headline, an http(s) URL or a file: URL")
+		if err := c.validateKind(i, s); err != nil {
+			return err
 		}
-		if _, err := c.resolveURL(s.URL); err != nil {
-			return c.errorf(line, field+".url", "%v", err)
+		if strings.TrimSpace(s.Page) == "" {
+			if _, err := c.resolveURL(s.URL); err != nil {
+				return c.errorf(line, field+".url", "%v", err)
+			}
+		}
+		if err := c.validateExtras(i, s); err != nil {
+			return err
 		}
 		if s.MaxItems != nil && *s.MaxItems < 0 {
 			return c.errorf(line, field+".max_items", "must not be negative")
@@ -360,6 +454,98 @@ func (c Config) Validate() error {
 		seen[key] = i
 	}
 	return nil
+}
+
+// validateKind checks that a source is either a feed (url) or a page
+// (page with selectors).
+func (c Config) validateKind(i int, s Source) error {
+	field := fmt.Sprintf("sources[%d]", i)
+	hasURL, hasPage := strings.TrimSpace(s.URL) != "", strings.TrimSpace(s.Page) != ""
+	switch {
+	case hasURL && hasPage:
+		return c.errorf(c.keyLine(i, "page"), field+".page", "set either url (a feed) or page (a web page read with selectors), not both")
+	case !hasURL && !hasPage:
+		return c.errorf(c.sourceLine(i), field+".url", "missing: give an RSSHub route such as /guancha/headline, an http(s) URL or a file: URL, or page: with selectors for a web page without a feed")
+	case hasURL:
+		if s.Selectors != nil {
+			return c.errorf(c.keyLine(i, "selectors"), field+".selectors", "only a page source has selectors: give the web page as page: instead of url:")
+		}
+		return nil
+	}
+	line := c.keyLine(i, "page")
+	if strings.HasPrefix(strings.TrimSpace(s.Page), "/") {
+		return c.errorf(line, field+".page", "%q is a path: give the web page's http(s) URL (RSSHub routes are feeds: use url:)", s.Page)
+	}
+	if _, err := c.resolveURL(s.Page); err != nil {
+		return c.errorf(line, field+".page", "%v", err)
+	}
+	if s.Selectors == nil {
+		return c.errorf(line, field+".selectors", "missing: a page source needs selectors, at least item (each item's element, such as \"ul.news li\") and title")
+	}
+	sel := *s.Selectors
+	for _, f := range []struct {
+		name, value string
+		attr        bool
+		missing     string // "" when optional
+	}{
+		{"item", sel.Item, false, `missing: the CSS selector of each item's element on the page, such as "ul.news li"`},
+		{"title", sel.Title, true, `missing: the CSS selector of the title inside each item, such as "a" or "h3"`},
+		{"link", sel.Link, true, ""},
+		{"date", sel.Date, true, ""},
+		{"content", sel.Content, false, ""},
+	} {
+		key := "selectors." + f.name
+		if strings.TrimSpace(f.value) == "" {
+			if f.missing != "" {
+				return c.errorf(c.keyLine(i, "selectors"), field+"."+key, "%s", f.missing)
+			}
+			continue
+		}
+		if err := parse.CheckSelector(f.value, f.attr); err != nil {
+			return c.errorf(c.keyLine(i, key), field+"."+key, "%v", err)
+		}
+	}
+	return nil
+}
+
+// validateExtras checks content_selector, include and exclude.
+func (c Config) validateExtras(i int, s Source) error {
+	field := fmt.Sprintf("sources[%d]", i)
+	if s.ContentSelector != "" {
+		if err := parse.CheckSelector(s.ContentSelector, false); err != nil {
+			return c.errorf(c.keyLine(i, "content_selector"), field+".content_selector", "%v", err)
+		}
+	}
+	for _, f := range []struct {
+		name     string
+		patterns Patterns
+	}{{"include", s.Include}, {"exclude", s.Exclude}} {
+		for j, p := range f.patterns {
+			key := fmt.Sprintf("%s[%d]", f.name, j)
+			line, ok := 0, false
+			if i < len(c.keyLines) {
+				line, ok = c.keyLines[i][key]
+			}
+			if !ok {
+				key, line = f.name, c.keyLine(i, f.name)
+			}
+			if p == "" {
+				return c.errorf(line, field+"."+key, "empty: an empty pattern matches every item")
+			}
+			if _, err := regexp.Compile(p); err != nil {
+				return c.errorf(line, field+"."+key, "%q is not a regular expression: %s", p, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+			}
+		}
+	}
+	return nil
+}
+
+func compileAll(patterns Patterns) []*regexp.Regexp {
+	var out []*regexp.Regexp
+	for _, p := range patterns {
+		out = append(out, regexp.MustCompile(p)) // Validate has checked them
+	}
+	return out
 }
 
 // checkPathName says what is wrong with a taxonomy name, which becomes a
@@ -419,12 +605,23 @@ func (c Config) resolveURL(raw string) (string, error) {
 func (c Config) FeedSources() []feed.Source {
 	out := make([]feed.Source, 0, len(c.Sources))
 	for _, s := range c.Sources {
-		u, _ := c.resolveURL(s.URL) // Validate has checked it
+		raw := s.URL
+		if s.Page != "" {
+			raw = s.Page
+		}
+		u, _ := c.resolveURL(raw) // Validate has checked it
 		maxItems := c.MaxItems
 		if s.MaxItems != nil {
 			maxItems = *s.MaxItems
 		}
-		out = append(out, feed.Source{Group: s.Group, Name: s.Source, Channel: s.Channel, URL: u, MaxItems: maxItems})
+		src := feed.Source{Group: s.Group, Name: s.Source, Channel: s.Channel, URL: u, MaxItems: maxItems,
+			FullText: s.FullText, ContentSelector: s.ContentSelector,
+			Include: compileAll(s.Include), Exclude: compileAll(s.Exclude)}
+		if s.Page != "" && s.Selectors != nil {
+			sel := feed.Selectors(*s.Selectors)
+			src.Page = &sel
+		}
+		out = append(out, src)
 	}
 	return out
 }

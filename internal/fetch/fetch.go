@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"os"
 	"time"
+
+	"github.com/feedmill/feedmill/internal/charset"
 )
 
 // ErrTooLarge is returned when a document is larger than the size cap.
@@ -108,6 +110,8 @@ func (c *Client) Fetch(ctx context.Context, rawURL string, v Validators) (*Respo
 		}
 		return nil, err
 	}
+	// Every stage after this one reads UTF-8 (see package charset).
+	out.Body, _ = charset.Convert(out.Body, out.ContentType)
 	out.ETag = resp.Header.Get("ETag")
 	out.LastModified = resp.Header.Get("Last-Modified")
 	return out, nil

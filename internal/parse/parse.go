@@ -15,6 +15,7 @@ import (
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html"
 
+	"github.com/feedmill/feedmill/internal/charset"
 	"github.com/feedmill/feedmill/internal/feed"
 )
 
@@ -34,6 +35,9 @@ type Feed struct {
 // Parse reads a feed document. base is the URL it was fetched from, for
 // relative links; loc is the zone of dates written without one.
 func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
+	// fetch has converted the document already; converting UTF-8 again
+	// changes nothing, and bytes that come another way get the same reading.
+	data, _ = charset.Convert(data, "")
 	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if len(trimmed) == 0 {
 		return nil, ErrEmpty

@@ -21,6 +21,7 @@ import (
 	"github.com/feedmill/feedmill/internal/content"
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
+	"github.com/feedmill/feedmill/internal/fulltext"
 	"github.com/feedmill/feedmill/internal/parse"
 	"github.com/feedmill/feedmill/internal/publish"
 	"github.com/feedmill/feedmill/internal/store"
@@ -47,7 +48,20 @@ type Result struct {
 	Posts       int  // post files written
 	NotModified bool // the server answered 304
 	Err         error
+	// Filtered counts the items the source's include/exclude patterns
+	// dropped; they are neither stored nor published.
+	Filtered int
+	// FullText counts the new items whose content is now the article of
+	// their page; FullTextFailed those whose page could not be had, which
+	// keep the feed's summary (FullTextErr is the first such failure).
+	// Neither fails the source.
+	FullText       int
+	FullTextFailed int
+	FullTextErr    error
 }
+
+// fullTextWorkers bounds the pages of one source fetched at once.
+const fullTextWorkers = 4
 
 // fetched is a worker's output for one source.
 type fetched struct {
@@ -58,6 +72,9 @@ type fetched struct {
 	items  []feed.Item
 	err    error
 	failAt time.Time
+	// filtered counts the items include/exclude dropped.
+	filtered int
+	fullText fulltext.Report
 }
 
 func (r *Runner) now() time.Time {
@@ -152,13 +169,78 @@ func (r *Runner) fetchOne(ctx context.Context, src feed.Source, row store.Source
 	if resp.NotModified {
 		return f
 	}
-	parsed, err := parse.Parse(resp.Body, resp.URL, r.Location)
+	var parsed *parse.Feed
+	if src.Page != nil {
+		parsed, err = parse.ParsePage(resp.Body, resp.URL, *src.Page, r.Location)
+	} else {
+		parsed, err = parse.Parse(resp.Body, resp.URL, r.Location)
+	}
 	if err != nil {
 		f.err, f.failAt = err, r.now()
 		return f
 	}
-	f.items = newest(parsed.Items, src.MaxItems)
+	// Filters come before max_items, as RSSHub's filter comes before its
+	// limit, and before full text, so that no page is fetched for an item
+	// that is dropped. They see what the feed gives, not the full text.
+	items := parsed.Items
+	if src.Filters() {
+		items, f.filtered = filterItems(src, items)
+	}
+	f.items = newest(items, src.MaxItems)
+	if src.WantsFullText() {
+		if err := r.fullText(ctx, &f); err != nil {
+			f.err, f.failAt = fmt.Errorf("full text: %w", err), r.now()
+		}
+	}
 	return f
+}
+
+// filterItems keeps the items that pass the source's include and exclude
+// patterns, which match the title and the text of the content.
+func filterItems(src feed.Source, items []feed.Item) ([]feed.Item, int) {
+	kept := make([]feed.Item, 0, len(items))
+	for _, it := range items {
+		if src.Keep(it.Title, parse.Text(it.Content)) {
+			kept = append(kept, it)
+		}
+	}
+	return kept, len(items) - len(kept)
+}
+
+// fullText replaces the content of the items the store does not have yet
+// with their pages' articles. Stored items are never fetched again. Only
+// items with a link change, so their identity (GUID or link) stays put.
+func (r *Runner) fullText(ctx context.Context, f *fetched) error {
+	ids := make([]string, len(f.items))
+	for i, it := range f.items {
+		ids[i] = it.Identity()
+	}
+	known, err := r.Store.KnownIdentities(ctx, f.row.ID, ids)
+	if err != nil {
+		return err
+	}
+	var todo []*feed.Item
+	for i := range f.items {
+		if !known[ids[i]] {
+			todo = append(todo, &f.items[i])
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	f.fullText = fulltext.Fill(ctx, r.Fetch, todo, f.src.ContentSelector, fullTextWorkers)
+	for _, fail := range f.fullText.Failed {
+		r.logger().Warn("full text failed; the item keeps the feed's summary",
+			"source", f.src.Key(), "link", fail.Link, "error", fail.Err)
+	}
+	return nil
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 // newest returns the newest n items (all for n = 0), oldest first, so that
@@ -188,7 +270,11 @@ func newest(items []feed.Item, n int) []feed.Item {
 // write stores a fetched source and publishes its unposted items. Only
 // store failures are returned; a source's own failure is its Result.
 func (r *Runner) write(ctx context.Context, f fetched) (Result, error) {
-	res := Result{Source: f.src, Items: len(f.items)}
+	res := Result{Source: f.src, Items: len(f.items), Filtered: f.filtered,
+		FullText: f.fullText.Replaced, FullTextFailed: len(f.fullText.Failed)}
+	if len(f.fullText.Failed) > 0 {
+		res.FullTextErr = f.fullText.Failed[0]
+	}
 	if f.err != nil {
 		res.Err = f.err
 		if err := r.Store.RecordFailure(ctx, f.row.ID, f.err.Error(), f.failAt); err != nil {

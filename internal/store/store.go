@@ -80,6 +80,11 @@ type Store interface {
 	// Identity), with FirstSeen set to now and a fresh RandomN, and returns
 	// how many were new. Items already stored are left unchanged.
 	AddItems(ctx context.Context, sourceID int64, items []feed.Item, now time.Time) (int, error)
+	// KnownIdentities returns which of identities (feed.Item.Identity
+	// values) the source has stored items for: a known identity maps to
+	// true, an unknown one is absent. It lets stages that cost a fetch per
+	// item, such as full text, skip the items already stored.
+	KnownIdentities(ctx context.Context, sourceID int64, identities []string) (map[string]bool, error)
 	// Items returns the source's items, oldest first; with unpublished
 	// set, only those whose post is not yet in place.
 	Items(ctx context.Context, sourceID int64, unposted bool) ([]Item, error)

@@ -228,6 +228,40 @@ ON CONFLICT (source_id, identity) DO NOTHING`)
 	return added, nil
 }
 
+// KnownIdentities implements store.Store.
+func (s *Store) KnownIdentities(ctx context.Context, sourceID int64, identities []string) (map[string]bool, error) {
+	known := map[string]bool{}
+	// SQLite limits the parameters of one statement; ask in chunks.
+	const chunk = 500
+	for start := 0; start < len(identities); start += chunk {
+		part := identities[start:min(len(identities), start+chunk)]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, sourceID)
+		for _, id := range part {
+			args = append(args, id)
+		}
+		q := `SELECT identity FROM items WHERE source_id = ? AND identity IN (?` + strings.Repeat(`, ?`, len(part)-1) + `)`
+		rows, err := s.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("known identities: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("known identities: %w", err)
+			}
+			known[id] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("known identities: %w", err)
+		}
+	}
+	return known, nil
+}
+
 // Items implements store.Store.
 func (s *Store) Items(ctx context.Context, sourceID int64, unposted bool) ([]store.Item, error) {
 	q := `SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at
