@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -47,6 +48,11 @@ type Config struct {
 	// MaxItems is the default of each source's max_items.
 	MaxItems int      `yaml:"max_items"`
 	Sources  []Source `yaml:"sources"`
+	// Listen is the address feedmill serve listens on.
+	Listen string `yaml:"listen"`
+	// Interval is how often feedmill serve fetches each source, unless the
+	// source sets its own; the feed and the server may ask for longer.
+	Interval Duration `yaml:"interval"`
 
 	// File is the path the configuration was read from; relative paths in
 	// it resolve against its folder.
@@ -75,6 +81,8 @@ type Source struct {
 	// MaxItems keeps the newest N items of each fetch; nil takes the
 	// global default, 0 keeps all.
 	MaxItems *int `yaml:"max_items"`
+	// Interval overrides the global interval for this source.
+	Interval *Duration `yaml:"interval"`
 }
 
 // Duration is a time.Duration written as "30s" or "2m" in YAML.
@@ -100,6 +108,8 @@ func Default() Config {
 		MaxBytes:    20 << 20,
 		UserAgent:   "feedmill/1 (+https://github.com/feedmill/feedmill)",
 		Timezone:    "UTC",
+		Listen:      "127.0.0.1:8080",
+		Interval:    Duration(30 * time.Minute),
 	}
 }
 
@@ -329,6 +339,12 @@ func (c Config) Validate() error {
 	if c.MaxItems < 0 {
 		return c.errorf(0, "max_items", "must not be negative")
 	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return c.errorf(0, "listen", "%q is not an address such as 127.0.0.1:8080 or :8080", c.Listen)
+	}
+	if c.Interval <= 0 {
+		return c.errorf(0, "interval", "must be positive")
+	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return c.errorf(0, "timezone", "%q is not a time zone name such as UTC or Asia/Shanghai", c.Timezone)
 	}
@@ -352,6 +368,9 @@ func (c Config) Validate() error {
 		}
 		if s.MaxItems != nil && *s.MaxItems < 0 {
 			return c.errorf(line, field+".max_items", "must not be negative")
+		}
+		if s.Interval != nil && *s.Interval <= 0 {
+			return c.errorf(line, field+".interval", "must be positive")
 		}
 		key := s.Group + "/" + s.Source + "/" + s.Channel
 		if j, dup := seen[key]; dup {
@@ -424,7 +443,11 @@ func (c Config) FeedSources() []feed.Source {
 		if s.MaxItems != nil {
 			maxItems = *s.MaxItems
 		}
-		out = append(out, feed.Source{Group: s.Group, Name: s.Source, Channel: s.Channel, URL: u, MaxItems: maxItems})
+		interval := c.Interval
+		if s.Interval != nil {
+			interval = *s.Interval
+		}
+		out = append(out, feed.Source{Group: s.Group, Name: s.Source, Channel: s.Channel, URL: u, MaxItems: maxItems, Interval: interval.Std()})
 	}
 	return out
 }

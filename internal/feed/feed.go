@@ -19,6 +19,9 @@ type Source struct {
 	URL string
 	// MaxItems keeps only the newest N items of each fetch; 0 keeps all.
 	MaxItems int
+	// Interval is how often the source is fetched when feedmill serve
+	// runs it; 0 leaves it to the scheduler's default.
+	Interval time.Duration
 }
 
 // Key identifies the source in the store and in messages: the taxonomy
