@@ -45,6 +45,10 @@ type Schedule struct {
 	// PausedUntil is set when the server refused the route (429, 503 or
 	// Retry-After) and asked us to keep away until then; zero otherwise.
 	PausedUntil time.Time
+	// FeedHint is the longest of the feed's own <ttl> and
+	// sy:updatePeriod at its last change, kept because a 304 carries no
+	// feed to read them from; 0 when the feed gave none.
+	FeedHint time.Duration
 }
 
 // FetchResult is what a successful fetch leaves for the next one.

@@ -26,7 +26,7 @@ func TestSchedule(t *testing.T) {
 		t.Fatalf("new source has a schedule: %+v", row.Schedule)
 	}
 	due := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	want := store.Schedule{NextDue: due, PausedUntil: due}
+	want := store.Schedule{NextDue: due, PausedUntil: due, FeedHint: time.Hour}
 	if err := st.SetSchedule(ctx, row.ID, want); err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestSchedule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := rows[0].Schedule; !got.NextDue.Equal(want.NextDue) || !got.PausedUntil.Equal(want.PausedUntil) {
+	if got := rows[0].Schedule; !got.NextDue.Equal(want.NextDue) || !got.PausedUntil.Equal(want.PausedUntil) || got.FeedHint != want.FeedHint {
 		t.Errorf("schedule = %+v, want %+v", got, want)
 	}
 
@@ -44,7 +44,7 @@ func TestSchedule(t *testing.T) {
 		t.Errorf("same URL: schedule %+v, err %v", row.Schedule, err)
 	}
 	src.URL = "https://rsshub.example/b"
-	if row, err = st.EnsureSource(ctx, src); err != nil || !row.NextDue.IsZero() || !row.PausedUntil.IsZero() {
+	if row, err = st.EnsureSource(ctx, src); err != nil || !row.NextDue.IsZero() || !row.PausedUntil.IsZero() || row.FeedHint != 0 {
 		t.Errorf("new URL: schedule %+v, err %v", row.Schedule, err)
 	}
 

@@ -88,12 +88,13 @@ CREATE INDEX items_unposted ON items (source_id) WHERE posted_at IS NULL;
 `)
 		return err
 	},
-	// The schedule: when each source is due next, and until when the
-	// server asked us to keep away from it.
+	// The schedule: when each source is due next, until when the server
+	// asked us to keep away from it, and the feed's own update hint.
 	func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `
 ALTER TABLE sources ADD COLUMN next_due_at INTEGER;
 ALTER TABLE sources ADD COLUMN paused_until INTEGER;
+ALTER TABLE sources ADD COLUMN feed_hint INTEGER NOT NULL DEFAULT 0;
 `)
 		return err
 	},
@@ -148,7 +149,8 @@ ON CONFLICT (key) DO UPDATE SET url = excluded.url,
 	etag = CASE WHEN sources.url = excluded.url THEN sources.etag ELSE '' END,
 	last_modified = CASE WHEN sources.url = excluded.url THEN sources.last_modified ELSE '' END,
 	next_due_at = CASE WHEN sources.url = excluded.url THEN sources.next_due_at ELSE NULL END,
-	paused_until = CASE WHEN sources.url = excluded.url THEN sources.paused_until ELSE NULL END`,
+	paused_until = CASE WHEN sources.url = excluded.url THEN sources.paused_until ELSE NULL END,
+	feed_hint = CASE WHEN sources.url = excluded.url THEN sources.feed_hint ELSE 0 END`,
 		src.Key(), src.URL, time.Now().UnixNano())
 	if err != nil {
 		return store.Source{}, fmt.Errorf("ensure source %s: %w", src.Key(), err)
@@ -169,7 +171,7 @@ func (s *Store) Sources(ctx context.Context) ([]store.Source, error) {
 }
 
 func (s *Store) querySources(ctx context.Context, where string, args ...any) ([]store.Source, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, key, url, etag, last_modified, last_success_at, last_error, last_error_at, consecutive_errors, next_due_at, paused_until FROM sources `+where, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, key, url, etag, last_modified, last_success_at, last_error, last_error_at, consecutive_errors, next_due_at, paused_until, feed_hint FROM sources `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query sources: %w", err)
 	}
@@ -178,7 +180,7 @@ func (s *Store) querySources(ctx context.Context, where string, args ...any) ([]
 	for rows.Next() {
 		var src store.Source
 		var ok, failed, due, paused sql.NullInt64
-		if err := rows.Scan(&src.ID, &src.Key, &src.URL, &src.ETag, &src.LastModified, &ok, &src.LastError, &failed, &src.ConsecutiveErrors, &due, &paused); err != nil {
+		if err := rows.Scan(&src.ID, &src.Key, &src.URL, &src.ETag, &src.LastModified, &ok, &src.LastError, &failed, &src.ConsecutiveErrors, &due, &paused, &src.FeedHint); err != nil {
 			return nil, fmt.Errorf("scan source: %w", err)
 		}
 		src.LastSuccess, src.LastErrorAt = fromNano(ok), fromNano(failed)
@@ -210,8 +212,8 @@ func (s *Store) RecordFailure(ctx context.Context, id int64, msg string, at time
 
 // SetSchedule implements store.Store.
 func (s *Store) SetSchedule(ctx context.Context, id int64, sc store.Schedule) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE sources SET next_due_at = ?, paused_until = ? WHERE id = ?`,
-		unixNano(sc.NextDue), unixNano(sc.PausedUntil), id)
+	res, err := s.db.ExecContext(ctx, `UPDATE sources SET next_due_at = ?, paused_until = ?, feed_hint = ? WHERE id = ?`,
+		unixNano(sc.NextDue), unixNano(sc.PausedUntil), int64(sc.FeedHint), id)
 	if err != nil {
 		return fmt.Errorf("set schedule: %w", err)
 	}
