@@ -23,6 +23,7 @@ import (
 	"github.com/feedmill/feedmill/internal/fetch"
 	"github.com/feedmill/feedmill/internal/parse"
 	"github.com/feedmill/feedmill/internal/publish"
+	"github.com/feedmill/feedmill/internal/schedule"
 	"github.com/feedmill/feedmill/internal/store"
 )
 
@@ -47,6 +48,10 @@ type Result struct {
 	Posts       int  // post files written
 	NotModified bool // the server answered 304
 	Err         error
+	// Duration is how long the fetch and parse took.
+	Duration time.Duration
+	// Schedule is when the source is due next (see package schedule).
+	Schedule store.Schedule
 }
 
 // fetched is a worker's output for one source.
@@ -58,6 +63,8 @@ type fetched struct {
 	items  []feed.Item
 	err    error
 	failAt time.Time
+	hint   time.Duration // the feed's <ttl> / sy:updatePeriod
+	took   time.Duration
 }
 
 func (r *Runner) now() time.Time {
@@ -92,8 +99,9 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
+				start := time.Now()
 				f := r.fetchOne(ctx, sources[i], rows[i])
-				f.index = i
+				f.index, f.took = i, time.Since(start)
 				select {
 				case out <- f:
 				case <-ctx.Done():
@@ -120,10 +128,13 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 	results := make([]Result, len(sources))
 	var storeErr error
 	for f := range out {
-		if storeErr != nil {
+		if storeErr != nil || ctx.Err() != nil {
 			continue // drain the workers
 		}
-		res, err := r.write(ctx, f)
+		// A source the writer has started is finished even when ctx ends
+		// meanwhile, so that a shutdown leaves its state whole; the ones
+		// after it are left for the next run.
+		res, err := r.write(context.WithoutCancel(ctx), f)
 		if err != nil {
 			storeErr = err
 			continue
@@ -158,6 +169,7 @@ func (r *Runner) fetchOne(ctx context.Context, src feed.Source, row store.Source
 		return f
 	}
 	f.items = newest(parsed.Items, src.MaxItems)
+	f.hint = max(parsed.TTL, parsed.UpdatePeriod)
 	return f
 }
 
@@ -188,7 +200,7 @@ func newest(items []feed.Item, n int) []feed.Item {
 // write stores a fetched source and publishes its unposted items. Only
 // store failures are returned; a source's own failure is its Result.
 func (r *Runner) write(ctx context.Context, f fetched) (Result, error) {
-	res := Result{Source: f.src, Items: len(f.items)}
+	res := Result{Source: f.src, Items: len(f.items), Duration: f.took}
 	if f.err != nil {
 		res.Err = f.err
 		if err := r.Store.RecordFailure(ctx, f.row.ID, f.err.Error(), f.failAt); err != nil {
@@ -231,7 +243,27 @@ func (r *Runner) write(ctx context.Context, f fetched) (Result, error) {
 			return res, err
 		}
 	}
+	res.Schedule = schedule.Next(f.src.Interval, r.outcome(f, res))
+	if err := r.Store.SetSchedule(ctx, f.row.ID, res.Schedule); err != nil {
+		return res, err
+	}
 	return res, nil
+}
+
+// outcome is what the scheduler needs to know about a written fetch.
+func (r *Runner) outcome(f fetched, res Result) schedule.Outcome {
+	o := schedule.Outcome{At: r.now(), FeedHint: f.row.FeedHint}
+	if f.resp != nil {
+		o.MaxAge = f.resp.MaxAge
+		if !f.resp.NotModified {
+			o.FeedHint = f.hint
+		}
+	}
+	if res.Err != nil {
+		o.ConsecutiveErrors = f.row.ConsecutiveErrors + 1
+		o.Refused, o.RetryAfter = schedule.Refusal(res.Err)
+	}
+	return o
 }
 
 // postError is a failure to write a post file: the source's failure, not
