@@ -38,6 +38,10 @@ type Runner struct {
 	Logger      *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// TempCleaned says the caller has removed the temp files a crash may
+	// have left (feedmill serve does it once at start), so that Run does
+	// not walk all of OutDir every round.
+	TempCleaned bool
 }
 
 // Result is what one source's refresh did.
@@ -79,8 +83,10 @@ func (r *Runner) now() time.Time {
 // source is recorded on its row and never stops the others; Run returns an
 // error only when the store itself fails or ctx ends.
 func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Result)) ([]Result, error) {
-	if err := publish.CleanTemp(r.OutDir); err != nil {
-		return nil, fmt.Errorf("clean temp files: %w", err)
+	if !r.TempCleaned {
+		if err := publish.CleanTemp(r.OutDir); err != nil {
+			return nil, fmt.Errorf("clean temp files: %w", err)
+		}
 	}
 	rows := make([]store.Source, len(sources))
 	for i, src := range sources {
