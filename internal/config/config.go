@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -49,6 +50,11 @@ type Config struct {
 	// MaxItems is the default of each source's max_items.
 	MaxItems int      `yaml:"max_items"`
 	Sources  []Source `yaml:"sources"`
+	// Listen is the address feedmill serve listens on.
+	Listen string `yaml:"listen"`
+	// Interval is how often feedmill serve fetches each source, unless the
+	// source sets its own; the feed and the server may ask for longer.
+	Interval Duration `yaml:"interval"`
 
 	// File is the path the configuration was read from; relative paths in
 	// it resolve against its folder.
@@ -96,6 +102,8 @@ type Source struct {
 	// matches one. Each is one expression or a list.
 	Include Patterns `yaml:"include"`
 	Exclude Patterns `yaml:"exclude"`
+	// Interval overrides the global interval for this source.
+	Interval *Duration `yaml:"interval"`
 }
 
 // Selectors are the CSS selectors of a page source: item selects each
@@ -157,6 +165,8 @@ func Default() Config {
 		MaxBytes:    20 << 20,
 		UserAgent:   "feedmill/1 (+https://github.com/feedmill/feedmill)",
 		Timezone:    "UTC",
+		Listen:      "127.0.0.1:8080",
+		Interval:    Duration(30 * time.Minute),
 	}
 }
 
@@ -418,6 +428,12 @@ func (c Config) Validate() error {
 	if c.MaxItems < 0 {
 		return c.errorf(0, "max_items", "must not be negative")
 	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return c.errorf(0, "listen", "%q is not an address such as 127.0.0.1:8080 or :8080", c.Listen)
+	}
+	if c.Interval <= 0 {
+		return c.errorf(0, "interval", "must be positive")
+	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return c.errorf(0, "timezone", "%q is not a time zone name such as UTC or Asia/Shanghai", c.Timezone)
 	}
@@ -446,6 +462,9 @@ func (c Config) Validate() error {
 		}
 		if s.MaxItems != nil && *s.MaxItems < 0 {
 			return c.errorf(line, field+".max_items", "must not be negative")
+		}
+		if s.Interval != nil && *s.Interval <= 0 {
+			return c.errorf(line, field+".interval", "must be positive")
 		}
 		key := s.Group + "/" + s.Source + "/" + s.Channel
 		if j, dup := seen[key]; dup {
@@ -614,7 +633,11 @@ func (c Config) FeedSources() []feed.Source {
 		if s.MaxItems != nil {
 			maxItems = *s.MaxItems
 		}
-		src := feed.Source{Group: s.Group, Name: s.Source, Channel: s.Channel, URL: u, MaxItems: maxItems,
+		interval := c.Interval
+		if s.Interval != nil {
+			interval = *s.Interval
+		}
+		src := feed.Source{Group: s.Group, Name: s.Source, Channel: s.Channel, URL: u, MaxItems: maxItems, Interval: interval.Std(),
 			FullText: s.FullText, ContentSelector: s.ContentSelector,
 			Include: compileAll(s.Include), Exclude: compileAll(s.Exclude)}
 		if s.Page != "" && s.Selectors != nil {

@@ -35,6 +35,9 @@ type Source struct {
 	// these matches. Exclude wins.
 	Include []*regexp.Regexp
 	Exclude []*regexp.Regexp
+	// Interval is how often the source is fetched when feedmill serve
+	// runs it; 0 leaves it to the scheduler's default.
+	Interval time.Duration
 }
 
 // Selectors are the CSS selectors that read items from a web page. Item

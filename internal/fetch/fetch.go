@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/feedmill/feedmill/internal/charset"
@@ -22,6 +24,9 @@ var ErrTooLarge = errors.New("response too large")
 type HTTPError struct {
 	StatusCode int
 	Status     string
+	// RetryAfter is how long the server asked us to wait (Retry-After in
+	// seconds or as an HTTP date); 0 when it did not say.
+	RetryAfter time.Duration
 }
 
 func (e *HTTPError) Error() string { return "HTTP " + e.Status }
@@ -60,6 +65,9 @@ type Response struct {
 	Body        []byte
 	ContentType string
 	Validators
+	// MaxAge is Cache-Control max-age: how long the server says the
+	// document stays fresh; 0 when it did not say.
+	MaxAge time.Duration
 }
 
 // Fetch gets the document at rawURL.
@@ -93,7 +101,7 @@ func (c *Client) Fetch(ctx context.Context, rawURL string, v Validators) (*Respo
 		return nil, err
 	}
 	defer resp.Body.Close()
-	out := &Response{URL: resp.Request.URL.String(), ContentType: resp.Header.Get("Content-Type")}
+	out := &Response{URL: resp.Request.URL.String(), ContentType: resp.Header.Get("Content-Type"), MaxAge: maxAge(resp.Header.Get("Cache-Control"))}
 	switch resp.StatusCode {
 	case http.StatusNotModified:
 		out.NotModified = true
@@ -101,7 +109,7 @@ func (c *Client) Fetch(ctx context.Context, rawURL string, v Validators) (*Respo
 		return out, nil
 	case http.StatusOK:
 	default:
-		return nil, &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status}
+		return nil, &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
 	out.Body, err = readLimited(resp.Body, c.opts.MaxBytes)
 	if err != nil {
@@ -143,4 +151,37 @@ func readLimited(r io.Reader, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
 	}
 	return body, nil
+}
+
+// maxAge reads max-age from a Cache-Control header; no-cache and no-store
+// mean the document may change any time, which is no lower bound at all.
+func maxAge(cc string) time.Duration {
+	var age time.Duration
+	for _, d := range strings.Split(cc, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(d), "=")
+		switch strings.ToLower(k) {
+		case "no-cache", "no-store":
+			return 0
+		case "max-age":
+			if n, err := strconv.ParseInt(strings.Trim(v, `"`), 10, 64); err == nil && n > 0 {
+				age = time.Duration(min(n, 1<<31)) * time.Second
+			}
+		}
+	}
+	return age
+}
+
+// retryAfter reads a Retry-After header, in seconds or as an HTTP date.
+func retryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(h, 10, 64); err == nil {
+		return time.Duration(max(0, min(n, 1<<31))) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }

@@ -30,6 +30,10 @@ type Feed struct {
 	Title string
 	Link  string
 	Items []feed.Item
+	// TTL is RSS <ttl>, and UpdatePeriod sy:updatePeriod over
+	// sy:updateFrequency: how often the publisher says it is worth
+	// fetching the feed. 0 when the feed does not say.
+	TTL, UpdatePeriod time.Duration
 }
 
 // Parse reads a feed document. base is the URL it was fetched from, for
@@ -42,7 +46,10 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 	if len(trimmed) == 0 {
 		return nil, ErrEmpty
 	}
-	f, err := gofeed.NewParser().Parse(bytes.NewReader(data))
+	p := gofeed.NewParser()
+	var ttl string
+	p.RSSTranslator = &ttlTranslator{ttl: &ttl}
+	f, err := p.Parse(bytes.NewReader(data))
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			if looksLikeHTML(trimmed) {
@@ -52,7 +59,7 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 		}
 		return nil, fmt.Errorf("parse feed: %w", err)
 	}
-	out := &Feed{Title: f.Title, Link: f.Link}
+	out := &Feed{Title: f.Title, Link: f.Link, TTL: minutes(ttl), UpdatePeriod: updatePeriod(f.Extensions)}
 	feedBase := resolve(base, f.Link)
 	for _, it := range f.Items {
 		if it == nil {

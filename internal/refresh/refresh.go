@@ -24,6 +24,7 @@ import (
 	"github.com/feedmill/feedmill/internal/fulltext"
 	"github.com/feedmill/feedmill/internal/parse"
 	"github.com/feedmill/feedmill/internal/publish"
+	"github.com/feedmill/feedmill/internal/schedule"
 	"github.com/feedmill/feedmill/internal/store"
 )
 
@@ -38,6 +39,10 @@ type Runner struct {
 	Logger      *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// TempCleaned says the caller has removed the temp files a crash may
+	// have left (feedmill serve does it once at start), so that Run does
+	// not walk all of OutDir every round.
+	TempCleaned bool
 }
 
 // Result is what one source's refresh did.
@@ -58,6 +63,10 @@ type Result struct {
 	FullText       int
 	FullTextFailed int
 	FullTextErr    error
+	// Duration is how long the fetch and parse took.
+	Duration time.Duration
+	// Schedule is when the source is due next (see package schedule).
+	Schedule store.Schedule
 }
 
 // fullTextWorkers bounds the pages of one source fetched at once.
@@ -75,6 +84,8 @@ type fetched struct {
 	// filtered counts the items include/exclude dropped.
 	filtered int
 	fullText fulltext.Report
+	hint   time.Duration // the feed's <ttl> / sy:updatePeriod
+	took   time.Duration
 }
 
 func (r *Runner) now() time.Time {
@@ -89,8 +100,10 @@ func (r *Runner) now() time.Time {
 // source is recorded on its row and never stops the others; Run returns an
 // error only when the store itself fails or ctx ends.
 func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Result)) ([]Result, error) {
-	if err := publish.CleanTemp(r.OutDir); err != nil {
-		return nil, fmt.Errorf("clean temp files: %w", err)
+	if !r.TempCleaned {
+		if err := publish.CleanTemp(r.OutDir); err != nil {
+			return nil, fmt.Errorf("clean temp files: %w", err)
+		}
 	}
 	rows := make([]store.Source, len(sources))
 	for i, src := range sources {
@@ -109,8 +122,9 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
+				start := time.Now()
 				f := r.fetchOne(ctx, sources[i], rows[i])
-				f.index = i
+				f.index, f.took = i, time.Since(start)
 				select {
 				case out <- f:
 				case <-ctx.Done():
@@ -137,10 +151,13 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 	results := make([]Result, len(sources))
 	var storeErr error
 	for f := range out {
-		if storeErr != nil {
+		if storeErr != nil || ctx.Err() != nil {
 			continue // drain the workers
 		}
-		res, err := r.write(ctx, f)
+		// A source the writer has started is finished even when ctx ends
+		// meanwhile, so that a shutdown leaves its state whole; the ones
+		// after it are left for the next run.
+		res, err := r.write(context.WithoutCancel(ctx), f)
 		if err != nil {
 			storeErr = err
 			continue
@@ -187,6 +204,7 @@ func (r *Runner) fetchOne(ctx context.Context, src feed.Source, row store.Source
 		items, f.filtered = filterItems(src, items)
 	}
 	f.items = newest(items, src.MaxItems)
+	f.hint = max(parsed.TTL, parsed.UpdatePeriod)
 	if src.WantsFullText() {
 		if err := r.fullText(ctx, &f); err != nil {
 			f.err, f.failAt = fmt.Errorf("full text: %w", err), r.now()
@@ -270,7 +288,7 @@ func newest(items []feed.Item, n int) []feed.Item {
 // write stores a fetched source and publishes its unposted items. Only
 // store failures are returned; a source's own failure is its Result.
 func (r *Runner) write(ctx context.Context, f fetched) (Result, error) {
-	res := Result{Source: f.src, Items: len(f.items), Filtered: f.filtered,
+	res := Result{Source: f.src, Items: len(f.items), Filtered: f.filtered, Duration: f.took,
 		FullText: f.fullText.Replaced, FullTextFailed: len(f.fullText.Failed)}
 	if len(f.fullText.Failed) > 0 {
 		res.FullTextErr = f.fullText.Failed[0]
@@ -317,7 +335,27 @@ func (r *Runner) write(ctx context.Context, f fetched) (Result, error) {
 			return res, err
 		}
 	}
+	res.Schedule = schedule.Next(f.src.Interval, r.outcome(f, res))
+	if err := r.Store.SetSchedule(ctx, f.row.ID, res.Schedule); err != nil {
+		return res, err
+	}
 	return res, nil
+}
+
+// outcome is what the scheduler needs to know about a written fetch.
+func (r *Runner) outcome(f fetched, res Result) schedule.Outcome {
+	o := schedule.Outcome{At: r.now(), FeedHint: f.row.FeedHint}
+	if f.resp != nil {
+		o.MaxAge = f.resp.MaxAge
+		if !f.resp.NotModified {
+			o.FeedHint = f.hint
+		}
+	}
+	if res.Err != nil {
+		o.ConsecutiveErrors = f.row.ConsecutiveErrors + 1
+		o.Refused, o.RetryAfter = schedule.Refusal(res.Err)
+	}
+	return o
 }
 
 // postError is a failure to write a post file: the source's failure, not

@@ -33,6 +33,22 @@ type Source struct {
 	LastErrorAt  time.Time
 	// ConsecutiveErrors counts failed fetches since the last success.
 	ConsecutiveErrors int
+	Schedule
+}
+
+// Schedule is when a source is fetched next, as decided after its last
+// fetch (see package schedule).
+type Schedule struct {
+	// NextDue is the earliest time the source is fetched again; zero for
+	// a source never fetched, which is due at once.
+	NextDue time.Time
+	// PausedUntil is set when the server refused the route (429, 503 or
+	// Retry-After) and asked us to keep away until then; zero otherwise.
+	PausedUntil time.Time
+	// FeedHint is the longest of the feed's own <ttl> and
+	// sy:updatePeriod at its last change, kept because a 304 carries no
+	// feed to read them from; 0 when the feed gave none.
+	FeedHint time.Duration
 }
 
 // FetchResult is what a successful fetch leaves for the next one.
@@ -75,6 +91,9 @@ type Store interface {
 	RecordSuccess(ctx context.Context, sourceID int64, r FetchResult) error
 	// RecordFailure stores a failed fetch and counts it.
 	RecordFailure(ctx context.Context, sourceID int64, msg string, at time.Time) error
+	// SetSchedule stores when the source is due next. It returns
+	// ErrNotFound when no source has the ID.
+	SetSchedule(ctx context.Context, sourceID int64, s Schedule) error
 
 	// AddItems stores the items the source does not have yet (by
 	// Identity), with FirstSeen set to now and a fresh RandomN, and returns

@@ -88,6 +88,16 @@ CREATE INDEX items_unposted ON items (source_id) WHERE posted_at IS NULL;
 `)
 		return err
 	},
+	// The schedule: when each source is due next, until when the server
+	// asked us to keep away from it, and the feed's own update hint.
+	func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+ALTER TABLE sources ADD COLUMN next_due_at INTEGER;
+ALTER TABLE sources ADD COLUMN paused_until INTEGER;
+ALTER TABLE sources ADD COLUMN feed_hint INTEGER NOT NULL DEFAULT 0;
+`)
+		return err
+	},
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -137,7 +147,10 @@ func (s *Store) EnsureSource(ctx context.Context, src feed.Source) (store.Source
 INSERT INTO sources (key, url, created_at) VALUES (?, ?, ?)
 ON CONFLICT (key) DO UPDATE SET url = excluded.url,
 	etag = CASE WHEN sources.url = excluded.url THEN sources.etag ELSE '' END,
-	last_modified = CASE WHEN sources.url = excluded.url THEN sources.last_modified ELSE '' END`,
+	last_modified = CASE WHEN sources.url = excluded.url THEN sources.last_modified ELSE '' END,
+	next_due_at = CASE WHEN sources.url = excluded.url THEN sources.next_due_at ELSE NULL END,
+	paused_until = CASE WHEN sources.url = excluded.url THEN sources.paused_until ELSE NULL END,
+	feed_hint = CASE WHEN sources.url = excluded.url THEN sources.feed_hint ELSE 0 END`,
 		src.Key(), src.URL, time.Now().UnixNano())
 	if err != nil {
 		return store.Source{}, fmt.Errorf("ensure source %s: %w", src.Key(), err)
@@ -158,7 +171,7 @@ func (s *Store) Sources(ctx context.Context) ([]store.Source, error) {
 }
 
 func (s *Store) querySources(ctx context.Context, where string, args ...any) ([]store.Source, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, key, url, etag, last_modified, last_success_at, last_error, last_error_at, consecutive_errors FROM sources `+where, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, key, url, etag, last_modified, last_success_at, last_error, last_error_at, consecutive_errors, next_due_at, paused_until, feed_hint FROM sources `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query sources: %w", err)
 	}
@@ -166,11 +179,12 @@ func (s *Store) querySources(ctx context.Context, where string, args ...any) ([]
 	var out []store.Source
 	for rows.Next() {
 		var src store.Source
-		var ok, failed sql.NullInt64
-		if err := rows.Scan(&src.ID, &src.Key, &src.URL, &src.ETag, &src.LastModified, &ok, &src.LastError, &failed, &src.ConsecutiveErrors); err != nil {
+		var ok, failed, due, paused sql.NullInt64
+		if err := rows.Scan(&src.ID, &src.Key, &src.URL, &src.ETag, &src.LastModified, &ok, &src.LastError, &failed, &src.ConsecutiveErrors, &due, &paused, &src.FeedHint); err != nil {
 			return nil, fmt.Errorf("scan source: %w", err)
 		}
 		src.LastSuccess, src.LastErrorAt = fromNano(ok), fromNano(failed)
+		src.NextDue, src.PausedUntil = fromNano(due), fromNano(paused)
 		out = append(out, src)
 	}
 	return out, rows.Err()
@@ -192,6 +206,19 @@ func (s *Store) RecordFailure(ctx context.Context, id int64, msg string, at time
 		msg, unixNano(at), id)
 	if err != nil {
 		return fmt.Errorf("record failure: %w", err)
+	}
+	return nil
+}
+
+// SetSchedule implements store.Store.
+func (s *Store) SetSchedule(ctx context.Context, id int64, sc store.Schedule) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE sources SET next_due_at = ?, paused_until = ?, feed_hint = ? WHERE id = ?`,
+		unixNano(sc.NextDue), unixNano(sc.PausedUntil), int64(sc.FeedHint), id)
+	if err != nil {
+		return fmt.Errorf("set schedule: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
 	}
 	return nil
 }
