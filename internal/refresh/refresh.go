@@ -84,8 +84,8 @@ type fetched struct {
 	// filtered counts the items include/exclude dropped.
 	filtered int
 	fullText fulltext.Report
-	hint   time.Duration // the feed's <ttl> / sy:updatePeriod
-	took   time.Duration
+	hint     time.Duration // the feed's <ttl> / sy:updatePeriod
+	took     time.Duration
 }
 
 func (r *Runner) now() time.Time {
