@@ -142,3 +142,23 @@ func copyTree(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+func TestRunDueSkipsSourcesNotDue(t *testing.T) {
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		w.Write([]byte(`<rss version="2.0"><channel><title>t</title><item><title>Hi</title><guid>1</guid></item></channel></rss>`))
+	}))
+	defer srv.Close()
+	path := writeConfig(t, "rsshub: "+srv.URL+"\ninterval: 1h\nsources:\n  - {group: g, source: s, channel: c, url: /a}\n")
+	if code, out, _ := runCLI(t, "run", "--due", "--config", path); code != 0 || hits != 1 {
+		t.Fatalf("first run: exit %d, %d fetches\n%s", code, hits, out)
+	}
+	code, out, _ := runCLI(t, "run", "--due", "--config", path)
+	if code != 0 || hits != 1 || !strings.Contains(out, "(1 not due, skipped)") {
+		t.Errorf("second run fetched a source that is not due: exit %d, %d fetches\n%s", code, hits, out)
+	}
+	if code, _, _ := runCLI(t, "run", "--config", path); code != 0 || hits != 2 {
+		t.Errorf("without --due every source is fetched: exit %d, %d fetches", code, hits)
+	}
+}

@@ -11,14 +11,18 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/feedmill/feedmill/internal/config"
+	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
 	"github.com/feedmill/feedmill/internal/refresh"
+	"github.com/feedmill/feedmill/internal/schedule"
+	"github.com/feedmill/feedmill/internal/store"
 	"github.com/feedmill/feedmill/internal/store/sqlite"
 )
 
-const runUsage = `Usage: feedmill run [--config PATH] [--republish]
+const runUsage = `Usage: feedmill run [--config PATH] [--due] [--republish]
 
 Fetches every source once and writes each item not published before as a
 post. Prints a line per source and a summary. Exit status: 0 when every
@@ -43,6 +47,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	configPath := fs.String("config", config.DefaultFile, "configuration `file`")
 	republish := fs.Bool("republish", false, "rewrite the post of every known item (after a template change) instead of fetching")
+	dueOnly := fs.Bool("due", false, "fetch only the sources that are due (respecting intervals, backoff after errors and servers' Retry-After), as feedmill serve does; for frequent cron jobs")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
@@ -75,6 +80,14 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		Logger:      slog.New(slog.NewTextHandler(stderr, nil)),
 	}
 	sources := cfg.FeedSources()
+	skipped := 0
+	if *dueOnly && !*republish {
+		sources, skipped, err = dueSources(ctx, st, sources, time.Now())
+		if err != nil {
+			fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
+			return exitProblem
+		}
+	}
 	width := 0
 	for _, s := range sources {
 		width = max(width, displayWidth(s.Key()))
@@ -111,12 +124,36 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if *republish {
 		verb = "posts rewritten"
 	}
-	fmt.Fprintf(stdout, "%d sources, %d ok, %d failed; %d items seen, %d %s in %s\n",
-		len(results), len(results)-failed, failed, items, posts, verb, runner.OutDir)
+	notDue := ""
+	if skipped > 0 {
+		notDue = fmt.Sprintf(" (%d not due, skipped)", skipped)
+	}
+	fmt.Fprintf(stdout, "%d sources%s, %d ok, %d failed; %d items seen, %d %s in %s\n",
+		len(results), notDue, len(results)-failed, failed, items, posts, verb, runner.OutDir)
 	if failed > 0 {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// dueSources keeps the sources that are due at now and counts the others.
+func dueSources(ctx context.Context, st store.Store, sources []feed.Source, now time.Time) ([]feed.Source, int, error) {
+	rows, err := st.Sources(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	byKey := make(map[string]store.Source, len(rows))
+	for _, r := range rows {
+		byKey[r.Key] = r
+	}
+	var due []feed.Source
+	for _, s := range sources {
+		// A source the store has never seen has the zero row: due.
+		if schedule.Due(byKey[s.Key()], now) {
+			due = append(due, s)
+		}
+	}
+	return due, len(sources) - len(due), nil
 }
 
 func resultLine(r refresh.Result, width int) string {
