@@ -7,16 +7,22 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/feedmill/feedmill/internal/config"
+	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
 	"github.com/feedmill/feedmill/internal/refresh"
+	"github.com/feedmill/feedmill/internal/schedule"
+	"github.com/feedmill/feedmill/internal/store"
 	"github.com/feedmill/feedmill/internal/store/sqlite"
 )
 
-const runUsage = `Usage: feedmill run [--config PATH] [--republish]
+const runUsage = `Usage: feedmill run [--config PATH] [--due] [--republish]
 
 Fetches every source once and writes each item not published before as a
 post. Prints a line per source and a summary. Exit status: 0 when every
@@ -37,24 +43,11 @@ func loadConfig(path string, stderr io.Writer) (config.Config, bool) {
 	return cfg, true
 }
 
-// fetchOptions are the fetch settings of a configuration.
-func fetchOptions(cfg config.Config) fetch.Options {
-	return fetch.Options{
-		Timeout:             cfg.Timeout.Std(),
-		ConnectTimeout:      cfg.ConnectTimeout.Std(),
-		MaxBytes:            cfg.MaxBytes,
-		UserAgent:           cfg.UserAgent,
-		Concurrency:         cfg.Concurrency,
-		PerHost:             cfg.PerHost,
-		HostDelay:           cfg.HostDelay.Std(),
-		DenyPrivateNetworks: cfg.DenyPrivateNetworks,
-	}
-}
-
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	configPath := fs.String("config", config.DefaultFile, "configuration `file`")
 	republish := fs.Bool("republish", false, "rewrite the post of every known item (after a template change) instead of fetching")
+	dueOnly := fs.Bool("due", false, "fetch only the sources that are due (respecting intervals, backoff after errors and servers' Retry-After), as feedmill serve does; for frequent cron jobs")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
@@ -66,7 +59,12 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if !ok {
 		return exitUsage
 	}
-	st, err := sqlite.Open(ctx, cfg.Path(cfg.Store))
+	storePath := cfg.Path(cfg.Store)
+	if err := os.MkdirAll(filepath.Dir(storePath), 0o755); err != nil {
+		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
+		return exitProblem
+	}
+	st, err := sqlite.Open(ctx, storePath)
 	if err != nil {
 		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
 		return exitProblem
@@ -74,7 +72,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	defer st.Close()
 
 	runner := &refresh.Runner{
-		Fetch:       fetch.New(fetchOptions(cfg)),
+		Fetch:       fetch.New(cfg.FetchOptions()),
 		Store:       st,
 		OutDir:      cfg.Path(cfg.Output.Dir),
 		Location:    cfg.Location(),
@@ -82,6 +80,14 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		Logger:      slog.New(slog.NewTextHandler(stderr, nil)),
 	}
 	sources := cfg.FeedSources()
+	skipped := 0
+	if *dueOnly && !*republish {
+		sources, skipped, err = dueSources(ctx, st, sources, time.Now())
+		if err != nil {
+			fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
+			return exitProblem
+		}
+	}
 	width := 0
 	for _, s := range sources {
 		width = max(width, displayWidth(s.Key()))
@@ -118,12 +124,36 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if *republish {
 		verb = "posts rewritten"
 	}
-	fmt.Fprintf(stdout, "%d sources, %d ok, %d failed; %d items seen, %d %s in %s\n",
-		len(results), len(results)-failed, failed, items, posts, verb, runner.OutDir)
+	notDue := ""
+	if skipped > 0 {
+		notDue = fmt.Sprintf(" (%d not due, skipped)", skipped)
+	}
+	fmt.Fprintf(stdout, "%d sources%s, %d ok, %d failed; %d items seen, %d %s in %s\n",
+		len(results), notDue, len(results)-failed, failed, items, posts, verb, runner.OutDir)
 	if failed > 0 {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// dueSources keeps the sources that are due at now and counts the others.
+func dueSources(ctx context.Context, st store.Store, sources []feed.Source, now time.Time) ([]feed.Source, int, error) {
+	rows, err := st.Sources(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	byKey := make(map[string]store.Source, len(rows))
+	for _, r := range rows {
+		byKey[r.Key] = r
+	}
+	var due []feed.Source
+	for _, s := range sources {
+		// A source the store has never seen has the zero row: due.
+		if schedule.Due(byKey[s.Key()], now) {
+			due = append(due, s)
+		}
+	}
+	return due, len(sources) - len(due), nil
 }
 
 func resultLine(r refresh.Result, width int) string {
@@ -139,8 +169,24 @@ func resultLine(r refresh.Result, width int) string {
 	case r.NotModified:
 		return fmt.Sprintf("ok   %s%s  not modified, %d new posts%s", key, pad, r.Posts, moved)
 	default:
-		return fmt.Sprintf("ok   %s%s  %d new posts, %d items seen%s", key, pad, r.Posts, r.Items, moved)
+		return fmt.Sprintf("ok   %s%s  %d new posts, %d items seen", key, pad, r.Posts, r.Items) + sourceExtras(r) + moved
 	}
+}
+
+// sourceExtras tells what include/exclude and full text did, when they did
+// anything: a page that could not be had keeps the summary, and says so.
+func sourceExtras(r refresh.Result) string {
+	var b strings.Builder
+	if r.Filtered > 0 {
+		fmt.Fprintf(&b, ", %d filtered out", r.Filtered)
+	}
+	if r.FullText > 0 || r.FullTextFailed > 0 {
+		fmt.Fprintf(&b, "; full text for %d", r.FullText)
+		if r.FullTextFailed > 0 {
+			fmt.Fprintf(&b, ", %d kept the summary (%v)", r.FullTextFailed, r.FullTextErr)
+		}
+	}
+	return b.String()
 }
 
 // displayWidth counts East Asian wide characters as two columns, so that

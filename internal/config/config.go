@@ -9,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +25,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/feedmill/feedmill/internal/feed"
+	"github.com/feedmill/feedmill/internal/parse"
 )
 
 // DefaultFile is the configuration read when no --config is given.
@@ -60,12 +63,20 @@ type Config struct {
 	// MaxItems is the default of each source's max_items.
 	MaxItems int      `yaml:"max_items"`
 	Sources  []Source `yaml:"sources"`
+	// Listen is the address feedmill serve listens on.
+	Listen string `yaml:"listen"`
+	// Interval is how often feedmill serve fetches each source, unless the
+	// source sets its own; the feed and the server may ask for longer.
+	Interval Duration `yaml:"interval"`
 
 	// File is the path the configuration was read from; relative paths in
 	// it resolve against its folder.
 	File string `yaml:"-"`
 	// sourceLines are the YAML lines of each source, for messages.
 	sourceLines []int
+	// keyLines are the YAML lines of each source's keys ("page",
+	// "selectors.item", "include[1]"), for messages.
+	keyLines []map[string]int
 }
 
 // Output says where and how posts are written.
@@ -95,6 +106,60 @@ type Source struct {
 	// Proxy is this source's proxy URL (http, https, socks5), or "direct"
 	// to bypass the environment's HTTP_PROXY/HTTPS_PROXY.
 	Proxy string `yaml:"proxy"`
+
+	// Page is a web page without a feed, given instead of URL: an http(s)
+	// or file: URL whose items Selectors read.
+	Page      string     `yaml:"page"`
+	Selectors *Selectors `yaml:"selectors"`
+	// FullText fetches each new item's page and takes its article
+	// (readability) as the content when the feed gives only a summary.
+	FullText bool `yaml:"fulltext"`
+	// ContentSelector takes the article from each new item's page by CSS
+	// selector instead of readability; it implies fulltext.
+	ContentSelector string `yaml:"content_selector"`
+	// Include keeps only items whose title or text matches one of these
+	// regular expressions; Exclude drops items whose title or text
+	// matches one. Each is one expression or a list.
+	Include Patterns `yaml:"include"`
+	Exclude Patterns `yaml:"exclude"`
+	// Interval overrides the global interval for this source.
+	Interval *Duration `yaml:"interval"`
+}
+
+// Selectors are the CSS selectors of a page source: item selects each
+// item's element on the page, the others select inside it. title, link
+// and date may end in "@attribute" to read an attribute instead of text.
+type Selectors struct {
+	Item    string `yaml:"item"`
+	Title   string `yaml:"title"`
+	Link    string `yaml:"link"`
+	Date    string `yaml:"date"`
+	Content string `yaml:"content"`
+}
+
+// Patterns is one regular expression or a list of them.
+type Patterns []string
+
+// UnmarshalYAML reads a single string or a list of strings.
+func (p *Patterns) UnmarshalYAML(n *yaml.Node) error {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
+		*p = nil
+	case n.Kind == yaml.ScalarNode:
+		*p = Patterns{n.Value}
+	case n.Kind == yaml.SequenceNode:
+		out := make(Patterns, 0, len(n.Content))
+		for _, c := range n.Content {
+			if c.Kind != yaml.ScalarNode {
+				return fmt.Errorf("line %d: each entry must be a regular expression written as a string", c.Line)
+			}
+			out = append(out, c.Value)
+		}
+		*p = out
+	default:
+		return fmt.Errorf("line %d: must be a regular expression or a list of them", n.Line)
+	}
+	return nil
 }
 
 // Duration is a time.Duration written as "30s" or "2m" in YAML.
@@ -104,7 +169,7 @@ type Duration time.Duration
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("%q is not a duration such as 30s or 2m", n.Value)
+		return fmt.Errorf("line %d: %q is not a duration such as 30s or 2m", n.Line, n.Value)
 	}
 	*d = Duration(v)
 	return nil
@@ -124,6 +189,8 @@ func Default() Config {
 		ConnectTimeout: Duration(10 * time.Second),
 		PerHost:        2,
 		HostDelay:      Duration(100 * time.Millisecond),
+		Listen:         "127.0.0.1:8080",
+		Interval:       Duration(30 * time.Minute),
 	}
 }
 
@@ -187,6 +254,9 @@ func Parse(path string, data []byte) (Config, error) {
 		if kv[0].Value == "sources" && kv[1].Kind == yaml.SequenceNode {
 			for _, s := range kv[1].Content {
 				cfg.sourceLines = append(cfg.sourceLines, s.Line)
+				lines := map[string]int{}
+				keyLines(s, "", lines)
+				cfg.keyLines = append(cfg.keyLines, lines)
 			}
 		}
 	}
@@ -211,6 +281,25 @@ func yamlError(path string, err error) error {
 	}
 	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
 	return &Error{File: path, Line: line, Msg: "invalid YAML: " + msg}
+}
+
+// keyLines records the line of every key under n, by its dotted path,
+// and of every list entry, as path[i].
+func keyLines(n *yaml.Node, path string, out map[string]int) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for _, kv := range pairs(n) {
+			p := join(path, kv[0].Value)
+			out[p] = kv[0].Line
+			keyLines(kv[1], p, out)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			out[p] = c.Line
+			keyLines(c, p, out)
+		}
+	}
 }
 
 func pairs(m *yaml.Node) [][2]*yaml.Node {
@@ -317,6 +406,16 @@ func (c Config) errorf(line int, field, format string, args ...any) error {
 	return &Error{File: c.File, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
+// keyLine is the line of a source's key, else of the source.
+func (c Config) keyLine(i int, key string) int {
+	if i < len(c.keyLines) {
+		if l, ok := c.keyLines[i][key]; ok {
+			return l
+		}
+	}
+	return c.sourceLine(i)
+}
+
 func (c Config) sourceLine(i int) int {
 	if i < len(c.sourceLines) {
 		return c.sourceLines[i]
@@ -362,6 +461,12 @@ func (c Config) Validate() error {
 	if c.HostDelay < 0 || c.HostDelay.Std() > time.Minute {
 		return c.errorf(0, "host_delay", "must be between 0 and 1m, not %s", c.HostDelay.Std())
 	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return c.errorf(0, "listen", "%q is not an address such as 127.0.0.1:8080 or :8080", c.Listen)
+	}
+	if c.Interval <= 0 {
+		return c.errorf(0, "interval", "must be positive")
+	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return c.errorf(0, "timezone", "%q is not a time zone name such as UTC or Asia/Shanghai", c.Timezone)
 	}
@@ -377,17 +482,25 @@ func (c Config) Validate() error {
 				return c.errorf(line, field+"."+f.name, "%s", msg)
 			}
 		}
-		if strings.TrimSpace(s.URL) == "" {
-			return c.errorf(line, field+".url", "missing: give an RSSHub route such as /guancha/headline, an http(s) URL or a file: URL")
+		if err := c.validateKind(i, s); err != nil {
+			return err
 		}
-		if _, err := c.resolveURL(s.URL); err != nil {
-			return c.errorf(line, field+".url", "%v", err)
+		if strings.TrimSpace(s.Page) == "" {
+			if _, err := c.resolveURL(s.URL); err != nil {
+				return c.errorf(line, field+".url", "%v", err)
+			}
+		}
+		if err := c.validateExtras(i, s); err != nil {
+			return err
 		}
 		if s.MaxItems != nil && *s.MaxItems < 0 {
 			return c.errorf(line, field+".max_items", "must not be negative")
 		}
 		if f, msg := checkRequestSettings(s); msg != "" {
 			return c.errorf(line, field+"."+f, "%s", msg)
+		}
+		if s.Interval != nil && *s.Interval <= 0 {
+			return c.errorf(line, field+".interval", "must be positive")
 		}
 		key := s.Group + "/" + s.Source + "/" + s.Channel
 		if j, dup := seen[key]; dup {
@@ -433,6 +546,98 @@ func checkRequestSettings(s Source) (string, string) {
 		}
 	}
 	return "", ""
+}
+
+// validateKind checks that a source is either a feed (url) or a page
+// (page with selectors).
+func (c Config) validateKind(i int, s Source) error {
+	field := fmt.Sprintf("sources[%d]", i)
+	hasURL, hasPage := strings.TrimSpace(s.URL) != "", strings.TrimSpace(s.Page) != ""
+	switch {
+	case hasURL && hasPage:
+		return c.errorf(c.keyLine(i, "page"), field+".page", "set either url (a feed) or page (a web page read with selectors), not both")
+	case !hasURL && !hasPage:
+		return c.errorf(c.sourceLine(i), field+".url", "missing: give an RSSHub route such as /guancha/headline, an http(s) URL or a file: URL, or page: with selectors for a web page without a feed")
+	case hasURL:
+		if s.Selectors != nil {
+			return c.errorf(c.keyLine(i, "selectors"), field+".selectors", "only a page source has selectors: give the web page as page: instead of url:")
+		}
+		return nil
+	}
+	line := c.keyLine(i, "page")
+	if strings.HasPrefix(strings.TrimSpace(s.Page), "/") {
+		return c.errorf(line, field+".page", "%q is a path: give the web page's http(s) URL (RSSHub routes are feeds: use url:)", s.Page)
+	}
+	if _, err := c.resolveURL(s.Page); err != nil {
+		return c.errorf(line, field+".page", "%v", err)
+	}
+	if s.Selectors == nil {
+		return c.errorf(line, field+".selectors", "missing: a page source needs selectors, at least item (each item's element, such as \"ul.news li\") and title")
+	}
+	sel := *s.Selectors
+	for _, f := range []struct {
+		name, value string
+		attr        bool
+		missing     string // "" when optional
+	}{
+		{"item", sel.Item, false, `missing: the CSS selector of each item's element on the page, such as "ul.news li"`},
+		{"title", sel.Title, true, `missing: the CSS selector of the title inside each item, such as "a" or "h3"`},
+		{"link", sel.Link, true, ""},
+		{"date", sel.Date, true, ""},
+		{"content", sel.Content, false, ""},
+	} {
+		key := "selectors." + f.name
+		if strings.TrimSpace(f.value) == "" {
+			if f.missing != "" {
+				return c.errorf(c.keyLine(i, "selectors"), field+"."+key, "%s", f.missing)
+			}
+			continue
+		}
+		if err := parse.CheckSelector(f.value, f.attr); err != nil {
+			return c.errorf(c.keyLine(i, key), field+"."+key, "%v", err)
+		}
+	}
+	return nil
+}
+
+// validateExtras checks content_selector, include and exclude.
+func (c Config) validateExtras(i int, s Source) error {
+	field := fmt.Sprintf("sources[%d]", i)
+	if s.ContentSelector != "" {
+		if err := parse.CheckSelector(s.ContentSelector, false); err != nil {
+			return c.errorf(c.keyLine(i, "content_selector"), field+".content_selector", "%v", err)
+		}
+	}
+	for _, f := range []struct {
+		name     string
+		patterns Patterns
+	}{{"include", s.Include}, {"exclude", s.Exclude}} {
+		for j, p := range f.patterns {
+			key := fmt.Sprintf("%s[%d]", f.name, j)
+			line, ok := 0, false
+			if i < len(c.keyLines) {
+				line, ok = c.keyLines[i][key]
+			}
+			if !ok {
+				key, line = f.name, c.keyLine(i, f.name)
+			}
+			if p == "" {
+				return c.errorf(line, field+"."+key, "empty: an empty pattern matches every item")
+			}
+			if _, err := regexp.Compile(p); err != nil {
+				return c.errorf(line, field+"."+key, "%q is not a regular expression: %s", p, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+			}
+		}
+	}
+	return nil
+}
+
+func compileAll(patterns Patterns) []*regexp.Regexp {
+	var out []*regexp.Regexp
+	for _, p := range patterns {
+		out = append(out, regexp.MustCompile(p)) // Validate has checked them
+	}
+	return out
 }
 
 // checkPathName says what is wrong with a taxonomy name, which becomes a
@@ -492,13 +697,28 @@ func (c Config) resolveURL(raw string) (string, error) {
 func (c Config) FeedSources() []feed.Source {
 	out := make([]feed.Source, 0, len(c.Sources))
 	for _, s := range c.Sources {
-		u, _ := c.resolveURL(s.URL) // Validate has checked it
+		raw := s.URL
+		if s.Page != "" {
+			raw = s.Page
+		}
+		u, _ := c.resolveURL(raw) // Validate has checked it
 		maxItems := c.MaxItems
 		if s.MaxItems != nil {
 			maxItems = *s.MaxItems
 		}
-		out = append(out, feed.Source{Group: s.Group, Name: s.Source, Channel: s.Channel, URL: u, MaxItems: maxItems,
-			Headers: s.Headers, Cookies: s.Cookies, Proxy: strings.TrimSpace(s.Proxy)})
+		interval := c.Interval
+		if s.Interval != nil {
+			interval = *s.Interval
+		}
+		src := feed.Source{Group: s.Group, Name: s.Source, Channel: s.Channel, URL: u, MaxItems: maxItems, Interval: interval.Std(),
+			FullText: s.FullText, ContentSelector: s.ContentSelector,
+			Include: compileAll(s.Include), Exclude: compileAll(s.Exclude),
+			Headers: s.Headers, Cookies: s.Cookies, Proxy: strings.TrimSpace(s.Proxy)}
+		if s.Page != "" && s.Selectors != nil {
+			sel := feed.Selectors(*s.Selectors)
+			src.Page = &sel
+		}
+		out = append(out, src)
 	}
 	return out
 }

@@ -5,6 +5,7 @@ package feed
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -24,6 +25,63 @@ type Source struct {
 	Headers map[string]string
 	Cookies map[string]string
 	Proxy   string
+
+	// Page, when not nil, says URL is a web page without a feed, whose
+	// items these selectors read.
+	Page *Selectors
+	// FullText fetches the page of each new item and takes its article as
+	// the item's content when the feed gives only a summary.
+	FullText bool
+	// ContentSelector, when set, picks the article out of an item's page
+	// with this CSS selector instead of readability. It implies FullText.
+	ContentSelector string
+	// Include, when not empty, keeps only the items whose title or text one
+	// of these matches; Exclude drops the items whose title or text one of
+	// these matches. Exclude wins.
+	Include []*regexp.Regexp
+	Exclude []*regexp.Regexp
+	// Interval is how often the source is fetched when feedmill serve
+	// runs it; 0 leaves it to the scheduler's default.
+	Interval time.Duration
+}
+
+// Selectors are the CSS selectors that read items from a web page. Item
+// selects each item's element; the others select inside it. Title, Link
+// and Date may end in "@attr" to read that attribute instead of the text
+// (Link reads href and Date reads datetime by default).
+type Selectors struct {
+	Item    string
+	Title   string
+	Link    string // "" takes the title's link, else the item's first link
+	Date    string // "" leaves items undated
+	Content string // "" leaves items without content
+}
+
+// WantsFullText reports whether each new item's page is fetched.
+func (s Source) WantsFullText() bool {
+	return s.FullText || s.ContentSelector != ""
+}
+
+// Filters reports whether the source has include or exclude patterns.
+func (s Source) Filters() bool {
+	return len(s.Include) > 0 || len(s.Exclude) > 0
+}
+
+// Keep reports whether an item with this title and text (its content
+// without tags) passes the source's include and exclude patterns.
+func (s Source) Keep(title, text string) bool {
+	match := func(res []*regexp.Regexp) bool {
+		for _, re := range res {
+			if re.MatchString(title) || re.MatchString(text) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(s.Include) > 0 && !match(s.Include) {
+		return false
+	}
+	return !match(s.Exclude)
 }
 
 // Key identifies the source in the store and in messages: the taxonomy

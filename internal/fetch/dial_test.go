@@ -2,7 +2,10 @@ package fetch
 
 import (
 	"net/netip"
+	"slices"
+	"sync"
 	"testing"
+	"time"
 )
 
 func TestPrivateKind(t *testing.T) {
@@ -34,6 +37,38 @@ func TestPrivateKind(t *testing.T) {
 	for addr, refused := range cases {
 		if got := privateKind(netip.MustParseAddr(addr)) != ""; got != refused {
 			t.Errorf("%s: refused = %v, want %v", addr, got, refused)
+		}
+	}
+}
+
+func TestLimiterHostDelay(t *testing.T) {
+	const delay = 20 * time.Millisecond
+	l := newLimiter(4, 2, delay)
+	var mu sync.Mutex
+	starts := map[string][]time.Time{}
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Go(func() {
+			host := []string{"a:80", "b:80"}[i%2]
+			release, err := l.acquire(t.Context(), host)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			starts[host] = append(starts[host], time.Now())
+			mu.Unlock()
+			time.Sleep(5 * time.Millisecond)
+			release()
+		})
+	}
+	wg.Wait()
+	for host, ts := range starts {
+		slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+		for i := 1; i < len(ts); i++ {
+			if gap := ts[i].Sub(ts[i-1]); gap < delay-5*time.Millisecond {
+				t.Errorf("%s: starts %d and %d are %s apart, want at least %s", host, i-1, i, gap, delay)
+			}
 		}
 	}
 }

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"golang.org/x/net/http/httpproxy"
+
+	"github.com/feedmill/feedmill/internal/charset"
 )
 
 // Defaults used for Options fields left zero.
@@ -60,14 +62,10 @@ type HTTPError struct {
 }
 
 func (e *HTTPError) Error() string {
-	msg := "HTTP " + e.Status
 	if e.Status == "" {
-		msg = "HTTP " + strconv.Itoa(e.StatusCode)
+		return "HTTP " + strconv.Itoa(e.StatusCode)
 	}
-	if e.RetryAfter > 0 {
-		msg += fmt.Sprintf(" (retry after %s)", e.RetryAfter)
-	}
-	return msg
+	return "HTTP " + e.Status
 }
 
 // Options configure a Client. Zero fields take the Default* values,
@@ -296,7 +294,7 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		URL:               resp.Request.URL.String(),
 		PermanentRedirect: resp.Request.URL.String() != req.URL.String() && st.permanent,
 		ContentType:       resp.Header.Get("Content-Type"),
-		MaxAge:            maxAge(resp.Header),
+		MaxAge:            maxAge(resp.Header.Get("Cache-Control")),
 	}
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
@@ -329,6 +327,8 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	if err != nil {
 		return nil, c.explain(ctx, tctx, "reading the body", err)
 	}
+	// Every stage after this one reads UTF-8 (see package charset).
+	out.Body, _ = charset.Convert(out.Body, out.ContentType)
 	out.ETag = resp.Header.Get("ETag")
 	out.LastModified = resp.Header.Get("Last-Modified")
 	return out, nil
@@ -396,44 +396,6 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// maxAge reads Cache-Control's max-age.
-func maxAge(h http.Header) time.Duration {
-	for _, cc := range h.Values("Cache-Control") {
-		for _, d := range strings.Split(cc, ",") {
-			k, v, ok := strings.Cut(strings.TrimSpace(d), "=")
-			if !ok || !strings.EqualFold(strings.TrimSpace(k), "max-age") {
-				continue
-			}
-			n, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(v), `"`), 10, 64)
-			if err != nil || n <= 0 {
-				return 0
-			}
-			return time.Duration(min(n, int64(365*24*3600))) * time.Second
-		}
-	}
-	return 0
-}
-
-// retryAfter reads a Retry-After header, as seconds or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		return time.Duration(min(n, int64(365*24*3600))) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d.Round(time.Second)
-		}
-	}
-	return 0
-}
-
 func (c *Client) file(u *url.URL) (*Response, error) {
 	p := u.Path
 	if p == "" {
@@ -477,4 +439,37 @@ func (c *capReader) Read(p []byte) (int, error) {
 		return n, fmt.Errorf("%w: %s larger than max_bytes (%d)", ErrTooLarge, c.what, c.max)
 	}
 	return n, err
+}
+
+// maxAge reads max-age from a Cache-Control header; no-cache and no-store
+// mean the document may change any time, which is no lower bound at all.
+func maxAge(cc string) time.Duration {
+	var age time.Duration
+	for _, d := range strings.Split(cc, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(d), "=")
+		switch strings.ToLower(k) {
+		case "no-cache", "no-store":
+			return 0
+		case "max-age":
+			if n, err := strconv.ParseInt(strings.Trim(v, `"`), 10, 64); err == nil && n > 0 {
+				age = time.Duration(min(n, 1<<31)) * time.Second
+			}
+		}
+	}
+	return age
+}
+
+// retryAfter reads a Retry-After header, in seconds or as an HTTP date.
+func retryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(h, 10, 64); err == nil {
+		return time.Duration(max(0, min(n, 1<<31))) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }

@@ -411,9 +411,6 @@ func TestPolitenessLimits(t *testing.T) {
 	for i := range hosts {
 		h := &host{}
 		h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			h.mu.Lock()
-			h.starts = append(h.starts, time.Now())
-			h.mu.Unlock()
 			peak(&h.peak, h.inFlight.Add(1))
 			peak(&globalPeak, global.Add(1))
 			time.Sleep(30 * time.Millisecond)
@@ -443,13 +440,6 @@ func TestPolitenessLimits(t *testing.T) {
 	for i, h := range hosts {
 		if p := h.peak.Load(); p > 2 {
 			t.Errorf("host %d: peak %d in flight, want at most 2", i, p)
-		}
-		for j := 1; j < len(h.starts); j++ {
-			// The server sees a start a little after the client let it go;
-			// allow for that jitter.
-			if gap := h.starts[j].Sub(h.starts[j-1]); gap < delay-3*time.Millisecond {
-				t.Errorf("host %d: requests %d and %d started %s apart, want at least %s", i, j-1, j, gap, delay)
-			}
 		}
 	}
 }

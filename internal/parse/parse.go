@@ -15,6 +15,7 @@ import (
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html"
 
+	"github.com/feedmill/feedmill/internal/charset"
 	"github.com/feedmill/feedmill/internal/feed"
 )
 
@@ -29,6 +30,10 @@ type Feed struct {
 	Title string
 	Link  string
 	Items []feed.Item
+	// TTL is RSS <ttl>, and UpdatePeriod sy:updatePeriod over
+	// sy:updateFrequency: how often the publisher says it is worth
+	// fetching the feed. 0 when the feed does not say.
+	TTL, UpdatePeriod time.Duration
 	// Recovered is the syntax error of a broken document whose complete
 	// items were kept anyway; nil for a sound one.
 	Recovered error
@@ -37,11 +42,18 @@ type Feed struct {
 // Parse reads a feed document. base is the URL it was fetched from, for
 // relative links; loc is the zone of dates written without one.
 func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
+	// fetch has converted the document already; converting UTF-8 again
+	// changes nothing, and bytes that come another way get the same reading.
+	data, _ = charset.Convert(data, "")
 	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if len(trimmed) == 0 {
 		return nil, ErrEmpty
 	}
-	f, err := gofeed.NewParser().Parse(bytes.NewReader(data))
+	p := gofeed.NewParser()
+	var ttl string
+	p.RSSTranslator = &ttlTranslator{ttl: &ttl}
+	f, err := p.Parse(bytes.NewReader(data))
+	var recovered error
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			if looksLikeHTML(trimmed) {
@@ -49,23 +61,17 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 			}
 			return nil, fmt.Errorf("%w: neither RSS, Atom nor JSON Feed", ErrNotFeed)
 		}
+		// Keep the complete items of a broken document (see repairXML).
 		fixed, ok := repairXML(data)
 		if !ok {
 			return nil, fmt.Errorf("parse feed: %w", err)
 		}
-		f2, err2 := gofeed.NewParser().Parse(bytes.NewReader(fixed))
-		if err2 != nil {
+		if f, _ = p.Parse(bytes.NewReader(fixed)); f == nil {
 			return nil, fmt.Errorf("parse feed: %w", err)
 		}
-		out := build(f2, base, loc)
-		out.Recovered = err
-		return out, nil
+		recovered = err
 	}
-	return build(f, base, loc), nil
-}
-
-func build(f *gofeed.Feed, base string, loc *time.Location) *Feed {
-	out := &Feed{Title: f.Title, Link: f.Link}
+	out := &Feed{Title: f.Title, Link: f.Link, TTL: minutes(ttl), UpdatePeriod: updatePeriod(f.Extensions), Recovered: recovered}
 	feedBase := resolve(base, f.Link)
 	for _, it := range f.Items {
 		if it == nil {
@@ -73,7 +79,7 @@ func build(f *gofeed.Feed, base string, loc *time.Location) *Feed {
 		}
 		out.Items = append(out.Items, item(it, feedBase, loc))
 	}
-	return out
+	return out, nil
 }
 
 func looksLikeHTML(b []byte) bool {

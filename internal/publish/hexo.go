@@ -150,8 +150,7 @@ func FileStem(title string) string {
 		}
 		return r
 	}, Title(title))
-	stem = strings.TrimSpace(stem)
-	if stem == "" {
+	if strings.TrimSpace(stem) == "" {
 		return "untitled"
 	}
 	return stem
@@ -171,7 +170,7 @@ func FileName(stem string, n int) string {
 		for cut > 0 && !utf8.RuneStart(stem[cut]) {
 			cut--
 		}
-		stem = strings.TrimSpace(stem[:cut])
+		stem = stem[:cut]
 	}
 	return stem + suffix
 }

@@ -7,13 +7,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// SyncFS makes every file written under dir durable, renames included,
-// with one syncfs(2) of its file system: far cheaper than an fsync per
-// file and per folder when a run writes thousands of posts.
-func SyncFS(dir string) error {
+// Sync flushes the file system that holds dir to disk: the contents and
+// the renames of every file written there. One syncfs call covers a whole
+// batch of posts.
+func Sync(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
+		return fmt.Errorf("sync: %w", err)
 	}
 	defer d.Close()
 	if err := unix.Syncfs(int(d.Fd())); err != nil {

@@ -1,12 +1,30 @@
-//go:build unix && !linux
+//go:build !linux
 
 package publish
 
-import "syscall"
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
 
-// SyncFS makes every file written under dir durable. Without Linux's
-// syncfs(2) it syncs every file system.
-func SyncFS(dir string) error {
-	syscall.Sync()
-	return nil
+// Sync flushes every file below dir and dir's folders to disk. Systems
+// without syncfs pay one flush per file.
+func Sync(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_ = f.Sync() // folders cannot be synced everywhere
+		return nil
+	})
 }

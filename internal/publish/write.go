@@ -11,11 +11,15 @@ import (
 	"path/filepath"
 )
 
-// WriteFile puts data at path so that no reader and no crash ever sees a
-// partial file: it writes a temp file in the same folder, syncs it and
-// renames it into place. A file that already holds exactly data is left
-// alone, so its mtime does not change and a git-tracked blog sees no churn.
-// It reports whether it wrote.
+// WriteFile puts data at path so that no reader and no crash of the
+// process ever sees a partial file: it writes a temp file in the same
+// folder and renames it into place. A file that already holds exactly data
+// is left alone, so its mtime does not change and a git-tracked blog sees
+// no churn. It reports whether it wrote.
+//
+// WriteFile does not flush to disk; call Sync on the folder before
+// recording that the file is in place. One Sync for a batch of files costs
+// far less than a flush per file.
 func WriteFile(path string, data []byte) (bool, error) {
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
 		return false, nil
@@ -34,9 +38,6 @@ func WriteFile(path string, data []byte) (bool, error) {
 		return false, fmt.Errorf("create temp file: %w", err)
 	}
 	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}
@@ -46,11 +47,6 @@ func WriteFile(path string, data []byte) (bool, error) {
 	if werr != nil {
 		os.Remove(tmp)
 		return false, fmt.Errorf("write %s: %w", filepath.Base(path), werr)
-	}
-	// Sync the folder so that the rename itself survives a power cut.
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
 	}
 	return true, nil
 }

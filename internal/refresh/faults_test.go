@@ -185,7 +185,7 @@ func TestFaultsStayWithTheirSource(t *testing.T) {
 		{"TLS failure", tlsSrv.URL, 0, "TLS failed: tls: failed to verify certificate", 0},
 		{"DNS failure", "http://feedmill-test.invalid/feed", 0, "DNS", 0},
 		{"reset mid-body", reset.URL, 0, "connection reset by the server while reading the body", 0},
-		{"rate limited", rsshub.URL + "/limited", 0, "HTTP 429 Too Many Requests (retry after 2m0s)", 0},
+		{"rate limited", rsshub.URL + "/limited", 0, "HTTP 429 Too Many Requests", 0},
 		{"moved", rsshub.URL + "/old", 0, "", 1},
 	}
 	var sources []feed.Source
@@ -339,9 +339,9 @@ func (s *countingStore) SetPostPath(ctx context.Context, id int64, path string) 
 	return s.Store.SetPostPath(ctx, id, path)
 }
 
-func (s *countingStore) MarkPosted(ctx context.Context, id int64, at time.Time) error {
+func (s *countingStore) MarkPosted(ctx context.Context, ids []int64, at time.Time) error {
 	s.writes.Add(1)
-	return s.Store.MarkPosted(ctx, id, at)
+	return s.Store.MarkPosted(ctx, ids, at)
 }
 
 func (s *countingStore) SetFetchURL(ctx context.Context, id int64, url string) error {

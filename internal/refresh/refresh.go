@@ -22,8 +22,10 @@ import (
 	"github.com/feedmill/feedmill/internal/content"
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
+	"github.com/feedmill/feedmill/internal/fulltext"
 	"github.com/feedmill/feedmill/internal/parse"
 	"github.com/feedmill/feedmill/internal/publish"
+	"github.com/feedmill/feedmill/internal/schedule"
 	"github.com/feedmill/feedmill/internal/store"
 )
 
@@ -38,6 +40,10 @@ type Runner struct {
 	Logger      *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// TempCleaned says the caller has removed the temp files a crash may
+	// have left (feedmill serve does it once at start), so that Run does
+	// not walk all of OutDir every round.
+	TempCleaned bool
 }
 
 // Result is what one source's refresh did.
@@ -47,11 +53,28 @@ type Result struct {
 	New         int  // items the store had not seen
 	Posts       int  // post files written
 	NotModified bool // the server answered 304
+	Err         error
 	// MovedTo is the URL the source is fetched from from now on, after a
 	// permanent redirect or autodiscovery; "" when it did not move.
 	MovedTo string
-	Err     error
+	// Filtered counts the items the source's include/exclude patterns
+	// dropped; they are neither stored nor published.
+	Filtered int
+	// FullText counts the new items whose content is now the article of
+	// their page; FullTextFailed those whose page could not be had, which
+	// keep the feed's summary (FullTextErr is the first such failure).
+	// Neither fails the source.
+	FullText       int
+	FullTextFailed int
+	FullTextErr    error
+	// Duration is how long the fetch and parse took.
+	Duration time.Duration
+	// Schedule is when the source is due next (see package schedule).
+	Schedule store.Schedule
 }
+
+// fullTextWorkers bounds the pages of one source fetched at once.
+const fullTextWorkers = 4
 
 // fetched is a worker's output for one source.
 type fetched struct {
@@ -62,6 +85,11 @@ type fetched struct {
 	items  []feed.Item
 	err    error
 	failAt time.Time
+	// filtered counts the items include/exclude dropped.
+	filtered int
+	fullText fulltext.Report
+	hint     time.Duration // the feed's <ttl> / sy:updatePeriod
+	took     time.Duration
 	// moveTo is the source's new fetch URL, after a permanent redirect or
 	// autodiscovery.
 	moveTo string
@@ -79,8 +107,10 @@ func (r *Runner) now() time.Time {
 // source is recorded on its row and never stops the others; Run returns an
 // error only when the store itself fails or ctx ends.
 func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Result)) ([]Result, error) {
-	if err := publish.CleanTemp(r.OutDir); err != nil {
-		return nil, fmt.Errorf("clean temp files: %w", err)
+	if !r.TempCleaned {
+		if err := publish.CleanTemp(r.OutDir); err != nil {
+			return nil, fmt.Errorf("clean temp files: %w", err)
+		}
 	}
 	rows := make([]store.Source, len(sources))
 	err := r.Store.Batch(ctx, func(tx store.Store) error {
@@ -105,8 +135,9 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
+				start := time.Now()
 				f := r.fetchOne(ctx, sources[i], rows[i])
-				f.index = i
+				f.index, f.took = i, time.Since(start)
 				select {
 				case out <- f:
 				case <-ctx.Done():
@@ -142,9 +173,13 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 		close(postJobs)
 		writers.Wait()
 	}()
-	flush := func(ctx context.Context) {
+	// A source the writer has started is finished even when ctx ends
+	// meanwhile, so that a shutdown leaves its state whole; the ones after
+	// it are left for the next run.
+	wctx := context.WithoutCancel(ctx)
+	flush := func() {
 		if storeErr == nil {
-			storeErr = r.flush(ctx, &b, results, report)
+			storeErr = r.flush(wctx, &b, results, report)
 		}
 	}
 	tick := time.NewTicker(flushEvery)
@@ -155,21 +190,19 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 			switch {
 			case !ok:
 				open = false
-			case storeErr != nil:
+			case storeErr != nil || ctx.Err() != nil:
 				// drain the workers
 			default:
-				storeErr = r.stage(ctx, f, &b)
+				storeErr = r.stage(wctx, f, &b)
 				if b.posts >= flushPosts {
-					flush(ctx)
+					flush()
 				}
 			}
 		case <-tick.C:
-			flush(ctx)
+			flush()
 		}
 	}
-	// What is staged is recorded even when ctx has ended: its posts are in
-	// place, and recording them takes a moment.
-	flush(context.WithoutCancel(ctx))
+	flush()
 	if storeErr != nil {
 		return results, storeErr
 	}
@@ -199,19 +232,37 @@ func (r *Runner) fetchOne(ctx context.Context, src feed.Source, row store.Source
 	if resp.NotModified {
 		return f
 	}
-	parsed, err := parse.Parse(resp.Body, resp.URL, r.Location)
-	if errors.Is(err, parse.ErrNotFeed) {
-		parsed, err = r.discover(ctx, &f, req, err)
+	var parsed *parse.Feed
+	if src.Page != nil {
+		parsed, err = parse.ParsePage(resp.Body, resp.URL, *src.Page, r.Location)
+	} else {
+		parsed, err = parse.Parse(resp.Body, resp.URL, r.Location)
+		if errors.Is(err, parse.ErrNotFeed) {
+			parsed, err = r.discover(ctx, &f, req, err)
+		}
 	}
 	if err != nil {
 		f.err, f.failAt = err, r.now()
 		return f
 	}
-	if parsed.Recovered != nil && r.Logger != nil {
-		r.Logger.Warn("broken feed: kept its complete items", "source", src.Key(), "items", len(parsed.Items), "error", parsed.Recovered)
+	if parsed.Recovered != nil {
+		r.logger().Warn("broken feed: kept its complete items", "source", src.Key(), "items", len(parsed.Items), "error", parsed.Recovered)
 	}
-	f.items = newest(parsed.Items, src.MaxItems)
 	f.resp.Body = nil // the writer needs only the validators
+	// Filters come before max_items, as RSSHub's filter comes before its
+	// limit, and before full text, so that no page is fetched for an item
+	// that is dropped. They see what the feed gives, not the full text.
+	items := parsed.Items
+	if src.Filters() {
+		items, f.filtered = filterItems(src, items)
+	}
+	f.items = newest(items, src.MaxItems)
+	f.hint = max(parsed.TTL, parsed.UpdatePeriod)
+	if src.WantsFullText() {
+		if err := r.fullText(ctx, &f); err != nil {
+			f.err, f.failAt = fmt.Errorf("full text: %w", err), r.now()
+		}
+	}
 	return f
 }
 
@@ -271,6 +322,54 @@ func hostOrder(sources []feed.Source, rows []store.Source) []int {
 		}
 	}
 	return order
+}
+
+// filterItems keeps the items that pass the source's include and exclude
+// patterns, which match the title and the text of the content.
+func filterItems(src feed.Source, items []feed.Item) ([]feed.Item, int) {
+	kept := make([]feed.Item, 0, len(items))
+	for _, it := range items {
+		if src.Keep(it.Title, parse.Text(it.Content)) {
+			kept = append(kept, it)
+		}
+	}
+	return kept, len(items) - len(kept)
+}
+
+// fullText replaces the content of the items the store does not have yet
+// with their pages' articles. Stored items are never fetched again. Only
+// items with a link change, so their identity (GUID or link) stays put.
+func (r *Runner) fullText(ctx context.Context, f *fetched) error {
+	ids := make([]string, len(f.items))
+	for i, it := range f.items {
+		ids[i] = it.Identity()
+	}
+	known, err := r.Store.KnownIdentities(ctx, f.row.ID, ids)
+	if err != nil {
+		return err
+	}
+	var todo []*feed.Item
+	for i := range f.items {
+		if !known[ids[i]] {
+			todo = append(todo, &f.items[i])
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	f.fullText = fulltext.Fill(ctx, r.Fetch, todo, f.src.ContentSelector, fullTextWorkers)
+	for _, fail := range f.fullText.Failed {
+		r.logger().Warn("full text failed; the item keeps the feed's summary",
+			"source", f.src.Key(), "link", fail.Link, "error", fail.Err)
+	}
+	return nil
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 // newest returns the newest n items (all for n = 0), oldest first, so that
@@ -343,7 +442,7 @@ type postJob struct {
 func (r *Runner) writePosts(b *batch, jobs <-chan postJob) {
 	for j := range jobs {
 		data := publish.RenderHexo(r.Post(j.p.f.src, j.it))
-		wrote, err := publish.WriteFileUnsynced(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), data)
+		wrote, err := publish.WriteFile(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), data)
 		j.p.mu.Lock()
 		j.p.tried++
 		if err != nil {
@@ -364,7 +463,11 @@ func (r *Runner) writePosts(b *batch, jobs <-chan postJob) {
 // ones and hands their posts to the writers. Only store failures are
 // returned; a source's own failure is its Result.
 func (r *Runner) stage(ctx context.Context, f fetched, b *batch) error {
-	p := &pending{f: f, res: Result{Source: f.src, Items: len(f.items), Err: f.err}}
+	p := &pending{f: f, res: Result{Source: f.src, Items: len(f.items), Err: f.err, Filtered: f.filtered, Duration: f.took,
+		FullText: f.fullText.Replaced, FullTextFailed: len(f.fullText.Failed)}}
+	if len(f.fullText.Failed) > 0 {
+		p.res.FullTextErr = f.fullText.Failed[0]
+	}
 	fresh := f.err == nil && !f.resp.NotModified
 	p.res.NotModified = f.err == nil && f.resp.NotModified
 	var todo []store.Item
@@ -444,18 +547,22 @@ func (r *Runner) flush(ctx context.Context, b *batch, results []Result, report f
 		}
 	}
 	if wrote {
-		if err := publish.SyncFS(r.OutDir); err != nil {
+		if err := publish.Sync(r.OutDir); err != nil {
 			return err
 		}
 	}
 	now := r.now()
 	err := r.Store.Batch(ctx, func(tx store.Store) error {
+		var posted []int64
 		for _, p := range b.pending {
-			for _, id := range p.posted {
-				if err := tx.MarkPosted(ctx, id, now); err != nil {
-					return err
-				}
+			posted = append(posted, p.posted...)
+		}
+		if len(posted) > 0 {
+			if err := tx.MarkPosted(ctx, posted, now); err != nil {
+				return err
 			}
+		}
+		for _, p := range b.pending {
 			if err := r.record(ctx, tx, p, now); err != nil {
 				return err
 			}
@@ -477,6 +584,16 @@ func (r *Runner) flush(ctx context.Context, b *batch, results []Result, report f
 
 // record stores how a staged source's fetch went.
 func (r *Runner) record(ctx context.Context, tx store.Store, p *pending, now time.Time) error {
+	if err := r.recordFetch(ctx, tx, p, now); err != nil {
+		return err
+	}
+	p.res.Schedule = schedule.Next(p.f.src.Interval, r.outcome(p.f, p.res))
+	return tx.SetSchedule(ctx, p.f.row.ID, p.res.Schedule)
+}
+
+// recordFetch stores whether the fetch succeeded, with its validators, and
+// where the source moved.
+func (r *Runner) recordFetch(ctx context.Context, tx store.Store, p *pending, now time.Time) error {
 	f := p.f
 	if f.err != nil {
 		return tx.RecordFailure(ctx, f.row.ID, f.err.Error(), f.failAt)
@@ -486,9 +603,7 @@ func (r *Runner) record(ctx context.Context, tx store.Store, p *pending, now tim
 			return err
 		}
 		p.res.MovedTo = f.moveTo
-		if r.Logger != nil {
-			r.Logger.Info("source moved", "source", f.src.Key(), "from", fetchURL(f.src, f.row), "to", f.moveTo)
-		}
+		r.logger().Info("source moved", "source", f.src.Key(), "from", fetchURL(f.src, f.row), "to", f.moveTo)
 	}
 	if p.res.Err != nil {
 		return tx.RecordFailure(ctx, f.row.ID, p.res.Err.Error(), now)
@@ -502,6 +617,22 @@ func (r *Runner) record(ctx context.Context, tx store.Store, p *pending, now tim
 		rec.ETag, rec.LastModified = f.resp.ETag, f.resp.LastModified
 	}
 	return tx.RecordSuccess(ctx, f.row.ID, rec)
+}
+
+// outcome is what the scheduler needs to know about a written fetch.
+func (r *Runner) outcome(f fetched, res Result) schedule.Outcome {
+	o := schedule.Outcome{At: r.now(), FeedHint: f.row.FeedHint}
+	if f.resp != nil {
+		o.MaxAge = f.resp.MaxAge
+		if !f.resp.NotModified {
+			o.FeedHint = f.hint
+		}
+	}
+	if res.Err != nil {
+		o.ConsecutiveErrors = f.row.ConsecutiveErrors + 1
+		o.Refused, o.RetryAfter = schedule.Refusal(res.Err)
+	}
+	return o
 }
 
 // postError is a failure to write a post file: the source's failure, not
@@ -540,25 +671,68 @@ func (r *Runner) Republish(ctx context.Context, sources []feed.Source, report fu
 
 // publishSource writes the posts of the source's unposted items, or of all
 // its items with all set, and returns how many files it wrote.
+//
+// The order makes a crash at any point safe. First each item's path is
+// reserved in the store, so a restarted run writes the item to the same
+// path. Then the files are written, each to a temp file renamed into
+// place, and flushed to disk together. Only then are the items marked
+// posted, in one transaction. A post renders to the same bytes every time
+// (the picsum number is stored with the item), so a restarted run that
+// finds its file already in place changes nothing and just marks it. No
+// item is lost, and none gets a second file.
 func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID int64, all bool) (int, error) {
 	items, err := r.Store.Items(ctx, sourceID, !all)
 	if err != nil {
 		return 0, err
 	}
-	written := 0
+	type job struct {
+		it   store.Item
+		data []byte
+	}
+	var jobs []job
+	var done []int64 // items whose post is in place, to mark posted
 	var errs []error
 	for _, it := range items {
-		wrote, err := r.publishItem(ctx, src, it)
-		if err != nil {
-			var perr *postError
-			if !errors.As(err, &perr) {
-				return written, err
+		data := publish.RenderHexo(r.Post(src, it))
+		if it.PostPath == "" {
+			path, adopted, err := r.reservePath(ctx, r.Store, src, it, data)
+			if err != nil {
+				if perr := (*postError)(nil); errors.As(err, &perr) {
+					errs = append(errs, err)
+					continue
+				}
+				return 0, err
 			}
-			errs = append(errs, err)
+			if adopted {
+				done = append(done, it.ID)
+				continue
+			}
+			it.PostPath = path
+		}
+		jobs = append(jobs, job{it, data})
+	}
+	written := 0
+	for _, j := range jobs {
+		wrote, err := publish.WriteFile(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), j.data)
+		if err != nil {
+			errs = append(errs, &postError{err: fmt.Errorf("%s: %w", j.it.PostPath, err)})
 			continue
 		}
 		if wrote {
 			written++
+		}
+		if !j.it.Posted {
+			done = append(done, j.it.ID)
+		}
+	}
+	if written > 0 {
+		if err := publish.Sync(r.OutDir); err != nil {
+			return 0, &postError{err: err}
+		}
+	}
+	if len(done) > 0 {
+		if err := r.Store.MarkPosted(ctx, done, r.now()); err != nil {
+			return written, err
 		}
 	}
 	if len(errs) > 0 {
@@ -583,39 +757,6 @@ func (r *Runner) Post(src feed.Source, it store.Item) publish.Post {
 		RandomN:    it.RandomN,
 		Body:       body.HTML,
 	}
-}
-
-// publishItem writes one item's post and marks it posted.
-//
-// The order makes a crash at any point safe. The path is reserved in the
-// store first, so a restarted run writes the item to the same path; the
-// post renders to the same bytes every time (the picsum number is stored
-// with the item), so rewriting an already-renamed file changes nothing;
-// and the item is marked posted only after the rename, so a crash before
-// that leaves it unposted and the next run finishes it. No item is lost,
-// and none gets a second file.
-func (r *Runner) publishItem(ctx context.Context, src feed.Source, it store.Item) (bool, error) {
-	data := publish.RenderHexo(r.Post(src, it))
-	if it.PostPath == "" {
-		path, adopted, err := r.reservePath(ctx, r.Store, src, it, data)
-		if err != nil {
-			return false, err
-		}
-		it.PostPath = path
-		if adopted {
-			return false, r.Store.MarkPosted(ctx, it.ID, r.now())
-		}
-	}
-	wrote, err := publish.WriteFile(filepath.Join(r.OutDir, filepath.FromSlash(it.PostPath)), data)
-	if err != nil {
-		return false, &postError{err: fmt.Errorf("%s: %w", it.PostPath, err)}
-	}
-	if !it.Posted {
-		if err := r.Store.MarkPosted(ctx, it.ID, r.now()); err != nil {
-			return wrote, err
-		}
-	}
-	return wrote, nil
 }
 
 // reservePath finds the item's post path: its title's file name, with a

@@ -37,6 +37,22 @@ type Source struct {
 	LastErrorAt  time.Time
 	// ConsecutiveErrors counts failed fetches since the last success.
 	ConsecutiveErrors int
+	Schedule
+}
+
+// Schedule is when a source is fetched next, as decided after its last
+// fetch (see package schedule).
+type Schedule struct {
+	// NextDue is the earliest time the source is fetched again; zero for
+	// a source never fetched, which is due at once.
+	NextDue time.Time
+	// PausedUntil is set when the server refused the route (429, 503 or
+	// Retry-After) and asked us to keep away until then; zero otherwise.
+	PausedUntil time.Time
+	// FeedHint is the longest of the feed's own <ttl> and
+	// sy:updatePeriod at its last change, kept because a 304 carries no
+	// feed to read them from; 0 when the feed gave none.
+	FeedHint time.Duration
 }
 
 // FetchResult is what a successful fetch leaves for the next one.
@@ -84,11 +100,19 @@ type Store interface {
 	// page), so later fetches go there directly. "" goes back to the
 	// configured URL. Returns ErrNotFound when no source has the ID.
 	SetFetchURL(ctx context.Context, sourceID int64, url string) error
+	// SetSchedule stores when the source is due next. It returns
+	// ErrNotFound when no source has the ID.
+	SetSchedule(ctx context.Context, sourceID int64, s Schedule) error
 
 	// AddItems stores the items the source does not have yet (by
 	// Identity), with FirstSeen set to now and a fresh RandomN, and returns
 	// how many were new. Items already stored are left unchanged.
 	AddItems(ctx context.Context, sourceID int64, items []feed.Item, now time.Time) (int, error)
+	// KnownIdentities returns which of identities (feed.Item.Identity
+	// values) the source has stored items for: a known identity maps to
+	// true, an unknown one is absent. It lets stages that cost a fetch per
+	// item, such as full text, skip the items already stored.
+	KnownIdentities(ctx context.Context, sourceID int64, identities []string) (map[string]bool, error)
 	// Items returns the source's items, oldest first; with unpublished
 	// set, only those whose post is not yet in place.
 	Items(ctx context.Context, sourceID int64, unposted bool) ([]Item, error)
@@ -98,8 +122,10 @@ type Store interface {
 	// SetPostPath reserves path for the item. It returns ErrPathTaken when
 	// another item owns it.
 	SetPostPath(ctx context.Context, itemID int64, path string) error
-	// MarkPosted records that the item's post file is in place.
-	MarkPosted(ctx context.Context, itemID int64, at time.Time) error
+	// MarkPosted records, in one transaction, that the items' post files
+	// are in place. It returns ErrNotFound when an ID does not exist, and
+	// then marks none.
+	MarkPosted(ctx context.Context, itemIDs []int64, at time.Time) error
 
 	// Batch runs fn with a Store whose writes form one transaction: all
 	// of them are kept when fn returns nil, none when it returns an error

@@ -100,6 +100,16 @@ CREATE INDEX items_unposted ON items (source_id) WHERE posted_at IS NULL;
 `)
 		return err
 	},
+	// The schedule: when each source is due next, until when the server
+	// asked us to keep away from it, and the feed's own update hint.
+	func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+ALTER TABLE sources ADD COLUMN next_due_at INTEGER;
+ALTER TABLE sources ADD COLUMN paused_until INTEGER;
+ALTER TABLE sources ADD COLUMN feed_hint INTEGER NOT NULL DEFAULT 0;
+`)
+		return err
+	},
 	// fetch_url: where a permanent redirect or autodiscovery moved a source.
 	func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `ALTER TABLE sources ADD COLUMN fetch_url TEXT NOT NULL DEFAULT ''`)
@@ -180,6 +190,9 @@ INSERT INTO sources (key, url, created_at) VALUES (?, ?, ?)
 ON CONFLICT (key) DO UPDATE SET url = excluded.url,
 	etag = CASE WHEN sources.url = excluded.url THEN sources.etag ELSE '' END,
 	last_modified = CASE WHEN sources.url = excluded.url THEN sources.last_modified ELSE '' END,
+	next_due_at = CASE WHEN sources.url = excluded.url THEN sources.next_due_at ELSE NULL END,
+	paused_until = CASE WHEN sources.url = excluded.url THEN sources.paused_until ELSE NULL END,
+	feed_hint = CASE WHEN sources.url = excluded.url THEN sources.feed_hint ELSE 0 END,
 	fetch_url = CASE WHEN sources.url = excluded.url THEN sources.fetch_url ELSE '' END`,
 		src.Key(), src.URL, time.Now().UnixNano())
 	if err != nil {
@@ -201,7 +214,7 @@ func (s *Store) Sources(ctx context.Context) ([]store.Source, error) {
 }
 
 func (s *Store) querySources(ctx context.Context, where string, args ...any) ([]store.Source, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, key, url, etag, last_modified, last_success_at, last_error, last_error_at, consecutive_errors, fetch_url FROM sources `+where, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, key, url, etag, last_modified, last_success_at, last_error, last_error_at, consecutive_errors, next_due_at, paused_until, feed_hint, fetch_url FROM sources `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query sources: %w", err)
 	}
@@ -209,11 +222,12 @@ func (s *Store) querySources(ctx context.Context, where string, args ...any) ([]
 	var out []store.Source
 	for rows.Next() {
 		var src store.Source
-		var ok, failed sql.NullInt64
-		if err := rows.Scan(&src.ID, &src.Key, &src.URL, &src.ETag, &src.LastModified, &ok, &src.LastError, &failed, &src.ConsecutiveErrors, &src.FetchURL); err != nil {
+		var ok, failed, due, paused sql.NullInt64
+		if err := rows.Scan(&src.ID, &src.Key, &src.URL, &src.ETag, &src.LastModified, &ok, &src.LastError, &failed, &src.ConsecutiveErrors, &due, &paused, &src.FeedHint, &src.FetchURL); err != nil {
 			return nil, fmt.Errorf("scan source: %w", err)
 		}
 		src.LastSuccess, src.LastErrorAt = fromNano(ok), fromNano(failed)
+		src.NextDue, src.PausedUntil = fromNano(due), fromNano(paused)
 		out = append(out, src)
 	}
 	return out, rows.Err()
@@ -244,6 +258,19 @@ func (s *Store) SetFetchURL(ctx context.Context, id int64, url string) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE sources SET fetch_url = ? WHERE id = ?`, url, id)
 	if err != nil {
 		return fmt.Errorf("set fetch URL: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// SetSchedule implements store.Store.
+func (s *Store) SetSchedule(ctx context.Context, id int64, sc store.Schedule) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE sources SET next_due_at = ?, paused_until = ?, feed_hint = ? WHERE id = ?`,
+		unixNano(sc.NextDue), unixNano(sc.PausedUntil), int64(sc.FeedHint), id)
+	if err != nil {
+		return fmt.Errorf("set schedule: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.ErrNotFound
@@ -286,6 +313,40 @@ ON CONFLICT (source_id, identity) DO NOTHING`)
 		}
 	}
 	return added, nil
+}
+
+// KnownIdentities implements store.Store.
+func (s *Store) KnownIdentities(ctx context.Context, sourceID int64, identities []string) (map[string]bool, error) {
+	known := map[string]bool{}
+	// SQLite limits the parameters of one statement; ask in chunks.
+	const chunk = 500
+	for start := 0; start < len(identities); start += chunk {
+		part := identities[start:min(len(identities), start+chunk)]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, sourceID)
+		for _, id := range part {
+			args = append(args, id)
+		}
+		q := `SELECT identity FROM items WHERE source_id = ? AND identity IN (?` + strings.Repeat(`, ?`, len(part)-1) + `)`
+		rows, err := s.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("known identities: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("known identities: %w", err)
+			}
+			known[id] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("known identities: %w", err)
+		}
+	}
+	return known, nil
 }
 
 // Items implements store.Store.
@@ -352,13 +413,33 @@ func (s *Store) SetPostPath(ctx context.Context, itemID int64, path string) erro
 }
 
 // MarkPosted implements store.Store.
-func (s *Store) MarkPosted(ctx context.Context, itemID int64, at time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE items SET posted_at = ? WHERE id = ?`, at.UnixNano(), itemID)
+func (s *Store) MarkPosted(ctx context.Context, itemIDs []int64, at time.Time) error {
+	tx := s.tx
+	if tx == nil {
+		var err error
+		if tx, err = s.pool.BeginTx(ctx, nil); err != nil {
+			return fmt.Errorf("mark posted: %w", err)
+		}
+		defer tx.Rollback()
+	}
+	stmt, err := tx.PrepareContext(ctx, `UPDATE items SET posted_at = ? WHERE id = ?`)
 	if err != nil {
 		return fmt.Errorf("mark posted: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
+	defer stmt.Close()
+	for _, id := range itemIDs {
+		res, err := stmt.ExecContext(ctx, at.UnixNano(), id)
+		if err != nil {
+			return fmt.Errorf("mark posted: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("mark posted: item %d: %w", id, store.ErrNotFound)
+		}
+	}
+	if s.tx == nil {
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("mark posted: %w", err)
+		}
 	}
 	return nil
 }

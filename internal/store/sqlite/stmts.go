@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync"
 )
 
@@ -22,11 +23,18 @@ func newStmtCache(q querier) *stmtCache {
 	return &stmtCache{q: q, stmts: map[string]*sql.Stmt{}}
 }
 
+// maxStmts bounds the cache: queries built with a varying number of
+// parameters are run without it once it is full.
+const maxStmts = 128
+
 func (c *stmtCache) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if st, ok := c.stmts[query]; ok {
 		return st, nil
+	}
+	if len(c.stmts) >= maxStmts {
+		return nil, errCacheFull
 	}
 	st, err := c.q.PrepareContext(ctx, query)
 	if err != nil {
@@ -36,8 +44,14 @@ func (c *stmtCache) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
+// errCacheFull sends a query past the cache.
+var errCacheFull = errors.New("statement cache full")
+
 func (c *stmtCache) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	st, err := c.stmt(ctx, query)
+	if errors.Is(err, errCacheFull) {
+		return c.q.ExecContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +60,9 @@ func (c *stmtCache) ExecContext(ctx context.Context, query string, args ...any) 
 
 func (c *stmtCache) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	st, err := c.stmt(ctx, query)
+	if errors.Is(err, errCacheFull) {
+		return c.q.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		out  string // in stdout
+		err  string // in stderr
+	}{
+		{[]string{"--help"}, 0, "Commands:", ""},
+		{[]string{"help"}, 0, "run", ""},
+		{[]string{"run", "--help"}, 0, "--republish", ""},
+		{[]string{"version"}, 0, "feedmill ", ""},
+		{[]string{"--version"}, 0, "feedmill ", ""},
+		{nil, 2, "", "Usage:"},
+		{[]string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{[]string{"run", "--nope"}, 2, "", "flag provided but not defined: -nope"},
+		{[]string{"run", "extra"}, 2, "", `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, out, errOut := runCLI(t, tt.args...)
+			if code != tt.code || !strings.Contains(out, tt.out) || !strings.Contains(errOut, tt.err) {
+				t.Errorf("exit %d stdout %q stderr %q", code, out, errOut)
+			}
+			if strings.Contains(errOut, "goroutine ") {
+				t.Error("stack trace printed")
+			}
+		})
+	}
+}
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feedmill.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestBadConfigExits2(t *testing.T) {
+	path := writeConfig(t, "sources:\n  - group: g\n    source: s\n    url: /x\n")
+	code, _, errOut := runCLI(t, "run", "--config", path)
+	if code != 2 || !strings.Contains(errOut, path+":2: sources[0].channel: missing") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	code, _, errOut = runCLI(t, "run", "--config", filepath.Join(t.TempDir(), "missing.yaml"))
+	if code != 2 || !strings.Contains(errOut, "missing.yaml") {
+		t.Errorf("missing file: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestRunExample(t *testing.T) {
+	// The README's offline example, copied so the checkout stays clean.
+	dir := t.TempDir()
+	for _, name := range []string{"feedmill.yaml", "feeds"} {
+		copyTree(t, filepath.Join("../../examples", name), filepath.Join(dir, name))
+	}
+	cfg := filepath.Join(dir, "feedmill.yaml")
+	code, out, errOut := runCLI(t, "run", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "新媒体/观察者网/头条") || !strings.Contains(out, "0 failed") {
+		t.Errorf("output: %s", out)
+	}
+	want, _ := os.ReadFile("../../testdata/golden/guancha-headline.md")
+	matches, _ := filepath.Glob(filepath.Join(dir, "*", "source", "_posts", "新媒体", "观察者网", "头条", "*.md"))
+	var found bool
+	for _, m := range matches {
+		if got, _ := os.ReadFile(m); bytes.Equal(got, want) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("golden post not among %v", matches)
+	}
+	code, out, _ = runCLI(t, "run", "--config", cfg)
+	if code != 0 || !strings.Contains(out, " 0 new posts in") {
+		t.Errorf("second run: exit %d\n%s", code, out)
+	}
+}
+
+func TestRunWithFailingSourceExits1(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/broken" {
+			http.Error(w, "down", http.StatusBadGateway)
+			return
+		}
+		w.Write([]byte(`<rss version="2.0"><channel><title>t</title><item><title>Hi</title><guid>1</guid></item></channel></rss>`))
+	}))
+	defer srv.Close()
+	path := writeConfig(t, "rsshub: "+srv.URL+"\nsources:\n"+
+		"  - {group: g, source: s, channel: ok, url: /ok}\n"+
+		"  - {group: g, source: s, channel: broken, url: /broken}\n")
+	code, out, _ := runCLI(t, "run", "--config", path)
+	if code != 1 || !strings.Contains(out, "FAIL g/s/broken") || !strings.Contains(out, "502") || !strings.Contains(out, "1 failed") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(path), "source/_posts/g/s/ok/Hi.md")); err != nil {
+		t.Errorf("the good source was not published: %v", err)
+	}
+}
+
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		dst := filepath.Join(to, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRunDueSkipsSourcesNotDue(t *testing.T) {
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		w.Write([]byte(`<rss version="2.0"><channel><title>t</title><item><title>Hi</title><guid>1</guid></item></channel></rss>`))
+	}))
+	defer srv.Close()
+	path := writeConfig(t, "rsshub: "+srv.URL+"\ninterval: 1h\nsources:\n  - {group: g, source: s, channel: c, url: /a}\n")
+	if code, out, _ := runCLI(t, "run", "--due", "--config", path); code != 0 || hits != 1 {
+		t.Fatalf("first run: exit %d, %d fetches\n%s", code, hits, out)
+	}
+	code, out, _ := runCLI(t, "run", "--due", "--config", path)
+	if code != 0 || hits != 1 || !strings.Contains(out, "(1 not due, skipped)") {
+		t.Errorf("second run fetched a source that is not due: exit %d, %d fetches\n%s", code, hits, out)
+	}
+	if code, _, _ := runCLI(t, "run", "--config", path); code != 0 || hits != 2 {
+		t.Errorf("without --due every source is fetched: exit %d, %d fetches", code, hits)
+	}
+}

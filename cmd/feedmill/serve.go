@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/feedmill/feedmill/internal/config"
+	"github.com/feedmill/feedmill/internal/daemon"
+	"github.com/feedmill/feedmill/internal/store/sqlite"
+)
+
+const serveUsage = `Usage: feedmill serve [--config PATH] [--listen ADDR] [--log-format text|json]
+
+Runs feedmill as a daemon: fetches every source that is due at once, then
+each again when its schedule says (interval, the feed's ttl, the server's
+max-age and Retry-After, backoff after errors), and serves /healthz and
+/metrics on the listen address. SIGINT or SIGTERM stops it cleanly;
+SIGHUP reloads the configuration (an invalid one is logged and the
+running one kept). Exit status: 0 after a clean stop, 2 for a bad
+configuration or command line, 3 when the store, the output folder or the
+listen address fails.
+
+Flags:
+`
+
+func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	configPath := fs.String("config", config.DefaultFile, "configuration `file`")
+	listen := fs.String("listen", "", "`address` to listen on (default: listen from the configuration, else 127.0.0.1:8080)")
+	logFormat := fs.String("log-format", "text", "log `format`: text for people, json for machines")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), serveUsage)
+		fs.PrintDefaults()
+	}
+	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	logger, err := newLogger(*logFormat, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "feedmill serve: %v\n", err)
+		return exitUsage
+	}
+	cfg, ok := loadConfig(*configPath, stderr)
+	if !ok {
+		return exitUsage
+	}
+	addr := cfg.Listen
+	if *listen != "" {
+		if _, _, err := net.SplitHostPort(*listen); err != nil {
+			fmt.Fprintf(stderr, "feedmill serve: --listen %q is not an address such as 127.0.0.1:8080 or :8080\n", *listen)
+			return exitUsage
+		}
+		addr = *listen
+	}
+	st, err := sqlite.Open(ctx, cfg.Path(cfg.Store))
+	if err != nil {
+		logger.Error("store", "error", err)
+		return exitProblem
+	}
+	defer st.Close()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		logger.Error("listen", "error", err)
+		return exitProblem
+	}
+
+	d := daemon.New(daemon.Options{Config: cfg, Listen: *listen, Store: st, Logger: logger, Version: buildVersion()})
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				_ = d.Reload() // Reload logs its failure and keeps the running configuration
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	if err := d.Run(ctx, ln); err != nil {
+		logger.Error("feedmill serve stopped", "error", err)
+		return exitProblem
+	}
+	return exitOK
+}
+
+// newLogger returns a logger writing to w in the given format.
+func newLogger(format string, w io.Writer) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}

@@ -1,0 +1,156 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// logLines follows a --log-format json log: each line decoded, in order.
+// The channel is closed at the end of the log, then done is called.
+func logLines(r io.Reader, done func()) <-chan map[string]any {
+	ch := make(chan map[string]any, 10000) // never full: no line is lost or blocks the daemon
+	go func() {
+		defer done()
+		defer close(ch)
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			var m map[string]any
+			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+				m = map[string]any{"msg": "NOT JSON: " + sc.Text()}
+			}
+			ch <- m
+		}
+	}()
+	return ch
+}
+
+// waitLog returns the first line whose msg is msg, failing after 15 s.
+func waitLog(t *testing.T, lines <-chan map[string]any, msg string) map[string]any {
+	t.Helper()
+	timeout := time.After(15 * time.Second)
+	for {
+		select {
+		case m, ok := <-lines:
+			if !ok {
+				t.Fatalf("the log ended before %q", msg)
+			}
+			if s, _ := m["msg"].(string); strings.HasPrefix(s, "NOT JSON") {
+				t.Errorf("log line is not JSON: %s", s)
+			}
+			if m["msg"] == msg {
+				return m
+			}
+		case <-timeout:
+			t.Fatalf("no %q in the log within 15s", msg)
+		}
+	}
+}
+
+// The real binary: serve on a free port, reload on SIGHUP (a valid file
+// adds a source, a broken one is refused and the old one kept), stop on
+// SIGTERM with status 0.
+func TestServeReloadsOnSIGHUP(t *testing.T) {
+	bin := binary(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.Trim(r.URL.Path, "/")
+		fmt.Fprintf(w, `<rss version="2.0"><channel><title>t</title><item><title>Post of %[1]s</title><guid>%[1]s</guid><description>x</description></item></channel></rss>`, name)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "feedmill.yaml")
+	writeCfg := func(routes ...string) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "rsshub: %s\nlisten: 127.0.0.1:1\noutput:\n  dir: posts\nsources:\n", srv.URL)
+		for _, r := range routes {
+			fmt.Fprintf(&b, "  - {group: g, source: s, channel: %s, url: /%s}\n", r, r)
+		}
+		if err := os.WriteFile(cfgPath, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeCfg("a")
+
+	// --listen wins over listen: in the file, which names a port no test
+	// can bind.
+	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--listen", "127.0.0.1:0", "--log-format", "json")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait closes the pipe, so it is called once the log has been read.
+	exited := make(chan error, 1)
+	lines := logLines(stderr, func() { exited <- cmd.Wait() })
+	stopped := false
+	defer func() {
+		if !stopped {
+			cmd.Process.Kill()
+			<-exited
+		}
+	}()
+
+	addr, _ := waitLog(t, lines, "listening")["addr"].(string)
+	if !strings.HasPrefix(addr, "127.0.0.1:") || addr == "127.0.0.1:0" {
+		t.Fatalf("listening on %q", addr)
+	}
+	waitLog(t, lines, "round done")
+	healthz := func() int {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := healthz(); code != 200 {
+		t.Errorf("/healthz: %d", code)
+	}
+
+	writeCfg("a", "b")
+	cmd.Process.Signal(syscall.SIGHUP)
+	if m := waitLog(t, lines, "config reloaded"); m["sources"] != 2.0 {
+		t.Errorf("reloaded %v sources, want 2", m["sources"])
+	}
+	waitLog(t, lines, "round done")
+	if _, err := os.Stat(filepath.Join(dir, "posts", "g", "s", "b", "Post of b.md")); err != nil {
+		t.Errorf("the source added by the reload was not published: %v", err)
+	}
+
+	if err := os.WriteFile(cfgPath, []byte("sources:\n  - {group: g, source: s, channel: c, url: /c, colour: red}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Signal(syscall.SIGHUP)
+	if m := waitLog(t, lines, "config reload failed; keeping the running configuration"); !strings.Contains(fmt.Sprint(m["error"]), "colour") {
+		t.Errorf("reload error %v does not name the bad setting", m["error"])
+	}
+	if code := healthz(); code != 200 {
+		t.Errorf("/healthz after a failed reload: %d", code)
+	}
+
+	cmd.Process.Signal(syscall.SIGTERM)
+	waitLog(t, lines, "stopped")
+	select {
+	case err := <-exited:
+		stopped = true
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v, want status 0", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no exit within 10s of SIGTERM")
+	}
+}

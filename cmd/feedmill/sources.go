@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/feedmill/feedmill/internal/config"
+	"github.com/feedmill/feedmill/internal/schedule"
+	"github.com/feedmill/feedmill/internal/store"
+	"github.com/feedmill/feedmill/internal/store/sqlite"
+)
+
+const sourcesUsage = `Usage: feedmill sources [--config PATH] [--failing]
+
+Lists every configured source: its status (ok, failing, backing off after
+repeated errors, paused because the server refused it, never fetched),
+its last success, its consecutive errors, when it is due next and its last
+error. --failing lists only the sources whose last fetch failed.
+
+Flags:
+`
+
+// maxErrorWidth bounds the last-error column; the full text is in the
+// daemon's log.
+const maxErrorWidth = 100
+
+func sourcesCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sources", flag.ContinueOnError)
+	configPath := fs.String("config", config.DefaultFile, "configuration `file`")
+	failing := fs.Bool("failing", false, "list only the sources whose last fetch failed")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), sourcesUsage)
+		fs.PrintDefaults()
+	}
+	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
+		return code
+	}
+	cfg, ok := loadConfig(*configPath, stderr)
+	if !ok {
+		return exitUsage
+	}
+	rows, err := sourceRows(ctx, cfg.Path(cfg.Store))
+	if err != nil {
+		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
+		return exitProblem
+	}
+	now := time.Now()
+	table := [][]string{{"SOURCE", "STATUS", "ERRORS", "LAST SUCCESS", "NEXT DUE", "LAST ERROR"}}
+	counts := map[schedule.Status]int{}
+	for _, src := range cfg.FeedSources() {
+		row := rows[src.Key()] // the zero row: never fetched
+		status := schedule.StatusOf(row, now)
+		counts[status]++
+		if *failing && row.ConsecutiveErrors == 0 {
+			continue
+		}
+		next := "now"
+		if !schedule.Due(row, now) {
+			next = clock(row.NextDue, now)
+		}
+		table = append(table, []string{
+			src.Key(), string(status), fmt.Sprint(row.ConsecutiveErrors), clock(row.LastSuccess, now), next, oneLine(row.LastError, maxErrorWidth),
+		})
+	}
+	if len(table) > 1 {
+		writeTable(stdout, table)
+	}
+	var parts []string
+	for _, s := range []schedule.Status{schedule.OK, schedule.Failing, schedule.BackingOff, schedule.Paused, schedule.NeverFetched} {
+		if counts[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+		}
+	}
+	fmt.Fprintf(stdout, "%d sources: %s\n", len(cfg.Sources), strings.Join(parts, ", "))
+	return exitOK
+}
+
+// sourceRows returns the store's source rows by key. A store that does
+// not exist yet has none: listing sources never creates one.
+func sourceRows(ctx context.Context, path string) (map[string]store.Source, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	rows, err := st.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]store.Source, len(rows))
+	for _, r := range rows {
+		m[r.Key] = r
+	}
+	return m, nil
+}
+
+// clock shows a time in the local zone, without the date when it is today.
+func clock(t, now time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	t, now = t.Local(), now.Local()
+	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return t.Format("15:04:05")
+	}
+	return t.Format("2006-01-02 15:04")
+}
+
+// oneLine puts s on one line of at most width characters.
+func oneLine(s string, width int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > width {
+		return string(r[:width-1]) + "…"
+	}
+	return s
+}
+
+// writeTable writes rows as aligned columns, counting wide characters as
+// two columns; the last column is not padded.
+func writeTable(w io.Writer, rows [][]string) {
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestSourcesCommand(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/broken":
+			http.Error(w, "boom", http.StatusInternalServerError)
+		case "/limited":
+			w.Header().Set("Retry-After", "3600")
+			w.WriteHeader(http.StatusTooManyRequests)
+		default:
+			fmt.Fprint(w, `<rss version="2.0"><channel><title>t</title><item><title>x</title><guid>x</guid></item></channel></rss>`)
+		}
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "feedmill.yaml")
+	writeCfg := func(routes ...string) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "rsshub: %s\noutput:\n  dir: posts\nsources:\n", srv.URL)
+		for _, r := range routes {
+			fmt.Fprintf(&b, "  - {group: 新闻, source: s, channel: %s, url: /%s}\n", r, r)
+		}
+		if err := os.WriteFile(cfgPath, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := func(args ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), args, &out, &errOut)
+		return code, out.String() + errOut.String()
+	}
+
+	writeCfg("fine", "broken", "limited")
+	if code, out := cmd("sources", "--config", cfgPath); code != 0 || !strings.Contains(out, "3 sources: 3 never fetched") {
+		t.Errorf("before any run: %d\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "feedmill.db")); err == nil {
+		t.Error("listing sources created the store")
+	}
+	for range 3 {
+		cmd("run", "--config", cfgPath)
+	}
+	writeCfg("fine", "broken", "limited", "new")
+
+	code, out := cmd("sources", "--config", cfgPath)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{
+		`(?m)^SOURCE +STATUS +ERRORS +LAST SUCCESS +NEXT DUE +LAST ERROR$`,
+		`(?m)^新闻/s/fine +ok +0 +\d\d:\d\d:\d\d +\d\d:\d\d:\d\d$`,
+		`(?m)^新闻/s/broken +backing off +3 +- +\S+.* +fetch: HTTP 500 Internal Server Error$`,
+		`(?m)^新闻/s/limited +paused +3 +- +\S+.* +fetch: HTTP 429 Too Many Requests$`,
+		`(?m)^新闻/s/new +never fetched +0 +- +now$`,
+		`(?m)^4 sources: 1 ok, 1 backing off, 1 paused, 1 never fetched$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("no line matching %s in\n%s", want, out)
+		}
+	}
+	// Columns line up although the keys hold wide characters.
+	lines := strings.Split(out, "\n")
+	col := strings.Index(lines[0], "STATUS")
+	for i, status := range []string{"ok", "backing off", "paused", "never fetched"} {
+		l := lines[i+1]
+		if w := displayWidth(l[:strings.Index(l, status)]); w != col {
+			t.Errorf("status column at %d, want %d: %q", w, col, l)
+		}
+	}
+
+	code, out = cmd("sources", "--config", cfgPath, "--failing")
+	if code != 0 || strings.Contains(out, "/fine") || strings.Contains(out, "/new") || !strings.Contains(out, "/broken") || !strings.Contains(out, "/limited") {
+		t.Errorf("--failing: exit %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,126 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const good = `rsshub: https://rsshub.app        # base URL for route paths
+output:
+  dir: source/_posts
+store: feedmill.db
+sources:
+  - group: 新媒体
+    source: 观察者网
+    channel: 头条
+    url: /guancha/headline
+    max_items: 15
+  - group: 科技
+    source: 36kr
+    channel: 快讯
+    url: https://36kr.example.com/feed
+  - group: 本地
+    source: 样例
+    channel: 文件
+    url: file:feeds/a.xml
+`
+
+func TestParseGood(t *testing.T) {
+	cfg, err := Parse("/site/feedmill.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcs := cfg.FeedSources()
+	if len(srcs) != 3 {
+		t.Fatalf("%d sources", len(srcs))
+	}
+	if srcs[0].URL != "https://rsshub.app/guancha/headline" || srcs[0].MaxItems != 15 || srcs[0].Key() != "新媒体/观察者网/头条" {
+		t.Errorf("route source: %+v", srcs[0])
+	}
+	if srcs[1].URL != "https://36kr.example.com/feed" || srcs[1].MaxItems != 0 {
+		t.Errorf("URL source: %+v", srcs[1])
+	}
+	if srcs[2].URL != "file:///site/feeds/a.xml" {
+		t.Errorf("file source: %+v", srcs[2])
+	}
+	if cfg.Path(cfg.Output.Dir) != "/site/source/_posts" || cfg.Path(cfg.Store) != "/site/feedmill.db" {
+		t.Errorf("paths: %s %s", cfg.Path(cfg.Output.Dir), cfg.Path(cfg.Store))
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	src := func(extra string) string {
+		return "sources:\n  - group: g\n    source: s\n    channel: c\n    url: https://x.example.com/\n" + extra
+	}
+	tests := []struct {
+		name  string
+		yaml  string
+		field string
+		line  int
+		msg   string
+	}{
+		{"empty file", "", "", 0, "empty"},
+		{"invalid yaml", "sources: [\n  - a", "", 1, "invalid YAML"},
+		{"not a mapping", "- a\n- b\n", "", 1, "mapping"},
+		{"unknown top key", "rsshub: https://r.example.com\nsource:\n  - x\n", "source", 2, "unknown setting"},
+		{"unknown source key", src("    chanel: x\n"), "sources[0].chanel", 6, "unknown setting"},
+		{"misspelt with hint", src("maxItems: 3\n"), "maxItems", 6, `did you mean "max_items"`},
+		{"no sources", "rsshub: https://r.example.com\n", "sources", 0, "no sources"},
+		{"missing group", "sources:\n  - source: s\n    channel: c\n    url: /x\n", "sources[0].group", 2, "missing"},
+		{"missing url", "sources:\n  - group: g\n    source: s\n    channel: c\n", "sources[0].url", 2, "missing"},
+		{"route without rsshub", "sources:\n  - group: g\n    source: s\n    channel: c\n    url: /guancha/headline\n", "sources[0].url", 2, "no rsshub"},
+		{"bad scheme", src("")[:len(src(""))-len("https://x.example.com/\n")] + "ftp://x.example.com/\n", "sources[0].url", 2, "scheme"},
+		{"duplicate taxonomy", src("  - group: g\n    source: s\n    channel: c\n    url: /y\nrsshub: https://r.example.com\n"), "sources[1]", 6, "already used by sources[0]"},
+		{"slash in name", "sources:\n  - group: a/b\n    source: s\n    channel: c\n    url: https://x.example.com/\n", "sources[0].group", 2, "path separator"},
+		{"dot dot name", "sources:\n  - group: ..\n    source: s\n    channel: c\n    url: https://x.example.com/\n", "sources[0].group", 2, "folder name"},
+		{"negative max_items", src("    max_items: -1\n"), "sources[0].max_items", 2, "negative"},
+		{"wrong type", src("    max_items: many\n"), "", 6, "invalid YAML"},
+		{"bad duration", src("timeout: soon\n"), "", 6, "duration"},
+		{"bad rsshub", "rsshub: rsshub.app\n" + src(""), "rsshub", 0, "http(s) URL"},
+		{"bad timezone", "timezone: Mars/Base\n" + src(""), "timezone", 0, "time zone"},
+		{"sources not a list", "sources:\n  group: g\n", "sources", 2, "must be a list"},
+		{"key twice", src("store: a.db\nstore: b.db\n"), "store", 7, "set twice"},
+		{"bad format", "output:\n  format: jekyll2\n" + src(""), "output.format", 0, "not a known format"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("site/feedmill.yaml", []byte(tt.yaml))
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v, want *config.Error", err)
+			}
+			if ce.File != "site/feedmill.yaml" || ce.Field != tt.field || ce.Line != tt.line || !strings.Contains(ce.Msg, tt.msg) {
+				t.Errorf("got file %q line %d field %q msg %q; want line %d field %q msg containing %q", ce.File, ce.Line, ce.Field, ce.Msg, tt.line, tt.field, tt.msg)
+			}
+			if !strings.HasPrefix(err.Error(), "site/feedmill.yaml") {
+				t.Errorf("message %q does not start with the file", err)
+			}
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	var ce *Error
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "nope.yaml") || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestExampleConfigsAreValid(t *testing.T) {
+	paths, _ := filepath.Glob("../../examples/*.yaml")
+	if len(paths) == 0 {
+		t.Fatal("no example configs")
+	}
+	for _, p := range paths {
+		if _, err := Load(p); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	if _, err := os.Stat("../../examples/feeds"); err != nil {
+		t.Error(err)
+	}
+}

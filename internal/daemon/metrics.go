@@ -1,0 +1,119 @@
+package daemon
+
+import (
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/feedmill/feedmill/internal/refresh"
+	"github.com/feedmill/feedmill/internal/schedule"
+)
+
+// Fetch results, the values of the result label.
+const (
+	resultOK          = "ok"
+	resultNotModified = "not_modified"
+	resultError       = "error"
+)
+
+// metrics are the daemon's Prometheus series, on a registry of its own.
+type metrics struct {
+	reg           *prometheus.Registry
+	fetches       *prometheus.CounterVec
+	fetchDuration *prometheus.HistogramVec
+	published     prometheus.Counter
+	newItems      prometheus.Counter
+	sourceErrors  *prometheus.CounterVec
+	rounds        prometheus.Counter
+	roundDuration prometheus.Histogram
+	lastRound     prometheus.Gauge
+	sources       *prometheus.GaugeVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedmill_fetches_total",
+			Help: "Source fetches by result: ok, not_modified (HTTP 304) or error.",
+		}, []string{"result"}),
+		fetchDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "feedmill_fetch_duration_seconds",
+			Help:    "Time to fetch and parse a source, by result.",
+			Buckets: prometheus.ExponentialBuckets(0.025, 2, 11), // 25 ms … 25.6 s
+		}, []string{"result"}),
+		published: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "feedmill_items_published_total",
+			Help: "Post files written.",
+		}),
+		newItems: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "feedmill_items_new_total",
+			Help: "Items stored for the first time.",
+		}),
+		sourceErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedmill_source_errors_total",
+			Help: "Failed refreshes by source (group/source/channel).",
+		}, []string{"source"}),
+		rounds: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "feedmill_rounds_total",
+			Help: "Refresh rounds run: each fetches the sources that were due.",
+		}),
+		roundDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "feedmill_round_duration_seconds",
+			Help:    "Time of a refresh round.",
+			Buckets: prometheus.ExponentialBuckets(0.1, 2, 12), // 0.1 s … 205 s
+		}),
+		lastRound: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "feedmill_last_round_timestamp_seconds",
+			Help: "When the last refresh round ended, in Unix seconds.",
+		}),
+		sources: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "feedmill_sources",
+			Help: "Configured sources by status: ok, failing, backing_off, paused, never_fetched.",
+		}, []string{"status"}),
+	}
+	m.reg.MustRegister(m.fetches, m.fetchDuration, m.published, m.newItems, m.sourceErrors,
+		m.rounds, m.roundDuration, m.lastRound, m.sources,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Every result and status shows from the start, at 0, so that rate()
+	// and alerts work before the first failure.
+	for _, r := range []string{resultOK, resultNotModified, resultError} {
+		m.fetches.WithLabelValues(r)
+	}
+	return m
+}
+
+// observe counts one source's refresh.
+func (m *metrics) observe(r refresh.Result) {
+	result := resultOK
+	switch {
+	case r.Err != nil:
+		result = resultError
+		m.sourceErrors.WithLabelValues(r.Source.Key()).Inc()
+	case r.NotModified:
+		result = resultNotModified
+	}
+	m.fetches.WithLabelValues(result).Inc()
+	m.fetchDuration.WithLabelValues(result).Observe(r.Duration.Seconds())
+	m.published.Add(float64(r.Posts))
+	m.newItems.Add(float64(r.New))
+}
+
+// round counts a finished round.
+func (m *metrics) round(took time.Duration, end time.Time) {
+	m.rounds.Inc()
+	m.roundDuration.Observe(took.Seconds())
+	m.lastRound.Set(float64(end.UnixNano()) / 1e9)
+}
+
+// setStatuses sets the per-status source counts.
+func (m *metrics) setStatuses(counts map[schedule.Status]int) {
+	for _, s := range []schedule.Status{schedule.OK, schedule.Failing, schedule.BackingOff, schedule.Paused, schedule.NeverFetched} {
+		m.sources.WithLabelValues(statusLabel(s)).Set(float64(counts[s]))
+	}
+}
+
+// statusLabel is a status as a label value or JSON key: "backing_off".
+func statusLabel(s schedule.Status) string { return strings.ReplaceAll(string(s), " ", "_") }

@@ -1,0 +1,185 @@
+package publish
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// frontMatter returns the YAML between the post's --- lines.
+func frontMatter(t testing.TB, post string) string {
+	t.Helper()
+	rest, ok := strings.CutPrefix(post, "\n---\n")
+	if !ok {
+		t.Fatalf("post does not start with \\n---\\n: %q", post[:min(len(post), 40)])
+	}
+	fm, _, ok := strings.Cut(rest, "\n---\n")
+	if !ok {
+		t.Fatalf("no closing --- in %q", post)
+	}
+	return fm
+}
+
+type fields struct {
+	Title      string   `yaml:"title"`
+	Categories []string `yaml:"categories"`
+	Headimg    string   `yaml:"headimg"`
+	Author     string   `yaml:"author"`
+	Comments   bool     `yaml:"comments"`
+	Date       string   `yaml:"date"`
+	Thumbnail  string   `yaml:"thumbnail"`
+}
+
+func readBack(t testing.TB, post []byte) fields {
+	t.Helper()
+	var f fields
+	if err := yaml.Unmarshal([]byte(frontMatter(t, string(post))), &f); err != nil {
+		t.Fatalf("front matter is not valid YAML: %v\n%s", err, post)
+	}
+	return f
+}
+
+func unbrace(s string) string {
+	return strings.NewReplacer("&#123;", "{", "&#125;", "}").Replace(s)
+}
+
+func TestTitle(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"replaced characters", `a:b/c\d?e*f“g”h<i>j|k[l]m`, "a_b_c_d_e_f_g_h_i_j_k_l_m"},
+		{"kept punctuation", `他说："好" 'x' ！？，。`, `他说："好" 'x' ！？，。`},
+		{"line breaks become spaces", "one\ntwo\r\nthree\tfour", "one two  three four"},
+		{"unicode line separator", "a\u2028b\u0085c", "a b c"},
+		{"invalid utf-8", "a\xffb", "a\uFFFDb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Title(tt.in); got != tt.want {
+				t.Errorf("Title(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRenderHexoQuoting(t *testing.T) {
+	date := time.Date(2022, 1, 28, 10, 30, 43, 0, time.UTC)
+	tests := []struct {
+		name      string
+		title     string
+		wantLine  string // the exact title line
+		wantTitle string // what YAML reads back (after brace unescaping)
+	}{
+		{"plain", "美方书面拒绝", "title: '美方书面拒绝'", "美方书面拒绝"},
+		{"single quote uses double quotes", "It's here", `title: "It's here"`, "It's here"},
+		{"double quote stays in single quotes", `say "hi"`, `title: 'say "hi"'`, `say "hi"`},
+		{"both quote kinds stay valid", `it's "x"`, `title: 'it''s "x"'`, `it's "x"`},
+		{"braces escaped", "{{ x }}", "title: '&#123;&#123; x &#125;&#125;'", "{{ x }}"},
+		{"hash and colon", "# a: b", "title: '# a_ b'", "# a_ b"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			post := RenderHexo(Post{Title: tt.title, Categories: []string{"g", "s", "c"}, Author: "s", Date: date, Body: "<p>x</p>\n"})
+			if !strings.Contains(string(post), "\n"+tt.wantLine+"\n") {
+				t.Errorf("no line %q in\n%s", tt.wantLine, post)
+			}
+			if got := unbrace(readBack(t, post).Title); got != tt.wantTitle {
+				t.Errorf("title reads back as %q, want %q", got, tt.wantTitle)
+			}
+		})
+	}
+}
+
+func TestRenderHexoFields(t *testing.T) {
+	date := time.Date(2022, 1, 28, 18, 30, 43, 0, time.FixedZone("CST", 8*3600))
+	t.Run("picsum fallback uses one number in both fields", func(t *testing.T) {
+		f := readBack(t, RenderHexo(Post{Title: "t", Categories: []string{"g", "s", "c"}, Author: "s", Date: date, RandomN: 4242}))
+		want := "https://picsum.photos/400/300?random=4242"
+		if f.Headimg != want || f.Thumbnail != want {
+			t.Errorf("headimg %q thumbnail %q, want %q", f.Headimg, f.Thumbnail, want)
+		}
+	})
+	t.Run("date in GMT", func(t *testing.T) {
+		f := readBack(t, RenderHexo(Post{Title: "t", Categories: []string{"g", "s", "c"}, Author: "s", Date: date}))
+		if f.Date != "Fri, 28 Jan 2022 10:30:43 GMT" {
+			t.Errorf("date = %q", f.Date)
+		}
+	})
+	t.Run("image with a quote stays valid", func(t *testing.T) {
+		img := "https://x.test/a'b.jpg"
+		f := readBack(t, RenderHexo(Post{Title: "t", Categories: []string{"g", "s", "c"}, Author: "s", Date: date, Image: img}))
+		if f.Headimg != img {
+			t.Errorf("headimg = %q", f.Headimg)
+		}
+	})
+	t.Run("categories that YAML would misread are quoted", func(t *testing.T) {
+		cats := []string{"2022", "yes", "a: b"}
+		f := readBack(t, RenderHexo(Post{Title: "t", Categories: cats, Author: "[x]", Date: date}))
+		if strings.Join(f.Categories, "|") != strings.Join(cats, "|") || f.Author != "[x]" {
+			t.Errorf("categories %q author %q", f.Categories, f.Author)
+		}
+	})
+	t.Run("skeleton", func(t *testing.T) {
+		got := string(RenderHexo(Post{Title: "T", Categories: []string{"新媒体", "观察者网", "头条"}, Author: "观察者网", Date: date, Image: "https://i/x.jpg", Body: "<p>{b}</p>\n"}))
+		want := "\n---\ntitle: 'T'\ncategories: \n - 新媒体\n - 观察者网\n - 头条\nheadimg: 'https://i/x.jpg'\nauthor: 观察者网\ncomments: false\ndate: Fri, 28 Jan 2022 10:30:43 GMT\nthumbnail: 'https://i/x.jpg'\n---\n\n<div>   \n<p>&#123;b&#125;</p>\n  \n</div>\n            "
+		if got != want {
+			t.Errorf("got  %q\nwant %q", got, want)
+		}
+	})
+}
+
+func TestFileName(t *testing.T) {
+	long := strings.Repeat("长", 200) // 600 bytes
+	tests := []struct {
+		name  string
+		title string
+		n     int
+		want  string
+	}{
+		{"plain", "美方书面拒绝“不东扩红线”，德法俄乌巴黎会谈8小时", 1, "美方书面拒绝_不东扩红线_，德法俄乌巴黎会谈8小时.md"},
+		{"hash and dot removed", "C# 1.0 发布.", 1, "C 10 发布.md"},
+		{"parent dirs", "../../x", 1, "__x.md"},
+		{"dot dot", "..", 1, "untitled.md"},
+		{"empty", "", 1, "untitled.md"},
+		{"suffix", "a", 2, "a-2.md"},
+		{"too long", long, 1, strings.Repeat("长", 84) + ".md"},
+		{"too long with suffix", long, 12, strings.Repeat("长", 83) + "-12.md"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := FileName(FileStem(tt.title), tt.n)
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+			if len(got) > MaxNameBytes {
+				t.Errorf("%d bytes", len(got))
+			}
+		})
+	}
+}
+
+// FuzzRenderHexo checks the writer on any title: the front matter is valid
+// YAML that reads back as the sanitized title, and the file name is one
+// path element that fits a file system.
+func FuzzRenderHexo(f *testing.F) {
+	for _, s := range []string{"美方书面拒绝“不东扩红线”", "it's \"x\"", "../../x", "..", "{{ a }}", "a\nb", "'", "\"", "#", "- x", "? y", "%", "@x", "`", "a: b", "\xff\xfe", "\u2028", strings.Repeat("字", 300)} {
+		f.Add(s, "观察者网")
+	}
+	date := time.Date(2022, 1, 28, 10, 30, 43, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, title, source string) {
+		post := RenderHexo(Post{Title: title, Categories: []string{"g", source, "c"}, Author: source, Date: date, Body: "<p>x</p>"})
+		fm := readBack(t, post)
+		if got, want := unbrace(fm.Title), Title(title); got != want {
+			t.Errorf("title reads back as %q, want %q", got, want)
+		}
+		name := FileName(FileStem(title), 3)
+		if name != filepath.Base(name) || strings.ContainsAny(name, `/\`+"\x00") || name == "." || name == ".." || strings.HasPrefix(name, ".md") {
+			t.Errorf("file name %q is not one path element", name)
+		}
+		if len(name) > MaxNameBytes || !utf8.ValidString(name) {
+			t.Errorf("file name %q: %d bytes, valid UTF-8 %v", name, len(name), utf8.ValidString(name))
+		}
+	})
+}
