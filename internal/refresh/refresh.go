@@ -396,15 +396,17 @@ func newest(items []feed.Item, n int) []feed.Item {
 	return items
 }
 
-// Writes are batched, because one transaction and one fsync per post
-// would bound a run by the disk, not the network. A source's new items and
-// its posts' paths go into the store in one transaction; its posts are
-// rendered and written, without an fsync each, by a few goroutines; then,
-// every flushEvery or flushPosts posts, one SyncFS makes the files durable
-// and one transaction marks them posted and records the sources' fetches.
-// The order of publishItem holds for each post (path reserved, file
-// renamed into place, marked posted), so a crash at any point loses no item
-// and writes none twice.
+// Writes are batched across sources, because a transaction and a disk
+// flush per source would bound a run by the disk, not the network. A
+// source's new items and its posts' paths go into the store in one
+// transaction; its posts are rendered and written (temp file, rename) by a
+// few goroutines while the writer stages the next source; then, every
+// flushEvery or flushPosts posts, one publish.Sync makes the files durable
+// and one transaction marks them posted and records the sources' fetches
+// and schedules. Each post keeps the order publishSource describes (path
+// reserved, file in place and flushed, marked posted), so a crash at any
+// point loses no item and writes none twice; the fetch records come last,
+// so a source whose batch was lost is fetched again.
 const (
 	flushEvery  = 250 * time.Millisecond
 	flushPosts  = 2000
