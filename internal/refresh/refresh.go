@@ -51,6 +51,9 @@ type Result struct {
 	Items       int  // items in the fetched feed (after max_items)
 	New         int  // items the store had not seen
 	Posts       int  // post files written
+	Retired     int  // items the source's keep took off the site
+	Removed     int  // post files of retired items deleted
+	Left        int  // post files of retired items left: edited, or not feedmill's
 	NotModified bool // the server answered 304
 	Err         error
 	// Filtered counts the items the source's include/exclude patterns
@@ -307,6 +310,15 @@ func (r *Runner) write(ctx context.Context, f fetched) (Result, error) {
 		}
 		res.New = n
 	}
+	// Retention runs before publishing, so an item already beyond the
+	// source's keep is never written only to be deleted.
+	if err := r.retain(ctx, f.src, f.row.ID, &res); err != nil {
+		var perr *postError
+		if !errors.As(err, &perr) {
+			return res, err
+		}
+		res.Err = errors.Join(res.Err, err)
+	}
 	// Unposted items are published even when this fetch failed or was
 	// unchanged: they may be left from a run that stopped half-way.
 	posts, err := r.publishSource(ctx, f.src, f.row.ID, false)
@@ -435,6 +447,7 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 		jobs = append(jobs, job{it, data})
 	}
 	written := 0
+	hashes := map[int64]string{} // lets retention tell these files from a user's edit
 	for _, j := range jobs {
 		wrote, err := publish.WriteFile(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), j.data)
 		if err != nil {
@@ -444,6 +457,9 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 		if wrote {
 			written++
 		}
+		if h := publish.Hash(j.data); h != j.it.PostHash {
+			hashes[j.it.ID] = h
+		}
 		if !j.it.Posted {
 			done = append(done, j.it.ID)
 		}
@@ -452,6 +468,9 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 		if err := publish.Sync(r.OutDir); err != nil {
 			return 0, &postError{err: err}
 		}
+	}
+	if err := r.Store.SetPostHashes(ctx, hashes); err != nil {
+		return written, err
 	}
 	if len(done) > 0 {
 		if err := r.Store.MarkPosted(ctx, done, r.now()); err != nil {

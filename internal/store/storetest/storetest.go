@@ -22,6 +22,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FetchState", testFetchState},
 		{"AddItemsOncePerIdentity", testAddItems},
 		{"PostPaths", testPostPaths},
+		{"RetireAndPostHashes", testRetire},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
