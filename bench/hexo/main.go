@@ -6,13 +6,14 @@
 //	go run ./bench/hexo -n 1000,5000 -hugo-n 5000 -theme landscape
 //
 // For each size it writes synthetic RSS feeds (100 channels, the golden
-// guancha item's 11 KB body with a new title and date per item), runs them
-// through config → refresh (fetch, parse, store, content, publish) into a
-// fresh Hexo site's source/_posts, and times a cold `hexo generate` (wall
-// time and peak RSS via /usr/bin/time -v, else the process's rusage). At
-// the Hugo sizes it converts the same posts to Hugo content (the same YAML
-// front matter) and times `hugo`. When `feedmill build` exists (the site
-// branch), it times that over the same store too.
+// guancha item's 11 KB body with a new title and date per item) and a
+// feedmill.yaml, runs `feedmill run` (the real pipeline: fetch, parse,
+// store, content, publish) into a fresh Hexo site's source/_posts, and
+// times a cold `hexo generate` (wall time, CPU time and peak RSS via
+// /usr/bin/time -v, else the process's rusage). At the Hugo sizes it
+// converts the same posts to Hugo content (the same YAML front matter) and
+// times `hugo`. When the feedmill binary has a build command (the site
+// branch), it times `feedmill build` over the same store too.
 //
 // Hexo comes from .ci/deps/hexo.sh (FEEDMILL_HEXO_DIR); Hugo from -hugo,
 // PATH or `go env GOPATH`/bin, installed with
@@ -30,7 +31,6 @@ import (
 	"html"
 	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -42,11 +42,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/feedmill/feedmill/internal/config"
-	"github.com/feedmill/feedmill/internal/fetch"
 	"github.com/feedmill/feedmill/internal/hexotest"
-	"github.com/feedmill/feedmill/internal/refresh"
-	"github.com/feedmill/feedmill/internal/store/sqlite"
 )
 
 func main() {
@@ -72,7 +68,6 @@ type options struct {
 	theme    string
 	out      string
 	hugo     string
-	feedmill bool
 }
 
 func parseSizes(s string) ([]int, error) {
@@ -98,7 +93,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	theme := fs.String("theme", hexotest.Minimal, "Hexo theme: "+hexotest.Minimal+" (testdata/hexo/themes) or "+hexotest.Landscape)
 	out := fs.String("out", filepath.Join("bench", "results", "hexo"), "work `folder` (replaced)")
 	hugo := fs.String("hugo", "", "hugo `binary` (default: PATH, then $(go env GOPATH)/bin/hugo)")
-	site := fs.Bool("feedmill-build", true, "also time `feedmill build` when the command exists")
+	fmBin := fs.String("feedmill", "", "feedmill `binary` to run and build with (default: build ./cmd/feedmill of this checkout)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -115,7 +110,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	for _, n := range hs {
 		opts.hugoSize[n] = true
 	}
-	opts.theme, opts.feedmill = *theme, *site
+	opts.theme = *theme
 	if opts.out, err = filepath.Abs(*out); err != nil {
 		return err
 	}
@@ -131,17 +126,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := os.MkdirAll(opts.out, 0o755); err != nil {
 		return err
 	}
-	var feedmillBin string
-	if opts.feedmill {
-		feedmillBin, err = buildFeedmill(ctx, opts.out)
-		if err != nil {
-			return err
-		}
+	fm, err := findFeedmill(ctx, *fmBin, opts.out)
+	if err != nil {
+		return err
 	}
 
 	var rows []row
 	for _, n := range opts.sizes {
-		r, err := benchSize(ctx, opts, install, feedmillBin, n, stdout)
+		r, err := benchSize(ctx, opts, install, fm, n, stdout)
 		if err != nil {
 			return fmt.Errorf("%d posts: %w", n, err)
 		}
@@ -161,7 +153,7 @@ type row struct {
 	note  string
 }
 
-func benchSize(ctx context.Context, opts options, install, feedmillBin string, n int, log io.Writer) ([]row, error) {
+func benchSize(ctx context.Context, opts options, install string, fm feedmill, n int, log io.Writer) ([]row, error) {
 	dir := filepath.Join(opts.out, fmt.Sprintf("n%d", n))
 	site, err := hexotest.NewSite(filepath.Join(dir, "hexo"), install, opts.theme)
 	if err != nil {
@@ -171,9 +163,12 @@ func benchSize(ctx context.Context, opts options, install, feedmillBin string, n
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "== %d posts: feedmill run (real pipeline) into %s\n", n, site.PostsDir())
-	start := time.Now()
-	written, err := publish(ctx, cfgPath)
+	fmt.Fprintf(log, "== %d posts: feedmill run into %s\n", n, site.PostsDir())
+	m, output, err := timed(exec.CommandContext(ctx, fm.bin, "run", "--config", cfgPath))
+	if err != nil {
+		return nil, fmt.Errorf("feedmill run: %w\n%s", err, tail(output))
+	}
+	written, err := countPostPages(site.PostsDir(), func(rel string) bool { return strings.HasSuffix(rel, ".md") })
 	if err != nil {
 		return nil, err
 	}
@@ -181,11 +176,11 @@ func benchSize(ctx context.Context, opts options, install, feedmillBin string, n
 		return nil, fmt.Errorf("feedmill wrote %d posts, want %d", written, n)
 	}
 	var rows []row
-	rows = append(rows, row{tool: "feedmill run (write posts)", posts: n, pages: written, m: measure{wall: time.Since(start)}, note: "in process, fetch from file: feeds"})
+	rows = append(rows, row{tool: "feedmill run (write the posts)", posts: n, pages: written, m: m, note: "from file: feeds; each post fsynced"})
 
 	fmt.Fprintf(log, "== %d posts: hexo generate (theme %s)\n", n, opts.theme)
 	cmd := site.Command(ctx, "generate")
-	m, output, err := timed(cmd)
+	m, output, err = timed(cmd)
 	if err != nil {
 		return nil, fmt.Errorf("hexo generate: %w\n%s", err, tail(output))
 	}
@@ -213,16 +208,15 @@ func benchSize(ctx context.Context, opts options, install, feedmillBin string, n
 		}
 	}
 
-	if feedmillBin != "" {
+	if fm.build {
 		fmt.Fprintf(log, "== %d posts: feedmill build\n", n)
-		cmd := exec.CommandContext(ctx, feedmillBin, "build", "--config", cfgPath)
-		m, output, err := timed(cmd)
+		m, output, err := timed(exec.CommandContext(ctx, fm.bin, "build", "--config", cfgPath))
 		if err != nil {
 			return nil, fmt.Errorf("feedmill build: %w\n%s", err, tail(output))
 		}
 		rows = append(rows, row{tool: "feedmill build", posts: n, pages: -1, m: m, note: lastLine(output)})
-	} else if opts.feedmill {
-		rows = append(rows, row{tool: "feedmill build", posts: n, note: "not available: no `feedmill build` yet (site branch)"})
+	} else {
+		rows = append(rows, row{tool: "feedmill build", posts: n, note: "not available: this feedmill has no build command yet (site branch)"})
 	}
 	return rows, nil
 }
@@ -293,55 +287,30 @@ func goldenBody() (string, error) {
 	return strings.ReplaceAll(doc.Items[0].Description, "]]>", "]]&gt;"), nil
 }
 
-// publish runs feedmill's pipeline as `feedmill run` does and returns how
-// many posts it wrote.
-func publish(ctx context.Context, cfgPath string) (int, error) {
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		return 0, err
-	}
-	st, err := sqlite.Open(ctx, cfg.Path(cfg.Store))
-	if err != nil {
-		return 0, err
-	}
-	defer st.Close()
-	r := &refresh.Runner{
-		Fetch:       fetch.New(fetch.Options{Timeout: cfg.Timeout.Std(), MaxBytes: cfg.MaxBytes, UserAgent: cfg.UserAgent}),
-		Store:       st,
-		OutDir:      cfg.Path(cfg.Output.Dir),
-		Location:    cfg.Location(),
-		Concurrency: cfg.Concurrency,
-		Logger:      slog.New(slog.DiscardHandler),
-	}
-	results, err := r.Run(ctx, cfg.FeedSources(), nil)
-	if err != nil {
-		return 0, err
-	}
-	posts := 0
-	for _, res := range results {
-		if res.Err != nil {
-			return 0, fmt.Errorf("%s: %w", res.Source.Key(), res.Err)
-		}
-		posts += res.Posts
-	}
-	return posts, nil
+// feedmill is the binary the bench runs.
+type feedmill struct {
+	bin   string
+	build bool // it has the build command
 }
 
-// buildFeedmill builds cmd/feedmill into dir and returns its path when it
-// has a build command, "" when it has none yet.
-func buildFeedmill(ctx context.Context, dir string) (string, error) {
-	bin := filepath.Join(dir, "feedmill")
-	_, file, _, _ := runtime.Caller(0)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/feedmill")
-	cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build feedmill: %w\n%s", err, out)
+// findFeedmill builds cmd/feedmill of this checkout into dir, unless bin
+// names a binary already built, and says whether it has a build command.
+// One binary does both the run and the build, so the store is always of
+// the schema that binary knows.
+func findFeedmill(ctx context.Context, bin, dir string) (feedmill, error) {
+	if bin == "" {
+		bin = filepath.Join(dir, "feedmill")
+		_, file, _, _ := runtime.Caller(0)
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/feedmill")
+		cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return feedmill{}, fmt.Errorf("build feedmill: %w\n%s", err, out)
+		}
 	}
-	// The hook: `feedmill build --help` exits 0 once the site branch is in.
-	if err := exec.CommandContext(ctx, bin, "build", "--help").Run(); err != nil {
-		return "", nil
-	}
-	return bin, nil
+	// The hook for the site branch: `feedmill build --help` exits 0 once
+	// the build command exists.
+	err := exec.CommandContext(ctx, bin, "build", "--help").Run()
+	return feedmill{bin: bin, build: err == nil}, nil
 }
 
 func findHugo(flagValue string) string {
@@ -466,7 +435,8 @@ func benchHugo(ctx context.Context, bin, postsDir, dir string, n int) (row, erro
 // measure is one timed command.
 type measure struct {
 	wall   time.Duration
-	maxRSS int64 // KiB; 0 when unknown
+	cpu    time.Duration // user + system; steadier than wall on a busy machine
+	maxRSS int64         // KiB; 0 when unknown
 }
 
 // timed runs cmd under /usr/bin/time -v when it is there, else with Go's
@@ -504,6 +474,7 @@ func timed(cmd *exec.Cmd) (measure, []byte, error) {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			m.maxRSS = ru.Maxrss
 		}
+		m.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
 	return m, out.Bytes(), err
 }
@@ -527,6 +498,9 @@ func parseTime(data []byte) measure {
 				secs = secs*60 + f
 			}
 			m.wall = time.Duration(secs * float64(time.Second))
+		case k == "User time (seconds)" || k == "System time (seconds)":
+			f, _ := strconv.ParseFloat(v, 64)
+			m.cpu += time.Duration(f * float64(time.Second))
 		case k == "Maximum resident set size (kbytes)":
 			m.maxRSS, _ = strconv.ParseInt(v, 10, 64)
 		}
@@ -581,11 +555,18 @@ func reportText(rows []row, opts options, install string) string {
 		}
 	}
 	fmt.Fprintf(&b, "Hexo %s on Node %s, %d CPUs, %s/%s, %s\n\n", hexoVersion, strings.TrimSpace(string(node)), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, time.Now().UTC().Format("2006-01-02"))
-	b.WriteString("| build | posts | post pages | wall | peak RSS | note |\n|---|---:|---:|---:|---:|---|\n")
+	load, _ := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(load)); len(f) >= 3 {
+		fmt.Fprintf(&b, "Load average at the end: %s %s %s\n\n", f[0], f[1], f[2])
+	}
+	b.WriteString("| build | posts | post pages | wall | CPU (user+sys) | peak RSS | note |\n|---|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range rows {
-		wall, rss, pages := "—", "—", "—"
+		wall, cpu, rss, pages := "—", "—", "—", "—"
 		if r.m.wall > 0 {
 			wall = fmt.Sprintf("%.2f s", r.m.wall.Seconds())
+		}
+		if r.m.cpu > 0 {
+			cpu = fmt.Sprintf("%.2f s", r.m.cpu.Seconds())
 		}
 		if r.m.maxRSS > 0 {
 			rss = fmt.Sprintf("%d MB", r.m.maxRSS/1024)
@@ -593,7 +574,7 @@ func reportText(rows []row, opts options, install string) string {
 		if r.pages >= 0 && r.m.wall > 0 {
 			pages = strconv.Itoa(r.pages)
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s |\n", r.tool, r.posts, pages, wall, rss, r.note)
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s |\n", r.tool, r.posts, pages, wall, cpu, rss, r.note)
 	}
 	return b.String()
 }
