@@ -239,7 +239,9 @@ func writeFeeds(dir, postsDir string, n int) (string, error) {
 	item := 0
 	for c := range chans {
 		g, s, ch := c/(sources*channels), c/channels%sources, c%channels
-		group, source, channel := fmt.Sprintf("分组%d", g+1), fmt.Sprintf("来源%d-%d", g+1, s+1), fmt.Sprintf("频道%d", ch+1)
+		// Every name is unique: Hugo's categories are flat terms, and this
+		// way Hugo has as many category pages as Hexo's nested ones.
+		group, source, channel := fmt.Sprintf("分组%d", g+1), fmt.Sprintf("来源%d-%d", g+1, s+1), fmt.Sprintf("频道%d-%d-%d", g+1, s+1, ch+1)
 		per := n / chans
 		if c < n%chans {
 			per++
@@ -339,16 +341,19 @@ func findHugo(flagValue string) string {
 
 // hugoLayouts render what the minimal Hexo theme renders: a paginated
 // home page, a page per category term and per post, and Hugo's default
-// RSS and sitemap.
+// RSS (of the 20 newest posts, as feedmill's site feeds) and sitemap.
+// Pages list 20 posts, as in the Hexo site and feedmill's.
 var hugoLayouts = map[string]string{
 	"hugo.yaml": `baseURL: http://example.com/
 title: feedmill hugo bench
-languageCode: zh-CN
+locale: zh-CN
 pagination:
-  pagerSize: 10
+  pagerSize: 20
+services:
+  rss:
+    limit: 20
 taxonomies:
   category: categories
-disableKinds: [tag]
 markup:
   goldmark:
     renderer:
