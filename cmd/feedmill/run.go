@@ -113,12 +113,16 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitProblem
 	}
 	failed, posts, items := 0, 0, 0
+	var retired refresh.Result
 	for _, r := range results {
 		if r.Err != nil {
 			failed++
 		}
 		posts += r.Posts
 		items += r.Items
+		retired.Retired += r.Retired
+		retired.Removed += r.Removed
+		retired.Left += r.Left
 	}
 	verb := "new posts"
 	if *republish {
@@ -128,8 +132,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if skipped > 0 {
 		notDue = fmt.Sprintf(" (%d not due, skipped)", skipped)
 	}
-	fmt.Fprintf(stdout, "%d sources%s, %d ok, %d failed; %d items seen, %d %s in %s\n",
-		len(results), notDue, len(results)-failed, failed, items, posts, verb, runner.OutDir)
+	fmt.Fprintf(stdout, "%d sources%s, %d ok, %d failed; %d items seen, %d %s%s in %s\n",
+		len(results), notDue, len(results)-failed, failed, items, posts, verb, retiredText(retired), runner.OutDir)
 	if failed > 0 {
 		return exitFailed
 	}
@@ -167,9 +171,9 @@ func resultLine(r refresh.Result, width int) string {
 	case r.Err != nil:
 		return fmt.Sprintf("FAIL %s%s  %v", key, pad, r.Err)
 	case r.NotModified:
-		return fmt.Sprintf("ok   %s%s  not modified, %d new posts%s", key, pad, r.Posts, moved)
+		return fmt.Sprintf("ok   %s%s  not modified, %d new posts%s", key, pad, r.Posts, retiredText(r)+moved)
 	default:
-		return fmt.Sprintf("ok   %s%s  %d new posts, %d items seen", key, pad, r.Posts, r.Items) + sourceExtras(r) + moved
+		return fmt.Sprintf("ok   %s%s  %d new posts, %d items seen", key, pad, r.Posts, r.Items) + sourceExtras(r) + retiredText(r) + moved
 	}
 }
 
@@ -187,6 +191,25 @@ func sourceExtras(r refresh.Result) string {
 		}
 	}
 	return b.String()
+}
+
+// retiredText says what retention (keep) did, "" when it did nothing.
+func retiredText(r refresh.Result) string {
+	if r.Retired == 0 {
+		return ""
+	}
+	s := fmt.Sprintf(", %d retired (%d %s removed", r.Retired, r.Removed, plural(r.Removed, "file", "files"))
+	if r.Left > 0 {
+		s += fmt.Sprintf(", %d left: edited or not written by feedmill", r.Left)
+	}
+	return s + ")"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // displayWidth counts East Asian wide characters as two columns, so that

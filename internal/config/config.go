@@ -68,6 +68,9 @@ type Config struct {
 	// Interval is how often feedmill serve fetches each source, unless the
 	// source sets its own; the feed and the server may ask for longer.
 	Interval Duration `yaml:"interval"`
+	// Keep is the default of each source's keep: how many of a channel's
+	// posts stay published. Unset keeps them all.
+	Keep Keep `yaml:"keep"`
 
 	// File is the path the configuration was read from; relative paths in
 	// it resolve against its folder.
@@ -124,6 +127,8 @@ type Source struct {
 	Exclude Patterns `yaml:"exclude"`
 	// Interval overrides the global interval for this source.
 	Interval *Duration `yaml:"interval"`
+	// Keep overrides the global keep for this source; nil takes it.
+	Keep *Keep `yaml:"keep"`
 }
 
 // Selectors are the CSS selectors of a page source: item selects each
@@ -316,6 +321,9 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if t.Kind() == reflect.Struct && reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
+		return nil // a struct such as Keep reads its own node and says what is wrong
+	}
 	switch {
 	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
 		fields := map[string]reflect.Type{}
@@ -467,6 +475,11 @@ func (c Config) Validate() error {
 	if c.Interval <= 0 {
 		return c.errorf(0, "interval", "must be positive")
 	}
+	if c.Keep.Line > 0 || c.Keep.Text != "" {
+		if _, err := ParseKeep(c.Keep.Text); err != nil {
+			return c.errorf(c.Keep.Line, "keep", "%v", err)
+		}
+	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return c.errorf(0, "timezone", "%q is not a time zone name such as UTC or Asia/Shanghai", c.Timezone)
 	}
@@ -501,6 +514,11 @@ func (c Config) Validate() error {
 		}
 		if s.Interval != nil && *s.Interval <= 0 {
 			return c.errorf(line, field+".interval", "must be positive")
+		}
+		if s.Keep != nil {
+			if _, err := ParseKeep(s.Keep.Text); err != nil {
+				return c.errorf(s.Keep.Line, field+".keep", "%v", err)
+			}
 		}
 		key := s.Group + "/" + s.Source + "/" + s.Channel
 		if j, dup := seen[key]; dup {
@@ -706,11 +724,15 @@ func (c Config) FeedSources() []feed.Source {
 		if s.MaxItems != nil {
 			maxItems = *s.MaxItems
 		}
+		keep := c.Keep.retention()
+		if s.Keep != nil {
+			keep = s.Keep.retention()
+		}
 		interval := c.Interval
 		if s.Interval != nil {
 			interval = *s.Interval
 		}
-		src := feed.Source{Group: s.Group, Name: s.Source, Channel: s.Channel, URL: u, MaxItems: maxItems, Interval: interval.Std(),
+		src := feed.Source{Group: s.Group, Name: s.Source, Channel: s.Channel, URL: u, MaxItems: maxItems, Interval: interval.Std(), Retain: keep,
 			FullText: s.FullText, ContentSelector: s.ContentSelector,
 			Include: compileAll(s.Include), Exclude: compileAll(s.Exclude),
 			Headers: s.Headers, Cookies: s.Cookies, Proxy: strings.TrimSpace(s.Proxy)}

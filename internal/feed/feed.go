@@ -43,6 +43,9 @@ type Source struct {
 	// Interval is how often the source is fetched when feedmill serve
 	// runs it; 0 leaves it to the scheduler's default.
 	Interval time.Duration
+	// Retain is how many of the channel's posts stay published (the
+	// configuration's keep).
+	Retain Retention
 }
 
 // Selectors are the CSS selectors that read items from a web page. Item
@@ -83,6 +86,18 @@ func (s Source) Keep(title, text string) bool {
 	}
 	return !match(s.Exclude)
 }
+
+// Retention is a retention rule: which of a channel's posts stay
+// published. The zero Retention keeps them all.
+type Retention struct {
+	// Count keeps the newest Count posts; 0 sets no count limit.
+	Count int
+	// Age keeps the posts dated within Age of now; 0 sets no age limit.
+	Age time.Duration
+}
+
+// IsZero reports whether r keeps every post.
+func (r Retention) IsZero() bool { return r.Count <= 0 && r.Age <= 0 }
 
 // Key identifies the source in the store and in messages: the taxonomy
 // path, which the configuration keeps unique.

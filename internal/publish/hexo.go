@@ -140,6 +140,11 @@ const MaxNameBytes = 255
 // FileStem returns the post's file name without suffix and extension: the
 // sanitized title minus "#" and ".", and never a name that could leave its
 // folder. It returns "untitled" when nothing is left.
+//
+// "%" becomes the full-width "％": Hexo builds the post's URL from its
+// file name with decodeURI, which throws on a "%" not followed by two hex
+// digits ("增长5%，"), and Hexo then drops the post with only an ERROR in
+// its log. The old system wrote such names and lost those posts.
 func FileStem(title string) string {
 	stem := strings.Map(func(r rune) rune {
 		switch r {
@@ -147,6 +152,8 @@ func FileStem(title string) string {
 			return -1
 		case '/', '\\':
 			return '_'
+		case '%':
+			return '％'
 		}
 		return r
 	}, Title(title))

@@ -143,6 +143,9 @@ func TestFileName(t *testing.T) {
 		{"parent dirs", "../../x", 1, "__x.md"},
 		{"dot dot", "..", 1, "untitled.md"},
 		{"empty", "", 1, "untitled.md"},
+		{"percent made full-width for Hexo", "GDP增长5%，好于预期", 1, "GDP增长5％，好于预期.md"},
+		{"percent escape not kept", "100%E4", 1, "100％E4.md"},
+		{"template braces kept", "{{ x }} 与 {% raw %}", 1, "{{ x }} 与 {％ raw ％}.md"},
 		{"suffix", "a", 2, "a-2.md"},
 		{"too long", long, 1, strings.Repeat("长", 84) + ".md"},
 		{"too long with suffix", long, 12, strings.Repeat("长", 83) + "-12.md"},
@@ -177,6 +180,9 @@ func FuzzRenderHexo(f *testing.F) {
 		name := FileName(FileStem(title), 3)
 		if name != filepath.Base(name) || strings.ContainsAny(name, `/\`+"\x00") || name == "." || name == ".." || strings.HasPrefix(name, ".md") {
 			t.Errorf("file name %q is not one path element", name)
+		}
+		if strings.Contains(name, "%") {
+			t.Errorf("file name %q has a %%, which makes Hexo drop the post", name)
 		}
 		if len(name) > MaxNameBytes || !utf8.ValidString(name) {
 			t.Errorf("file name %q: %d bytes, valid UTF-8 %v", name, len(name), utf8.ValidString(name))

@@ -3,6 +3,7 @@ package publish
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -77,4 +78,33 @@ func CleanTemp(dir string) error {
 		}
 		return nil
 	})
+}
+
+// Hash is the hash recorded for a post file's bytes: SHA-256 in hex.
+func Hash(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// RemoveOwn deletes the file at path only if feedmill wrote it and nobody
+// changed it since: its bytes hash to recorded (the hash stored when it
+// was written; "" for none) or equal rendered (the post as feedmill
+// renders it now). Any other file, a user's edit or a file feedmill did
+// not write, stays. It reports whether it removed the file; a missing
+// file is not an error.
+func RemoveOwn(path, recorded string, rendered []byte) (bool, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !(recorded != "" && Hash(data) == recorded) && !bytes.Equal(data, rendered) {
+		return false, nil
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, err
+	}
+	return true, nil
 }

@@ -52,6 +52,9 @@ type Result struct {
 	Items       int  // items in the fetched feed (after max_items)
 	New         int  // items the store had not seen
 	Posts       int  // post files written
+	Retired     int  // items the source's keep took off the site
+	Removed     int  // post files of retired items deleted
+	Left        int  // post files of retired items left: edited, or not feedmill's
 	NotModified bool // the server answered 304
 	Err         error
 	// MovedTo is the URL the source is fetched from from now on, after a
@@ -429,7 +432,10 @@ type pending struct {
 
 	mu     sync.Mutex
 	posted []int64 // items whose post is in place, to mark posted
-	wrote  bool    // some file was written, so a sync is due
+	// hashes are the hashes of the posts written, by item, which let
+	// retention tell feedmill's files from a user's edit.
+	hashes map[int64]string
+	wrote  bool // some file was written, so a sync is due
 	errs   []error
 	tried  int
 }
@@ -445,12 +451,22 @@ func (r *Runner) writePosts(b *batch, jobs <-chan postJob) {
 	for j := range jobs {
 		data := publish.RenderHexo(r.Post(j.p.f.src, j.it))
 		wrote, err := publish.WriteFile(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), data)
+		hash := ""
+		if err == nil {
+			hash = publish.Hash(data)
+		}
 		j.p.mu.Lock()
 		j.p.tried++
 		if err != nil {
 			j.p.errs = append(j.p.errs, &postError{err: fmt.Errorf("%s: %w", j.it.PostPath, err)})
 		} else {
 			j.p.posted = append(j.p.posted, j.it.ID)
+			if hash != j.it.PostHash {
+				if j.p.hashes == nil {
+					j.p.hashes = map[int64]string{}
+				}
+				j.p.hashes[j.it.ID] = hash
+			}
 			if wrote {
 				j.p.res.Posts++
 				j.p.wrote = true
@@ -482,6 +498,15 @@ func (r *Runner) stage(ctx context.Context, f fetched, b *batch) error {
 			}
 			p.res.New = n
 		}
+		// Retention runs before publishing, so an item already beyond the
+		// source's keep is never written only to be deleted.
+		if err := r.retain(ctx, tx, f.src, f.row.ID, &p.res); err != nil {
+			var perr *postError
+			if !errors.As(err, &perr) {
+				return err
+			}
+			p.res.Err = errors.Join(p.res.Err, err)
+		}
 		// Unposted items are published even when this fetch failed or was
 		// unchanged: they may be left from a run that stopped half-way.
 		items, err := tx.Items(ctx, f.row.ID, true)
@@ -509,8 +534,9 @@ func (r *Runner) stage(ctx context.Context, f fetched, b *batch) error {
 		}
 		return nil
 	}
-	// Without new items, a transaction is needed only for posts left over.
-	needed := fresh
+	// Without new items, a transaction is needed only for retention or
+	// posts left over.
+	needed := fresh || !f.src.Retain.IsZero()
 	if !needed {
 		left, err := r.Store.Items(ctx, f.row.ID, true)
 		if err != nil {
@@ -556,8 +582,15 @@ func (r *Runner) flush(ctx context.Context, b *batch, results []Result, report f
 	now := r.now()
 	err := r.Store.Batch(ctx, func(tx store.Store) error {
 		var posted []int64
+		hashes := map[int64]string{}
 		for _, p := range b.pending {
 			posted = append(posted, p.posted...)
+			for id, h := range p.hashes {
+				hashes[id] = h
+			}
+		}
+		if err := tx.SetPostHashes(ctx, hashes); err != nil {
+			return err
 		}
 		if len(posted) > 0 {
 			if err := tx.MarkPosted(ctx, posted, now); err != nil {
@@ -714,6 +747,7 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 		jobs = append(jobs, job{it, data})
 	}
 	written := 0
+	hashes := map[int64]string{} // lets retention tell these files from a user's edit
 	for _, j := range jobs {
 		wrote, err := publish.WriteFile(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), j.data)
 		if err != nil {
@@ -723,6 +757,9 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 		if wrote {
 			written++
 		}
+		if h := publish.Hash(j.data); h != j.it.PostHash {
+			hashes[j.it.ID] = h
+		}
 		if !j.it.Posted {
 			done = append(done, j.it.ID)
 		}
@@ -731,6 +768,9 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 		if err := publish.Sync(r.OutDir); err != nil {
 			return 0, &postError{err: err}
 		}
+	}
+	if err := r.Store.SetPostHashes(ctx, hashes); err != nil {
+		return written, err
 	}
 	if len(done) > 0 {
 		if err := r.Store.MarkPosted(ctx, done, r.now()); err != nil {

@@ -81,6 +81,11 @@ type Item struct {
 	PostPath string
 	// Posted is true once the post file is in place.
 	Posted bool
+	// PostHash is the hash (publish.Hash) of the post file as feedmill
+	// last wrote it, "" when it has recorded none (a file adopted from
+	// the old system, or written before feedmill recorded hashes).
+	// Retention deletes a file only while it still holds those bytes.
+	PostHash string
 }
 
 // Store is the persistence behind feedmill. Implementations must be safe
@@ -114,7 +119,8 @@ type Store interface {
 	// item, such as full text, skip the items already stored.
 	KnownIdentities(ctx context.Context, sourceID int64, identities []string) (map[string]bool, error)
 	// Items returns the source's items, oldest first; with unpublished
-	// set, only those whose post is not yet in place.
+	// set, only those whose post is not yet in place. Retired items are
+	// left out: they are off the site for good.
 	Items(ctx context.Context, sourceID int64, unposted bool) ([]Item, error)
 	// PathOwner returns the ID of the item that owns a post path, and
 	// false when none does.
@@ -126,6 +132,15 @@ type Store interface {
 	// are in place. It returns ErrNotFound when an ID does not exist, and
 	// then marks none.
 	MarkPosted(ctx context.Context, itemIDs []int64, at time.Time) error
+	// SetPostHashes records, in one transaction, the hash (publish.Hash)
+	// of the bytes just written at each item's post path, by item ID. It
+	// returns ErrNotFound when an ID does not exist, and then records none.
+	SetPostHashes(ctx context.Context, hashes map[int64]string) error
+	// Retire takes the item off the site for good: Items leaves it out
+	// from then on, while AddItems still knows it (so it is never new
+	// again) and it keeps its post path (so no other item takes that
+	// name). It returns ErrNotFound for an unknown item.
+	Retire(ctx context.Context, itemID int64, at time.Time) error
 
 	// Batch runs fn with a Store whose writes form one transaction: all
 	// of them are kept when fn returns nil, none when it returns an error

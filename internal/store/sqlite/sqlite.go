@@ -110,6 +110,15 @@ ALTER TABLE sources ADD COLUMN feed_hint INTEGER NOT NULL DEFAULT 0;
 `)
 		return err
 	},
+	// Retention: the hash of each post file as written, and when an item
+	// was taken off the site.
+	func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+ALTER TABLE items ADD COLUMN post_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE items ADD COLUMN retired_at INTEGER;
+`)
+		return err
+	},
 	// fetch_url: where a permanent redirect or autodiscovery moved a source.
 	func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `ALTER TABLE sources ADD COLUMN fetch_url TEXT NOT NULL DEFAULT ''`)
@@ -351,8 +360,8 @@ func (s *Store) KnownIdentities(ctx context.Context, sourceID int64, identities 
 
 // Items implements store.Store.
 func (s *Store) Items(ctx context.Context, sourceID int64, unposted bool) ([]store.Item, error) {
-	q := `SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at
-FROM items WHERE source_id = ?`
+	q := `SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at, post_hash
+FROM items WHERE source_id = ? AND retired_at IS NULL`
 	if unposted {
 		q += ` AND posted_at IS NULL`
 	}
@@ -370,7 +379,7 @@ FROM items WHERE source_id = ?`
 		var seen int64
 		var path sql.NullString
 		if err := rows.Scan(&it.ID, &it.SourceID, &it.Identity, &it.GUID, &it.Link, &it.Title, &it.Author, &it.Content, &it.Image,
-			&cats, &encl, &pub, &seen, &it.RandomN, &path, &posted); err != nil {
+			&cats, &encl, &pub, &seen, &it.RandomN, &path, &posted, &it.PostHash); err != nil {
 			return nil, fmt.Errorf("scan item: %w", err)
 		}
 		it.Categories = store.DecodeList(cats)
@@ -440,6 +449,53 @@ func (s *Store) MarkPosted(ctx context.Context, itemIDs []int64, at time.Time) e
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("mark posted: %w", err)
 		}
+	}
+	return nil
+}
+
+// SetPostHashes implements store.Store.
+func (s *Store) SetPostHashes(ctx context.Context, hashes map[int64]string) error {
+	if len(hashes) == 0 {
+		return nil
+	}
+	tx := s.tx
+	if tx == nil {
+		var err error
+		if tx, err = s.pool.BeginTx(ctx, nil); err != nil {
+			return fmt.Errorf("set post hashes: %w", err)
+		}
+		defer tx.Rollback()
+	}
+	stmt, err := tx.PrepareContext(ctx, `UPDATE items SET post_hash = ? WHERE id = ?`)
+	if err != nil {
+		return fmt.Errorf("set post hashes: %w", err)
+	}
+	defer stmt.Close()
+	for id, h := range hashes {
+		res, err := stmt.ExecContext(ctx, h, id)
+		if err != nil {
+			return fmt.Errorf("set post hash: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return store.ErrNotFound
+		}
+	}
+	if s.tx == nil {
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("set post hashes: %w", err)
+		}
+	}
+	return nil
+}
+
+// Retire implements store.Store.
+func (s *Store) Retire(ctx context.Context, itemID int64, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE items SET retired_at = COALESCE(retired_at, ?) WHERE id = ?`, at.UnixNano(), itemID)
+	if err != nil {
+		return fmt.Errorf("retire item: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
 	}
 	return nil
 }

@@ -22,6 +22,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FetchState", testFetchState},
 		{"AddItemsOncePerIdentity", testAddItems},
 		{"PostPaths", testPostPaths},
+		{"RetireAndPostHashes", testRetire},
 		{"FetchURL", testFetchURL},
 		{"Batch", testBatch},
 	}

@@ -1,6 +1,7 @@
-// Command bench measures a refresh of many sources end to end: fetch,
+// Command refresh measures a refresh of many sources end to end: fetch,
 // parse, store and publish, against a local server that answers after a
-// fixed latency. See README.md for how to run it and what it reports.
+// fixed latency. See bench/README.md for how to run it and what it
+// reports.
 //
 // The server runs in a child process (this program started with -serve),
 // so the CPU time and peak memory reported are feedmill's alone.
