@@ -1,0 +1,309 @@
+package content
+
+import (
+	"bytes"
+	"sort"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+// attr is one attribute of a raw start tag, as byte offsets into the tag.
+// The scanner follows x/net/html's tokenizer (and so the HTML standard)
+// exactly, so that the attributes it finds are the ones a browser sees;
+// unlike the tokenizer it keeps duplicates and the offsets, which minimal
+// edits need.
+type attr struct {
+	sep        int // end of the previous named attribute or of the tag name
+	nameStart  int
+	nameEnd    int
+	valStart   int // value bytes, without quotes
+	valEnd     int
+	end        int // end of the attribute, closing quote included
+	hasValue   bool
+	lname      string // lower-cased name
+	raw        string // raw value bytes
+	val        string // value as the browser decodes it in an attribute
+	removed    bool
+	replaceVal *string // new decoded value to write
+}
+
+// rawTag is a start tag split into its name and attributes.
+type rawTag struct {
+	raw     []byte
+	nameEnd int
+	attrs   []attr // named attributes only
+	// insertAt is where new attributes go: after the last named one.
+	insertAt int
+	// selfClosing reports a "/>" ending that the tokenizer took as such.
+	selfClosing bool
+	edits       []edit
+}
+
+type edit struct {
+	start, end int
+	text       string
+	seq        int
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f'
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+// scanTag splits a complete start tag ("<name ...>") the way
+// x/net/html's readTag does.
+func scanTag(raw []byte, selfClosing bool) *rawTag {
+	t := &rawTag{raw: raw, selfClosing: selfClosing}
+	n := len(raw)
+	i := 1
+	for i < n && !isSpace(raw[i]) && raw[i] != '/' && raw[i] != '>' {
+		i++
+	}
+	t.nameEnd = i
+	t.insertAt = i
+	prevNamed := i
+	i = skipSpace(raw, i)
+	for i < n && raw[i] != '>' {
+		// Attribute name: an "=" is part of it only as its first byte.
+		ks := i
+		for i < n {
+			c := raw[i]
+			if c == '=' && i == ks {
+				i++
+				continue
+			}
+			if c == '=' || isSpace(c) || c == '/' || c == '>' {
+				break
+			}
+			i++
+		}
+		a := attr{sep: prevNamed, nameStart: ks, nameEnd: i}
+		a.valStart, a.valEnd, a.end = i, i, i
+		// Value.
+		j := skipSpace(raw, i)
+		if j < n {
+			switch c := raw[j]; c {
+			case '/':
+				i = j + 1
+			case '=':
+				a.hasValue = true
+				j = skipSpace(raw, j+1)
+				if j >= n {
+					i = j
+					break
+				}
+				switch q := raw[j]; q {
+				case '>':
+					a.valStart, a.valEnd, a.end = j, j, j
+					i = j
+				case '\'', '"':
+					a.valStart = j + 1
+					k := j + 1
+					for k < n && raw[k] != q {
+						k++
+					}
+					a.valEnd = k
+					if k < n {
+						k++
+					}
+					a.end = k
+					i = k
+				default:
+					a.valStart = j
+					k := j + 1
+					for k < n && !isSpace(raw[k]) && raw[k] != '>' {
+						k++
+					}
+					a.valEnd, a.end = k, k
+					i = k
+				}
+			default:
+				i = j
+			}
+		} else {
+			i = j
+		}
+		if a.nameEnd > a.nameStart {
+			a.lname = strings.ToLower(string(raw[a.nameStart:a.nameEnd]))
+			a.raw = string(raw[a.valStart:a.valEnd])
+			a.val = decodeAttr(a.raw)
+			t.attrs = append(t.attrs, a)
+			prevNamed = a.end
+			t.insertAt = a.end
+		}
+		i = skipSpace(raw, i)
+	}
+	return t
+}
+
+// decodeAttr decodes character references in a raw attribute value the
+// way a browser does inside an attribute ("&copy=1" stays as it is). The
+// tokenizer is the reference implementation, so it does the work.
+func decodeAttr(raw string) string {
+	if !strings.ContainsAny(raw, "&\x00") {
+		return raw
+	}
+	if v, ok := decodeCommon(raw); ok {
+		return v
+	}
+	z := html.NewTokenizer(strings.NewReader(`<a v="` + strings.ReplaceAll(raw, `"`, "&quot;") + `">`))
+	z.Next()
+	_, more := z.TagName()
+	if !more {
+		return ""
+	}
+	_, v, _ := z.TagAttr()
+	return string(v)
+}
+
+// common are the references that need no lookup.
+var common = []struct{ ref, val string }{
+	{"&amp;", "&"}, {"&quot;", `"`}, {"&lt;", "<"}, {"&gt;", ">"}, {"&#39;", "'"}, {"&#34;", `"`}, {"&apos;", "'"}, {"&nbsp;", "\u00a0"},
+}
+
+// decodeCommon decodes values whose only references are the common
+// ones (URLs with "&amp;" in their query), without a tokenizer.
+func decodeCommon(raw string) (string, bool) {
+	var b strings.Builder
+	b.Grow(len(raw))
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		if c == 0 {
+			return "", false
+		}
+		if c != '&' {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		found := false
+		for _, r := range common {
+			if strings.HasPrefix(raw[i:], r.ref) {
+				b.WriteString(r.val)
+				i += len(r.ref)
+				found = true
+				break
+			}
+		}
+		if !found {
+			return "", false
+		}
+	}
+	return b.String(), true
+}
+
+// first returns the first attribute named name that is still present.
+func (t *rawTag) first(name string) *attr {
+	for i := range t.attrs {
+		if t.attrs[i].lname == name && !t.attrs[i].removed {
+			return &t.attrs[i]
+		}
+	}
+	return nil
+}
+
+// remove drops an attribute together with the white space before it.
+func (t *rawTag) remove(a *attr) {
+	a.removed = true
+}
+
+// set gives an attribute a new value.
+func (t *rawTag) set(a *attr, v string) {
+	if a.val == v && a.replaceVal == nil {
+		return
+	}
+	a.replaceVal = &v
+}
+
+// appendAttr adds name="value" after the last attribute.
+func (t *rawTag) appendAttr(name, v string) {
+	t.edits = append(t.edits, edit{start: t.insertAt, end: t.insertAt, text: " " + name + `="` + escapeAttr(v) + `"`, seq: 1 + len(t.edits)})
+}
+
+// changed reports whether the tag needs rewriting.
+func (t *rawTag) changed() bool {
+	if len(t.edits) > 0 {
+		return true
+	}
+	for i := range t.attrs {
+		if t.attrs[i].removed || t.attrs[i].replaceVal != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// bytes returns the tag with its edits applied; every byte outside the
+// edited attributes is kept.
+func (t *rawTag) bytes(dropSelfClosingSlash bool) []byte {
+	edits := append([]edit(nil), t.edits...)
+	for i := range t.attrs {
+		a := &t.attrs[i]
+		switch {
+		case a.removed:
+			edits = append(edits, edit{start: a.sep, end: a.end, seq: -1})
+		case a.replaceVal != nil:
+			edits = append(edits, edit{start: a.nameStart, end: a.end, text: string(t.raw[a.nameStart:a.nameEnd]) + `="` + escapeAttr(*a.replaceVal) + `"`})
+		}
+	}
+	if dropSelfClosingSlash && t.selfClosing {
+		edits = append(edits, edit{start: len(t.raw) - 2, end: len(t.raw) - 1})
+	}
+	sort.SliceStable(edits, func(i, j int) bool {
+		if edits[i].start != edits[j].start {
+			return edits[i].start < edits[j].start
+		}
+		return edits[i].seq < edits[j].seq
+	})
+	// Merge removals that touch, so that the separator logic sees the
+	// byte that really follows.
+	merged := edits[:0]
+	for _, e := range edits {
+		if k := len(merged) - 1; k >= 0 && e.seq == -1 && merged[k].seq == -1 && merged[k].end == e.start {
+			merged[k].end = e.end
+			continue
+		}
+		merged = append(merged, e)
+	}
+	var out bytes.Buffer
+	out.Grow(len(t.raw) + 64)
+	pos := 0
+	for _, e := range merged {
+		if e.start < pos {
+			continue // overlapping edits cannot happen; be safe anyway
+		}
+		out.Write(t.raw[pos:e.start])
+		if e.seq == -1 {
+			// A removed attribute that was glued to the next one
+			// (`a="1"b="2"`, `<img/onerror=x src=y>`) leaves a space
+			// so the next keeps its own name.
+			if e.end < len(t.raw) {
+				if c := t.raw[e.end]; !isSpace(c) && c != '/' && c != '>' {
+					if b := out.Bytes(); len(b) > 0 && !isSpace(b[len(b)-1]) {
+						out.WriteByte(' ')
+					}
+				}
+			}
+		} else {
+			out.WriteString(e.text)
+		}
+		pos = e.end
+	}
+	out.Write(t.raw[pos:])
+	return out.Bytes()
+}
+
+// escapeAttr escapes a value for a double-quoted attribute.
+func escapeAttr(v string) string {
+	if !strings.ContainsAny(v, `&"`) {
+		return v
+	}
+	return strings.NewReplacer("&", "&amp;", `"`, "&quot;").Replace(v)
+}
