@@ -288,12 +288,12 @@ func (c *cleaner) attributes(tag string, t *rawTag) {
 		cur := current(a)
 		switch a.lname {
 		case "src", "href", "poster":
-			if v, ok := absolute(cur, c.base); ok && v != cur {
+			if v, ok := absolute(cur, c.base, a.lname == "href"); ok && v != cur {
 				t.set(a, v)
 			}
 		case "srcset", "data-srcset", "data-lazy-srcset", "data-original-srcset":
 			v := mapSrcset(cur, func(u string) string {
-				v, _ := absolute(u, c.base)
+				v, _ := absolute(u, c.base, false)
 				return v
 			})
 			if v != cur {
@@ -301,7 +301,7 @@ func (c *cleaner) attributes(tag string, t *rawTag) {
 			}
 		default:
 			if tag == "img" && isLazySrc(a.lname) {
-				if v, ok := absolute(cur, c.base); ok && v != cur {
+				if v, ok := absolute(cur, c.base, false); ok && v != cur {
 					t.set(a, v)
 				}
 			}
@@ -378,7 +378,7 @@ func (c *cleaner) lazy(tag string, t *rawTag) {
 		src := t.first("src")
 		switch {
 		case src == nil:
-			v, _ := absolute(real, c.base)
+			v, _ := absolute(real, c.base, false)
 			t.appendAttr("src", v)
 			fixed = true
 		case placeholder(src.val) && trimSpace(src.val) != real:
@@ -391,7 +391,7 @@ func (c *cleaner) lazy(tag string, t *rawTag) {
 		switch {
 		case set == nil:
 			v := mapSrcset(lazySet, func(u string) string {
-				v, _ := absolute(u, c.base)
+				v, _ := absolute(u, c.base, false)
 				return v
 			})
 			t.appendAttr("srcset", v)

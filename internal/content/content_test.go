@@ -15,7 +15,7 @@ var update = flag.Bool("update", false, "rewrite testdata/clean/*.golden.html")
 // readCase reads a testdata/clean input. Its first line may be a
 // directive, "<!-- test: link=URL proxy=PREFIX style=S base=URL
 // enclosure=TYPE|URL ... -->", which is not part of the body.
-func readCase(t *testing.T, path string) (body, link string, opts Options) {
+func readCase(t testing.TB, path string) (body, link string, opts Options) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {

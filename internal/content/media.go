@@ -42,7 +42,7 @@ func enclosureHTML(body string, hasImage bool, base *url.URL, encs []feed.Enclos
 	var b strings.Builder
 	seen := map[string]bool{}
 	for _, e := range encs {
-		u, _ := absolute(strings.TrimSpace(e.URL), base)
+		u, _ := absolute(strings.TrimSpace(e.URL), base, false)
 		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 			continue // only web URLs; the cleaner would drop the rest again
 		}

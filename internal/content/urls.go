@@ -140,9 +140,12 @@ func baseURL(link, xmlBase string) *url.URL {
 // absolute makes a relative reference absolute against base. It keeps the
 // reference's own text where it can ("//host/a" and "/a" only gain a
 // prefix) and leaves absolute URLs, fragments and placeholders alone.
-func absolute(v string, base *url.URL) (string, bool) {
+//
+// A fragment ("#note1") stays in links, where it points into the post
+// itself; as a src it names the item's page like any relative URL.
+func absolute(v string, base *url.URL, link bool) (string, bool) {
 	t := trimSpace(v)
-	if base == nil || t == "" || t[0] == '#' || hasScheme(t) || isNothing(t) {
+	if base == nil || t == "" || (link && t[0] == '#') || hasScheme(t) || isNothing(t) {
 		return v, false
 	}
 	switch {
@@ -162,7 +165,7 @@ func absolute(v string, base *url.URL) (string, bool) {
 // no URL.
 func isNothing(t string) bool {
 	switch strings.ToLower(t) {
-	case "undefined", "null", "none", "about:blank", "#":
+	case "undefined", "null", "none", "about:blank":
 		return true
 	}
 	return false
@@ -243,7 +246,7 @@ func firstSrcsetURL(s string) string {
 // an image whose file name says loading, blank, spacer, pixel, ...
 func placeholder(src string) bool {
 	t := trimSpace(src)
-	if t == "" || isNothing(t) {
+	if t == "" || t == "#" || isNothing(t) {
 		return true
 	}
 	if _, ok := dataMIME(t); ok {
