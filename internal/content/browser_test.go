@@ -220,7 +220,7 @@ func TestBrowserRunsNoVector(t *testing.T) {
 			t.Fatalf("%s page: %v", name, err)
 		}
 		for time.Since(start) < 15*time.Second {
-			state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.URL.endsWith('/page/` + name + `') ? document.readyState : 'navigating'`))
+			state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.URL.endsWith('/page/`+name+`') ? document.readyState : 'navigating'`))
 			if err == nil && state == "complete" {
 				break
 			}
