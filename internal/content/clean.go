@@ -22,7 +22,46 @@ type cleaner struct {
 	pre     int  // open <pre> and <listing> elements
 	sawLazy bool // a lazy image was fixed: <noscript> copies are redundant
 	image   string
+	tag     rawTag // reused for each start tag
+	scratch []byte // reused for each rewritten tag
 }
+
+// tagName returns the lower-cased name of the tag in raw ("<name" or
+// "</name"), as the tokenizer reads it, without allocating for the names
+// the cleaner looks at.
+func tagName(raw []byte) string {
+	i := 1
+	if len(raw) > 1 && raw[1] == '/' {
+		i = 2
+	}
+	j := i
+	for j < len(raw) && !isSpace(raw[j]) && raw[j] != '/' && raw[j] != '>' {
+		j++
+	}
+	var buf [16]byte
+	if j-i > len(buf) {
+		return strings.ToLower(string(raw[i:j]))
+	}
+	n := copy(buf[:], raw[i:j])
+	for k := 0; k < n; k++ {
+		if c := buf[k]; 'A' <= c && c <= 'Z' {
+			buf[k] = c + 'a' - 'A'
+		}
+	}
+	if name, ok := knownTags[string(buf[:n])]; ok {
+		return name
+	}
+	return string(buf[:n])
+}
+
+// knownTags interns tag names.
+var knownTags = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range strings.Fields(`a abbr address applet area article aside audio b base bdi bdo blockquote body br button canvas caption center cite code col colgroup dd del details dfn div dl dt em embed fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hr html i iframe image img input ins kbd label legend li link listing main map mark marquee math meta nav noembed noframes noscript object ol optgroup option p param picture plaintext pre q rp rt ruby s samp script section select small source span strike strong style sub summary sup svg table tbody td template textarea tfoot th thead time title tr track tt u ul var video wbr xmp animate set animatemotion animatecolor animatetransform`) {
+		m[n] = n
+	}
+	return m
+}()
 
 // lazySrc are the attributes lazy-loading scripts copy into src, best first.
 var lazySrc = []string{"data-src", "data-original", "data-original-src", "data-actualsrc", "data-lazy-src", "data-lazyload", "data-lazy", "data-echo", "data-url"}
@@ -73,8 +112,7 @@ func (c *cleaner) run(body string) string {
 				c.w.writeString(">", false)
 			}
 		case html.EndTagToken:
-			name, _ := c.z.TagName()
-			switch n := string(name); {
+			switch n := tagName(c.z.Raw()); {
 			case droppedTags[n]:
 			case n == "pre" || n == "listing":
 				if c.pre > 0 {
@@ -108,10 +146,23 @@ func (c *cleaner) comment(raw []byte) {
 	}
 }
 
+// plainTags need no look at their attributes when they have none.
+func plainTag(name string) bool {
+	switch name {
+	case "p", "br", "strong", "b", "em", "i", "span", "div", "td", "tr", "th", "table", "tbody", "thead", "li", "ul", "ol",
+		"h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "figcaption", "u", "sub", "sup", "hr", "section", "article", "small", "font", "center", "a", "code":
+		return true
+	}
+	return false
+}
+
 func (c *cleaner) startTag(selfClosing bool) {
-	nameb, _ := c.z.TagName()
-	name := string(nameb)
 	raw := c.z.Raw()
+	name := tagName(raw)
+	if plainTag(name) && !hasAttrs(raw) {
+		c.w.write(raw, false)
+		return
+	}
 	switch name {
 	case "script", "noembed", "noframes":
 		// Their text is never shown (noembed and noframes are raw text
@@ -156,7 +207,7 @@ func (c *cleaner) startTag(selfClosing bool) {
 	case "pre", "listing":
 		c.pre++
 	}
-	t := scanTag(raw, selfClosing)
+	t := scanTagInto(&c.tag, raw, selfClosing)
 	c.attributes(name, t)
 	switch name {
 	case "textarea", "title", "xmp", "iframe":
@@ -169,10 +220,25 @@ func (c *cleaner) startTag(selfClosing bool) {
 		return
 	}
 	if t.changed() {
-		c.w.write(t.bytes(false), false)
+		c.scratch = t.appendTo(c.scratch[:0], false)
+		c.w.write(c.scratch, false)
 	} else {
 		c.w.write(raw, false)
 	}
+}
+
+// hasAttrs reports whether a start tag has anything after its name.
+func hasAttrs(raw []byte) bool {
+	i := 1
+	for i < len(raw) && !isSpace(raw[i]) && raw[i] != '/' && raw[i] != '>' {
+		i++
+	}
+	for ; i < len(raw); i++ {
+		if c := raw[i]; !isSpace(c) && c != '/' && c != '>' {
+			return true
+		}
+	}
+	return false
 }
 
 // skipRaw drops a raw-text element: its text and its end tag.

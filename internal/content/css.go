@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -39,25 +40,23 @@ func (s Style) orDefault() Style {
 //
 // With strings set, "/*" inside a quoted string starts no comment, as in
 // CSS; without, it does, as some old parsers had it. Checks read both.
-func cssText(s string, strings_ bool) string {
-	var b strings.Builder
-	b.Grow(len(s))
+func cssText(b []byte, s string, strings_ bool) []byte {
 	var quote byte
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
 		case strings_ && quote == 0 && (c == '"' || c == '\''):
 			quote = c
-			b.WriteByte(c)
+			b = append(b, c)
 			i++
 		case quote != 0 && c == quote:
 			quote = 0
-			b.WriteByte(c)
+			b = append(b, c)
 			i++
 		case quote == 0 && c == '/' && i+1 < len(s) && s[i+1] == '*':
 			end := strings.Index(s[i+2:], "*/")
 			if end < 0 {
-				return b.String()
+				return b
 			}
 			i += end + 4
 		case c == '\\':
@@ -75,7 +74,7 @@ func cssText(s string, strings_ bool) string {
 				if r == 0 || !utf8.ValidRune(r) {
 					r = utf8.RuneError
 				}
-				writeLower(&b, r)
+				b = appendLower(b, r)
 				if j < len(s) && isSpace(s[j]) {
 					j++
 				}
@@ -84,28 +83,34 @@ func cssText(s string, strings_ bool) string {
 			}
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r != '\n' && r != '\r' && r != '\f' {
-				writeLower(&b, r)
+				b = appendLower(b, r)
 			}
 			i += size
 		case c <= ' ':
 			i++
+		case c < utf8.RuneSelf:
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			i++
 		default:
 			r, size := utf8.DecodeRuneInString(s[i:])
-			writeLower(&b, r)
+			b = appendLower(b, r)
 			i += size
 		}
 	}
-	return b.String()
+	return b
 }
 
-func writeLower(b *strings.Builder, r rune) {
+func appendLower(b []byte, r rune) []byte {
 	if r <= ' ' {
-		return
+		return b
 	}
 	if 'A' <= r && r <= 'Z' {
 		r += 'a' - 'A'
 	}
-	b.WriteRune(r)
+	return utf8.AppendRune(b, r)
 }
 
 func isHex(c byte) bool {
@@ -118,10 +123,11 @@ var cssThreats = []string{"expression(", "javascript:", "vbscript:", "livescript
 
 // dangerousCSS reports whether CSS text can run script.
 func dangerousCSS(s string) bool {
+	var arr [512]byte
 	for _, strs := range []bool{true, false} {
-		t := cssText(s, strs)
+		t := cssText(arr[:0], s, strs)
 		for _, p := range cssThreats {
-			if strings.Contains(t, p) {
+			if bytes.Contains(t, []byte(p)) {
 				return true
 			}
 		}

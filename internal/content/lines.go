@@ -27,8 +27,14 @@ func newWriter(size int) *writer {
 
 // write appends p; pre says p is text whose white space shows.
 func (w *writer) write(p []byte, pre bool) {
+	cr := bytes.IndexByte(p, '\r') >= 0
 	for len(p) > 0 {
-		i := bytes.IndexAny(p, "\n\r")
+		var i int
+		if cr {
+			i = bytes.IndexAny(p, "\n\r")
+		} else {
+			i = bytes.IndexByte(p, '\n')
+		}
 		if i < 0 {
 			w.partial(p)
 			return

@@ -39,6 +39,9 @@ func mediaKind(typ, u string) string {
 // size, so they are added only to a body without images. Other files get
 // a link.
 func enclosureHTML(body string, hasImage bool, base *url.URL, encs []feed.Enclosure) string {
+	if len(encs) == 0 {
+		return ""
+	}
 	var b strings.Builder
 	seen := map[string]bool{}
 	for _, e := range encs {

@@ -1,8 +1,7 @@
 package content
 
 import (
-	"bytes"
-	"sort"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -31,6 +30,7 @@ type attr struct {
 // rawTag is a start tag split into its name and attributes.
 type rawTag struct {
 	raw     []byte
+	str     string // raw as a string, for the attribute values
 	nameEnd int
 	attrs   []attr // named attributes only
 	// insertAt is where new attributes go: after the last named one.
@@ -60,7 +60,12 @@ func skipSpace(b []byte, i int) int {
 // scanTag splits a complete start tag ("<name ...>") the way
 // x/net/html's readTag does.
 func scanTag(raw []byte, selfClosing bool) *rawTag {
-	t := &rawTag{raw: raw, selfClosing: selfClosing}
+	return scanTagInto(&rawTag{}, raw, selfClosing)
+}
+
+// scanTagInto is scanTag reusing t's memory.
+func scanTagInto(t *rawTag, raw []byte, selfClosing bool) *rawTag {
+	*t = rawTag{raw: raw, str: string(raw), selfClosing: selfClosing, attrs: t.attrs[:0], edits: t.edits[:0]}
 	n := len(raw)
 	i := 1
 	for i < n && !isSpace(raw[i]) && raw[i] != '/' && raw[i] != '>' {
@@ -131,8 +136,8 @@ func scanTag(raw []byte, selfClosing bool) *rawTag {
 			i = j
 		}
 		if a.nameEnd > a.nameStart {
-			a.lname = strings.ToLower(string(raw[a.nameStart:a.nameEnd]))
-			a.raw = string(raw[a.valStart:a.valEnd])
+			a.lname = attrName(raw[a.nameStart:a.nameEnd])
+			a.raw = t.str[a.valStart:a.valEnd]
 			a.val = decodeAttr(a.raw)
 			t.attrs = append(t.attrs, a)
 			prevNamed = a.end
@@ -141,6 +146,52 @@ func scanTag(raw []byte, selfClosing bool) *rawTag {
 		i = skipSpace(raw, i)
 	}
 	return t
+}
+
+// attrName returns a lower-cased attribute name, without allocating for
+// the common ones.
+func attrName(b []byte) string {
+	switch string(b) {
+	case "src":
+		return "src"
+	case "href":
+		return "href"
+	case "class":
+		return "class"
+	case "style":
+		return "style"
+	case "width":
+		return "width"
+	case "height":
+		return "height"
+	case "alt":
+		return "alt"
+	case "title":
+		return "title"
+	case "id":
+		return "id"
+	case "target":
+		return "target"
+	case "data-src":
+		return "data-src"
+	case "referrerpolicy":
+		return "referrerpolicy"
+	case "align":
+		return "align"
+	case "border":
+		return "border"
+	case "type":
+		return "type"
+	case "name":
+		return "name"
+	case "rel":
+		return "rel"
+	case "srcset":
+		return "srcset"
+	case "data-original":
+		return "data-original"
+	}
+	return strings.ToLower(string(b))
 }
 
 // decodeAttr decodes character references in a raw attribute value the
@@ -243,6 +294,11 @@ func (t *rawTag) changed() bool {
 // bytes returns the tag with its edits applied; every byte outside the
 // edited attributes is kept.
 func (t *rawTag) bytes(dropSelfClosingSlash bool) []byte {
+	return t.appendTo(nil, dropSelfClosingSlash)
+}
+
+// appendTo appends the edited tag to dst.
+func (t *rawTag) appendTo(dst []byte, dropSelfClosingSlash bool) []byte {
 	edits := append([]edit(nil), t.edits...)
 	for i := range t.attrs {
 		a := &t.attrs[i]
@@ -256,11 +312,11 @@ func (t *rawTag) bytes(dropSelfClosingSlash bool) []byte {
 	if dropSelfClosingSlash && t.selfClosing {
 		edits = append(edits, edit{start: len(t.raw) - 2, end: len(t.raw) - 1})
 	}
-	sort.SliceStable(edits, func(i, j int) bool {
-		if edits[i].start != edits[j].start {
-			return edits[i].start < edits[j].start
+	slices.SortStableFunc(edits, func(a, b edit) int {
+		if a.start != b.start {
+			return a.start - b.start
 		}
-		return edits[i].seq < edits[j].seq
+		return a.seq - b.seq
 	})
 	// Merge removals that touch, so that the separator logic sees the
 	// byte that really follows.
@@ -272,32 +328,30 @@ func (t *rawTag) bytes(dropSelfClosingSlash bool) []byte {
 		}
 		merged = append(merged, e)
 	}
-	var out bytes.Buffer
-	out.Grow(len(t.raw) + 64)
+	out := dst
 	pos := 0
 	for _, e := range merged {
 		if e.start < pos {
 			continue // overlapping edits cannot happen; be safe anyway
 		}
-		out.Write(t.raw[pos:e.start])
+		out = append(out, t.raw[pos:e.start]...)
 		if e.seq == -1 {
 			// A removed attribute that was glued to the next one
 			// (`a="1"b="2"`, `<img/onerror=x src=y>`) leaves a space
 			// so the next keeps its own name.
 			if e.end < len(t.raw) {
 				if c := t.raw[e.end]; !isSpace(c) && c != '/' && c != '>' {
-					if b := out.Bytes(); len(b) > 0 && !isSpace(b[len(b)-1]) {
-						out.WriteByte(' ')
+					if len(out) > len(dst) && !isSpace(out[len(out)-1]) {
+						out = append(out, ' ')
 					}
 				}
 			}
 		} else {
-			out.WriteString(e.text)
+			out = append(out, e.text...)
 		}
 		pos = e.end
 	}
-	out.Write(t.raw[pos:])
-	return out.Bytes()
+	return append(out, t.raw[pos:]...)
 }
 
 // escapeAttr escapes a value for a double-quoted attribute.
@@ -305,5 +359,17 @@ func escapeAttr(v string) string {
 	if !strings.ContainsAny(v, `&"`) {
 		return v
 	}
-	return strings.NewReplacer("&", "&amp;", `"`, "&quot;").Replace(v)
+	var b strings.Builder
+	b.Grow(len(v) + 16)
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '&':
+			b.WriteString("&amp;")
+		case '"':
+			b.WriteString("&quot;")
+		default:
+			b.WriteByte(v[i])
+		}
+	}
+	return b.String()
 }

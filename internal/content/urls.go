@@ -29,12 +29,31 @@ func squeeze(s string, limit int) string {
 // or a frame loads them.
 var scriptSchemes = []string{"javascript:", "vbscript:", "livescript:", "mocha:"}
 
+// hasPrefixSqueezed reports whether v, squeezed, starts with prefix
+// (lower-case ASCII), without building the squeezed string.
+func hasPrefixSqueezed(v, prefix string) bool {
+	j := 0
+	for i := 0; i < len(v) && j < len(prefix); i++ {
+		c := v[i]
+		if c <= ' ' {
+			continue
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[j] {
+			return false
+		}
+		j++
+	}
+	return j == len(prefix)
+}
+
 // scriptURL reports whether v, a decoded attribute value, would run as
 // script if a browser used it as a URL.
 func scriptURL(v string) bool {
-	s := squeeze(v, 16)
 	for _, p := range scriptSchemes {
-		if strings.HasPrefix(s, p) {
+		if hasPrefixSqueezed(v, p) {
 			return true
 		}
 	}
@@ -55,11 +74,11 @@ func containsScriptURL(v string) bool {
 
 // dataMIME returns the media type of a data: URL, and false for other URLs.
 func dataMIME(v string) (string, bool) {
-	s := squeeze(v, 64)
-	rest, ok := strings.CutPrefix(s, "data:")
-	if !ok {
+	if !hasPrefixSqueezed(v, "data:") {
 		return "", false
 	}
+	s := squeeze(v, 64)
+	rest := strings.TrimPrefix(s, "data:")
 	if i := strings.IndexAny(rest, ";,"); i >= 0 {
 		rest = rest[:i]
 	}
@@ -252,11 +271,11 @@ func placeholder(src string) bool {
 	if _, ok := dataMIME(t); ok {
 		return true
 	}
-	p := strings.ToLower(t)
+	p := t
 	if i := strings.IndexAny(p, "?#"); i >= 0 {
 		p = p[:i]
 	}
-	name := path.Base(p)
+	name := strings.ToLower(path.Base(p))
 	for _, w := range []string{"loading", "lazy", "placeholder", "blank.", "spacer", "pixel.", "transparent", "grey.", "gray.", "1x1", "empty.", "load.gif", "default.gif", "zhanwei"} {
 		if strings.Contains(name, w) {
 			return true
