@@ -20,6 +20,7 @@ type attr struct {
 	valEnd     int
 	end        int // end of the attribute, closing quote included
 	hasValue   bool
+	open       bool   // "name=" right before ">": the value state is still open
 	lname      string // lower-cased name
 	raw        string // raw value bytes
 	val        string // value as the browser decodes it in an attribute
@@ -107,6 +108,7 @@ func scanTagInto(t *rawTag, raw []byte, selfClosing bool) *rawTag {
 				switch q := raw[j]; q {
 				case '>':
 					a.valStart, a.valEnd, a.end = j, j, j
+					a.open = true
 					i = j
 				case '\'', '"':
 					a.valStart = j + 1
@@ -310,7 +312,10 @@ func (t *rawTag) appendTo(dst []byte, dropSelfClosingSlash bool) []byte {
 		}
 	}
 	if dropSelfClosingSlash && t.selfClosing {
-		edits = append(edits, edit{start: len(t.raw) - 2, end: len(t.raw) - 1})
+		// After the last attribute only white space and "/" are left
+		// ("<style//>"); every "/" goes.
+		tail := string(t.raw[t.insertAt : len(t.raw)-1])
+		edits = append(edits, edit{start: t.insertAt, end: len(t.raw) - 1, text: strings.ReplaceAll(tail, "/", ""), seq: 1 << 20})
 	}
 	slices.SortStableFunc(edits, func(a, b edit) int {
 		if a.start != b.start {
@@ -328,6 +333,13 @@ func (t *rawTag) appendTo(dst []byte, dropSelfClosingSlash bool) []byte {
 		}
 		merged = append(merged, e)
 	}
+	// After an open "name=", an added attribute would become its value:
+	// the empty value is closed with "" first.
+	closeOpen := false
+	if n := len(t.attrs); n > 0 {
+		last := t.attrs[n-1]
+		closeOpen = last.open && !last.removed && last.replaceVal == nil
+	}
 	out := dst
 	pos := 0
 	for _, e := range merged {
@@ -339,19 +351,34 @@ func (t *rawTag) appendTo(dst []byte, dropSelfClosingSlash bool) []byte {
 			// A removed attribute that was glued to the next one
 			// (`a="1"b="2"`, `<img/onerror=x src=y>`) leaves a space
 			// so the next keeps its own name.
+			// A "/" would also continue an unquoted value before it.
 			if e.end < len(t.raw) {
-				if c := t.raw[e.end]; !isSpace(c) && c != '/' && c != '>' {
+				if c := t.raw[e.end]; !isSpace(c) && c != '>' && (c != '/' || t.unquotedEndsAt(e.start)) {
 					if len(out) > len(dst) && !isSpace(out[len(out)-1]) {
 						out = append(out, ' ')
 					}
 				}
 			}
 		} else {
+			if closeOpen && e.seq > 0 && e.start == t.insertAt {
+				out = append(out, `""`...)
+				closeOpen = false
+			}
 			out = append(out, e.text...)
 		}
 		pos = e.end
 	}
 	return append(out, t.raw[pos:]...)
+}
+
+// unquotedEndsAt reports whether a kept unquoted value ends at pos.
+func (t *rawTag) unquotedEndsAt(pos int) bool {
+	for _, a := range t.attrs {
+		if a.end == pos && a.hasValue && !a.open && !a.removed && a.replaceVal == nil && a.valEnd == a.end && a.valEnd > a.valStart {
+			return true
+		}
+	}
+	return false
 }
 
 // escapeAttr escapes a value for a double-quoted attribute.
