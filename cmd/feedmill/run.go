@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"github.com/feedmill/feedmill/internal/config"
+	"github.com/feedmill/feedmill/internal/content"
+	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/store/sqlite"
@@ -68,6 +70,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		Logger:      slog.New(slog.NewTextHandler(stderr, nil)),
 	}
 	sources := cfg.FeedSources()
+	runner.Content, runner.SourceContent = contentOptions(cfg, sources)
 	width := 0
 	for _, s := range sources {
 		width = max(width, displayWidth(s.Key()))
@@ -110,6 +113,19 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitFailed
 	}
 	return exitOK
+}
+
+// contentOptions turns the cleaning settings into the content stage's
+// options: the global ones, and each source's by its key.
+func contentOptions(cfg config.Config, sources []feed.Source) (content.Options, map[string]content.Options) {
+	proxy, style := cfg.Cleaning(-1)
+	global := content.Options{ImageProxy: proxy, Style: content.Style(style)}
+	per := make(map[string]content.Options, len(sources))
+	for i, s := range sources {
+		proxy, style := cfg.Cleaning(i)
+		per[s.Key()] = content.Options{ImageProxy: proxy, Style: content.Style(style)}
+	}
+	return global, per
 }
 
 func resultLine(r refresh.Result, width int) string {
