@@ -64,7 +64,7 @@ var knownTags = func() map[string]string {
 }()
 
 // lazySrc are the attributes lazy-loading scripts copy into src, best first.
-var lazySrc = []string{"data-src", "data-original", "data-original-src", "data-actualsrc", "data-lazy-src", "data-lazyload", "data-lazy", "data-echo", "data-url"}
+var lazySrc = []string{"data-src", "data-original", "data-original-src", "data-actualsrc", "data-lazy-src", "data-lazyload", "data-lazy", "data-echo"}
 
 // lazySrcset are the attributes they copy into srcset.
 var lazySrcset = []string{"data-srcset", "data-lazy-srcset", "data-original-srcset"}

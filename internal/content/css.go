@@ -27,11 +27,13 @@ const (
 // Styles lists the valid policies.
 var Styles = []Style{StyleScope, StyleKeep, StyleDrop}
 
+// orDefault maps "" (and any unknown value) to StyleScope.
 func (s Style) orDefault() Style {
-	if s == "" {
-		return StyleScope
+	switch s {
+	case StyleKeep, StyleDrop:
+		return s
 	}
-	return s
+	return StyleScope
 }
 
 // cssText decodes CSS escapes and drops comments, white space and

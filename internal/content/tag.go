@@ -200,6 +200,10 @@ func attrName(b []byte) string {
 // way a browser does inside an attribute ("&copy=1" stays as it is). The
 // tokenizer is the reference implementation, so it does the work.
 func decodeAttr(raw string) string {
+	if strings.IndexByte(raw, '\r') >= 0 {
+		// The input stream's line breaks are normalised first.
+		raw = strings.ReplaceAll(strings.ReplaceAll(raw, "\r\n", "\n"), "\r", "\n")
+	}
 	if !strings.ContainsAny(raw, "&\x00") {
 		return raw
 	}
@@ -383,7 +387,7 @@ func (t *rawTag) unquotedEndsAt(pos int) bool {
 
 // escapeAttr escapes a value for a double-quoted attribute.
 func escapeAttr(v string) string {
-	if !strings.ContainsAny(v, `&"`) {
+	if !strings.ContainsAny(v, "&\"\r") {
 		return v
 	}
 	var b strings.Builder
@@ -394,6 +398,8 @@ func escapeAttr(v string) string {
 			b.WriteString("&amp;")
 		case '"':
 			b.WriteString("&quot;")
+		case '\r':
+			b.WriteString("&#13;") // a raw CR would read as a line feed
 		default:
 			b.WriteByte(v[i])
 		}
