@@ -14,16 +14,17 @@ type cleaner struct {
 	style Style
 	base  *url.URL
 
-	z   *html.Tokenizer
-	src string
-	off int // bytes of src consumed by the tokens read so far
-	w   *writer
+	z *html.Tokenizer
+	w *writer
 
 	pre     int  // open <pre> and <listing> elements
 	sawLazy bool // a lazy image was fixed: <noscript> copies are redundant
 	image   string
-	tag     rawTag // reused for each start tag
-	scratch []byte // reused for each rewritten tag
+	// imageLater: the first image's tag spans lines, which the writer may
+	// change; Image is read from the output instead.
+	imageLater bool
+	tag        rawTag // reused for each start tag
+	scratch    []byte // reused for each rewritten tag
 }
 
 // tagName returns the lower-cased name of the tag in raw ("<name" or
@@ -69,8 +70,8 @@ var lazySrc = []string{"data-src", "data-original", "data-original-src", "data-a
 // lazySrcset are the attributes they copy into srcset.
 var lazySrcset = []string{"data-srcset", "data-lazy-srcset", "data-original-srcset"}
 
-// droppedTags lose their tags but keep their content (<object>'s fallback);
-// for void elements that is all of them.
+// droppedTags are the elements whose end tags go too: their start tags are
+// dropped (<object>'s fallback content stays) or the whole element is.
 var droppedTags = map[string]bool{
 	"object": true, "applet": true, "embed": true, "param": true, "base": true,
 	"html": true, "head": true, "body": true, "plaintext": true,
@@ -81,15 +82,11 @@ var droppedTags = map[string]bool{
 var animations = map[string]bool{"animate": true, "set": true, "animatemotion": true, "animatecolor": true, "animatetransform": true}
 
 func (c *cleaner) next() html.TokenType {
-	tt := c.z.Next()
-	if tt != html.ErrorToken {
-		c.off += len(c.z.Raw())
-	}
-	return tt
+	return c.z.Next()
 }
 
+// run cleans one body.
 func (c *cleaner) run(body string) string {
-	c.src = body
 	c.z = html.NewTokenizer(strings.NewReader(body))
 	c.w = newWriter(len(body))
 	for {
@@ -97,10 +94,13 @@ func (c *cleaner) run(body string) string {
 		switch tt {
 		case html.ErrorToken:
 			// The tokenizer stops before a tag cut off by the end of the
-			// body (body[c.off:]). A browser reading the body alone drops
-			// it; in a post it would swallow the page after the body
-			// ("</div>"). It goes.
-			return string(c.w.b)
+			// body. A browser reading the body alone drops it; in a post it
+			// would swallow the page after the body ("</div>"). It goes.
+			out := string(c.w.b)
+			if c.imageLater {
+				c.image = FirstImage(out)
+			}
+			return out
 		case html.TextToken:
 			c.w.write(c.z.Raw(), c.pre > 0)
 		case html.CommentToken:
@@ -383,8 +383,9 @@ func (c *cleaner) attributes(tag string, t *rawTag) {
 			t.set(src, c.opts.ImageProxy+v)
 		}
 	}
-	if c.image == "" && src != nil {
+	if c.image == "" && src != nil && !c.imageLater {
 		c.image = strings.TrimSpace(current(src))
+		c.imageLater = bytes.ContainsAny(t.raw, "\n\r")
 	}
 	// Every image is fetched without a Referer, which hotlink protection
 	// on Chinese news sites refuses.
