@@ -374,17 +374,33 @@ func (c *cleaner) attributes(tag string, t *rawTag) {
 		}
 	}
 	if tag != "img" {
+		if t.newSrc != "" {
+			t.appendAttr("src", t.newSrc)
+		}
+		if t.newSrcset != "" {
+			t.appendAttr("srcset", t.newSrcset)
+		}
 		return
 	}
 	src := t.first("src")
-	if src != nil && c.opts.ImageProxy != "" {
-		v := current(src)
-		if len(v) >= 7 && strings.EqualFold(v[:7], "http://") && !strings.HasPrefix(v, c.opts.ImageProxy) {
-			t.set(src, c.opts.ImageProxy+v)
+	v := t.newSrc
+	if src != nil {
+		v = current(src)
+	}
+	if c.opts.ImageProxy != "" && len(v) >= 7 && strings.EqualFold(v[:7], "http://") && !strings.HasPrefix(v, c.opts.ImageProxy) {
+		v = c.opts.ImageProxy + v
+		if src != nil {
+			t.set(src, v)
 		}
 	}
-	if c.image == "" && src != nil && !c.imageLater {
-		c.image = strings.TrimSpace(current(src))
+	if src == nil && t.newSrc != "" {
+		t.appendAttr("src", v)
+	}
+	if t.newSrcset != "" {
+		t.appendAttr("srcset", t.newSrcset)
+	}
+	if c.image == "" && (src != nil || t.newSrc != "") && !c.imageLater {
+		c.image = strings.TrimSpace(v)
 		c.imageLater = bytes.ContainsAny(t.raw, "\n\r")
 	}
 	// Every image is fetched without a Referer, which hotlink protection
@@ -446,7 +462,7 @@ func (c *cleaner) lazy(tag string, t *rawTag) {
 		switch {
 		case src == nil:
 			v, _ := absolute(real, c.base, false)
-			t.appendAttr("src", v)
+			t.newSrc = v
 			fixed = true
 		case placeholder(src.val) && trimSpace(src.val) != real:
 			t.set(src, real)
@@ -457,11 +473,10 @@ func (c *cleaner) lazy(tag string, t *rawTag) {
 		set := t.first("srcset")
 		switch {
 		case set == nil:
-			v := mapSrcset(lazySet, func(u string) string {
+			t.newSrcset = mapSrcset(lazySet, func(u string) string {
 				v, _ := absolute(u, c.base, false)
 				return v
 			})
-			t.appendAttr("srcset", v)
 			fixed = true
 		case placeholder(firstSrcsetURL(set.val)) && set.val != lazySet:
 			t.set(set, lazySet)

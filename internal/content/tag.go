@@ -39,6 +39,9 @@ type rawTag struct {
 	// selfClosing reports a "/>" ending that the tokenizer took as such.
 	selfClosing bool
 	edits       []edit
+	// newSrc and newSrcset are values for missing src and srcset
+	// attributes, added after the other edits.
+	newSrc, newSrcset string
 }
 
 type edit struct {
