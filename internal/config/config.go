@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,6 +72,10 @@ type Config struct {
 	// Keep is the default of each source's keep: how many of a channel's
 	// posts stay published. Unset keeps them all.
 	Keep Keep `yaml:"keep"`
+	// ImageProxy is the default of each source's image_proxy.
+	ImageProxy string `yaml:"image_proxy"`
+	// Style is the default of each source's style.
+	Style string `yaml:"style"`
 
 	// File is the path the configuration was read from; relative paths in
 	// it resolve against its folder.
@@ -129,6 +134,14 @@ type Source struct {
 	Interval *Duration `yaml:"interval"`
 	// Keep overrides the global keep for this source; nil takes it.
 	Keep *Keep `yaml:"keep"`
+	// ImageProxy is put before every plain-http image URL of a post body
+	// ("https://images.weserv.nl/?url="); nil takes the global setting,
+	// "" turns it off.
+	ImageProxy *string `yaml:"image_proxy"`
+	// Style is what <style> elements in item bodies do: "scope" (limited
+	// to the post body, the default), "keep" or "drop"; "" takes the
+	// global setting.
+	Style string `yaml:"style"`
 }
 
 // Selectors are the CSS selectors of a page source: item selects each
@@ -165,6 +178,38 @@ func (p *Patterns) UnmarshalYAML(n *yaml.Node) error {
 		return fmt.Errorf("line %d: must be a regular expression or a list of them", n.Line)
 	}
 	return nil
+}
+
+// styles are the values of style.
+var styles = []string{"scope", "keep", "drop"}
+
+// Cleaning returns the image_proxy and style of the i-th source, with the
+// global settings for what it leaves out.
+func (c Config) Cleaning(i int) (imageProxy, style string) {
+	imageProxy, style = c.ImageProxy, c.Style
+	if i >= 0 && i < len(c.Sources) {
+		if p := c.Sources[i].ImageProxy; p != nil {
+			imageProxy = *p
+		}
+		if c.Sources[i].Style != "" {
+			style = c.Sources[i].Style
+		}
+	}
+	return imageProxy, style
+}
+
+// checkCleaning says what is wrong with an image_proxy or style value, or "".
+func checkCleaning(imageProxy, style string) (field, msg string) {
+	if imageProxy != "" {
+		u, err := url.Parse(imageProxy)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return "image_proxy", fmt.Sprintf("%q is not an http(s) URL prefix such as https://images.weserv.nl/?url=", imageProxy)
+		}
+	}
+	if style != "" && !slices.Contains(styles, style) {
+		return "style", fmt.Sprintf("%q is not one of %s", style, strings.Join(styles, ", "))
+	}
+	return "", ""
 }
 
 // Duration is a time.Duration written as "30s" or "2m" in YAML.
@@ -483,6 +528,9 @@ func (c Config) Validate() error {
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return c.errorf(0, "timezone", "%q is not a time zone name such as UTC or Asia/Shanghai", c.Timezone)
 	}
+	if field, msg := checkCleaning(c.ImageProxy, c.Style); msg != "" {
+		return c.errorf(0, field, "%s", msg)
+	}
 	if len(c.Sources) == 0 {
 		return c.errorf(0, "sources", "no sources: add at least one entry with group, source, channel and url")
 	}
@@ -519,6 +567,14 @@ func (c Config) Validate() error {
 			if _, err := ParseKeep(s.Keep.Text); err != nil {
 				return c.errorf(s.Keep.Line, field+".keep", "%v", err)
 			}
+		}
+		if s.ImageProxy != nil {
+			if f, msg := checkCleaning(*s.ImageProxy, ""); msg != "" {
+				return c.errorf(line, field+"."+f, "%s", msg)
+			}
+		}
+		if f, msg := checkCleaning("", s.Style); msg != "" {
+			return c.errorf(line, field+"."+f, "%s", msg)
 		}
 		key := s.Group + "/" + s.Source + "/" + s.Channel
 		if j, dup := seen[key]; dup {

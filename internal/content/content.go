@@ -1,27 +1,71 @@
 // Package content prepares an item's HTML for publishing. Its edits are
-// minimal: every byte that needs no change stays as the feed gave it.
+// minimal: every byte that needs no change stays as the feed gave it, and
+// a changed tag keeps the bytes of every attribute that needs none.
+//
+// What it changes, and why:
+//   - Nothing in a body runs script on our pages: <script>, event
+//     handlers, script URLs (also hidden by references, case or white
+//     space), HTML in data: URLs, srcdoc, <object>, <embed>, <base>,
+//     <meta http-equiv>, form actions and script in CSS go. Markup that
+//     HTML and SVG/MathML would read differently (raw text, CDATA) is
+//     rewritten so that both readings agree.
+//   - Images display: lazy images get their real URL, relative URLs
+//     become absolute against the item link, every <img> is fetched
+//     without a Referer, and an image proxy can serve plain-http images.
+//   - The body renders in Hexo's Markdown as in a browser: no blank line
+//     ends the HTML block early.
+//   - <style> elements follow the Style policy.
+//   - Enclosures the body does not show are added to it.
+//
+// Process is idempotent: processing its own output changes nothing.
 package content
 
 import (
 	"strings"
 
 	"golang.org/x/net/html"
+
+	"github.com/feedmill/feedmill/internal/feed"
 )
 
-// Options are the per-source settings of the content stage.
-type Options struct{}
+// Options are the settings of the content stage. ImageProxy and Style are
+// per source; BaseURL and Enclosures are per item (refresh sets them).
+type Options struct {
+	// ImageProxy, when set, is put before every plain-http image URL:
+	// src="http://a/b.jpg" becomes src="<ImageProxy>http://a/b.jpg".
+	ImageProxy string
+	// Style is what <style> elements do; "" means StyleScope.
+	Style Style
+	// BaseURL is the item's xml:base, resolved against the item link; it
+	// is the base of relative URLs when set.
+	BaseURL string
+	// Enclosures are the item's media (podcast audio, video, images); the
+	// ones the body lacks are added at its top.
+	Enclosures []feed.Enclosure
+}
 
 // Result is a prepared body.
 type Result struct {
 	HTML string
-	// Image is the src of the body's first <img>, "" when it has none.
+	// Image is the src of the body's first <img> after the edits, "" when
+	// it has none. It is the post's headimg.
 	Image string
 }
 
 // Process prepares body, an item's HTML; link is the item's URL, against
 // which relative URLs resolve.
 func Process(body, link string, opts Options) Result {
-	return Result{HTML: body, Image: FirstImage(body)}
+	c := &cleaner{opts: opts, style: opts.Style.orDefault(), base: baseURL(link, opts.BaseURL)}
+	out := c.run(body)
+	image := c.image
+	if media := enclosureHTML(out, image != "", c.base, opts.Enclosures); media != "" {
+		m := &cleaner{opts: opts, style: c.style, base: c.base}
+		out = m.run(media) + out
+		if m.image != "" {
+			image = m.image
+		}
+	}
+	return Result{HTML: out, Image: image}
 }
 
 // FirstImage returns the src of the first <img> of an HTML fragment.

@@ -254,12 +254,6 @@ func TestHexoGeneratesFeedmillPosts(t *testing.T) {
 	// and a text line becomes Markdown (*a* is emphasis, [a](b) a link).
 	// The old system's posts have the same fault.
 	t.Run("blank lines keep the HTML as HTML", func(t *testing.T) {
-		// TODO(content): the content branch makes internal/content fix
-		// blank-line handling; remove this Skip when it is merged. With
-		// the skip removed the test fails today with: "<p>第三段缩进了四个空格。</p>"
-		// shown as a code block, and "*星号*", "_下划线_" and
-		// "[方括号](…)" turned into <em> and <a>.
-		t.Skip("TODO(content): blank lines in a feed's HTML break Hexo's Markdown; fixed by the content branch (internal/content)")
 		b := body(t, "空行与缩进")
 		got := text(b)
 		for _, want := range []string{"第一段，空行之前。", "第二段，在一个空行之后。", "第三段缩进了四个空格。", "盒子里的第五段。", "盒子里空行之后的第六段。"} {

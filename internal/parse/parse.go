@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
+	ext "github.com/mmcdole/gofeed/extensions"
 	"golang.org/x/net/html"
 
 	"github.com/feedmill/feedmill/internal/charset"
@@ -117,6 +118,7 @@ func item(it *gofeed.Item, base string, loc *time.Location) feed.Item {
 			out.Enclosures = append(out.Enclosures, feed.Enclosure{URL: resolve(base, e.URL), Type: e.Type, Length: e.Length})
 		}
 	}
+	out.Enclosures = appendMedia(out.Enclosures, it.Extensions, base)
 	out.Published = itemDate(it, loc)
 	if strings.TrimSpace(out.Title) == "" {
 		out.Title = fallbackTitle(out)
@@ -198,4 +200,46 @@ func resolve(base, ref string) string {
 		return ref
 	}
 	return b.ResolveReference(r).String()
+}
+
+// appendMedia adds an item's Media RSS files (media:content, also inside
+// media:group) to its enclosures, and media:thumbnail when there is no
+// media:content; URLs already there are skipped.
+func appendMedia(encs []feed.Enclosure, exts ext.Extensions, base string) []feed.Enclosure {
+	media := exts["media"]
+	if media == nil {
+		return encs
+	}
+	var contents, thumbs []ext.Extension
+	contents = append(contents, media["content"]...)
+	thumbs = append(thumbs, media["thumbnail"]...)
+	for _, g := range media["group"] {
+		contents = append(contents, g.Children["content"]...)
+		thumbs = append(thumbs, g.Children["thumbnail"]...)
+	}
+	add := func(u, typ, length string) {
+		if u = strings.TrimSpace(u); u == "" {
+			return
+		}
+		u = resolve(base, u)
+		for _, e := range encs {
+			if e.URL == u {
+				return
+			}
+		}
+		encs = append(encs, feed.Enclosure{URL: u, Type: typ, Length: length})
+	}
+	for _, c := range contents {
+		typ := c.Attrs["type"]
+		if typ == "" && c.Attrs["medium"] != "" {
+			typ = c.Attrs["medium"] // "image", "audio", "video": a type prefix
+		}
+		add(c.Attrs["url"], typ, c.Attrs["fileSize"])
+	}
+	if len(contents) == 0 {
+		for _, th := range thumbs {
+			add(th.Attrs["url"], "image", "")
+		}
+	}
+	return encs
 }

@@ -37,7 +37,10 @@ type Runner struct {
 	Location    *time.Location // zone of dates written without one
 	Concurrency int
 	Content     content.Options
-	Logger      *slog.Logger
+	// SourceContent holds per-source content options by feed.Source.Key();
+	// a source missing from it uses Content.
+	SourceContent map[string]content.Options
+	Logger        *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// TempCleaned says the caller has removed the temp files a crash may
@@ -785,7 +788,12 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 
 // Post renders a stored item's post.
 func (r *Runner) Post(src feed.Source, it store.Item) publish.Post {
-	body := content.Process(it.Content, it.Link, r.Content)
+	opts, ok := r.SourceContent[src.Key()]
+	if !ok {
+		opts = r.Content
+	}
+	opts.Enclosures = it.Enclosures
+	body := content.Process(it.Content, it.Link, opts)
 	date := it.Item.Published
 	if date.IsZero() {
 		date = it.FirstSeen

@@ -1,0 +1,543 @@
+package content
+
+import (
+	"bytes"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+// cleaner is one pass over one body.
+type cleaner struct {
+	opts  Options
+	style Style
+	base  *url.URL
+
+	z *html.Tokenizer
+	w *writer
+
+	pre     int  // open <pre> and <listing> elements
+	sawLazy bool // a lazy image was fixed: <noscript> copies are redundant
+	image   string
+	// imageLater: the first image's tag spans lines, which the writer may
+	// change; Image is read from the output instead.
+	imageLater bool
+	tag        rawTag // reused for each start tag
+	scratch    []byte // reused for each rewritten tag
+}
+
+// tagName returns the lower-cased name of the tag in raw ("<name" or
+// "</name"), as the tokenizer reads it, without allocating for the names
+// the cleaner looks at.
+func tagName(raw []byte) string {
+	i := 1
+	if len(raw) > 1 && raw[1] == '/' {
+		i = 2
+	}
+	j := i
+	for j < len(raw) && !isSpace(raw[j]) && raw[j] != '/' && raw[j] != '>' {
+		j++
+	}
+	var buf [16]byte
+	if j-i > len(buf) {
+		return strings.ToLower(string(raw[i:j]))
+	}
+	n := copy(buf[:], raw[i:j])
+	for k := 0; k < n; k++ {
+		if c := buf[k]; 'A' <= c && c <= 'Z' {
+			buf[k] = c + 'a' - 'A'
+		}
+	}
+	if name, ok := knownTags[string(buf[:n])]; ok {
+		return name
+	}
+	return string(buf[:n])
+}
+
+// knownTags interns tag names.
+var knownTags = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range strings.Fields(`a abbr address applet area article aside audio b base bdi bdo blockquote body br button canvas caption center cite code col colgroup dd del details dfn div dl dt em embed fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hr html i iframe image img input ins kbd label legend li link listing main map mark marquee math meta nav noembed noframes noscript object ol optgroup option p param picture plaintext pre q rp rt ruby s samp script section select small source span strike strong style sub summary sup svg table tbody td template textarea tfoot th thead time title tr track tt u ul var video wbr xmp animate set animatemotion animatecolor animatetransform`) {
+		m[n] = n
+	}
+	return m
+}()
+
+// lazySrc are the attributes lazy-loading scripts copy into src, best first.
+var lazySrc = []string{"data-src", "data-original", "data-original-src", "data-actualsrc", "data-lazy-src", "data-lazyload", "data-lazy", "data-echo"}
+
+// lazySrcset are the attributes they copy into srcset.
+var lazySrcset = []string{"data-srcset", "data-lazy-srcset", "data-original-srcset"}
+
+// droppedTags are the elements whose end tags go too: their start tags are
+// dropped (<object>'s fallback content stays) or the whole element is.
+var droppedTags = map[string]bool{
+	"object": true, "applet": true, "embed": true, "param": true, "base": true,
+	"html": true, "head": true, "body": true, "plaintext": true,
+	"noscript": true, "noembed": true, "noframes": true, "script": true,
+}
+
+// animations are SVG elements that can set another attribute's value.
+var animations = map[string]bool{"animate": true, "set": true, "animatemotion": true, "animatecolor": true, "animatetransform": true}
+
+func (c *cleaner) next() html.TokenType {
+	return c.z.Next()
+}
+
+// run cleans one body.
+func (c *cleaner) run(body string) string {
+	c.z = html.NewTokenizer(strings.NewReader(body))
+	c.w = newWriter(len(body))
+	for {
+		tt := c.next()
+		switch tt {
+		case html.ErrorToken:
+			// The tokenizer stops before a tag cut off by the end of the
+			// body. A browser reading the body alone drops it; in a post it
+			// would swallow the page after the body ("</div>"). It goes.
+			out := string(c.w.b)
+			if c.imageLater {
+				c.image = FirstImage(out)
+			}
+			return out
+		case html.TextToken:
+			c.w.write(c.z.Raw(), c.pre > 0)
+		case html.CommentToken:
+			c.comment(c.z.Raw())
+		case html.DoctypeToken:
+			raw := c.z.Raw()
+			c.w.write(raw, false)
+			if raw[len(raw)-1] != '>' {
+				c.w.writeString(">", false)
+			}
+		case html.EndTagToken:
+			switch n := tagName(c.z.Raw()); {
+			case droppedTags[n]:
+			case n == "pre" || n == "listing":
+				if c.pre > 0 {
+					c.pre--
+				}
+				c.w.write(c.z.Raw(), false)
+			default:
+				c.w.write(c.z.Raw(), false)
+			}
+		case html.StartTagToken, html.SelfClosingTagToken:
+			c.startTag(tt == html.SelfClosingTagToken)
+		}
+	}
+}
+
+// comment keeps a comment, closing it if the body ends inside it. A
+// "<![CDATA[" section is a comment up to the first ">" in HTML but runs to
+// "]]>" inside SVG and MathML; the two readings would see different tags,
+// so it goes.
+func (c *cleaner) comment(raw []byte) {
+	if len(raw) >= 9 && strings.EqualFold(string(raw[:9]), "<![cdata[") {
+		return
+	}
+	c.w.write(raw, false)
+	if bytes.HasPrefix(raw, []byte("<!--")) {
+		if !bytes.HasSuffix(raw, []byte("-->")) && !bytes.HasSuffix(raw, []byte("--!>")) {
+			c.w.writeString("-->", false)
+		}
+	} else if raw[len(raw)-1] != '>' {
+		c.w.writeString(">", false)
+	}
+}
+
+// plainTags need no look at their attributes when they have none.
+func plainTag(name string) bool {
+	switch name {
+	case "p", "br", "strong", "b", "em", "i", "span", "div", "td", "tr", "th", "table", "tbody", "thead", "li", "ul", "ol",
+		"h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "figcaption", "u", "sub", "sup", "hr", "section", "article", "small", "font", "center", "a", "code":
+		return true
+	}
+	return false
+}
+
+func (c *cleaner) startTag(selfClosing bool) {
+	raw := c.z.Raw()
+	name := tagName(raw)
+	if plainTag(name) && !hasAttrs(raw) {
+		c.w.write(raw, false)
+		return
+	}
+	switch name {
+	case "script", "noembed", "noframes":
+		// Their text is never shown (noembed and noframes are raw text
+		// that browsers hide): the element goes whole.
+		c.skipRaw()
+		return
+	case "noscript":
+		// Browsers with script read a <noscript> as raw text, those
+		// without as markup; the two readings would differ. The tags go:
+		// after a fixed lazy image its content is the same image again and
+		// goes too, otherwise it is read, and cleaned, as markup.
+		if c.sawLazy {
+			c.skipRaw()
+		} else {
+			c.z.NextIsNotRawText()
+		}
+		return
+	case "plaintext":
+		// Everything after it would be text, the page after the body too.
+		if c.next() == html.TextToken {
+			t := strings.NewReplacer("&", "&amp;", "<", "&lt;").Replace(string(c.z.Raw()))
+			c.w.writeString(t, c.pre > 0)
+		}
+		return
+	case "style":
+		c.styleElement(raw, selfClosing)
+		return
+	case "object", "applet", "embed", "param", "base", "html", "head", "body":
+		return
+	case "meta":
+		t := scanTag(raw, selfClosing)
+		if t.first("http-equiv") != nil {
+			return
+		}
+	case "link":
+		if c.style != StyleKeep {
+			t := scanTag(raw, selfClosing)
+			if rel := t.first("rel"); rel != nil && strings.Contains(strings.ToLower(rel.val), "stylesheet") {
+				return
+			}
+		}
+	case "pre", "listing":
+		c.pre++
+	}
+	t := scanTagInto(&c.tag, raw, selfClosing)
+	c.attributes(name, t)
+	switch name {
+	case "textarea", "title", "xmp", "iframe":
+		// Raw text. Its "<" become "&lt;" so that it reads the same as
+		// markup (inside SVG or MathML it is): in <textarea> and <title>
+		// that is the same text; <iframe> text is never shown. A "/>" that
+		// would close it inside SVG goes for the same reason.
+		c.w.write(t.bytes(true), false)
+		c.rawText(name, func(s string) string { return strings.ReplaceAll(s, "<", "&lt;") }, name == "textarea")
+		return
+	}
+	if t.changed() {
+		c.scratch = t.appendTo(c.scratch[:0], false)
+		c.w.write(c.scratch, false)
+	} else {
+		c.w.write(raw, false)
+	}
+}
+
+// hasAttrs reports whether a start tag has anything after its name.
+func hasAttrs(raw []byte) bool {
+	i := 1
+	for i < len(raw) && !isSpace(raw[i]) && raw[i] != '/' && raw[i] != '>' {
+		i++
+	}
+	for ; i < len(raw); i++ {
+		if c := raw[i]; !isSpace(c) && c != '/' && c != '>' {
+			return true
+		}
+	}
+	return false
+}
+
+// skipRaw drops a raw-text element: its text and its end tag.
+func (c *cleaner) skipRaw() {
+	tt := c.next()
+	if tt == html.TextToken {
+		tt = c.next()
+	}
+	if tt == html.ErrorToken {
+		return
+	}
+	if tt != html.EndTagToken {
+		// The element was empty and what follows is ordinary markup.
+		c.reprocess(tt)
+	}
+}
+
+// reprocess handles a token that skipRaw or rawText read too far.
+func (c *cleaner) reprocess(tt html.TokenType) {
+	switch tt {
+	case html.TextToken:
+		c.w.write(c.z.Raw(), c.pre > 0)
+	case html.CommentToken:
+		c.comment(c.z.Raw())
+	case html.DoctypeToken:
+		c.w.write(c.z.Raw(), false)
+	case html.StartTagToken, html.SelfClosingTagToken:
+		c.startTag(tt == html.SelfClosingTagToken)
+	case html.EndTagToken:
+		c.w.write(c.z.Raw(), false)
+	}
+}
+
+// rawText copies a kept raw-text element's text through fix and its end
+// tag, adding the end tag when the body ends first.
+func (c *cleaner) rawText(name string, fix func(string) string, pre bool) {
+	tt := c.next()
+	if tt == html.TextToken {
+		c.w.writeString(fix(string(c.z.Raw())), pre)
+		tt = c.next()
+	}
+	switch tt {
+	case html.EndTagToken:
+		c.w.write(c.z.Raw(), false)
+	case html.ErrorToken:
+		// The end tag is added before anything the tokenizer left.
+		c.w.writeString("</"+name+">", false)
+	default:
+		c.w.writeString("</"+name+">", false)
+		c.reprocess(tt)
+	}
+}
+
+// styleElement applies the style policy to a <style> element.
+func (c *cleaner) styleElement(raw []byte, selfClosing bool) {
+	if c.style == StyleDrop {
+		c.skipRaw()
+		return
+	}
+	raw = bytes.Clone(raw) // the tokenizer reuses its buffer
+	tt := c.next()
+	text := ""
+	if tt == html.TextToken {
+		text = string(c.z.Raw())
+		tt = c.next()
+	}
+	var end []byte
+	switch tt {
+	case html.EndTagToken:
+		end = bytes.Clone(c.z.Raw())
+	case html.ErrorToken:
+		end = []byte("</style>")
+	default:
+		end = []byte("</style>")
+		defer c.reprocess(tt)
+	}
+	// Entities are decoded too: inside SVG the text is markup.
+	if dangerousCSS(text) || dangerousCSS(html.UnescapeString(text)) {
+		return
+	}
+	text = styleContent(text)
+	if c.style == StyleScope && !scoped(text) {
+		if !balanced(text) {
+			return // it could close the scope and restyle the page
+		}
+		text = scopeOpen + text + "}"
+	}
+	t := scanTag(raw, selfClosing)
+	c.attributes("style", t)
+	c.w.write(t.bytes(true), false)
+	c.w.writeString(text, false)
+	c.w.write(end, false)
+}
+
+// attributes cleans a start tag's attributes and, for images and media,
+// applies the display fixes.
+func (c *cleaner) attributes(tag string, t *rawTag) {
+	for i := range t.attrs {
+		a := &t.attrs[i]
+		if unsafeAttr(tag, a) {
+			t.remove(a)
+		}
+	}
+	switch tag {
+	case "img", "iframe", "video", "audio", "source":
+		c.lazy(tag, t)
+	}
+	for i := range t.attrs {
+		a := &t.attrs[i]
+		if a.removed {
+			continue
+		}
+		cur := current(a)
+		switch a.lname {
+		case "src", "href", "poster":
+			if v, ok := absolute(cur, c.base, a.lname == "href"); ok && v != cur {
+				t.set(a, v)
+			}
+		case "srcset", "data-srcset", "data-lazy-srcset", "data-original-srcset":
+			v := mapSrcset(cur, func(u string) string {
+				v, _ := absolute(u, c.base, false)
+				return v
+			})
+			if v != cur {
+				t.set(a, v)
+			}
+		default:
+			if tag == "img" && isLazySrc(a.lname) {
+				if v, ok := absolute(cur, c.base, false); ok && v != cur {
+					t.set(a, v)
+				}
+			}
+		}
+	}
+	if tag != "img" {
+		if t.newSrc != "" {
+			t.appendAttr("src", t.newSrc)
+		}
+		if t.newSrcset != "" {
+			t.appendAttr("srcset", t.newSrcset)
+		}
+		return
+	}
+	src := t.first("src")
+	v := t.newSrc
+	if src != nil {
+		v = current(src)
+	}
+	if c.opts.ImageProxy != "" && len(v) >= 7 && strings.EqualFold(v[:7], "http://") && !strings.HasPrefix(v, c.opts.ImageProxy) {
+		v = c.opts.ImageProxy + v
+		if src != nil {
+			t.set(src, v)
+		}
+	}
+	if src == nil && t.newSrc != "" {
+		t.appendAttr("src", v)
+	}
+	if t.newSrcset != "" {
+		t.appendAttr("srcset", t.newSrcset)
+	}
+	if c.image == "" && (src != nil || t.newSrc != "") && !c.imageLater {
+		c.image = strings.TrimSpace(v)
+		c.imageLater = bytes.ContainsAny(t.raw, "\n\r")
+	}
+	// Every image is fetched without a Referer, which hotlink protection
+	// on Chinese news sites refuses.
+	if rp := t.first("referrerpolicy"); rp == nil {
+		t.appendAttr("referrerpolicy", "no-referrer")
+	} else {
+		if rp.val != "no-referrer" {
+			t.set(rp, "no-referrer")
+		}
+		for i := range t.attrs {
+			if a := &t.attrs[i]; a != rp && a.lname == "referrerpolicy" {
+				t.remove(a)
+			}
+		}
+	}
+}
+
+// current is an attribute's value after the edits so far.
+func current(a *attr) string {
+	if a.replaceVal != nil {
+		return *a.replaceVal
+	}
+	return a.val
+}
+
+func isLazySrc(name string) bool {
+	for _, n := range lazySrc {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// lazy gives lazy-loaded images and frames the URL their script would
+// have put in src and srcset.
+func (c *cleaner) lazy(tag string, t *rawTag) {
+	real := ""
+	for _, n := range lazySrc {
+		if a := t.first(n); a != nil && !placeholder(a.val) && !scriptURL(a.val) {
+			real = trimSpace(a.val)
+			break
+		}
+	}
+	lazySet := ""
+	for _, n := range lazySrcset {
+		if a := t.first(n); a != nil && trimSpace(a.val) != "" && !containsScriptURL(a.val) {
+			lazySet = a.val
+			break
+		}
+	}
+	if real == "" && lazySet != "" && tag == "img" {
+		real = firstSrcsetURL(lazySet)
+	}
+	fixed := false
+	if real != "" && tag != "source" {
+		src := t.first("src")
+		switch {
+		case src == nil:
+			v, _ := absolute(real, c.base, false)
+			t.newSrc = v
+			fixed = true
+		case placeholder(src.val) && trimSpace(src.val) != real:
+			t.set(src, real)
+			fixed = true
+		}
+	}
+	if lazySet != "" && (tag == "img" || tag == "source") {
+		set := t.first("srcset")
+		switch {
+		case set == nil:
+			t.newSrcset = mapSrcset(lazySet, func(u string) string {
+				v, _ := absolute(u, c.base, false)
+				return v
+			})
+			fixed = true
+		case placeholder(firstSrcsetURL(set.val)) && set.val != lazySet:
+			t.set(set, lazySet)
+			fixed = true
+		}
+	}
+	if fixed && tag == "img" {
+		c.sawLazy = true
+	}
+}
+
+// unsafeAttr reports attributes that can run script or reach outside the
+// post: event handlers, script URLs, HTML documents in data: URLs,
+// srcdoc, form actions, CSS with expression() or script URLs, and SVG
+// animations that would set any of those.
+func unsafeAttr(tag string, a *attr) bool {
+	name := a.lname
+	if strings.HasPrefix(name, "on") {
+		return true
+	}
+	switch name {
+	case "srcdoc", "action", "formaction":
+		return true
+	}
+	vals := [2]string{a.val, a.val}
+	if strings.Contains(a.raw, "&") {
+		// Decoded as outside an attribute too, which decodes more: any
+		// reading that shows a script URL is enough.
+		vals[1] = html.UnescapeString(a.raw)
+	}
+	for _, v := range vals {
+		if scriptURL(v) {
+			return true
+		}
+		if urlAttrs[name] || animations[tag] {
+			if mime, ok := dataMIME(v); ok && !dataAllowed(tag, name, mime) {
+				return true
+			}
+		}
+		switch {
+		case name == "style":
+			if dangerousCSS(v) {
+				return true
+			}
+		case strings.HasSuffix(name, "srcset"):
+			if containsScriptURL(v) {
+				return true
+			}
+		case animations[tag]:
+			switch name {
+			case "values", "to", "from", "by":
+				if containsScriptURL(v) || strings.Contains(squeeze(v, len(v)), "data:") {
+					return true
+				}
+			case "attributename":
+				n := strings.ToLower(trimSpace(v))
+				if strings.HasPrefix(n, "on") || strings.HasSuffix(n, "href") {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,76 @@
+package content
+
+import "bytes"
+
+// writer collects the output and keeps it free of blank lines.
+//
+// A post's body sits inside "<div>" in a Markdown file. In Markdown
+// (CommonMark, and marked, Hexo's renderer) an HTML block ends at the first
+// blank line, a line of nothing but spaces and tabs; the rest of the body
+// is then read as Markdown: indented lines become code blocks, "#" lines
+// headings, "*" emphasis. In HTML a blank line is only white space. So
+// blank lines are dropped, which HTML renders the same, except where white
+// space shows: inside <pre>, <listing> and <textarea> a blank line's line
+// break is written as "&#10;", the same character as a reference.
+type writer struct {
+	b []byte
+	// lineStart is where the current line starts in b; blank reports
+	// that it holds only spaces and tabs so far. The body starts a line:
+	// the post puts it after "<div>   \n".
+	lineStart int
+	blank     bool
+}
+
+func newWriter(size int) *writer {
+	return &writer{b: make([]byte, 0, size+size/16+64), blank: true}
+}
+
+// write appends p; pre says p is text whose white space shows.
+func (w *writer) write(p []byte, pre bool) {
+	cr := bytes.IndexByte(p, '\r') >= 0
+	for len(p) > 0 {
+		var i int
+		if cr {
+			i = bytes.IndexAny(p, "\n\r")
+		} else {
+			i = bytes.IndexByte(p, '\n')
+		}
+		if i < 0 {
+			w.partial(p)
+			return
+		}
+		w.partial(p[:i])
+		n := 1
+		if p[i] == '\r' && i+1 < len(p) && p[i+1] == '\n' {
+			n = 2
+		}
+		if w.blank {
+			w.b = w.b[:w.lineStart]
+			if pre {
+				w.b = append(w.b, "&#10;"...)
+				w.blank = false
+			}
+		} else {
+			w.b = append(w.b, p[i:i+n]...)
+			w.lineStart = len(w.b)
+			w.blank = true
+		}
+		p = p[i+n:]
+	}
+}
+
+func (w *writer) writeString(s string, pre bool) {
+	w.write([]byte(s), pre)
+}
+
+func (w *writer) partial(p []byte) {
+	if w.blank {
+		for _, c := range p {
+			if c != ' ' && c != '\t' {
+				w.blank = false
+				break
+			}
+		}
+	}
+	w.b = append(w.b, p...)
+}
