@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -86,6 +87,9 @@ func plain(s string) string {
 		}
 		return r
 	}, strings.ToValidUTF8(s, "\uFFFD"))
+	if plainWord(s) {
+		return s
+	}
 	var v map[string]any
 	if err := yaml.Unmarshal([]byte("k: "+s), &v); err == nil {
 		if got, ok := v["k"].(string); ok && got == s {
@@ -93,6 +97,28 @@ func plain(s string) string {
 		}
 	}
 	return singleQuote(s)
+}
+
+// plainWord reports, cheaply, the common case of a name YAML reads back
+// unchanged: letters and digits only, with at least one letter outside
+// ASCII and no ASCII digit first, so that it can be no number, boolean,
+// null or date. Everything else takes the YAML round trip.
+func plainWord(s string) bool {
+	if s == "" || (s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	wide := false
+	for _, r := range s {
+		switch {
+		case r >= utf8.RuneSelf && unicode.IsLetter(r):
+			wide = true
+		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+		case r >= utf8.RuneSelf && unicode.IsDigit(r):
+		default:
+			return false
+		}
+	}
+	return wide
 }
 
 // DateText is a post's date: RFC 1123 in GMT.

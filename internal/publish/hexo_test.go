@@ -189,3 +189,18 @@ func FuzzRenderHexo(f *testing.F) {
 		}
 	})
 }
+
+func TestPlainWordAgreesWithYAML(t *testing.T) {
+	for _, s := range []string{"观察者网", "36氪", "新媒体", "头条", "ｙｅｓ", "Ａ１", "中2", "２０２２", "cnBeta中文", "a", "yes", "2022", "36kr", "", "观察 者", "观察:者"} {
+		if !plainWord(s) {
+			continue
+		}
+		var v map[string]any
+		if err := yaml.Unmarshal([]byte("k: "+s), &v); err != nil || v["k"] != s {
+			t.Errorf("plainWord(%q) but YAML reads %v (%v)", s, v["k"], err)
+		}
+	}
+	if !plainWord("观察者网") || plainWord("yes") || plainWord("2022") {
+		t.Error("plainWord misjudges the common cases")
+	}
+}
