@@ -14,9 +14,7 @@ import (
 	"time"
 
 	"github.com/feedmill/feedmill/internal/config"
-	"github.com/feedmill/feedmill/internal/content"
 	"github.com/feedmill/feedmill/internal/feed"
-	"github.com/feedmill/feedmill/internal/fetch"
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/schedule"
 	"github.com/feedmill/feedmill/internal/store"
@@ -72,16 +70,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	defer st.Close()
 
-	runner := &refresh.Runner{
-		Fetch:       fetch.New(cfg.FetchOptions()),
-		Store:       st,
-		OutDir:      cfg.Path(cfg.Output.Dir),
-		Location:    cfg.Location(),
-		Concurrency: cfg.Concurrency,
-		Logger:      slog.New(slog.NewTextHandler(stderr, nil)),
-	}
+	runner := refresh.FromConfig(cfg, st, slog.New(slog.NewTextHandler(stderr, nil)))
 	sources := cfg.FeedSources()
-	runner.Content, runner.SourceContent = contentOptions(cfg, sources)
 	skipped := 0
 	if *dueOnly && !*republish {
 		sources, skipped, err = dueSources(ctx, st, sources, time.Now())
@@ -160,19 +150,6 @@ func dueSources(ctx context.Context, st store.Store, sources []feed.Source, now 
 		}
 	}
 	return due, len(sources) - len(due), nil
-}
-
-// contentOptions turns the cleaning settings into the content stage's
-// options: the global ones, and each source's by its key.
-func contentOptions(cfg config.Config, sources []feed.Source) (content.Options, map[string]content.Options) {
-	proxy, style := cfg.Cleaning(-1)
-	global := content.Options{ImageProxy: proxy, Style: content.Style(style)}
-	per := make(map[string]content.Options, len(sources))
-	for i, s := range sources {
-		proxy, style := cfg.Cleaning(i)
-		per[s.Key()] = content.Options{ImageProxy: proxy, Style: content.Style(style)}
-	}
-	return global, per
 }
 
 func resultLine(r refresh.Result, width int) string {

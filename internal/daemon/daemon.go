@@ -22,7 +22,6 @@ import (
 
 	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/feed"
-	"github.com/feedmill/feedmill/internal/fetch"
 	"github.com/feedmill/feedmill/internal/publish"
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/schedule"
@@ -125,15 +124,9 @@ func New(opts Options) *Daemon {
 func (d *Daemon) Handler() http.Handler { return d.handler }
 
 func (d *Daemon) newRunner(cfg config.Config) *refresh.Runner {
-	return &refresh.Runner{
-		Fetch:       fetch.New(cfg.FetchOptions()),
-		Store:       d.store,
-		OutDir:      cfg.Path(cfg.Output.Dir),
-		Location:    cfg.Location(),
-		Concurrency: cfg.Concurrency,
-		Logger:      d.logger,
-		TempCleaned: true,
-	}
+	r := refresh.FromConfig(cfg, d.store, d.logger)
+	r.TempCleaned = true
+	return r
 }
 
 // current returns the configuration and runner of the next round.
