@@ -46,6 +46,7 @@ type Result struct {
 	New         int  // items the store had not seen
 	Posts       int  // post files written
 	NotModified bool // the server answered 304
+	Paused      bool // the source is paused: nothing was fetched
 	Err         error
 }
 
@@ -58,6 +59,7 @@ type fetched struct {
 	items  []feed.Item
 	err    error
 	failAt time.Time
+	paused bool
 }
 
 func (r *Runner) now() time.Time {
@@ -143,6 +145,10 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 // nothing but the network.
 func (r *Runner) fetchOne(ctx context.Context, src feed.Source, row store.Source) fetched {
 	f := fetched{src: src, row: row}
+	if row.Paused {
+		f.paused = true
+		return f
+	}
 	resp, err := r.Fetch.Fetch(ctx, src.URL, fetch.Validators{ETag: row.ETag, LastModified: row.LastModified})
 	if err != nil {
 		f.err, f.failAt = fmt.Errorf("fetch: %w", err), r.now()
@@ -189,6 +195,10 @@ func newest(items []feed.Item, n int) []feed.Item {
 // store failures are returned; a source's own failure is its Result.
 func (r *Runner) write(ctx context.Context, f fetched) (Result, error) {
 	res := Result{Source: f.src, Items: len(f.items)}
+	if f.paused {
+		res.Paused = true
+		return res, nil
+	}
 	if f.err != nil {
 		res.Err = f.err
 		if err := r.Store.RecordFailure(ctx, f.row.ID, f.err.Error(), f.failAt); err != nil {

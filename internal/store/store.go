@@ -33,6 +33,8 @@ type Source struct {
 	LastErrorAt  time.Time
 	// ConsecutiveErrors counts failed fetches since the last success.
 	ConsecutiveErrors int
+	// Paused sources are not fetched until resumed (from the admin page).
+	Paused bool
 }
 
 // FetchResult is what a successful fetch leaves for the next one.
@@ -92,6 +94,71 @@ type Store interface {
 	// MarkPosted records that the item's post file is in place.
 	MarkPosted(ctx context.Context, itemID int64, at time.Time) error
 
+	// SetPaused pauses or resumes the source. It returns ErrNotFound when
+	// no source has the ID.
+	SetPaused(ctx context.Context, sourceID int64, paused bool) error
+
+	// EnsureSlugs gives every item that has no slug yet its slug,
+	// ItemSlug(source key, identity, 0), lengthened with ItemSlug(..., n)
+	// on the rare collision, and returns how many it gave. A slug never
+	// changes once given: it is the item's permanent name on the site.
+	EnsureSlugs(ctx context.Context) (int, error)
+	// ListItems returns the items of every source matching f, without
+	// their content, newest first: by Date() (then by ID, newest first).
+	ListItems(ctx context.Context, f ItemFilter) ([]ItemMeta, error)
+	// ItemContents calls fn with the content of each item in ids that
+	// exists, in no particular order; IDs with no item are skipped. An
+	// error from fn stops it and is returned. fn must not call the store:
+	// a backend may hold its only connection while it runs.
+	ItemContents(ctx context.Context, ids []int64, fn func(id int64, content string) error) error
+
+	// Setting returns a stored setting (such as a generated key), or
+	// ErrNotFound.
+	Setting(ctx context.Context, name string) (string, error)
+	// SetSetting stores a setting, replacing any value it had.
+	SetSetting(ctx context.Context, name, value string) error
+
 	// Close releases the store.
 	Close() error
+}
+
+// ItemFilter selects items for ListItems; its zero value selects all.
+type ItemFilter struct {
+	// SourceIDs keeps the items of these sources; empty keeps all.
+	SourceIDs []int64
+	// Since and Until keep items whose Date() is in [Since, Until); zero
+	// leaves that end open.
+	Since, Until time.Time
+	// Limit caps how many items are returned; 0 returns all.
+	Limit int
+}
+
+// ItemMeta is a stored item without its content: what lists, feeds and
+// the site's incremental builds need to know about it.
+type ItemMeta struct {
+	ID       int64
+	SourceID int64
+	// Slug is the item's permanent name on the site; "" until
+	// EnsureSlugs gives it one.
+	Slug      string
+	Link      string
+	Title     string
+	Author    string
+	Image     string // the feed's image for the item, outside its body
+	Published time.Time
+	FirstSeen time.Time
+	RandomN   int
+	// ContentBytes is the length of the stored content: with the other
+	// fields, a cheap sign that the item changed.
+	ContentBytes int
+}
+
+// Date is when the item counts as published: the feed's date, or the
+// first-seen time when the feed gave none or a later one (a feed that
+// dates its items in the future must not pin them to the top of lists).
+func (m ItemMeta) Date() time.Time {
+	if m.Published.IsZero() || m.Published.After(m.FirstSeen) {
+		return m.FirstSeen
+	}
+	return m.Published
 }

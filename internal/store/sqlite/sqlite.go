@@ -88,6 +88,20 @@ CREATE INDEX items_unposted ON items (source_id) WHERE posted_at IS NULL;
 `)
 		return err
 	},
+	// 2: the site: a permanent slug per item, paused sources, settings.
+	func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+ALTER TABLE sources ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE items ADD COLUMN slug TEXT;
+CREATE UNIQUE INDEX items_slug ON items (slug);
+CREATE INDEX items_unslugged ON items (id) WHERE slug IS NULL;
+CREATE TABLE settings (
+	name TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+`)
+		return err
+	},
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -158,7 +172,7 @@ func (s *Store) Sources(ctx context.Context) ([]store.Source, error) {
 }
 
 func (s *Store) querySources(ctx context.Context, where string, args ...any) ([]store.Source, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, key, url, etag, last_modified, last_success_at, last_error, last_error_at, consecutive_errors FROM sources `+where, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, key, url, etag, last_modified, last_success_at, last_error, last_error_at, consecutive_errors, paused FROM sources `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query sources: %w", err)
 	}
@@ -167,7 +181,7 @@ func (s *Store) querySources(ctx context.Context, where string, args ...any) ([]
 	for rows.Next() {
 		var src store.Source
 		var ok, failed sql.NullInt64
-		if err := rows.Scan(&src.ID, &src.Key, &src.URL, &src.ETag, &src.LastModified, &ok, &src.LastError, &failed, &src.ConsecutiveErrors); err != nil {
+		if err := rows.Scan(&src.ID, &src.Key, &src.URL, &src.ETag, &src.LastModified, &ok, &src.LastError, &failed, &src.ConsecutiveErrors, &src.Paused); err != nil {
 			return nil, fmt.Errorf("scan source: %w", err)
 		}
 		src.LastSuccess, src.LastErrorAt = fromNano(ok), fromNano(failed)
