@@ -47,6 +47,20 @@ type Config struct {
 	// MaxItems is the default of each source's max_items.
 	MaxItems int      `yaml:"max_items"`
 	Sources  []Source `yaml:"sources"`
+	// Site is the news site feedmill builds and serves.
+	Site Site `yaml:"site"`
+	// AdminToken unlocks the actions of the /admin page (fetch now,
+	// pause); without one the page is read-only. AdminTokenFile reads it
+	// from a file instead.
+	AdminToken     string `yaml:"admin_token" secret:"true"`
+	AdminTokenFile string `yaml:"admin_token_file"`
+	// ImageProxy is "" (images load from their origin), "builtin"
+	// (feedmill serves them through /img with signed URLs) or a URL
+	// prefix put before http:// image URLs.
+	ImageProxy string `yaml:"image_proxy"`
+	// ImageProxyKey signs builtin image proxy URLs; when empty a key is
+	// generated once and kept in the store.
+	ImageProxyKey string `yaml:"image_proxy_key" secret:"true"`
 
 	// File is the path the configuration was read from; relative paths in
 	// it resolve against its folder.
@@ -62,6 +76,25 @@ type Output struct {
 	Dir string `yaml:"dir"`
 	// Format is the post format; "hexo" is the only one so far.
 	Format string `yaml:"format"`
+}
+
+// Site says how the news site is built.
+type Site struct {
+	// Dir is the folder the site is written to.
+	Dir string `yaml:"dir"`
+	// Title and Description name the site in its pages and feeds.
+	Title       string `yaml:"title"`
+	Description string `yaml:"description"`
+	// BaseURL is the absolute URL the site is published at; feeds and the
+	// sitemap need it, and its path prefixes every link.
+	BaseURL string `yaml:"base_url"`
+	// Templates is a folder whose files replace the built-in templates
+	// and assets of the same name.
+	Templates string `yaml:"templates"`
+	// PerPage is how many posts a list page shows.
+	PerPage int `yaml:"per_page"`
+	// FeedItems is how many posts each feed of the site carries.
+	FeedItems int `yaml:"feed_items"`
 }
 
 // Source is one entry of the sources list.
@@ -100,6 +133,7 @@ func Default() Config {
 		MaxBytes:    20 << 20,
 		UserAgent:   "feedmill/1 (+https://github.com/feedmill/feedmill)",
 		Timezone:    "UTC",
+		Site:        Site{Dir: "public", Title: "feedmill", PerPage: 20, FeedItems: 20},
 	}
 }
 
@@ -332,6 +366,9 @@ func (c Config) Validate() error {
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return c.errorf(0, "timezone", "%q is not a time zone name such as UTC or Asia/Shanghai", c.Timezone)
 	}
+	if err := c.validateSite(); err != nil {
+		return err
+	}
 	if len(c.Sources) == 0 {
 		return c.errorf(0, "sources", "no sources: add at least one entry with group, source, channel and url")
 	}
@@ -431,3 +468,61 @@ func (c Config) FeedSources() []feed.Source {
 
 // Std returns the duration as a time.Duration.
 func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// validateSite checks the settings of the news site, the admin page and
+// the image proxy.
+func (c Config) validateSite() error {
+	if strings.TrimSpace(c.Site.Dir) == "" {
+		return c.errorf(0, "site.dir", "must not be empty")
+	}
+	if c.Site.BaseURL != "" {
+		u, err := url.Parse(c.Site.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return c.errorf(0, "site.base_url", "%q is not an absolute http(s) URL such as https://news.example.com/", c.Site.BaseURL)
+		}
+	}
+	if c.Site.PerPage < 1 || c.Site.PerPage > 1000 {
+		return c.errorf(0, "site.per_page", "must be between 1 and 1000, not %d", c.Site.PerPage)
+	}
+	if c.Site.FeedItems < 1 || c.Site.FeedItems > 1000 {
+		return c.errorf(0, "site.feed_items", "must be between 1 and 1000, not %d", c.Site.FeedItems)
+	}
+	if c.AdminToken != "" && c.AdminTokenFile != "" {
+		return c.errorf(0, "admin_token", "set admin_token or admin_token_file, not both")
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		return c.errorf(0, "admin_token", "is too short to be a secret: use at least 16 characters")
+	}
+	switch p := c.ImageProxy; {
+	case p == "", p == "builtin":
+	default:
+		u, err := url.Parse(p)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c.errorf(0, "image_proxy", "%q is neither \"builtin\" nor an http(s) URL prefix", p)
+		}
+	}
+	if c.ImageProxyKey != "" && len(c.ImageProxyKey) < 16 {
+		return c.errorf(0, "image_proxy_key", "is too short to be a secret: use at least 16 characters")
+	}
+	return nil
+}
+
+// SiteDir is the folder the news site is written to.
+func (c Config) SiteDir() string { return c.Path(c.Site.Dir) }
+
+// AdminSecret returns the admin token, read from admin_token_file when
+// that is set; "" means the admin actions are disabled.
+func (c Config) AdminSecret() (string, error) {
+	if c.AdminTokenFile == "" {
+		return c.AdminToken, nil
+	}
+	data, err := os.ReadFile(c.Path(c.AdminTokenFile))
+	if err != nil {
+		return "", &Error{File: c.File, Field: "admin_token_file", Msg: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))}
+	}
+	tok := strings.TrimSpace(string(data))
+	if len(tok) < 16 {
+		return "", &Error{File: c.File, Field: "admin_token_file", Msg: "the token in it is too short to be a secret: use at least 16 characters"}
+	}
+	return tok, nil
+}

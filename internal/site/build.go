@@ -1,0 +1,204 @@
+package site
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/feedmill/feedmill/internal/content"
+	"github.com/feedmill/feedmill/internal/store"
+)
+
+// counters are the build's statistics, kept by concurrent workers.
+type counters struct {
+	rendered, written atomic.Int64
+}
+
+// run plans, renders and writes the site, removes the pages of items that
+// are gone and saves the manifest.
+func (b *builder) run(ctx context.Context, st store.Store) error {
+	jobs := b.plan()
+	var c counters
+	if err := b.process(ctx, st, &c); err != nil {
+		return err
+	}
+	if err := b.renderJobs(ctx, jobs, &c); err != nil {
+		return err
+	}
+	for _, rel := range sortedKeys(b.prev) {
+		if _, ok := b.next[rel]; ok {
+			continue
+		}
+		if err := b.out.remove(rel); err != nil {
+			return fmt.Errorf("remove %s: %w", rel, err)
+		}
+		b.stats.PagesRemoved++
+	}
+	b.stats.PagesTotal = len(b.next)
+	b.stats.PagesRendered = int(c.rendered.Load())
+	b.stats.PagesWritten = int(c.written.Load())
+	if err := b.out.saveManifest(b.next); err != nil {
+		return fmt.Errorf("save site manifest: %w", err)
+	}
+	return nil
+}
+
+func (b *builder) workers() int {
+	if b.opts.Workers > 0 {
+		return b.opts.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+func (b *builder) write(rel string, data []byte, c *counters) error {
+	c.rendered.Add(1)
+	_, known := b.old[rel]
+	wrote, err := b.out.write(rel, data, known || b.old == nil)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", rel, err)
+	}
+	if wrote {
+		c.written.Add(1)
+		if b.opts.OnWrite != nil {
+			b.opts.OnWrite(rel)
+		}
+	}
+	return nil
+}
+
+// process reads the content of every item that a page to render needs,
+// cleans it once, and renders the item's post page when it changed. The
+// store streams the contents to a pool of workers, so that memory holds
+// only the bodies that feeds still need, never all of them.
+func (b *builder) process(ctx context.Context, st store.Store, c *counters) error {
+	byID := map[int64]*item{}
+	var ids []int64
+	for _, it := range b.items {
+		if it.renderPost || it.needSummary || it.needBody {
+			byID[it.ID] = it
+			ids = append(ids, it.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+
+	type task struct {
+		it      *item
+		content string
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	tasks := make(chan task, 64)
+	var wg sync.WaitGroup
+	for range b.workers() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range tasks {
+				if ctx.Err() != nil {
+					continue
+				}
+				if err := b.processItem(t.it, t.content, c); err != nil {
+					cancel(err)
+				}
+			}
+		}()
+	}
+	done := map[int64]bool{}
+	err := st.ItemContents(ctx, ids, func(id int64, body string) error {
+		it := byID[id]
+		if it == nil {
+			return nil
+		}
+		done[id] = true
+		select {
+		case tasks <- task{it, body}:
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	})
+	close(tasks)
+	wg.Wait()
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	if err != nil {
+		return fmt.Errorf("read item contents: %w", err)
+	}
+	// An item removed while the build ran has no content: forget its page
+	// so that the next build does not take it for written.
+	for _, id := range ids {
+		if !done[id] {
+			delete(b.next, byID[id].rel)
+		}
+	}
+	return ctx.Err()
+}
+
+// processItem cleans one item's content and renders its post page.
+func (b *builder) processItem(it *item, raw string, c *counters) error {
+	r := content.Process(raw, it.Link, b.cfg.Content)
+	it.excerpt = excerpt(r.HTML)
+	it.image, it.bodyImg = r.Image, r.Image != ""
+	if it.image == "" {
+		it.image = it.Image
+	}
+	body := b.siteBody(r.HTML)
+	if it.needBody {
+		it.body = body
+	}
+	if !it.renderPost {
+		return nil
+	}
+	data, err := b.renderPost(it, body)
+	if err != nil {
+		return fmt.Errorf("render %s: %w", it.rel, err)
+	}
+	return b.write(it.rel, data, c)
+}
+
+// renderJobs renders and writes the pages other than posts, concurrently.
+func (b *builder) renderJobs(ctx context.Context, jobs []job, c *counters) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan job)
+	var wg sync.WaitGroup
+	for range b.workers() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				if ctx.Err() != nil {
+					continue
+				}
+				data, err := j.render()
+				if err != nil {
+					cancel(fmt.Errorf("render %s: %w", j.rel, err))
+					continue
+				}
+				if err := b.write(j.rel, data, c); err != nil {
+					cancel(err)
+				}
+			}
+		}()
+	}
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	if cause := context.Cause(ctx); cause != nil {
+		return cause
+	}
+	return nil
+}
