@@ -262,4 +262,3 @@ func redact(raw string) string {
 	}
 	return u.String()
 }
-
