@@ -42,6 +42,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "fetch every source once and publish new items as posts", runCommand},
+		{"build", "render the news site from the store into site.dir", buildCommand},
 		{"version", "print feedmill's version", versionCommand},
 	}
 }
