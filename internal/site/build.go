@@ -8,6 +8,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/feedmill/feedmill/internal/content"
 	"github.com/feedmill/feedmill/internal/store"
@@ -18,17 +19,104 @@ type counters struct {
 	rendered, written atomic.Int64
 }
 
+// ioWriters is how many goroutines write pages. Creating a file costs
+// little CPU but can wait on the disk for most of a millisecond on a
+// busy virtual disk, so writes overlap far beyond the CPU count.
+const ioWriters = 16
+
+// writers is the pool that puts rendered pages in place, so that render
+// workers never wait on the disk.
+type writers struct {
+	b    *builder
+	c    *counters
+	ch   chan page
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	err  error
+	stop chan struct{}
+}
+
+type page struct {
+	rel  string
+	data []byte
+}
+
+func (b *builder) startWriters(c *counters) *writers {
+	w := &writers{b: b, c: c, ch: make(chan page, 64), stop: make(chan struct{})}
+	for range ioWriters {
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			for p := range w.ch {
+				if w.failed() != nil {
+					continue
+				}
+				if err := b.write(p.rel, p.data, c); err != nil {
+					w.mu.Lock()
+					if w.err == nil {
+						w.err = err
+						close(w.stop)
+					}
+					w.mu.Unlock()
+				}
+			}
+		}()
+	}
+	return w
+}
+
+func (w *writers) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// put queues a page; it returns the first write error instead once one
+// happened.
+func (w *writers) put(ctx context.Context, rel string, data []byte) error {
+	w.c.rendered.Add(1)
+	select {
+	case w.ch <- page{rel, data}:
+		return nil
+	case <-w.stop:
+		return w.failed()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// close waits for the queued pages and returns the first write error.
+func (w *writers) close() error {
+	close(w.ch)
+	w.wg.Wait()
+	return w.failed()
+}
+
 // run plans, renders and writes the site, removes the pages of items that
 // are gone and saves the manifest.
 func (b *builder) run(ctx context.Context, st store.Store) error {
+	t := time.Now()
+	phase := func(name string) {
+		b.logger.Debug("site build phase", "phase", name, "took", time.Since(t))
+		t = time.Now()
+	}
 	jobs := b.plan()
+	phase("plan")
 	var c counters
-	if err := b.process(ctx, st, &c); err != nil {
+	w := b.startWriters(&c)
+	if err := b.process(ctx, st, w); err != nil {
+		w.close()
 		return err
 	}
-	if err := b.renderJobs(ctx, jobs, &c); err != nil {
+	phase("posts")
+	if err := b.renderJobs(ctx, jobs, w); err != nil {
+		w.close()
 		return err
 	}
+	if err := w.close(); err != nil {
+		return err
+	}
+	phase("pages")
 	for _, rel := range sortedKeys(b.prev) {
 		if _, ok := b.next[rel]; ok {
 			continue
@@ -44,6 +132,7 @@ func (b *builder) run(ctx context.Context, st store.Store) error {
 	if err := b.out.saveManifest(b.next); err != nil {
 		return fmt.Errorf("save site manifest: %w", err)
 	}
+	phase("manifest")
 	return nil
 }
 
@@ -55,7 +144,6 @@ func (b *builder) workers() int {
 }
 
 func (b *builder) write(rel string, data []byte, c *counters) error {
-	c.rendered.Add(1)
 	_, known := b.old[rel]
 	wrote, err := b.out.write(rel, data, known || b.old == nil)
 	if err != nil {
@@ -74,7 +162,7 @@ func (b *builder) write(rel string, data []byte, c *counters) error {
 // cleans it once, and renders the item's post page when it changed. The
 // store streams the contents to a pool of workers, so that memory holds
 // only the bodies that feeds still need, never all of them.
-func (b *builder) process(ctx context.Context, st store.Store, c *counters) error {
+func (b *builder) process(ctx context.Context, st store.Store, w *writers) error {
 	byID := map[int64]*item{}
 	var ids []int64
 	for _, it := range b.items {
@@ -104,7 +192,7 @@ func (b *builder) process(ctx context.Context, st store.Store, c *counters) erro
 				if ctx.Err() != nil {
 					continue
 				}
-				if err := b.processItem(t.it, t.content, c); err != nil {
+				if err := b.processItem(ctx, t.it, t.content, w); err != nil {
 					cancel(err)
 				}
 			}
@@ -143,7 +231,7 @@ func (b *builder) process(ctx context.Context, st store.Store, c *counters) erro
 }
 
 // processItem cleans one item's content and renders its post page.
-func (b *builder) processItem(it *item, raw string, c *counters) error {
+func (b *builder) processItem(ctx context.Context, it *item, raw string, w *writers) error {
 	r := content.Process(raw, it.Link, b.cfg.Content)
 	it.excerpt = excerpt(r.HTML)
 	it.image, it.bodyImg = r.Image, r.Image != ""
@@ -161,11 +249,11 @@ func (b *builder) processItem(it *item, raw string, c *counters) error {
 	if err != nil {
 		return fmt.Errorf("render %s: %w", it.rel, err)
 	}
-	return b.write(it.rel, data, c)
+	return w.put(ctx, it.rel, data)
 }
 
 // renderJobs renders and writes the pages other than posts, concurrently.
-func (b *builder) renderJobs(ctx context.Context, jobs []job, c *counters) error {
+func (b *builder) renderJobs(ctx context.Context, jobs []job, w *writers) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	next := make(chan job)
@@ -183,7 +271,7 @@ func (b *builder) renderJobs(ctx context.Context, jobs []job, c *counters) error
 					cancel(fmt.Errorf("render %s: %w", j.rel, err))
 					continue
 				}
-				if err := b.write(j.rel, data, c); err != nil {
+				if err := w.put(ctx, j.rel, data); err != nil {
 					cancel(err)
 				}
 			}

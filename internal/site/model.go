@@ -227,7 +227,7 @@ func (b *builder) model(rows []store.Source, metas []store.ItemMeta) {
 		it := &item{ItemMeta: m, src: s, date: m.Date().In(b.cfg.Location), rel: "posts/" + m.Slug + ".html"}
 		h := newHash()
 		h.u64(b.siteFP).str("post").int(int(m.ID)).str(m.Slug).str(m.Title).str(m.Link).str(m.Author).str(m.Image)
-		h.int(int(m.Published.UnixNano())).int(int(m.FirstSeen.UnixNano())).int(m.ContentBytes).str(s.row.Key)
+		h.int(int(m.Published.UnixNano())).int(int(m.FirstSeen.UnixNano())).str(s.row.Key)
 		it.fp = h.sum()
 		b.items = append(b.items, it)
 		home.items = append(home.items, it)

@@ -56,7 +56,7 @@ func newOutput(cfg Config) (output, error) {
 
 // syncEach is how many pages a build fsyncs one by one; past it, one
 // syncfs at the end flushes the rest.
-const syncEach = 128
+var syncEach = int64(128)
 
 // diskOutput writes the site into a folder.
 type diskOutput struct {
@@ -238,4 +238,11 @@ func (m *Memory) get(rel string) (memFile, bool) {
 	defer m.mu.RUnlock()
 	f, ok := m.files[rel]
 	return f, ok
+}
+
+func init() {
+	if v := os.Getenv("FM_SYNC_EACH"); v != "" {
+		n, _ := strconv.Atoi(v)
+		syncEach = int64(n)
+	}
 }

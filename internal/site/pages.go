@@ -236,7 +236,7 @@ func displayTitle(t string) string {
 }
 
 func (b *builder) renderList(l *list, s span) ([]byte, error) {
-	d := &pageData{Site: b.siteData(), Kind: "list", Heading: l.title, Crumbs: l.crumbs, Count: len(l.items)}
+	d := &pageData{Site: b.siteData(), Kind: "list", Heading: l.title, Crumbs: l.crumbs}
 	if l.kind == "home" {
 		d.Kind = "home"
 		d.Title = ""
@@ -265,6 +265,8 @@ func (b *builder) renderList(l *list, s span) ([]byte, error) {
 		d.Feeds = &feedLinks{RSS: b.href(l.dir + "feed.xml"), Atom: b.href(l.dir + "atom.xml"), JSON: b.href(l.dir + "feed.json")}
 	}
 	if s.k == 0 {
+		// Only the top page shows what changes with every new post.
+		d.Count = len(l.items)
 		d.Children = b.children(l)
 	}
 	return b.tpl.execute("list", d)

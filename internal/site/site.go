@@ -146,6 +146,7 @@ func Build(ctx context.Context, st store.Store, cfg Config, opts Options) (Stats
 	if err != nil {
 		return Stats{}, err
 	}
+	opts.Logger.Debug("site build phase", "phase", "templates", "took", time.Since(start))
 	if _, err := st.EnsureSlugs(ctx); err != nil {
 		return Stats{}, fmt.Errorf("build site: %w", err)
 	}
@@ -162,6 +163,7 @@ func Build(ctx context.Context, st store.Store, cfg Config, opts Options) (Stats
 		opts.Logger.Warn("site manifest unreadable; rendering every page", "err", err)
 		prev = nil
 	}
+	opts.Logger.Debug("site build phase", "phase", "load", "took", time.Since(start), "items", len(metas), "manifest", len(prev))
 	b := newBuilder(cfg, opts, out, tpl, prev)
 	b.model(sources, metas)
 	if err := b.run(ctx, st); err != nil {

@@ -122,6 +122,12 @@ type Store interface {
 	Close() error
 }
 
+// Items are immutable once stored: AddItems never changes an item it
+// has, so what ListItems returns about an item, with its ID, stands for
+// its content too (the site's incremental builds rely on this). A backend
+// method that ever rewrites content must give the item a new ID or make
+// ItemMeta show the change.
+
 // ItemFilter selects items for ListItems; its zero value selects all.
 type ItemFilter struct {
 	// SourceIDs keeps the items of these sources; empty keeps all.
@@ -148,9 +154,6 @@ type ItemMeta struct {
 	Published time.Time
 	FirstSeen time.Time
 	RandomN   int
-	// ContentBytes is the length of the stored content: with the other
-	// fields, a cheap sign that the item changed.
-	ContentBytes int
 }
 
 // Date is when the item counts as published: the feed's date, or the
