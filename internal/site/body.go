@@ -11,7 +11,7 @@ import (
 
 // excerptRunes is how much of a post's text lists and the search index
 // carry.
-const excerptRunes = 160
+const excerptRunes = 120
 
 // siteBody prepares a cleaned body for the site's pages: every <img> is
 // lazy-loaded and sends no referrer (hotlink-protected images display),
@@ -145,6 +145,7 @@ func hasImg(s string) bool {
 // collapsed, at most excerptRunes runes (with an ellipsis when cut).
 func excerpt(fragment string) string {
 	var out strings.Builder
+	out.Grow(excerptRunes * 3)
 	n := 0
 	space := false
 	z := html.NewTokenizer(strings.NewReader(fragment))
@@ -153,7 +154,7 @@ func excerpt(fragment string) string {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			return strings.TrimSpace(out.String())
+			return strings.Clone(strings.TrimSpace(out.String()))
 		case html.StartTagToken:
 			name, _ := z.TagName()
 			switch string(name) {
@@ -203,7 +204,9 @@ func excerpt(fragment string) string {
 			}
 		}
 	}
-	return strings.TrimSpace(out.String())
+	// A copy of exactly its size: the builder's spare capacity would
+	// otherwise stay allocated for every post of the site.
+	return strings.Clone(strings.TrimSpace(out.String()))
 }
 
 // safeLink returns an item link fit for an href: http(s) only.

@@ -19,6 +19,10 @@ type counters struct {
 	rendered, written atomic.Int64
 }
 
+// maxCachedEntries bounds the list entries a build keeps rendered (about
+// 1 KB each).
+const maxCachedEntries = 25000
+
 // ioWriters is how many goroutines write pages. Creating a file costs
 // little CPU but can wait on the disk for most of a millisecond on a
 // busy virtual disk, so writes overlap far beyond the CPU count.
@@ -100,6 +104,10 @@ func (b *builder) run(ctx context.Context, st store.Store) error {
 		b.logger.Debug("site build phase", "phase", name, "took", time.Since(t))
 		t = time.Now()
 	}
+	var err error
+	if b.site, err = b.makeSiteData(); err != nil {
+		return err
+	}
 	jobs := b.plan()
 	phase("plan")
 	var c counters
@@ -175,6 +183,10 @@ func (b *builder) process(ctx context.Context, st store.Store, w *writers) error
 		return nil
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	// Each item is in five lists; its entry is rendered once and kept,
+	// unless that would hold too much memory (a full build of a very
+	// large site renders entries page by page instead).
+	b.cacheEntries = len(ids) <= maxCachedEntries
 
 	type task struct {
 		it      *item
@@ -238,9 +250,16 @@ func (b *builder) processItem(ctx context.Context, it *item, raw string, w *writ
 	if it.image == "" {
 		it.image = it.Image
 	}
+	if it.needSummary && b.cacheEntries {
+		e, err := b.tpl.part("entry", b.entry(it))
+		if err != nil {
+			return err
+		}
+		it.entryHTML = e
+	}
 	body := b.siteBody(r.HTML)
 	if it.needBody {
-		it.body = body
+		b.feedFragments(it, body)
 	}
 	if !it.renderPost {
 		return nil

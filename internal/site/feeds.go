@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -48,73 +49,132 @@ func (b *builder) categories(it *item) []string {
 	return []string{it.src.group, it.src.name, it.src.channel}
 }
 
-type rssDoc struct {
-	XMLName xml.Name   `xml:"rss"`
-	Version string     `xml:"version,attr"`
-	AtomNS  string     `xml:"xmlns:atom,attr"`
-	Channel rssChannel `xml:"channel"`
+// An item appears in up to four feeds (home, group, source, channel) of
+// three formats each, so its entry in each format is marshalled once, by
+// feedFragments, and the feeds are put together from the fragments.
+
+// feedFragments writes the item's RSS item, Atom entry and JSON Feed
+// item from its cleaned body. They are written by hand with escapeXML and
+// jsonString (see escape.go); the feed tests read every format back with
+// encoding/xml and encoding/json.
+func (b *builder) feedFragments(it *item, body string) {
+	desc := body + b.originalNote(it)
+	title := displayTitle(it.Title)
+	url := b.abs(it.rel)
+	guid := b.guid(it)
+	cats := b.categories(it)
+	source := it.src.name + " · " + it.src.channel
+	link := safeLink(it.Link)
+	date := it.date.Format(time.RFC3339)
+
+	var w strings.Builder
+	w.Grow(len(desc) + len(desc)/4 + 1024)
+	w.WriteString("<item>")
+	xmlElement(&w, "title", title)
+	xmlElement(&w, "link", url)
+	w.WriteString(`<guid isPermaLink="` + strconv.FormatBool(b.origin != "") + `">`)
+	escapeXML(&w, guid)
+	w.WriteString("</guid>")
+	xmlElement(&w, "pubDate", it.date.Format(time.RFC1123Z))
+	for _, c := range cats {
+		xmlElement(&w, "category", c)
+	}
+	w.WriteString(`<source url="`)
+	escapeXML(&w, b.abs(it.src.channelList.dir+"feed.xml"))
+	w.WriteString(`">`)
+	escapeXML(&w, source)
+	w.WriteString("</source>")
+	xmlElement(&w, "description", desc)
+	w.WriteString("</item>")
+	it.rss = w.String()
+
+	w = strings.Builder{}
+	w.Grow(len(desc) + len(desc)/4 + 1024)
+	w.WriteString("<entry>")
+	xmlElement(&w, "title", title)
+	xmlElement(&w, "id", guid)
+	w.WriteString(`<link href="`)
+	escapeXML(&w, url)
+	w.WriteString(`" rel="alternate" type="text/html"></link>`)
+	if link != "" {
+		w.WriteString(`<link href="`)
+		escapeXML(&w, link)
+		w.WriteString(`" rel="via"></link>`)
+	}
+	xmlElement(&w, "published", date)
+	xmlElement(&w, "updated", date)
+	w.WriteString("<author>")
+	xmlElement(&w, "name", it.src.name)
+	w.WriteString("</author>")
+	for _, c := range cats {
+		w.WriteString(`<category term="`)
+		escapeXML(&w, c)
+		w.WriteString(`"></category>`)
+	}
+	w.WriteString(`<content type="html">`)
+	escapeXML(&w, desc)
+	w.WriteString("</content></entry>")
+	it.atom = w.String()
+
+	w = strings.Builder{}
+	w.Grow(len(body) + len(body)/8 + 1024)
+	w.WriteByte('{')
+	jsonField(&w, "id", guid, true)
+	jsonField(&w, "url", url, false)
+	if link != "" {
+		jsonField(&w, "external_url", link, false)
+	}
+	jsonField(&w, "title", title, false)
+	jsonField(&w, "content_html", body, false)
+	if it.excerpt != "" {
+		jsonField(&w, "summary", it.excerpt, false)
+	}
+	if img := b.imageURL(it.image); img != "" {
+		jsonField(&w, "image", img, false)
+	}
+	jsonField(&w, "date_published", date, false)
+	w.WriteString(`,"authors":[{`)
+	jsonField(&w, "name", it.src.name, true)
+	w.WriteString(`}],"tags":[`)
+	for i, c := range cats {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		jsonString(&w, c)
+	}
+	w.WriteString("]}")
+	it.json = w.String()
 }
 
-type rssChannel struct {
-	Title         string    `xml:"title"`
-	Link          string    `xml:"link"`
-	Description   string    `xml:"description"`
-	Self          atomLink  `xml:"atom:link"`
-	Language      string    `xml:"language"`
-	Generator     string    `xml:"generator"`
-	LastBuildDate string    `xml:"lastBuildDate,omitempty"`
-	Items         []rssItem `xml:"item"`
-}
-
-type rssItem struct {
-	Title       string    `xml:"title"`
-	Link        string    `xml:"link"`
-	GUID        rssGUID   `xml:"guid"`
-	PubDate     string    `xml:"pubDate"`
-	Categories  []string  `xml:"category"`
-	Source      rssSource `xml:"source"`
-	Description string    `xml:"description"`
-}
-
-type rssGUID struct {
-	IsPermaLink bool   `xml:"isPermaLink,attr"`
-	Value       string `xml:",chardata"`
-}
-
-type rssSource struct {
-	URL   string `xml:"url,attr"`
-	Value string `xml:",chardata"`
-}
-
-type atomLink struct {
-	Href string `xml:"href,attr"`
-	Rel  string `xml:"rel,attr,omitempty"`
-	Type string `xml:"type,attr,omitempty"`
+// element writes <name>text</name>, the text escaped.
+func element(w *bytes.Buffer, name, text string) {
+	w.WriteString("<" + name + ">" + xmlText(text) + "</" + name + ">")
 }
 
 func (b *builder) rss(l *list, items []*item) ([]byte, error) {
-	doc := rssDoc{Version: "2.0", AtomNS: "http://www.w3.org/2005/Atom", Channel: rssChannel{
-		Title: b.feedTitle(l), Link: b.abs(l.dir + "index.html"), Description: b.cfg.Description,
-		Self:     atomLink{Href: b.abs(l.dir + "feed.xml"), Rel: "self", Type: "application/rss+xml"},
-		Language: "zh-CN", Generator: generator,
-	}}
-	if doc.Channel.Description == "" {
-		doc.Channel.Description = doc.Channel.Title
+	var w bytes.Buffer
+	title := b.feedTitle(l)
+	desc := b.cfg.Description
+	if desc == "" {
+		desc = title
 	}
+	w.WriteString(xml.Header)
+	w.WriteString(`<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>`)
+	element(&w, "title", title)
+	element(&w, "link", b.abs(l.dir+"index.html"))
+	element(&w, "description", desc)
+	w.WriteString(`<atom:link href="` + xmlAttrEscape(b.abs(l.dir+"feed.xml")) + `" rel="self" type="application/rss+xml"></atom:link>`)
+	element(&w, "language", "zh-CN")
+	element(&w, "generator", generator)
 	if len(items) > 0 {
-		doc.Channel.LastBuildDate = updated(items).Format(time.RFC1123Z)
+		element(&w, "lastBuildDate", updated(items).Format(time.RFC1123Z))
 	}
 	for _, it := range items {
-		doc.Channel.Items = append(doc.Channel.Items, rssItem{
-			Title: displayTitle(it.Title), Link: b.abs(it.rel),
-			GUID:        rssGUID{IsPermaLink: b.origin != "", Value: b.guid(it)},
-			PubDate:     it.date.Format(time.RFC1123Z),
-			Categories:  b.categories(it),
-			Source:      rssSource{URL: b.abs(it.src.channelList.dir + "feed.xml"), Value: it.src.name + " · " + it.src.channel},
-			Description: it.body + b.originalNote(it),
-		})
+		w.WriteString("\n")
+		w.WriteString(it.rss)
 	}
-	return marshalXML(doc)
+	w.WriteString("\n</channel></rss>\n")
+	return w.Bytes(), nil
 }
 
 // guid identifies a post in feeds: its URL when the site has a base URL,
@@ -134,68 +194,24 @@ func (b *builder) originalNote(it *item) string {
 	return ""
 }
 
-func xmlAttrEscape(s string) string {
-	var buf bytes.Buffer
-	_ = xml.EscapeText(&buf, []byte(s))
-	return strings.ReplaceAll(buf.String(), `"`, "&#34;")
-}
-
-type atomDoc struct {
-	XMLName   xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
-	Title     string      `xml:"title"`
-	ID        string      `xml:"id"`
-	Updated   string      `xml:"updated"`
-	Links     []atomLink  `xml:"link"`
-	Generator string      `xml:"generator"`
-	Entries   []atomEntry `xml:"entry"`
-}
-
-type atomEntry struct {
-	Title      string         `xml:"title"`
-	ID         string         `xml:"id"`
-	Links      []atomLink     `xml:"link"`
-	Published  string         `xml:"published"`
-	Updated    string         `xml:"updated"`
-	Author     atomPerson     `xml:"author"`
-	Categories []atomCategory `xml:"category"`
-	Content    atomText       `xml:"content"`
-}
-
-type atomPerson struct {
-	Name string `xml:"name"`
-}
-
-type atomCategory struct {
-	Term string `xml:"term,attr"`
-}
-
-type atomText struct {
-	Type  string `xml:"type,attr"`
-	Value string `xml:",chardata"`
-}
+func xmlAttrEscape(s string) string { return xmlText(s) }
 
 func (b *builder) atom(l *list, items []*item) ([]byte, error) {
-	doc := atomDoc{
-		Title: b.feedTitle(l), ID: b.feedID(l), Updated: updated(items).Format(time.RFC3339), Generator: generator,
-		Links: []atomLink{{Href: b.abs(l.dir + "atom.xml"), Rel: "self", Type: "application/atom+xml"}, {Href: b.abs(l.dir + "index.html"), Rel: "alternate", Type: "text/html"}},
-	}
+	var w bytes.Buffer
+	w.WriteString(xml.Header)
+	w.WriteString(`<feed xmlns="http://www.w3.org/2005/Atom">`)
+	element(&w, "title", b.feedTitle(l))
+	element(&w, "id", b.feedID(l))
+	element(&w, "updated", updated(items).Format(time.RFC3339))
+	w.WriteString(`<link href="` + xmlAttrEscape(b.abs(l.dir+"atom.xml")) + `" rel="self" type="application/atom+xml"></link>`)
+	w.WriteString(`<link href="` + xmlAttrEscape(b.abs(l.dir+"index.html")) + `" rel="alternate" type="text/html"></link>`)
+	element(&w, "generator", generator)
 	for _, it := range items {
-		e := atomEntry{
-			Title: displayTitle(it.Title), ID: b.guid(it),
-			Links:     []atomLink{{Href: b.abs(it.rel), Rel: "alternate", Type: "text/html"}},
-			Published: it.date.Format(time.RFC3339), Updated: it.date.Format(time.RFC3339),
-			Author:  atomPerson{Name: it.src.name},
-			Content: atomText{Type: "html", Value: it.body + b.originalNote(it)},
-		}
-		if l := safeLink(it.Link); l != "" {
-			e.Links = append(e.Links, atomLink{Href: l, Rel: "via"})
-		}
-		for _, c := range b.categories(it) {
-			e.Categories = append(e.Categories, atomCategory{Term: c})
-		}
-		doc.Entries = append(doc.Entries, e)
+		w.WriteString("\n")
+		w.WriteString(it.atom)
 	}
-	return marshalXML(doc)
+	w.WriteString("\n</feed>\n")
+	return w.Bytes(), nil
 }
 
 // feedID is an Atom feed's permanent ID.
@@ -218,48 +234,27 @@ func marshalXML(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-type jsonFeedDoc struct {
-	Version     string         `json:"version"`
-	Title       string         `json:"title"`
-	HomePageURL string         `json:"home_page_url"`
-	FeedURL     string         `json:"feed_url"`
-	Description string         `json:"description,omitempty"`
-	Language    string         `json:"language"`
-	Items       []jsonFeedItem `json:"items"`
-}
-
-type jsonFeedItem struct {
-	ID            string           `json:"id"`
-	URL           string           `json:"url"`
-	ExternalURL   string           `json:"external_url,omitempty"`
-	Title         string           `json:"title"`
-	ContentHTML   string           `json:"content_html"`
-	Summary       string           `json:"summary,omitempty"`
-	Image         string           `json:"image,omitempty"`
-	DatePublished string           `json:"date_published"`
-	Authors       []jsonFeedAuthor `json:"authors"`
-	Tags          []string         `json:"tags"`
-}
-
-type jsonFeedAuthor struct {
-	Name string `json:"name"`
-}
-
 func (b *builder) jsonFeed(l *list, items []*item) ([]byte, error) {
-	doc := jsonFeedDoc{
-		Version: "https://jsonfeed.org/version/1.1", Title: b.feedTitle(l),
-		HomePageURL: b.abs(l.dir + "index.html"), FeedURL: b.abs(l.dir + "feed.json"),
-		Description: b.cfg.Description, Language: "zh-CN", Items: []jsonFeedItem{},
+	var w strings.Builder
+	w.WriteByte('{')
+	jsonField(&w, "version", "https://jsonfeed.org/version/1.1", true)
+	jsonField(&w, "title", b.feedTitle(l), false)
+	jsonField(&w, "home_page_url", b.abs(l.dir+"index.html"), false)
+	jsonField(&w, "feed_url", b.abs(l.dir+"feed.json"), false)
+	if b.cfg.Description != "" {
+		jsonField(&w, "description", b.cfg.Description, false)
 	}
-	for _, it := range items {
-		doc.Items = append(doc.Items, jsonFeedItem{
-			ID: b.guid(it), URL: b.abs(it.rel), ExternalURL: safeLink(it.Link), Title: displayTitle(it.Title),
-			ContentHTML: it.body, Summary: it.excerpt, Image: b.imageURL(it.image),
-			DatePublished: it.date.Format(time.RFC3339),
-			Authors:       []jsonFeedAuthor{{Name: it.src.name}}, Tags: b.categories(it),
-		})
+	jsonField(&w, "language", "zh-CN", false)
+	w.WriteString(`,"items":[`)
+	for i, it := range items {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString("\n")
+		w.WriteString(it.json)
 	}
-	return marshalJSON(doc)
+	w.WriteString("]}\n")
+	return []byte(w.String()), nil
 }
 
 func marshalJSON(v any) ([]byte, error) {

@@ -3,6 +3,7 @@ package site
 import (
 	"fmt"
 	"hash/fnv"
+	"html/template"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -36,8 +37,12 @@ type item struct {
 	// Set by process, for the items that need them.
 	image   string // head image: the body's first, else the feed's
 	excerpt string // the start of the body's text
-	body    string // cleaned body, kept only for feed items
 	bodyImg bool   // image is in the body (not shown again above it)
+	// The item's entries in the three feed formats, for feed items only.
+	rss, atom, json string
+	// entryHTML is the item as lists show it, rendered once for the five
+	// lists it is in when the build is small enough to keep them all.
+	entryHTML template.HTML
 
 	renderPost, needSummary, needBody bool
 }
@@ -76,9 +81,12 @@ type builder struct {
 	old    manifest
 	next   manifest
 	siteFP uint64
-	root   string
-	origin string
-	logger *slog.Logger
+	site   *siteData
+	// cacheEntries keeps each item's list entry once rendered.
+	cacheEntries bool
+	root         string
+	origin       string
+	logger       *slog.Logger
 
 	sources []*source
 	items   []*item

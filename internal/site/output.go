@@ -3,6 +3,8 @@ package site
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -33,8 +35,10 @@ type output interface {
 	// holds exactly data; it reports whether it wrote.
 	write(rel string, data []byte, compare bool) (bool, error)
 	remove(rel string) error
-	// loadManifest returns nil, and no error, when there is none.
-	loadManifest() (manifest, error)
+	// loadManifest returns nil, and no error, when there is none; ok is
+	// false when the last build did not finish, so that the manifest may
+	// claim pages that never reached the disk.
+	loadManifest() (m manifest, ok bool, err error)
 	saveManifest(m manifest) error
 }
 
@@ -51,33 +55,49 @@ func newOutput(cfg Config) (output, error) {
 	if err := publish.CleanTemp(cfg.Dir); err != nil {
 		return nil, fmt.Errorf("build site: clean temp files: %w", err)
 	}
-	return &diskOutput{dir: cfg.Dir}, nil
+	var r [4]byte
+	_, _ = rand.Read(r[:])
+	return &diskOutput{dir: cfg.Dir, tmpPrefix: ".feedmill-" + hex.EncodeToString(r[:]) + "-"}, nil
 }
 
-// syncEach is how many pages a build fsyncs one by one; past it, one
-// syncfs at the end flushes the rest.
-var syncEach = int64(128)
+// BuildingName marks a build in progress: a build that finds it knows the
+// last one stopped half-way (a crash, a power cut) and compares every page
+// with the disk instead of trusting the manifest.
+const BuildingName = ".feedmill-building"
 
 // diskOutput writes the site into a folder.
 type diskOutput struct {
-	dir     string
-	dirs    sync.Map // folders known to exist
-	written atomic.Int64
+	dir       string
+	tmpPrefix string // temp names are tmpPrefix + a counter + ".tmp"
+	tmpSeq    atomic.Int64
+	dirs      sync.Map // folders known to exist
+	begin     sync.Once
+	beginErr  error
+	written   atomic.Int64
 }
 
 // write replaces the file atomically: a temp file in the same folder,
 // renamed into place, so that a reader (or the web server) never sees a
-// partial page. The manifest must never claim a page that a power cut
-// could lose, so pages reach the disk before it: the first syncEach pages
-// of a build are synced as they are written (an incremental build writes
-// a few dozen), and saveManifest syncs the whole file system once when
-// there were more, which costs far less than 100,000 fsyncs.
+// partial page.
+//
+// Pages are not synced one by one: 100,000 fsyncs would cost minutes.
+// Instead the first write of a build puts a durable marker in place, and
+// saveManifest syncs the file system once, writes the manifest durably
+// and only then removes the marker. After a power cut the marker is still
+// there, and the next build repairs whatever pages were lost.
 func (o *diskOutput) write(rel string, data []byte, compare bool) (bool, error) {
 	path := filepath.Join(o.dir, filepath.FromSlash(rel))
 	if compare {
 		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
 			return false, nil
 		}
+	}
+	var err error
+	o.begin.Do(func() {
+		_, o.beginErr = publish.WriteFile(filepath.Join(o.dir, BuildingName), []byte("a feedmill build is writing this site\n"))
+	})
+	if o.beginErr != nil {
+		return false, o.beginErr
 	}
 	dir := filepath.Dir(path)
 	if _, ok := o.dirs.Load(dir); !ok {
@@ -86,20 +106,22 @@ func (o *diskOutput) write(rel string, data []byte, compare bool) (bool, error) 
 		}
 		o.dirs.Store(dir, true)
 	}
-	f, err := os.CreateTemp(dir, ".feedmill-*.tmp")
+	var f *os.File
+	var tmp string
+	for {
+		tmp = filepath.Join(dir, o.tmpPrefix+strconv.FormatInt(o.tmpSeq.Add(1), 36)+".tmp")
+		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
 	if err != nil {
 		return false, err
 	}
-	tmp := f.Name()
 	_, werr := f.Write(data)
-	if werr == nil && o.written.Add(1) <= syncEach {
-		werr = f.Sync()
-	}
+	o.written.Add(1)
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp, 0o644)
 	}
 	if werr == nil {
 		werr = os.Rename(tmp, path)
@@ -119,25 +141,52 @@ func (o *diskOutput) remove(rel string) error {
 	return err
 }
 
-func (o *diskOutput) loadManifest() (manifest, error) {
+func (o *diskOutput) loadManifest() (manifest, bool, error) {
 	data, err := os.ReadFile(filepath.Join(o.dir, ManifestName))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		if empty(o.dir) {
+			// A first build into an empty folder: nothing to compare with.
+			return manifest{}, true, nil
+		}
+		return nil, true, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return parseManifest(data)
+	m, err := parseManifest(data)
+	if err != nil {
+		return nil, false, err
+	}
+	done, err := publish.Exists(filepath.Join(o.dir, BuildingName))
+	return m, !done && err == nil, nil
 }
 
 func (o *diskOutput) saveManifest(m manifest) error {
-	if o.written.Load() > syncEach {
+	if o.written.Load() > 0 {
 		if err := syncFS(o.dir); err != nil {
 			return err
 		}
 	}
-	_, err := publish.WriteFile(filepath.Join(o.dir, ManifestName), formatManifest(m))
+	// WriteFile leaves an unchanged manifest alone.
+	if _, err := publish.WriteFile(filepath.Join(o.dir, ManifestName), formatManifest(m)); err != nil {
+		return err
+	}
+	err := os.Remove(filepath.Join(o.dir, BuildingName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
 	return err
+}
+
+// empty reports whether the folder has no entries at all.
+func empty(dir string) bool {
+	f, err := os.Open(dir)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	names, _ := f.Readdirnames(1)
+	return len(names) == 0
 }
 
 // formatManifest writes a line per page, "fingerprint path", sorted by
@@ -213,17 +262,17 @@ func (m *Memory) remove(rel string) error {
 	return nil
 }
 
-func (m *Memory) loadManifest() (manifest, error) {
+func (m *Memory) loadManifest() (manifest, bool, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if m.manifest == nil {
-		return nil, nil
+		return nil, true, nil
 	}
 	out := make(manifest, len(m.manifest))
 	for k, v := range m.manifest {
 		out[k] = v
 	}
-	return out, nil
+	return out, true, nil
 }
 
 func (m *Memory) saveManifest(man manifest) error {
@@ -238,11 +287,4 @@ func (m *Memory) get(rel string) (memFile, bool) {
 	defer m.mu.RUnlock()
 	f, ok := m.files[rel]
 	return f, ok
-}
-
-func init() {
-	if v := os.Getenv("FM_SYNC_EACH"); v != "" {
-		n, _ := strconv.Atoi(v)
-		syncEach = int64(n)
-	}
 }

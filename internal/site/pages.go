@@ -26,7 +26,7 @@ type pageData struct {
 	Crumbs      []link
 	// Lists.
 	Count    int
-	Entries  []entry
+	Entries  []template.HTML // rendered by entry.html
 	Newer    string
 	Older    string
 	PageNote string
@@ -55,6 +55,9 @@ type siteData struct {
 	CSS         string
 	SearchJS    string
 	Favicon     string
+	// Head, Header and Footer are layout.html's "sitehead", "header" and
+	// "footer", rendered once per build.
+	Head, Header, Footer template.HTML
 }
 
 // entry is a post as lists show it.
@@ -96,14 +99,28 @@ type year struct {
 	Months []category
 }
 
-func (b *builder) siteData() *siteData {
-	return &siteData{
+// siteData is the site as every template sees it, made once per build.
+func (b *builder) siteData() *siteData { return b.site }
+
+func (b *builder) makeSiteData() (*siteData, error) {
+	sd := &siteData{
 		Title: b.cfg.Title, Description: b.cfg.Description, Root: b.root,
 		Home: b.root, Categories: b.href("categories/index.html"), Archives: b.href("archives/index.html"),
 		Search: b.href("search.html"), Feed: b.href("feed.xml"), Atom: b.href("atom.xml"), JSONFeed: b.href("feed.json"),
 		OPML: b.href("sources.opml"), Lang: "zh-CN",
 		CSS: b.assetHref("style.css"), SearchJS: b.assetHref("search.js"), Favicon: b.assetHref("favicon.svg"),
 	}
+	var err error
+	if sd.Head, err = b.tpl.part("sitehead", sd); err != nil {
+		return nil, err
+	}
+	if sd.Header, err = b.tpl.part("header", sd); err != nil {
+		return nil, err
+	}
+	if sd.Footer, err = b.tpl.part("footer", sd); err != nil {
+		return nil, err
+	}
+	return sd, nil
 }
 
 func (b *builder) assetHref(name string) string {
@@ -249,7 +266,14 @@ func (b *builder) renderList(l *list, s span) ([]byte, error) {
 	d.Canonical = b.abs(s.rel)
 	d.Description = b.cfg.Description
 	for _, it := range l.items[s.lo:s.hi] {
-		d.Entries = append(d.Entries, b.entry(it))
+		e := it.entryHTML
+		if e == "" {
+			var err error
+			if e, err = b.tpl.part("entry", b.entry(it)); err != nil {
+				return nil, err
+			}
+		}
+		d.Entries = append(d.Entries, e)
 	}
 	if s.newer != "" {
 		d.Newer = b.href(s.newer)

@@ -158,10 +158,14 @@ func Build(ctx context.Context, st store.Store, cfg Config, opts Options) (Stats
 	if err != nil {
 		return Stats{}, fmt.Errorf("build site: %w", err)
 	}
-	prev, err := out.loadManifest()
+	prev, complete, err := out.loadManifest()
 	if err != nil {
 		opts.Logger.Warn("site manifest unreadable; rendering every page", "err", err)
 		prev = nil
+	}
+	if !complete && prev != nil {
+		opts.Logger.Warn("the last site build did not finish; checking every page")
+		opts.Full = true // compare every page with the disk; prev still says what to remove
 	}
 	opts.Logger.Debug("site build phase", "phase", "load", "took", time.Since(start), "items", len(metas), "manifest", len(prev))
 	b := newBuilder(cfg, opts, out, tpl, prev)

@@ -399,3 +399,25 @@ func TestImagesAreLazyAndProxied(t *testing.T) {
 		t.Errorf("home thumbnails not proxied")
 	}
 }
+
+// A build that stopped half-way (the marker is still there) is followed by
+// one that checks every page against the disk and repairs what was lost.
+func TestInterruptedBuildIsRepaired(t *testing.T) {
+	f := standard(t)
+	dir := t.TempDir()
+	first, _ := build(t, f, site.Config{Dir: dir}, site.Options{})
+	if _, err := os.Stat(filepath.Join(dir, site.BuildingName)); !os.IsNotExist(err) {
+		t.Fatalf("marker left after a finished build: %v", err)
+	}
+	newest := items(t, f)[0]
+	lost := filepath.Join(dir, "posts", newest.Slug+".html")
+	os.WriteFile(lost, nil, 0o644) // a power cut lost the page's data
+	os.WriteFile(filepath.Join(dir, site.BuildingName), nil, 0o644)
+	stats, wrote := build(t, f, site.Config{Dir: dir}, site.Options{})
+	if stats.PagesRendered != first.PagesTotal || !reflect.DeepEqual(wrote, []string{"posts/" + newest.Slug + ".html"}) {
+		t.Errorf("repair build: %+v, wrote %q", stats, wrote)
+	}
+	if _, err := os.Stat(filepath.Join(dir, site.BuildingName)); !os.IsNotExist(err) {
+		t.Errorf("marker left after the repair")
+	}
+}

@@ -64,7 +64,7 @@ func loadTemplates(override string) (*templates, error) {
 			}
 			rel = filepath.ToSlash(rel)
 			if _, builtin := files[rel]; !builtin && !strings.HasPrefix(rel, "assets/") {
-				return fmt.Errorf("%s: no built-in template or asset has this name (templates: layout.html, %s.html; assets go under assets/)", p, strings.Join(pageTemplates, ".html, "))
+				return fmt.Errorf("%s: no built-in template or asset has this name (templates: layout.html, entry.html, %s.html; assets go under assets/)", p, strings.Join(pageTemplates, ".html, "))
 			}
 			data, err := os.ReadFile(p)
 			files[rel] = data
@@ -97,13 +97,16 @@ func loadTemplates(override string) (*templates, error) {
 		}
 	}
 	t.hash = binary.LittleEndian.Uint64(all.Sum(nil))
-	layout := files["layout.html"]
+	layout, entry := files["layout.html"], files["entry.html"]
 	for _, name := range pageTemplates {
 		tp := template.New(name).Funcs(template.FuncMap{
 			"add": func(a, b int) int { return a + b },
 		})
 		if _, err := tp.New("layout.html").Parse(string(layout)); err != nil {
 			return nil, fmt.Errorf("site template layout.html: %w", err)
+		}
+		if _, err := tp.New("entry.html").Parse(string(entry)); err != nil {
+			return nil, fmt.Errorf("site template entry.html: %w", err)
 		}
 		if _, err := tp.New(name + ".html").Parse(string(files[name+".html"])); err != nil {
 			return nil, fmt.Errorf("site template %s.html: %w", name, err)
@@ -120,6 +123,16 @@ func (t *templates) assetNames() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// part renders one of the templates defined inside layout.html or
+// entry.html ("sitehead", "header", "footer", "entry") on its own.
+func (t *templates) part(name string, data any) (template.HTML, error) {
+	var b bytes.Buffer
+	if err := t.pages["list"].ExecuteTemplate(&b, name, data); err != nil {
+		return "", fmt.Errorf("site template %q: %w", name, err)
+	}
+	return template.HTML(b.String()), nil
 }
 
 // execute renders a page: its template within the layout.
