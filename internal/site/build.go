@@ -137,6 +137,10 @@ func (b *builder) run(ctx context.Context, st store.Store) error {
 	b.stats.PagesTotal = len(b.next)
 	b.stats.PagesRendered = int(c.rendered.Load())
 	b.stats.PagesWritten = int(c.written.Load())
+	if b.old != nil && b.stats.PagesWritten == 0 && b.stats.PagesRemoved == 0 && sameManifest(b.prev, b.next) {
+		phase("manifest")
+		return nil // nothing changed: the manifest in place is this one
+	}
 	if err := b.out.saveManifest(b.next); err != nil {
 		return fmt.Errorf("save site manifest: %w", err)
 	}
@@ -190,6 +194,7 @@ func (b *builder) process(ctx context.Context, st store.Store, w *writers) error
 
 	type task struct {
 		it      *item
+		meta    store.ItemMeta
 		content string
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -204,6 +209,7 @@ func (b *builder) process(ctx context.Context, st store.Store, w *writers) error
 				if ctx.Err() != nil {
 					continue
 				}
+				t.it.ItemMeta = t.meta
 				if err := b.processItem(ctx, t.it, t.content, w); err != nil {
 					cancel(err)
 				}
@@ -211,14 +217,14 @@ func (b *builder) process(ctx context.Context, st store.Store, w *writers) error
 		}()
 	}
 	done := map[int64]bool{}
-	err := st.ItemContents(ctx, ids, func(id int64, body string) error {
-		it := byID[id]
+	err := st.ItemContents(ctx, ids, func(m store.ItemMeta, body string) error {
+		it := byID[m.ID]
 		if it == nil {
 			return nil
 		}
-		done[id] = true
+		done[m.ID] = true
 		select {
-		case tasks <- task{it, body}:
+		case tasks <- task{it, m, body}:
 			return nil
 		case <-ctx.Done():
 			return context.Cause(ctx)
@@ -313,4 +319,16 @@ func (b *builder) renderJobs(ctx context.Context, jobs []job, w *writers) error 
 		return cause
 	}
 	return nil
+}
+
+func sameManifest(a, b manifest) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
 }

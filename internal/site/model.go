@@ -29,6 +29,8 @@ type source struct {
 
 // item is a post of the site: the stored item and what the build derives.
 type item struct {
+	// ItemMeta is brief (ID, source, slug, dates) until process reads the
+	// item for a page that shows it.
 	store.ItemMeta
 	src  *source
 	date time.Time // Date() in the site's zone
@@ -108,7 +110,7 @@ func newBuilder(cfg Config, opts Options, out output, tpl *templates, prev manif
 	if opts.Full {
 		old = nil
 	}
-	b := &builder{cfg: cfg, opts: opts, out: out, tpl: tpl, prev: prev, old: old, next: manifest{},
+	b := &builder{cfg: cfg, opts: opts, out: out, tpl: tpl, prev: prev, old: old, next: make(manifest, len(prev)),
 		root: cfg.root(), origin: cfg.origin(), logger: opts.Logger, byDir: map[string]*list{}}
 	h := newHash()
 	h.str(layoutVersion).u64(tpl.hash).str(cfg.Title).str(cfg.Description).str(cfg.BaseURL)
@@ -236,8 +238,11 @@ func (b *builder) model(rows []store.Source, metas []store.ItemMeta) {
 			continue
 		}
 		it := &item{ItemMeta: m, src: s, date: m.Date().In(b.cfg.Location), rel: "posts/" + m.Slug + ".html"}
+		// Stored items never change (see store.Store), so the ID, slug and
+		// dates stand for the rest: title, link and body are read only for
+		// the items whose pages are rendered.
 		h := newHash()
-		h.u64(b.siteFP).str("post").int(int(m.ID)).str(m.Slug).str(m.Title).str(m.Link).str(m.Author).str(m.Image)
+		h.u64(b.siteFP).str("post").int(int(m.ID)).str(m.Slug)
 		h.int(int(m.Published.UnixNano())).int(int(m.FirstSeen.UnixNano())).str(s.row.Key)
 		it.fp = h.sum()
 		b.items = append(b.items, it)

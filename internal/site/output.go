@@ -52,8 +52,13 @@ func newOutput(cfg Config) (output, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("build site: %w", err)
 	}
-	if err := publish.CleanTemp(cfg.Dir); err != nil {
-		return nil, fmt.Errorf("build site: clean temp files: %w", err)
+	// Only an interrupted build leaves temp files, and it leaves its
+	// marker too: walking 100,000 pages on every build would cost more
+	// than the build.
+	if ok, _ := publish.Exists(filepath.Join(cfg.Dir, BuildingName)); ok {
+		if err := publish.CleanTemp(cfg.Dir); err != nil {
+			return nil, fmt.Errorf("build site: clean temp files: %w", err)
+		}
 	}
 	var r [4]byte
 	_, _ = rand.Read(r[:])
@@ -210,7 +215,7 @@ func parseManifest(data []byte) (manifest, error) {
 	if !sc.Scan() || sc.Text() != manifestHead {
 		return nil, errors.New("not a feedmill site manifest")
 	}
-	m := manifest{}
+	m := make(manifest, bytes.Count(data, []byte{'\n'}))
 	for sc.Scan() {
 		line := sc.Text()
 		fp, rel, ok := strings.Cut(line, " ")

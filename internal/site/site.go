@@ -150,14 +150,16 @@ func Build(ctx context.Context, st store.Store, cfg Config, opts Options) (Stats
 	if _, err := st.EnsureSlugs(ctx); err != nil {
 		return Stats{}, fmt.Errorf("build site: %w", err)
 	}
+	opts.Logger.Debug("site build phase", "phase", "slugs", "took", time.Since(start))
 	sources, err := st.Sources(ctx)
 	if err != nil {
 		return Stats{}, fmt.Errorf("build site: %w", err)
 	}
-	metas, err := st.ListItems(ctx, store.ItemFilter{})
+	metas, err := st.ListItems(ctx, store.ItemFilter{Brief: true})
 	if err != nil {
 		return Stats{}, fmt.Errorf("build site: %w", err)
 	}
+	opts.Logger.Debug("site build phase", "phase", "items", "took", time.Since(start))
 	prev, complete, err := out.loadManifest()
 	if err != nil {
 		opts.Logger.Warn("site manifest unreadable; rendering every page", "err", err)

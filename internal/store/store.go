@@ -106,11 +106,12 @@ type Store interface {
 	// ListItems returns the items of every source matching f, without
 	// their content, newest first: by Date() (then by ID, newest first).
 	ListItems(ctx context.Context, f ItemFilter) ([]ItemMeta, error)
-	// ItemContents calls fn with the content of each item in ids that
-	// exists, in no particular order; IDs with no item are skipped. An
-	// error from fn stops it and is returned. fn must not call the store:
-	// a backend may hold its only connection while it runs.
-	ItemContents(ctx context.Context, ids []int64, fn func(id int64, content string) error) error
+	// ItemContents calls fn with each item in ids that exists (all of
+	// ItemMeta) and its content, in no particular order; IDs with no item
+	// are skipped. An error from fn stops it and is returned. fn must not
+	// call the store: a backend may hold its only connection while it
+	// runs.
+	ItemContents(ctx context.Context, ids []int64, fn func(m ItemMeta, content string) error) error
 
 	// Setting returns a stored setting (such as a generated key), or
 	// ErrNotFound.
@@ -137,6 +138,10 @@ type ItemFilter struct {
 	Since, Until time.Time
 	// Limit caps how many items are returned; 0 returns all.
 	Limit int
+	// Brief fills only ID, SourceID, Slug, Published and FirstSeen, which
+	// is much cheaper for 100,000 items (the site lists every item on
+	// each build and reads the rest only for the items it renders).
+	Brief bool
 }
 
 // ItemMeta is a stored item without its content: what lists, feeds and

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,16 +33,22 @@ func (s *Store) EnsureSlugs(ctx context.Context) (int, error) {
 		key, identity string
 	}
 	var todo []row
-	rows, err := s.db.QueryContext(ctx, `SELECT i.id, s.key, i.identity FROM items i JOIN sources s ON s.id = i.source_id WHERE i.slug IS NULL ORDER BY i.id`)
+	// The partial index items_unslugged makes this cheap when, as on most
+	// builds, only the newest items (or none) lack a slug.
+	rows, err := s.db.QueryContext(ctx, `SELECT id, source_id, identity FROM items INDEXED BY items_unslugged WHERE slug IS NULL ORDER BY id`)
 	if err != nil {
 		return 0, fmt.Errorf("ensure slugs: %w", err)
 	}
+	sourceIDs := map[int64]string{}
 	for rows.Next() {
 		var r row
-		if err := rows.Scan(&r.id, &r.key, &r.identity); err != nil {
+		var src int64
+		if err := rows.Scan(&r.id, &src, &r.identity); err != nil {
 			rows.Close()
 			return 0, fmt.Errorf("ensure slugs: %w", err)
 		}
+		sourceIDs[src] = ""
+		r.key = strconv.FormatInt(src, 10) // resolved below
 		todo = append(todo, r)
 	}
 	rows.Close()
@@ -50,6 +57,17 @@ func (s *Store) EnsureSlugs(ctx context.Context) (int, error) {
 	}
 	if len(todo) == 0 {
 		return 0, nil
+	}
+	srcs, err := s.Sources(ctx)
+	if err != nil {
+		return 0, err
+	}
+	keys := map[string]string{}
+	for _, src := range srcs {
+		keys[strconv.FormatInt(src.ID, 10)] = src.Key
+	}
+	for i := range todo {
+		todo[i].key = keys[todo[i].key]
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -100,16 +118,16 @@ func (s *Store) ListItems(ctx context.Context, f store.ItemFilter) ([]store.Item
 		where = append(where, dateExpr+" < ?")
 		args = append(args, f.Until.UnixNano())
 	}
-	// The columns are those of the items_meta index, so that SQLite reads
-	// the index alone and never the rows with their bodies.
-	q := `SELECT id, source_id, COALESCE(slug, ''), link, title, author, image, published_at, first_seen_at, random_n FROM items INDEXED BY items_meta`
+	if f.Brief {
+		return s.listBrief(ctx, where, args, f.Limit)
+	}
+	q := `SELECT id, source_id, COALESCE(slug, ''), link, title, author, image, published_at, first_seen_at, random_n FROM items`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	// A limited list is sorted by SQLite, which keeps only the top rows;
-	// a whole list is sorted below, much faster than SQLite's sorter.
+	q += " ORDER BY " + dateExpr + " DESC, id DESC"
 	if f.Limit > 0 {
-		q += " ORDER BY " + dateExpr + " DESC, id DESC" + fmt.Sprintf(" LIMIT %d", f.Limit)
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -131,19 +149,66 @@ func (s *Store) ListItems(ctx context.Context, f store.ItemFilter) ([]store.Item
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list items: %w", err)
 	}
-	if f.Limit == 0 {
-		slices.SortFunc(out, func(a, b store.ItemMeta) int {
-			if c := b.Date().Compare(a.Date()); c != 0 {
-				return c
-			}
-			return cmp.Compare(b.ID, a.ID)
-		})
+	return out, nil
+}
+
+// listBrief is ListItems with Brief. Its columns are those of the
+// items_brief index, so that SQLite reads that small index alone and
+// never the rows with their bodies, and it sorts in Go on a precomputed
+// key, several times faster than SQLite's sorter.
+func (s *Store) listBrief(ctx context.Context, where []string, args []any, limit int) ([]store.ItemMeta, error) {
+	q := `SELECT id, source_id, slug, published_at, first_seen_at FROM items INDEXED BY items_brief`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list items: %w", err)
+	}
+	defer rows.Close()
+	type row struct {
+		date int64
+		m    store.ItemMeta
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		var pub sql.NullInt64
+		var slug sql.NullString
+		var seen int64
+		if err := rows.Scan(&r.m.ID, &r.m.SourceID, &slug, &pub, &seen); err != nil {
+			return nil, fmt.Errorf("scan item: %w", err)
+		}
+		r.m.Slug = slug.String
+		r.m.Published = fromNano(pub)
+		r.m.FirstSeen = time.Unix(0, seen).UTC()
+		r.date = seen
+		if pub.Valid && pub.Int64 <= seen {
+			r.date = pub.Int64
+		}
+		all = append(all, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list items: %w", err)
+	}
+	slices.SortFunc(all, func(a, b row) int {
+		if c := cmp.Compare(b.date, a.date); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.m.ID, a.m.ID)
+	})
+	if limit > 0 && len(all) > limit {
+		all = all[:limit]
+	}
+	out := make([]store.ItemMeta, len(all))
+	for i, r := range all {
+		out[i] = r.m
 	}
 	return out, nil
 }
 
 // ItemContents implements store.Store.
-func (s *Store) ItemContents(ctx context.Context, ids []int64, fn func(id int64, content string) error) error {
+func (s *Store) ItemContents(ctx context.Context, ids []int64, fn func(m store.ItemMeta, content string) error) error {
 	// Chunks keep the statement under SQLite's parameter limit and the
 	// rows in flight few.
 	const chunk = 256
@@ -155,18 +220,22 @@ func (s *Store) ItemContents(ctx context.Context, ids []int64, fn func(id int64,
 			args = append(args, id)
 		}
 		ids = ids[n:]
-		rows, err := s.db.QueryContext(ctx, `SELECT id, content FROM items WHERE id IN (`+strings.Repeat(",?", n)[1:]+`)`, args...)
+		rows, err := s.db.QueryContext(ctx, `SELECT id, source_id, COALESCE(slug, ''), link, title, author, image, published_at, first_seen_at, random_n, content FROM items WHERE id IN (`+strings.Repeat(",?", n)[1:]+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("item contents: %w", err)
 		}
 		for rows.Next() {
-			var id int64
+			var m store.ItemMeta
+			var pub sql.NullInt64
+			var seen int64
 			var c string
-			if err := rows.Scan(&id, &c); err != nil {
+			if err := rows.Scan(&m.ID, &m.SourceID, &m.Slug, &m.Link, &m.Title, &m.Author, &m.Image, &pub, &seen, &m.RandomN, &c); err != nil {
 				rows.Close()
 				return fmt.Errorf("scan item content: %w", err)
 			}
-			if err := fn(id, c); err != nil {
+			m.Published = fromNano(pub)
+			m.FirstSeen = time.Unix(0, seen).UTC()
+			if err := fn(m, c); err != nil {
 				rows.Close()
 				return err
 			}

@@ -100,8 +100,23 @@ func TestListItemsAcrossSourcesNewestFirst(t *testing.T) {
 
 	contents := map[int64]string{}
 	ids := []int64{all[0].ID, all[3].ID, 99999}
-	if err := st.ItemContents(ctx, ids, func(id int64, c string) error { contents[id] = c; return nil }); err != nil {
+	if err := st.ItemContents(ctx, ids, func(m store.ItemMeta, c string) error {
+		contents[m.ID] = c
+		if m.Title == "" || m.Slug == "" || m.FirstSeen.IsZero() {
+			t.Errorf("ItemContents gave %+v", m)
+		}
+		return nil
+	}); err != nil {
 		t.Fatal(err)
+	}
+	brief, err := st.ListItems(ctx, store.ItemFilter{Brief: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range brief {
+		if m.ID != all[i].ID || m.Slug != all[i].Slug || !m.Published.Equal(all[i].Published) || !m.FirstSeen.Equal(all[i].FirstSeen) || m.Title != "" {
+			t.Errorf("brief item %d = %+v, full %+v", i, m, all[i])
+		}
 	}
 	if len(contents) != 2 || contents[all[3].ID] != "<p>一</p>" || contents[all[0].ID] != "zzz" {
 		t.Errorf("contents = %v", contents)
