@@ -230,7 +230,7 @@ func (b *builder) model(rows []store.Source, metas []store.ItemMeta) {
 		b.sources = append(b.sources, s)
 	}
 
-	months := map[string]*list{}
+	months := map[int]*list{}
 	b.items = make([]*item, 0, len(metas))
 	for _, m := range metas {
 		s := bySource[m.SourceID]
@@ -251,13 +251,12 @@ func (b *builder) model(rows []store.Source, metas []store.ItemMeta) {
 		s.sourceList.items = append(s.sourceList.items, it)
 		s.channelList.items = append(s.channelList.items, it)
 		y, mo, _ := it.date.Date()
-		mk := fmt.Sprintf("%04d/%02d", y, int(mo))
-		ml := months[mk]
+		ml := months[y*100+int(mo)]
 		if ml == nil {
-			dir := "archives/" + mk + "/"
+			dir := fmt.Sprintf("archives/%04d/%02d/", y, int(mo))
 			ml = &list{kind: "month", title: fmt.Sprintf("%d年%d月", y, int(mo)), dir: dir, year: y, month: mo}
 			ml.crumbs = []link{{b.href("archives/index.html"), "归档"}, {b.href(dir), ml.title}}
-			months[mk] = ml
+			months[y*100+int(mo)] = ml
 			b.months = append(b.months, ml) // newest month first: items come newest first
 			b.byDir[dir] = ml
 		}

@@ -166,25 +166,23 @@ func (s *Store) listBrief(ctx context.Context, where []string, args []any, limit
 		return nil, fmt.Errorf("list items: %w", err)
 	}
 	defer rows.Close()
+	// Small rows sort fast; ItemMeta values are made after the sort.
 	type row struct {
-		date int64
-		m    store.ItemMeta
+		date, id, src, seen int64
+		pub                 sql.NullInt64
+		slug                string
 	}
 	var all []row
 	for rows.Next() {
 		var r row
-		var pub sql.NullInt64
 		var slug sql.NullString
-		var seen int64
-		if err := rows.Scan(&r.m.ID, &r.m.SourceID, &slug, &pub, &seen); err != nil {
+		if err := rows.Scan(&r.id, &r.src, &slug, &r.pub, &r.seen); err != nil {
 			return nil, fmt.Errorf("scan item: %w", err)
 		}
-		r.m.Slug = slug.String
-		r.m.Published = fromNano(pub)
-		r.m.FirstSeen = time.Unix(0, seen).UTC()
-		r.date = seen
-		if pub.Valid && pub.Int64 <= seen {
-			r.date = pub.Int64
+		r.slug = slug.String
+		r.date = r.seen
+		if r.pub.Valid && r.pub.Int64 <= r.seen {
+			r.date = r.pub.Int64
 		}
 		all = append(all, r)
 	}
@@ -195,14 +193,14 @@ func (s *Store) listBrief(ctx context.Context, where []string, args []any, limit
 		if c := cmp.Compare(b.date, a.date); c != 0 {
 			return c
 		}
-		return cmp.Compare(b.m.ID, a.m.ID)
+		return cmp.Compare(b.id, a.id)
 	})
 	if limit > 0 && len(all) > limit {
 		all = all[:limit]
 	}
 	out := make([]store.ItemMeta, len(all))
 	for i, r := range all {
-		out[i] = r.m
+		out[i] = store.ItemMeta{ID: r.id, SourceID: r.src, Slug: r.slug, Published: fromNano(r.pub), FirstSeen: time.Unix(0, r.seen).UTC()}
 	}
 	return out, nil
 }
