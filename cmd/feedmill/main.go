@@ -42,6 +42,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "fetch every source once and publish new items as posts", runCommand},
+		{"build", "render the news site from the store into site.dir", buildCommand},
 		{"serve", "run as a daemon: fetch sources on their schedule, serve /healthz and /metrics", serveCommand},
 		{"sources", "list the sources with their status, errors and next due time", sourcesCommand},
 		{"version", "print feedmill's version", versionCommand},

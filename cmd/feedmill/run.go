@@ -162,6 +162,8 @@ func resultLine(r refresh.Result, width int) string {
 	switch {
 	case r.Err != nil:
 		return fmt.Sprintf("FAIL %s%s  %v", key, pad, r.Err)
+	case r.Paused:
+		return fmt.Sprintf("ok   %s%s  paused (resume it on the admin page)", key, pad)
 	case r.NotModified:
 		return fmt.Sprintf("ok   %s%s  not modified, %d new posts%s", key, pad, r.Posts, retiredText(r)+moved)
 	default:

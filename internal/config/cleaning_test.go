@@ -30,9 +30,9 @@ sources:
 func TestCleaningSettingsInvalid(t *testing.T) {
 	for _, tc := range []struct{ name, yaml, want string }{
 		{"style", "style: inline\n", `style: "inline" is not one of scope, keep, drop`},
-		{"proxy", "image_proxy: images.weserv.nl\n", "image_proxy: \"images.weserv.nl\" is not an http(s) URL prefix"},
+		{"proxy", "image_proxy: images.weserv.nl\n", "image_proxy: \"images.weserv.nl\" is neither \"builtin\" nor an http(s) URL prefix"},
 		{"source style", "sources:\n  - {group: a, source: b, channel: c, url: https://a.example/, style: none}\n", `sources[0].style: "none" is not one of`},
-		{"source proxy", "sources:\n  - {group: a, source: b, channel: c, url: https://a.example/, image_proxy: ftp://x/}\n", `sources[0].image_proxy: "ftp://x/" is not`},
+		{"source proxy", "sources:\n  - {group: a, source: b, channel: c, url: https://a.example/, image_proxy: ftp://x/}\n", `sources[0].image_proxy: "ftp://x/" is neither`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc := tc.yaml

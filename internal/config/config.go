@@ -72,10 +72,22 @@ type Config struct {
 	// Keep is the default of each source's keep: how many of a channel's
 	// posts stay published. Unset keeps them all.
 	Keep Keep `yaml:"keep"`
-	// ImageProxy is the default of each source's image_proxy.
-	ImageProxy string `yaml:"image_proxy"`
 	// Style is the default of each source's style.
 	Style string `yaml:"style"`
+	// Site is the news site feedmill builds and serves.
+	Site Site `yaml:"site"`
+	// AdminToken unlocks the actions of the /admin page (fetch now,
+	// pause); without one the page is read-only. AdminTokenFile reads it
+	// from a file instead.
+	AdminToken     string `yaml:"admin_token" secret:"true"`
+	AdminTokenFile string `yaml:"admin_token_file"`
+	// ImageProxy is "" (images load from their origin), "builtin"
+	// (feedmill serves them through /img with signed URLs) or a URL
+	// prefix put before http:// image URLs.
+	ImageProxy string `yaml:"image_proxy"`
+	// ImageProxyKey signs builtin image proxy URLs; when empty a key is
+	// generated once and kept in the store.
+	ImageProxyKey string `yaml:"image_proxy_key" secret:"true"`
 
 	// File is the path the configuration was read from; relative paths in
 	// it resolve against its folder.
@@ -94,6 +106,25 @@ type Output struct {
 	Dir string `yaml:"dir"`
 	// Format is the post format; "hexo" is the only one so far.
 	Format string `yaml:"format"`
+}
+
+// Site says how the news site is built.
+type Site struct {
+	// Dir is the folder the site is written to.
+	Dir string `yaml:"dir"`
+	// Title and Description name the site in its pages and feeds.
+	Title       string `yaml:"title"`
+	Description string `yaml:"description"`
+	// BaseURL is the absolute URL the site is published at; feeds and the
+	// sitemap need it, and its path prefixes every link.
+	BaseURL string `yaml:"base_url"`
+	// Templates is a folder whose files replace the built-in templates
+	// and assets of the same name.
+	Templates string `yaml:"templates"`
+	// PerPage is how many posts a list page shows.
+	PerPage int `yaml:"per_page"`
+	// FeedItems is how many posts each feed of the site carries.
+	FeedItems int `yaml:"feed_items"`
 }
 
 // Source is one entry of the sources list.
@@ -183,9 +214,15 @@ func (p *Patterns) UnmarshalYAML(n *yaml.Node) error {
 // styles are the values of style.
 var styles = []string{"scope", "keep", "drop"}
 
-// Cleaning returns the image_proxy and style of the i-th source, with the
-// global settings for what it leaves out.
+// Cleaning returns the image_proxy prefix and style of the i-th source
+// (i < 0: the global ones), with the global settings for what it leaves
+// out. "builtin" gives no prefix: the site rewrites image URLs itself.
 func (c Config) Cleaning(i int) (imageProxy, style string) {
+	defer func() {
+		if imageProxy == "builtin" {
+			imageProxy = ""
+		}
+	}()
 	imageProxy, style = c.ImageProxy, c.Style
 	if i >= 0 && i < len(c.Sources) {
 		if p := c.Sources[i].ImageProxy; p != nil {
@@ -200,10 +237,10 @@ func (c Config) Cleaning(i int) (imageProxy, style string) {
 
 // checkCleaning says what is wrong with an image_proxy or style value, or "".
 func checkCleaning(imageProxy, style string) (field, msg string) {
-	if imageProxy != "" {
+	if imageProxy != "" && imageProxy != "builtin" {
 		u, err := url.Parse(imageProxy)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return "image_proxy", fmt.Sprintf("%q is not an http(s) URL prefix such as https://images.weserv.nl/?url=", imageProxy)
+			return "image_proxy", fmt.Sprintf("%q is neither \"builtin\" nor an http(s) URL prefix such as https://images.weserv.nl/?url=", imageProxy)
 		}
 	}
 	if style != "" && !slices.Contains(styles, style) {
@@ -241,6 +278,7 @@ func Default() Config {
 		HostDelay:      Duration(100 * time.Millisecond),
 		Listen:         "127.0.0.1:8080",
 		Interval:       Duration(30 * time.Minute),
+		Site:           Site{Dir: "public", Title: "feedmill", PerPage: 20, FeedItems: 20},
 	}
 }
 
@@ -531,6 +569,9 @@ func (c Config) Validate() error {
 	if field, msg := checkCleaning(c.ImageProxy, c.Style); msg != "" {
 		return c.errorf(0, field, "%s", msg)
 	}
+	if err := c.validateSite(); err != nil {
+		return err
+	}
 	if len(c.Sources) == 0 {
 		return c.errorf(0, "sources", "no sources: add at least one entry with group, source, channel and url")
 	}
@@ -803,3 +844,53 @@ func (c Config) FeedSources() []feed.Source {
 
 // Std returns the duration as a time.Duration.
 func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// validateSite checks the settings of the news site, the admin page and
+// the image proxy.
+func (c Config) validateSite() error {
+	if strings.TrimSpace(c.Site.Dir) == "" {
+		return c.errorf(0, "site.dir", "must not be empty")
+	}
+	if c.Site.BaseURL != "" {
+		u, err := url.Parse(c.Site.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return c.errorf(0, "site.base_url", "%q is not an absolute http(s) URL such as https://news.example.com/", c.Site.BaseURL)
+		}
+	}
+	if c.Site.PerPage < 1 || c.Site.PerPage > 1000 {
+		return c.errorf(0, "site.per_page", "must be between 1 and 1000, not %d", c.Site.PerPage)
+	}
+	if c.Site.FeedItems < 1 || c.Site.FeedItems > 1000 {
+		return c.errorf(0, "site.feed_items", "must be between 1 and 1000, not %d", c.Site.FeedItems)
+	}
+	if c.AdminToken != "" && c.AdminTokenFile != "" {
+		return c.errorf(0, "admin_token", "set admin_token or admin_token_file, not both")
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		return c.errorf(0, "admin_token", "is too short to be a secret: use at least 16 characters")
+	}
+	if c.ImageProxyKey != "" && len(c.ImageProxyKey) < 16 {
+		return c.errorf(0, "image_proxy_key", "is too short to be a secret: use at least 16 characters")
+	}
+	return nil
+}
+
+// SiteDir is the folder the news site is written to.
+func (c Config) SiteDir() string { return c.Path(c.Site.Dir) }
+
+// AdminSecret returns the admin token, read from admin_token_file when
+// that is set; "" means the admin actions are disabled.
+func (c Config) AdminSecret() (string, error) {
+	if c.AdminTokenFile == "" {
+		return c.AdminToken, nil
+	}
+	data, err := os.ReadFile(c.Path(c.AdminTokenFile))
+	if err != nil {
+		return "", &Error{File: c.File, Field: "admin_token_file", Msg: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))}
+	}
+	tok := strings.TrimSpace(string(data))
+	if len(tok) < 16 {
+		return "", &Error{File: c.File, Field: "admin_token_file", Msg: "the token in it is too short to be a secret: use at least 16 characters"}
+	}
+	return tok, nil
+}

@@ -59,6 +59,7 @@ type Result struct {
 	Removed     int  // post files of retired items deleted
 	Left        int  // post files of retired items left: edited, or not feedmill's
 	NotModified bool // the server answered 304
+	Paused      bool // the source is paused: nothing was fetched
 	Err         error
 	// MovedTo is the URL the source is fetched from from now on, after a
 	// permanent redirect or autodiscovery; "" when it did not move.
@@ -155,6 +156,9 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 	go func() {
 		defer close(jobs)
 		for _, i := range hostOrder(sources, rows) {
+			if rows[i].Paused {
+				continue // reported below, without a fetch
+			}
 			select {
 			case jobs <- i:
 			case <-ctx.Done():
@@ -168,6 +172,14 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 	}()
 
 	results := make([]Result, len(sources))
+	for i, row := range rows {
+		if row.Paused {
+			results[i] = Result{Source: sources[i], Paused: true}
+			if report != nil {
+				report(results[i])
+			}
+		}
+	}
 	var storeErr error
 	postJobs := make(chan postJob)
 	b := batch{jobs: postJobs}

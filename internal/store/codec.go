@@ -1,6 +1,8 @@
 package store
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 
 	"github.com/feedmill/feedmill/internal/feed"
@@ -37,4 +39,13 @@ func DecodeEnclosures(s string) []feed.Enclosure {
 	var v []feed.Enclosure
 	_ = json.Unmarshal([]byte(s), &v)
 	return v
+}
+
+// ItemSlug returns an item's slug: a short hash of its source key and
+// identity, so that the same item gets the same name even in a store
+// rebuilt from scratch. n > 0 gives a longer form for collisions.
+func ItemSlug(sourceKey, identity string, n int) string {
+	h := sha256.Sum256([]byte(sourceKey + "\x00" + identity))
+	s := hex.EncodeToString(h[:])
+	return s[:min(len(s), 12+4*n)]
 }

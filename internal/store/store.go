@@ -37,6 +37,8 @@ type Source struct {
 	LastErrorAt  time.Time
 	// ConsecutiveErrors counts failed fetches since the last success.
 	ConsecutiveErrors int
+	// Paused sources are not fetched until resumed (from the admin page).
+	Paused bool
 	Schedule
 }
 
@@ -149,6 +151,79 @@ type Store interface {
 	// block until the batch ends. A Batch inside a batch joins it.
 	Batch(ctx context.Context, fn func(Store) error) error
 
+	// SetPaused pauses or resumes the source. It returns ErrNotFound when
+	// no source has the ID.
+	SetPaused(ctx context.Context, sourceID int64, paused bool) error
+
+	// EnsureSlugs gives every item that has no slug yet its slug,
+	// ItemSlug(source key, identity, 0), lengthened with ItemSlug(..., n)
+	// on the rare collision, and returns how many it gave. A slug never
+	// changes once given: it is the item's permanent name on the site.
+	EnsureSlugs(ctx context.Context) (int, error)
+	// ListItems returns the items of every source matching f, without
+	// their content, newest first: by Date() (then by ID, newest first).
+	ListItems(ctx context.Context, f ItemFilter) ([]ItemMeta, error)
+	// ItemContents calls fn with each item in ids that exists (all of
+	// ItemMeta) and its content, in no particular order; IDs with no item
+	// are skipped. An error from fn stops it and is returned. fn must not
+	// call the store: a backend may hold its only connection while it
+	// runs.
+	ItemContents(ctx context.Context, ids []int64, fn func(m ItemMeta, content string) error) error
+
+	// Setting returns a stored setting (such as a generated key), or
+	// ErrNotFound.
+	Setting(ctx context.Context, name string) (string, error)
+	// SetSetting stores a setting, replacing any value it had.
+	SetSetting(ctx context.Context, name, value string) error
+
 	// Close releases the store.
 	Close() error
+}
+
+// Items are immutable once stored: AddItems never changes an item it
+// has, so what ListItems returns about an item, with its ID, stands for
+// its content too (the site's incremental builds rely on this). A backend
+// method that ever rewrites content must give the item a new ID or make
+// ItemMeta show the change.
+
+// ItemFilter selects items for ListItems; its zero value selects all.
+type ItemFilter struct {
+	// SourceIDs keeps the items of these sources; empty keeps all.
+	SourceIDs []int64
+	// Since and Until keep items whose Date() is in [Since, Until); zero
+	// leaves that end open.
+	Since, Until time.Time
+	// Limit caps how many items are returned; 0 returns all.
+	Limit int
+	// Brief fills only ID, SourceID, Slug, Published and FirstSeen, which
+	// is much cheaper for 100,000 items (the site lists every item on
+	// each build and reads the rest only for the items it renders).
+	Brief bool
+}
+
+// ItemMeta is a stored item without its content: what lists, feeds and
+// the site's incremental builds need to know about it.
+type ItemMeta struct {
+	ID       int64
+	SourceID int64
+	// Slug is the item's permanent name on the site; "" until
+	// EnsureSlugs gives it one.
+	Slug      string
+	Link      string
+	Title     string
+	Author    string
+	Image     string // the feed's image for the item, outside its body
+	Published time.Time
+	FirstSeen time.Time
+	RandomN   int
+}
+
+// Date is when the item counts as published: the feed's date, or the
+// first-seen time when the feed gave none or a later one (a feed that
+// dates its items in the future must not pin them to the top of lists).
+func (m ItemMeta) Date() time.Time {
+	if m.Published.IsZero() || m.Published.After(m.FirstSeen) {
+		return m.FirstSeen
+	}
+	return m.Published
 }

@@ -1,0 +1,264 @@
+// Package admin is feedmill's /admin page: every source with its status,
+// last success, last error and next due time, readable by anyone who can
+// reach the server, and actions (fetch now, pause, resume) that need the
+// admin token from the configuration.
+package admin
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	_ "embed"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/feedmill/feedmill/internal/store"
+)
+
+// Options wire the page to the rest of feedmill.
+type Options struct {
+	Store store.Store
+	// Token unlocks the actions; "" leaves the page read-only.
+	Token string
+	// FetchNow asks for the source to be fetched as soon as possible; nil
+	// when nothing can (feedmill build has no fetcher).
+	FetchNow func(ctx context.Context, src store.Source) error
+	// NextDue says when the source is fetched next; nil or a zero time
+	// shows it as unknown.
+	NextDue func(src store.Source) time.Time
+	// Location is the zone times are shown in (default UTC).
+	Location *time.Location
+	// Now is the clock (default time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+//go:embed admin.html
+var pageText string
+
+var page = template.Must(template.New("admin").Parse(pageText))
+
+// Handler serves GET /admin (the page) and POST /admin/action (the
+// actions). Mount it at both "/admin" and "/admin/".
+func Handler(opts Options) http.Handler {
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	h := &handler{opts: opts}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /admin", h.page)
+	mux.HandleFunc("GET /admin/{$}", h.page)
+	mux.HandleFunc("POST /admin/action", h.action)
+	return mux
+}
+
+type handler struct {
+	opts Options
+}
+
+type row struct {
+	ID          int64
+	Key         string
+	URL         string
+	Status      string
+	StatusClass string
+	LastSuccess string
+	LastError   string
+	LastErrorAt string
+	Errors      int
+	NextDue     string
+	Paused      bool
+}
+
+type pageData struct {
+	Rows      []row
+	Failing   int
+	Paused    int
+	Actions   bool
+	FetchNow  bool
+	Message   string
+	Error     string
+	Generated string
+}
+
+func (h *handler) when(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(h.opts.Location).Format("2006-01-02 15:04:05")
+}
+
+func (h *handler) page(w http.ResponseWriter, r *http.Request) {
+	sources, err := h.opts.Store.Sources(r.Context())
+	if err != nil {
+		h.opts.Logger.Error("admin page: read sources", "err", err)
+		http.Error(w, "cannot read the sources from the store", http.StatusInternalServerError)
+		return
+	}
+	d := pageData{Actions: h.opts.Token != "", FetchNow: h.opts.FetchNow != nil,
+		Message: r.URL.Query().Get("msg"), Error: r.URL.Query().Get("err"), Generated: h.when(h.opts.Now())}
+	for _, s := range sources {
+		rw := row{ID: s.ID, Key: s.Key, URL: redact(s.URL), LastSuccess: h.when(s.LastSuccess), LastError: s.LastError,
+			LastErrorAt: h.when(s.LastErrorAt), Errors: s.ConsecutiveErrors, NextDue: "—", Paused: s.Paused}
+		switch {
+		case s.Paused:
+			rw.Status, rw.StatusClass = "已暂停 paused", "paused"
+			d.Paused++
+		case s.ConsecutiveErrors > 0:
+			rw.Status, rw.StatusClass = "失败 failing", "failing"
+			d.Failing++
+		case s.LastSuccess.IsZero():
+			rw.Status, rw.StatusClass = "未抓取 never fetched", "new"
+		default:
+			rw.Status, rw.StatusClass = "正常 ok", "ok"
+		}
+		if h.opts.NextDue != nil && !s.Paused {
+			rw.NextDue = h.when(h.opts.NextDue(s))
+		}
+		d.Rows = append(d.Rows, rw)
+	}
+	var b bytes.Buffer
+	if err := page.Execute(&b, d); err != nil {
+		h.opts.Logger.Error("admin page: render", "err", err)
+		http.Error(w, "cannot render the admin page", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Write(b.Bytes())
+}
+
+// authorized checks the token from the form or an "Authorization: Bearer"
+// header, in constant time.
+func (h *handler) authorized(r *http.Request) bool {
+	if h.opts.Token == "" {
+		return false
+	}
+	got := r.PostFormValue("token")
+	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		got = v
+	}
+	return subtle.ConstantTimeCompare([]byte(got), []byte(h.opts.Token)) == 1
+}
+
+// action runs one of the buttons: fetch=ID, pause=ID or resume=ID.
+func (h *handler) action(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	if h.opts.Token == "" {
+		h.fail(w, r, http.StatusForbidden, "actions are disabled: set admin_token in the configuration")
+		return
+	}
+	if !h.authorized(r) {
+		h.fail(w, r, http.StatusForbidden, "wrong admin token")
+		return
+	}
+	var verb, idText string
+	for _, v := range []string{"fetch", "pause", "resume"} {
+		if s := r.PostFormValue(v); s != "" {
+			verb, idText = v, s
+			break
+		}
+	}
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if verb == "" || err != nil {
+		h.fail(w, r, http.StatusBadRequest, "no action: send fetch, pause or resume with a source ID")
+		return
+	}
+	src, err := h.source(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, http.StatusNotFound, err.Error())
+		return
+	}
+	var msg string
+	switch verb {
+	case "fetch":
+		if h.opts.FetchNow == nil {
+			h.fail(w, r, http.StatusNotImplemented, "fetch now needs feedmill serve")
+			return
+		}
+		if err := h.opts.FetchNow(r.Context(), src); err != nil {
+			h.fail(w, r, http.StatusServiceUnavailable, "fetch "+src.Key+": "+err.Error())
+			return
+		}
+		msg = "已安排抓取 fetch queued: " + src.Key
+	case "pause", "resume":
+		if err := h.opts.Store.SetPaused(r.Context(), id, verb == "pause"); err != nil {
+			h.fail(w, r, http.StatusInternalServerError, err.Error())
+			return
+		}
+		msg = map[string]string{"pause": "已暂停 paused: ", "resume": "已恢复 resumed: "}[verb] + src.Key
+	}
+	h.opts.Logger.Info("admin action", "action", verb, "source", src.Key)
+	h.done(w, r, http.StatusOK, "msg", msg)
+}
+
+func (h *handler) source(ctx context.Context, id int64) (store.Source, error) {
+	all, err := h.opts.Store.Sources(ctx)
+	if err != nil {
+		return store.Source{}, err
+	}
+	for _, s := range all {
+		if s.ID == id {
+			return s, nil
+		}
+	}
+	return store.Source{}, fmt.Errorf("no source with ID %d: %w", id, store.ErrNotFound)
+}
+
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	h.done(w, r, status, "err", msg)
+}
+
+// done answers a browser's form with a redirect back to the page, which
+// shows the message, and a script (curl with a Bearer token) with the
+// status and the message as text.
+func (h *handler) done(w http.ResponseWriter, r *http.Request, status int, key, msg string) {
+	if r.Header.Get("Authorization") == "" && strings.Contains(r.Header.Get("Accept"), "text/html") {
+		http.Redirect(w, r, "/admin?"+url.Values{key: {msg}}.Encode(), http.StatusSeeOther)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprintln(w, msg)
+}
+
+// redact hides credentials in a source URL: its user info and the values
+// of key-like query parameters (an RSSHub access key, for one).
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	if u.User != nil {
+		u.User = url.User("***")
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			switch strings.ToLower(k) {
+			case "key", "token", "access_key", "accesskey", "apikey", "api_key", "secret", "password", "auth", "code", "sign", "signature":
+				q.Set(k, "***")
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}

@@ -1,0 +1,274 @@
+package site
+
+import (
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+)
+
+// excerptRunes is how much of a post's text lists and the search index
+// carry.
+const excerptRunes = 120
+
+// siteBody prepares a cleaned body for the site's pages: every <img> is
+// lazy-loaded and sends no referrer (hotlink-protected images display),
+// and with the builtin proxy its http(s) sources go through it. Only
+// <img> tags that need a change are rewritten; every other byte stays.
+// The body is not tokenized as a whole: each "<img" is found by a plain
+// search and only its tag is parsed, which keeps builds fast.
+func (b *builder) siteBody(body string) string {
+	var out strings.Builder
+	done := 0 // body[:done] is in out (or unchanged so far)
+	for i := 0; ; {
+		j := indexImg(body[i:])
+		if j < 0 {
+			break
+		}
+		start := i + j
+		end := tagEnd(body, start)
+		if end < 0 {
+			break
+		}
+		i = end
+		attrs, selfClosing, ok := parseImg(body[start:end])
+		if !ok {
+			continue
+		}
+		tag, changed := b.imgTag(attrs, selfClosing)
+		if !changed {
+			continue
+		}
+		if out.Len() == 0 {
+			out.Grow(len(body) + 256)
+		}
+		out.WriteString(body[done:start])
+		out.WriteString(tag)
+		done = end
+	}
+	if done == 0 {
+		return body
+	}
+	out.WriteString(body[done:])
+	return out.String()
+}
+
+// indexImg returns the index of the next "<img" tag opening (any letter
+// case, followed by a space, "/" or ">"), or -1.
+func indexImg(s string) int {
+	for k := 0; ; {
+		i := strings.IndexByte(s[k:], '<')
+		if i < 0 {
+			return -1
+		}
+		i += k
+		if i+5 <= len(s) && strings.EqualFold(s[i+1:i+4], "img") {
+			switch s[i+4] {
+			case ' ', '\t', '\n', '\r', '\f', '/', '>':
+				return i
+			}
+		}
+		k = i + 1
+	}
+}
+
+// tagEnd returns the index just past the ">" that closes the tag opening
+// at start, skipping quoted attribute values, or -1.
+func tagEnd(s string, start int) int {
+	var quote byte
+	for i := start + 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '>':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// parseImg reads the attributes of one <img ...> tag.
+func parseImg(tag string) ([]html.Attribute, bool, bool) {
+	z := html.NewTokenizer(strings.NewReader(tag))
+	tt := z.Next()
+	if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+		return nil, false, false
+	}
+	name, hasAttr := z.TagName()
+	if string(name) != "img" {
+		return nil, false, false
+	}
+	var attrs []html.Attribute
+	for hasAttr {
+		var k, v []byte
+		k, v, hasAttr = z.TagAttr()
+		attrs = append(attrs, html.Attribute{Key: string(k), Val: string(v)})
+	}
+	return attrs, tt == html.SelfClosingTagToken, true
+}
+
+// imgTag returns an <img> tag with the site's attributes, and whether it
+// differs from the one given.
+func (b *builder) imgTag(attrs []html.Attribute, selfClosing bool) (string, bool) {
+	changed := false
+	var lazy, policy bool
+	for i, a := range attrs {
+		switch a.Key {
+		case "loading":
+			lazy = true
+		case "referrerpolicy":
+			policy = true
+		case "src":
+			if p := b.imageURL(strings.TrimSpace(a.Val)); p != a.Val {
+				attrs[i].Val, changed = p, true
+			}
+		case "srcset":
+			if p := b.srcset(a.Val); p != a.Val {
+				attrs[i].Val, changed = p, true
+			}
+		}
+	}
+	if !lazy {
+		attrs = append(attrs, html.Attribute{Key: "loading", Val: "lazy"})
+		changed = true
+	}
+	if !policy {
+		attrs = append(attrs, html.Attribute{Key: "referrerpolicy", Val: "no-referrer"})
+		changed = true
+	}
+	if !changed {
+		return "", false
+	}
+	var s strings.Builder
+	s.WriteString("<img")
+	for _, a := range attrs {
+		s.WriteString(" " + a.Key + `="` + html.EscapeString(a.Val) + `"`)
+	}
+	if selfClosing {
+		s.WriteString(" /")
+	}
+	s.WriteString(">")
+	return s.String(), true
+}
+
+// imageURL is the URL a page uses for an image: through the builtin proxy
+// when it is on and the image is on the web, else as it is.
+func (b *builder) imageURL(u string) string {
+	if b.cfg.ImageProxy == nil || u == "" {
+		return u
+	}
+	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+		return u
+	}
+	return b.cfg.ImageProxy.URL(b.root+"img", u)
+}
+
+// srcset proxies each candidate of a srcset attribute.
+func (b *builder) srcset(v string) string {
+	if b.cfg.ImageProxy == nil {
+		return v
+	}
+	parts := strings.Split(v, ",")
+	for i, p := range parts {
+		f := strings.Fields(p)
+		if len(f) == 0 {
+			continue
+		}
+		f[0] = b.imageURL(f[0])
+		parts[i] = strings.Join(f, " ")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// excerpt returns the start of an HTML fragment's text, whitespace
+// collapsed, at most excerptRunes runes (with an ellipsis when cut).
+func excerpt(fragment string) string {
+	var out strings.Builder
+	out.Grow(excerptRunes * 3)
+	n := 0
+	space := false
+	z := html.NewTokenizer(strings.NewReader(fragment))
+	skip := 0 // inside <script>, <style>, ...
+	for n < excerptRunes {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return strings.Clone(strings.TrimSpace(out.String()))
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "script", "style", "noscript", "template", "textarea", "title":
+				skip++
+			case "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "figcaption":
+				space = true
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "script", "style", "noscript", "template", "textarea", "title":
+				if skip > 0 {
+					skip--
+				}
+			case "p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "figcaption":
+				space = true
+			}
+		case html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			if string(name) == "br" {
+				space = true
+			}
+		case html.TextToken:
+			if skip > 0 {
+				continue
+			}
+			for _, r := range string(z.Text()) {
+				if unicode.IsSpace(r) || r == '\u00a0' || r == '\u3000' {
+					space = true
+					continue
+				}
+				if r == utf8.RuneError || unicode.IsControl(r) {
+					continue
+				}
+				if space && out.Len() > 0 {
+					out.WriteByte(' ')
+					n++
+				}
+				space = false
+				out.WriteRune(r)
+				n++
+				if n >= excerptRunes {
+					out.WriteString("…")
+					break
+				}
+			}
+		}
+	}
+	// A copy of exactly its size: the builder's spare capacity would
+	// otherwise stay allocated for every post of the site.
+	return strings.Clone(strings.TrimSpace(out.String()))
+}
+
+// safeLink returns an item link fit for an href: http(s) only.
+func safeLink(u string) string {
+	u = strings.TrimSpace(u)
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return ""
+	}
+	return p.String()
+}
+
+func hostOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	return p.Hostname()
+}

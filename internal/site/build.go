@@ -1,0 +1,334 @@
+package site
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/feedmill/feedmill/internal/content"
+	"github.com/feedmill/feedmill/internal/store"
+)
+
+// counters are the build's statistics, kept by concurrent workers.
+type counters struct {
+	rendered, written atomic.Int64
+}
+
+// maxCachedEntries bounds the list entries a build keeps rendered (about
+// 1 KB each).
+const maxCachedEntries = 25000
+
+// ioWriters is how many goroutines write pages. Creating a file costs
+// little CPU but can wait on the disk for most of a millisecond on a
+// busy virtual disk, so writes overlap far beyond the CPU count.
+const ioWriters = 16
+
+// writers is the pool that puts rendered pages in place, so that render
+// workers never wait on the disk.
+type writers struct {
+	b    *builder
+	c    *counters
+	ch   chan page
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	err  error
+	stop chan struct{}
+}
+
+type page struct {
+	rel  string
+	data []byte
+}
+
+func (b *builder) startWriters(c *counters) *writers {
+	w := &writers{b: b, c: c, ch: make(chan page, 64), stop: make(chan struct{})}
+	for range ioWriters {
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			for p := range w.ch {
+				if w.failed() != nil {
+					continue
+				}
+				if err := b.write(p.rel, p.data, c); err != nil {
+					w.mu.Lock()
+					if w.err == nil {
+						w.err = err
+						close(w.stop)
+					}
+					w.mu.Unlock()
+				}
+			}
+		}()
+	}
+	return w
+}
+
+func (w *writers) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// put queues a page; it returns the first write error instead once one
+// happened.
+func (w *writers) put(ctx context.Context, rel string, data []byte) error {
+	w.c.rendered.Add(1)
+	select {
+	case w.ch <- page{rel, data}:
+		return nil
+	case <-w.stop:
+		return w.failed()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// close waits for the queued pages and returns the first write error.
+func (w *writers) close() error {
+	close(w.ch)
+	w.wg.Wait()
+	return w.failed()
+}
+
+// run plans, renders and writes the site, removes the pages of items that
+// are gone and saves the manifest.
+func (b *builder) run(ctx context.Context, st store.Store) error {
+	t := time.Now()
+	phase := func(name string) {
+		b.logger.Debug("site build phase", "phase", name, "took", time.Since(t))
+		t = time.Now()
+	}
+	var err error
+	if b.site, err = b.makeSiteData(); err != nil {
+		return err
+	}
+	jobs := b.plan()
+	phase("plan")
+	var c counters
+	w := b.startWriters(&c)
+	if err := b.process(ctx, st, w); err != nil {
+		w.close()
+		return err
+	}
+	phase("posts")
+	if err := b.renderJobs(ctx, jobs, w); err != nil {
+		w.close()
+		return err
+	}
+	if err := w.close(); err != nil {
+		return err
+	}
+	phase("pages")
+	for _, rel := range sortedKeys(b.prev) {
+		if _, ok := b.next[rel]; ok {
+			continue
+		}
+		if err := b.out.remove(rel); err != nil {
+			return fmt.Errorf("remove %s: %w", rel, err)
+		}
+		b.stats.PagesRemoved++
+	}
+	b.stats.PagesTotal = len(b.next)
+	b.stats.PagesRendered = int(c.rendered.Load())
+	b.stats.PagesWritten = int(c.written.Load())
+	if b.old != nil && b.stats.PagesWritten == 0 && b.stats.PagesRemoved == 0 && sameManifest(b.prev, b.next) {
+		phase("manifest")
+		return nil // nothing changed: the manifest in place is this one
+	}
+	if err := b.out.saveManifest(b.next); err != nil {
+		return fmt.Errorf("save site manifest: %w", err)
+	}
+	phase("manifest")
+	return nil
+}
+
+func (b *builder) workers() int {
+	if b.opts.Workers > 0 {
+		return b.opts.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+func (b *builder) write(rel string, data []byte, c *counters) error {
+	_, known := b.old[rel]
+	wrote, err := b.out.write(rel, data, known || b.old == nil)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", rel, err)
+	}
+	if wrote {
+		c.written.Add(1)
+		if b.opts.OnWrite != nil {
+			b.opts.OnWrite(rel)
+		}
+	}
+	return nil
+}
+
+// process reads the content of every item that a page to render needs,
+// cleans it once, and renders the item's post page when it changed. The
+// store streams the contents to a pool of workers, so that memory holds
+// only the bodies that feeds still need, never all of them.
+func (b *builder) process(ctx context.Context, st store.Store, w *writers) error {
+	byID := map[int64]*item{}
+	var ids []int64
+	for _, it := range b.items {
+		if it.renderPost || it.needSummary || it.needBody {
+			byID[it.ID] = it
+			ids = append(ids, it.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	// Each item is in five lists; its entry is rendered once and kept,
+	// unless that would hold too much memory (a full build of a very
+	// large site renders entries page by page instead).
+	b.cacheEntries = len(ids) <= maxCachedEntries
+
+	type task struct {
+		it      *item
+		meta    store.ItemMeta
+		content string
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	tasks := make(chan task, 64)
+	var wg sync.WaitGroup
+	for range b.workers() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range tasks {
+				if ctx.Err() != nil {
+					continue
+				}
+				t.it.ItemMeta = t.meta
+				if err := b.processItem(ctx, t.it, t.content, w); err != nil {
+					cancel(err)
+				}
+			}
+		}()
+	}
+	done := map[int64]bool{}
+	err := st.ItemContents(ctx, ids, func(m store.ItemMeta, body string) error {
+		it := byID[m.ID]
+		if it == nil {
+			return nil
+		}
+		done[m.ID] = true
+		select {
+		case tasks <- task{it, m, body}:
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	})
+	close(tasks)
+	wg.Wait()
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	if err != nil {
+		return fmt.Errorf("read item contents: %w", err)
+	}
+	// An item removed while the build ran has no content: forget its page
+	// so that the next build does not take it for written.
+	for _, id := range ids {
+		if !done[id] {
+			delete(b.next, byID[id].rel)
+		}
+	}
+	return ctx.Err()
+}
+
+// processItem cleans one item's content and renders its post page.
+func (b *builder) processItem(ctx context.Context, it *item, raw string, w *writers) error {
+	r := content.Process(raw, it.Link, b.cfg.Content)
+	it.excerpt = excerpt(r.HTML)
+	it.image, it.bodyImg = r.Image, r.Image != ""
+	if it.image == "" {
+		it.image = it.Image
+	}
+	if it.needSummary && b.cacheEntries {
+		e, err := b.tpl.part("entry", b.entry(it))
+		if err != nil {
+			return err
+		}
+		it.entryHTML = e
+	}
+	body := b.siteBody(r.HTML)
+	if it.needBody {
+		b.feedFragments(it, body)
+	}
+	if !it.renderPost {
+		return nil
+	}
+	data, err := b.renderPost(it, body)
+	if err != nil {
+		return fmt.Errorf("render %s: %w", it.rel, err)
+	}
+	return w.put(ctx, it.rel, data)
+}
+
+// renderJobs renders and writes the pages other than posts, concurrently.
+func (b *builder) renderJobs(ctx context.Context, jobs []job, w *writers) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan job)
+	var wg sync.WaitGroup
+	for range b.workers() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				if ctx.Err() != nil {
+					continue
+				}
+				data, err := j.render()
+				if err != nil {
+					cancel(fmt.Errorf("render %s: %w", j.rel, err))
+					continue
+				}
+				for _, it := range j.feed {
+					if it.feedRefs.Add(-1) == 0 {
+						it.rss, it.atom, it.json = "", "", ""
+					}
+				}
+				if err := w.put(ctx, j.rel, data); err != nil {
+					cancel(err)
+				}
+			}
+		}()
+	}
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	if cause := context.Cause(ctx); cause != nil {
+		return cause
+	}
+	return nil
+}
+
+func sameManifest(a, b manifest) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}

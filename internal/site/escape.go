@@ -1,0 +1,149 @@
+package site
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Feeds carry every post's whole body, escaped, in up to twelve files,
+// so escaping is on the hot path of a build. These escapers copy runs of
+// plain bytes at once instead of going rune by rune through reflection.
+
+// xmlEscapeTable marks the ASCII bytes escapeXML must change.
+var xmlEscapeTable = func() (t [128]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = c != '\t' && c != '\n'
+	}
+	for _, c := range `&<>"'` + "\x7f" {
+		t[c] = true
+	}
+	return t
+}()
+
+// escapeXML appends s as XML character data or attribute value: markup
+// characters become entities, a carriage return a character reference,
+// and what XML 1.0 cannot hold at all (control characters, U+FFFE, U+FFFF,
+// invalid UTF-8) becomes U+FFFD, as encoding/xml.EscapeText does.
+func escapeXML(b *strings.Builder, s string) {
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if !xmlEscapeTable[c] {
+				i++
+				continue
+			}
+			b.WriteString(s[start:i])
+			switch c {
+			case '&':
+				b.WriteString("&amp;")
+			case '<':
+				b.WriteString("&lt;")
+			case '>':
+				b.WriteString("&gt;")
+			case '"':
+				b.WriteString("&#34;")
+			case '\'':
+				b.WriteString("&#39;")
+			case '\r':
+				b.WriteString("&#xD;")
+			case 0x7f:
+				b.WriteByte(0x7f) // allowed in XML 1.0
+			default:
+				b.WriteString("\uFFFD")
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || r == 0xFFFE || r == 0xFFFF {
+			b.WriteString(s[start:i])
+			b.WriteString("\uFFFD")
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b.WriteString(s[start:])
+}
+
+// xmlText returns s escaped for XML.
+func xmlText(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	escapeXML(&b, s)
+	return b.String()
+}
+
+// xmlElement appends <name>text</name>.
+func xmlElement(b *strings.Builder, name, text string) {
+	b.WriteString("<" + name + ">")
+	escapeXML(b, text)
+	b.WriteString("</" + name + ">")
+}
+
+// jsonString appends s as a JSON string. HTML characters stay as they
+// are (the feed is not embedded in a page); control characters, U+2028,
+// U+2029 and invalid UTF-8 are escaped or replaced, so that every
+// JavaScript parser takes the result.
+func jsonString(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b.WriteString(s[start:i])
+			switch c {
+			case '"':
+				b.WriteString(`\"`)
+			case '\\':
+				b.WriteString(`\\`)
+			case '\n':
+				b.WriteString(`\n`)
+			case '\r':
+				b.WriteString(`\r`)
+			case '\t':
+				b.WriteString(`\t`)
+			default:
+				b.WriteString(`\u00`)
+				b.WriteByte("0123456789abcdef"[c>>4])
+				b.WriteByte("0123456789abcdef"[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteString(s[start:i])
+			b.WriteString(`\ufffd`)
+		case r == '\u2028' || r == '\u2029':
+			b.WriteString(s[start:i])
+			b.WriteString(`\u202` + strconv.Itoa(int(r-'\u2020')))
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b.WriteString(s[start:])
+	b.WriteByte('"')
+}
+
+// jsonField appends "name":"value", with a comma before it unless first.
+func jsonField(b *strings.Builder, name, value string, first bool) {
+	if !first {
+		b.WriteByte(',')
+	}
+	b.WriteString(`"` + name + `":`)
+	jsonString(b, value)
+}

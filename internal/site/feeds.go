@@ -1,0 +1,268 @@
+package site
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// feedFormat is one of the feeds every list with feeds has.
+type feedFormat struct {
+	name   string
+	render func(b *builder, l *list, items []*item) ([]byte, error)
+}
+
+var feedFormats = []feedFormat{
+	{"feed.xml", (*builder).rss},
+	{"atom.xml", (*builder).atom},
+	{"feed.json", (*builder).jsonFeed},
+}
+
+const generator = "feedmill"
+
+// feedTitle names a list's feeds.
+func (b *builder) feedTitle(l *list) string {
+	switch l.kind {
+	case "home":
+		return b.cfg.Title
+	case "channel":
+		s := l.sources[0]
+		return s.name + " · " + s.channel + " - " + b.cfg.Title
+	}
+	return l.title + " - " + b.cfg.Title
+}
+
+// updated is a feed's date: its newest item's, never the build's time, so
+// that a feed whose items did not change keeps its bytes.
+func updated(items []*item) time.Time {
+	if len(items) == 0 {
+		return time.Unix(0, 0).UTC()
+	}
+	return items[0].date
+}
+
+func (b *builder) categories(it *item) []string {
+	return []string{it.src.group, it.src.name, it.src.channel}
+}
+
+// An item appears in up to four feeds (home, group, source, channel) of
+// three formats each, so its entry in each format is marshalled once, by
+// feedFragments, and the feeds are put together from the fragments.
+
+// feedFragments writes the item's RSS item, Atom entry and JSON Feed
+// item from its cleaned body. They are written by hand with escapeXML and
+// jsonString (see escape.go); the feed tests read every format back with
+// encoding/xml and encoding/json.
+func (b *builder) feedFragments(it *item, body string) {
+	desc := body + b.originalNote(it)
+	title := displayTitle(it.Title)
+	url := b.abs(it.rel)
+	guid := b.guid(it)
+	cats := b.categories(it)
+	source := it.src.name + " · " + it.src.channel
+	link := safeLink(it.Link)
+	date := it.date.Format(time.RFC3339)
+
+	var w strings.Builder
+	w.Grow(len(desc) + len(desc)/4 + 1024)
+	w.WriteString("<item>")
+	xmlElement(&w, "title", title)
+	xmlElement(&w, "link", url)
+	w.WriteString(`<guid isPermaLink="` + strconv.FormatBool(b.origin != "") + `">`)
+	escapeXML(&w, guid)
+	w.WriteString("</guid>")
+	xmlElement(&w, "pubDate", it.date.Format(time.RFC1123Z))
+	for _, c := range cats {
+		xmlElement(&w, "category", c)
+	}
+	w.WriteString(`<source url="`)
+	escapeXML(&w, b.abs(it.src.channelList.dir+"feed.xml"))
+	w.WriteString(`">`)
+	escapeXML(&w, source)
+	w.WriteString("</source>")
+	xmlElement(&w, "description", desc)
+	w.WriteString("</item>")
+	it.rss = w.String()
+
+	w = strings.Builder{}
+	w.Grow(len(desc) + len(desc)/4 + 1024)
+	w.WriteString("<entry>")
+	xmlElement(&w, "title", title)
+	xmlElement(&w, "id", guid)
+	w.WriteString(`<link href="`)
+	escapeXML(&w, url)
+	w.WriteString(`" rel="alternate" type="text/html"></link>`)
+	if link != "" {
+		w.WriteString(`<link href="`)
+		escapeXML(&w, link)
+		w.WriteString(`" rel="via"></link>`)
+	}
+	xmlElement(&w, "published", date)
+	xmlElement(&w, "updated", date)
+	w.WriteString("<author>")
+	xmlElement(&w, "name", it.src.name)
+	w.WriteString("</author>")
+	for _, c := range cats {
+		w.WriteString(`<category term="`)
+		escapeXML(&w, c)
+		w.WriteString(`"></category>`)
+	}
+	w.WriteString(`<content type="html">`)
+	escapeXML(&w, desc)
+	w.WriteString("</content></entry>")
+	it.atom = w.String()
+
+	w = strings.Builder{}
+	w.Grow(len(body) + len(body)/8 + 1024)
+	w.WriteByte('{')
+	jsonField(&w, "id", guid, true)
+	jsonField(&w, "url", url, false)
+	if link != "" {
+		jsonField(&w, "external_url", link, false)
+	}
+	jsonField(&w, "title", title, false)
+	jsonField(&w, "content_html", body, false)
+	if it.excerpt != "" {
+		jsonField(&w, "summary", it.excerpt, false)
+	}
+	if img := b.imageURL(it.image); img != "" {
+		jsonField(&w, "image", img, false)
+	}
+	jsonField(&w, "date_published", date, false)
+	w.WriteString(`,"authors":[{`)
+	jsonField(&w, "name", it.src.name, true)
+	w.WriteString(`}],"tags":[`)
+	for i, c := range cats {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		jsonString(&w, c)
+	}
+	w.WriteString("]}")
+	it.json = w.String()
+}
+
+// element writes <name>text</name>, the text escaped.
+func element(w *bytes.Buffer, name, text string) {
+	w.WriteString("<" + name + ">" + xmlText(text) + "</" + name + ">")
+}
+
+func (b *builder) rss(l *list, items []*item) ([]byte, error) {
+	var w bytes.Buffer
+	title := b.feedTitle(l)
+	desc := b.cfg.Description
+	if desc == "" {
+		desc = title
+	}
+	w.WriteString(xml.Header)
+	w.WriteString(`<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>`)
+	element(&w, "title", title)
+	element(&w, "link", b.abs(l.dir+"index.html"))
+	element(&w, "description", desc)
+	w.WriteString(`<atom:link href="` + xmlAttrEscape(b.abs(l.dir+"feed.xml")) + `" rel="self" type="application/rss+xml"></atom:link>`)
+	element(&w, "language", "zh-CN")
+	element(&w, "generator", generator)
+	if len(items) > 0 {
+		element(&w, "lastBuildDate", updated(items).Format(time.RFC1123Z))
+	}
+	for _, it := range items {
+		w.WriteString("\n")
+		w.WriteString(it.rss)
+	}
+	w.WriteString("\n</channel></rss>\n")
+	return w.Bytes(), nil
+}
+
+// guid identifies a post in feeds: its URL when the site has a base URL,
+// else a URN of its slug.
+func (b *builder) guid(it *item) string {
+	if b.origin != "" {
+		return b.abs(it.rel)
+	}
+	return "urn:feedmill:" + it.Slug
+}
+
+// originalNote links a feed entry's body to the original article.
+func (b *builder) originalNote(it *item) string {
+	if l := safeLink(it.Link); l != "" {
+		return `<p><a href="` + xmlAttrEscape(l) + `">阅读原文</a></p>`
+	}
+	return ""
+}
+
+func xmlAttrEscape(s string) string { return xmlText(s) }
+
+func (b *builder) atom(l *list, items []*item) ([]byte, error) {
+	var w bytes.Buffer
+	w.WriteString(xml.Header)
+	w.WriteString(`<feed xmlns="http://www.w3.org/2005/Atom">`)
+	element(&w, "title", b.feedTitle(l))
+	element(&w, "id", b.feedID(l))
+	element(&w, "updated", updated(items).Format(time.RFC3339))
+	w.WriteString(`<link href="` + xmlAttrEscape(b.abs(l.dir+"atom.xml")) + `" rel="self" type="application/atom+xml"></link>`)
+	w.WriteString(`<link href="` + xmlAttrEscape(b.abs(l.dir+"index.html")) + `" rel="alternate" type="text/html"></link>`)
+	element(&w, "generator", generator)
+	for _, it := range items {
+		w.WriteString("\n")
+		w.WriteString(it.atom)
+	}
+	w.WriteString("\n</feed>\n")
+	return w.Bytes(), nil
+}
+
+// feedID is an Atom feed's permanent ID.
+func (b *builder) feedID(l *list) string {
+	if b.origin != "" {
+		return b.abs(l.dir + "index.html")
+	}
+	return "urn:feedmill:" + url.PathEscape(strings.TrimSuffix(l.dir, "/"))
+}
+
+func marshalXML(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", " ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
+}
+
+func (b *builder) jsonFeed(l *list, items []*item) ([]byte, error) {
+	var w strings.Builder
+	w.WriteByte('{')
+	jsonField(&w, "version", "https://jsonfeed.org/version/1.1", true)
+	jsonField(&w, "title", b.feedTitle(l), false)
+	jsonField(&w, "home_page_url", b.abs(l.dir+"index.html"), false)
+	jsonField(&w, "feed_url", b.abs(l.dir+"feed.json"), false)
+	if b.cfg.Description != "" {
+		jsonField(&w, "description", b.cfg.Description, false)
+	}
+	jsonField(&w, "language", "zh-CN", false)
+	w.WriteString(`,"items":[`)
+	for i, it := range items {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString("\n")
+		w.WriteString(it.json)
+	}
+	w.WriteString("]}\n")
+	return []byte(w.String()), nil
+}
+
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,295 @@
+package site
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/feedmill/feedmill/internal/publish"
+)
+
+// manifest maps every output path to the fingerprint it was rendered
+// from.
+type manifest map[string]uint64
+
+// ManifestName is the file in the site's folder that remembers the last
+// build; the handler never serves it.
+const ManifestName = ".feedmill-manifest"
+
+const manifestHead = "feedmill site manifest 1"
+
+// output is where a site goes: a folder or memory.
+type output interface {
+	// write puts data at rel unless, when compare is set, rel already
+	// holds exactly data; it reports whether it wrote.
+	write(rel string, data []byte, compare bool) (bool, error)
+	remove(rel string) error
+	// loadManifest returns nil, and no error, when there is none; ok is
+	// false when the last build did not finish, so that the manifest may
+	// claim pages that never reached the disk.
+	loadManifest() (m manifest, ok bool, err error)
+	saveManifest(m manifest) error
+}
+
+func newOutput(cfg Config) (output, error) {
+	if cfg.Memory != nil {
+		return cfg.Memory, nil
+	}
+	if strings.TrimSpace(cfg.Dir) == "" {
+		return nil, errors.New("build site: no output folder")
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("build site: %w", err)
+	}
+	// Only an interrupted build leaves temp files, and it leaves its
+	// marker too: walking 100,000 pages on every build would cost more
+	// than the build.
+	if ok, _ := publish.Exists(filepath.Join(cfg.Dir, BuildingName)); ok {
+		if err := publish.CleanTemp(cfg.Dir); err != nil {
+			return nil, fmt.Errorf("build site: clean temp files: %w", err)
+		}
+	}
+	var r [4]byte
+	_, _ = rand.Read(r[:])
+	return &diskOutput{dir: cfg.Dir, tmpPrefix: ".feedmill-" + hex.EncodeToString(r[:]) + "-"}, nil
+}
+
+// BuildingName marks a build in progress: a build that finds it knows the
+// last one stopped half-way (a crash, a power cut) and compares every page
+// with the disk instead of trusting the manifest.
+const BuildingName = ".feedmill-building"
+
+// diskOutput writes the site into a folder.
+type diskOutput struct {
+	dir       string
+	tmpPrefix string // temp names are tmpPrefix + a counter + ".tmp"
+	tmpSeq    atomic.Int64
+	dirs      sync.Map // folders known to exist
+	begin     sync.Once
+	beginErr  error
+	written   atomic.Int64
+}
+
+// write replaces the file atomically: a temp file in the same folder,
+// renamed into place, so that a reader (or the web server) never sees a
+// partial page.
+//
+// Pages are not synced one by one: 100,000 fsyncs would cost minutes.
+// Instead the first write of a build puts a durable marker in place, and
+// saveManifest syncs the file system once, writes the manifest durably
+// and only then removes the marker. After a power cut the marker is still
+// there, and the next build repairs whatever pages were lost.
+func (o *diskOutput) write(rel string, data []byte, compare bool) (bool, error) {
+	path := filepath.Join(o.dir, filepath.FromSlash(rel))
+	if compare {
+		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+			return false, nil
+		}
+	}
+	var err error
+	o.begin.Do(func() {
+		_, o.beginErr = publish.WriteFile(filepath.Join(o.dir, BuildingName), []byte("a feedmill build is writing this site\n"))
+	})
+	if o.beginErr != nil {
+		return false, o.beginErr
+	}
+	dir := filepath.Dir(path)
+	if _, ok := o.dirs.Load(dir); !ok {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return false, err
+		}
+		o.dirs.Store(dir, true)
+	}
+	var f *os.File
+	var tmp string
+	for {
+		tmp = filepath.Join(dir, o.tmpPrefix+strconv.FormatInt(o.tmpSeq.Add(1), 36)+".tmp")
+		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
+	if err != nil {
+		return false, err
+	}
+	_, werr := f.Write(data)
+	o.written.Add(1)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, path)
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return false, werr
+	}
+	return true, nil
+}
+
+func (o *diskOutput) remove(rel string) error {
+	err := os.Remove(filepath.Join(o.dir, filepath.FromSlash(rel)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+func (o *diskOutput) loadManifest() (manifest, bool, error) {
+	data, err := os.ReadFile(filepath.Join(o.dir, ManifestName))
+	if errors.Is(err, fs.ErrNotExist) {
+		if empty(o.dir) {
+			// A first build into an empty folder: nothing to compare with.
+			return manifest{}, true, nil
+		}
+		return nil, true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	m, err := parseManifest(data)
+	if err != nil {
+		return nil, false, err
+	}
+	done, err := publish.Exists(filepath.Join(o.dir, BuildingName))
+	return m, !done && err == nil, nil
+}
+
+func (o *diskOutput) saveManifest(m manifest) error {
+	if o.written.Load() > 0 {
+		if err := syncFS(o.dir); err != nil {
+			return err
+		}
+	}
+	// WriteFile leaves an unchanged manifest alone.
+	if _, err := publish.WriteFile(filepath.Join(o.dir, ManifestName), formatManifest(m)); err != nil {
+		return err
+	}
+	err := os.Remove(filepath.Join(o.dir, BuildingName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// empty reports whether the folder has no entries at all.
+func empty(dir string) bool {
+	f, err := os.Open(dir)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	names, _ := f.Readdirnames(1)
+	return len(names) == 0
+}
+
+// formatManifest writes a line per page, "fingerprint path", sorted by
+// path: plain text, quick to read back, and diffable.
+func formatManifest(m manifest) []byte {
+	var b bytes.Buffer
+	b.Grow(len(m) * 48)
+	b.WriteString(manifestHead + "\n")
+	for _, rel := range sortedKeys(m) {
+		b.WriteString(strconv.FormatUint(m[rel], 16))
+		b.WriteByte(' ')
+		b.WriteString(rel)
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+func parseManifest(data []byte) (manifest, error) {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	if !sc.Scan() || sc.Text() != manifestHead {
+		return nil, errors.New("not a feedmill site manifest")
+	}
+	m := make(manifest, bytes.Count(data, []byte{'\n'}))
+	for sc.Scan() {
+		line := sc.Text()
+		fp, rel, ok := strings.Cut(line, " ")
+		v, err := strconv.ParseUint(fp, 16, 64)
+		if !ok || err != nil || rel == "" {
+			return nil, fmt.Errorf("damaged manifest line %q", line)
+		}
+		m[rel] = v
+	}
+	return m, sc.Err()
+}
+
+// Memory holds a built site in memory, for feedmill serve to serve
+// without a folder. It is safe for concurrent use: pages are replaced one
+// at a time while requests read them.
+type Memory struct {
+	mu       sync.RWMutex
+	files    map[string]memFile
+	manifest manifest
+}
+
+type memFile struct {
+	data []byte
+	mod  time.Time
+	etag string
+}
+
+// NewMemory returns an empty in-memory site.
+func NewMemory() *Memory { return &Memory{files: map[string]memFile{}} }
+
+func (m *Memory) write(rel string, data []byte, compare bool) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.files[rel]; ok && bytes.Equal(old.data, data) {
+		return false, nil
+	}
+	h := newHash()
+	for _, c := range data {
+		h.byte(c)
+	}
+	m.files[rel] = memFile{data: bytes.Clone(data), mod: time.Now(), etag: `"` + strconv.FormatUint(h.sum(), 16) + `"`}
+	return true, nil
+}
+
+func (m *Memory) remove(rel string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.files, rel)
+	return nil
+}
+
+func (m *Memory) loadManifest() (manifest, bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.manifest == nil {
+		return nil, true, nil
+	}
+	out := make(manifest, len(m.manifest))
+	for k, v := range m.manifest {
+		out[k] = v
+	}
+	return out, true, nil
+}
+
+func (m *Memory) saveManifest(man manifest) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.manifest = man
+	return nil
+}
+
+func (m *Memory) get(rel string) (memFile, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	f, ok := m.files[rel]
+	return f, ok
+}

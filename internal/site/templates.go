@@ -1,0 +1,145 @@
+package site
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// defaults are the built-in templates and assets.
+//
+//go:embed templates
+var defaults embed.FS
+
+// pageTemplates are the page templates; each is executed together with
+// layout.html, which calls its "main" block.
+var pageTemplates = []string{"list", "post", "categories", "archives", "search", "404"}
+
+// templates are a build's parsed templates and assets.
+type templates struct {
+	pages    map[string]*template.Template
+	assets   map[string][]byte
+	assetVer map[string]string // a short hash of each asset, for cache busting
+	hash     uint64            // of every template and asset
+}
+
+// loadTemplates reads the built-in templates, replacing any of them, and
+// any asset, by the file of the same name in the folder override (when
+// not ""): "post.html" replaces the post template, "assets/style.css" the
+// style sheet. Extra files under assets/ are published too.
+func loadTemplates(override string) (*templates, error) {
+	files := map[string][]byte{}
+	err := fs.WalkDir(defaults, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := defaults.ReadFile(p)
+		files[strings.TrimPrefix(p, "templates/")] = data
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read built-in templates: %w", err)
+	}
+	if override != "" {
+		err := filepath.WalkDir(override, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+				return nil
+			}
+			rel, err := filepath.Rel(override, p)
+			if err != nil {
+				return err
+			}
+			rel = filepath.ToSlash(rel)
+			if _, builtin := files[rel]; !builtin && !strings.HasPrefix(rel, "assets/") {
+				return fmt.Errorf("%s: no built-in template or asset has this name (templates: layout.html, entry.html, %s.html; assets go under assets/)", p, strings.Join(pageTemplates, ".html, "))
+			}
+			data, err := os.ReadFile(p)
+			files[rel] = data
+			return err
+		})
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("site templates: folder %s does not exist", override)
+			}
+			return nil, fmt.Errorf("site templates: %w", err)
+		}
+	}
+
+	t := &templates{pages: map[string]*template.Template{}, assets: map[string][]byte{}, assetVer: map[string]string{}}
+	all := sha256.New()
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		all.Write([]byte(n))
+		all.Write([]byte{0})
+		all.Write(files[n])
+		all.Write([]byte{0})
+		if a, ok := strings.CutPrefix(n, "assets/"); ok {
+			t.assets[a] = files[n]
+			sum := sha256.Sum256(files[n])
+			t.assetVer[a] = hex.EncodeToString(sum[:4])
+		}
+	}
+	t.hash = binary.LittleEndian.Uint64(all.Sum(nil))
+	layout, entry := files["layout.html"], files["entry.html"]
+	for _, name := range pageTemplates {
+		tp := template.New(name).Funcs(template.FuncMap{
+			"add": func(a, b int) int { return a + b },
+		})
+		if _, err := tp.New("layout.html").Parse(string(layout)); err != nil {
+			return nil, fmt.Errorf("site template layout.html: %w", err)
+		}
+		if _, err := tp.New("entry.html").Parse(string(entry)); err != nil {
+			return nil, fmt.Errorf("site template entry.html: %w", err)
+		}
+		if _, err := tp.New(name + ".html").Parse(string(files[name+".html"])); err != nil {
+			return nil, fmt.Errorf("site template %s.html: %w", name, err)
+		}
+		t.pages[name] = tp
+	}
+	return t, nil
+}
+
+func (t *templates) assetNames() []string {
+	out := make([]string, 0, len(t.assets))
+	for n := range t.assets {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// part renders one of the templates defined inside layout.html or
+// entry.html ("sitehead", "header", "footer", "entry") on its own.
+func (t *templates) part(name string, data any) (template.HTML, error) {
+	var b bytes.Buffer
+	if err := t.pages["list"].ExecuteTemplate(&b, name, data); err != nil {
+		return "", fmt.Errorf("site template %q: %w", name, err)
+	}
+	return template.HTML(b.String()), nil
+}
+
+// execute renders a page: its template within the layout.
+func (t *templates) execute(name string, d *pageData) ([]byte, error) {
+	var b bytes.Buffer
+	if err := t.pages[name].ExecuteTemplate(&b, "layout.html", d); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
