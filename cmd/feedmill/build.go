@@ -12,9 +12,7 @@ import (
 	"time"
 
 	"github.com/feedmill/feedmill/internal/config"
-	"github.com/feedmill/feedmill/internal/imgproxy"
 	"github.com/feedmill/feedmill/internal/site"
-	"github.com/feedmill/feedmill/internal/store"
 	"github.com/feedmill/feedmill/internal/store/sqlite"
 )
 
@@ -49,7 +47,7 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitProblem
 	}
 	defer st.Close()
-	scfg, err := siteConfig(ctx, cfg, st)
+	scfg, err := site.FromConfig(ctx, cfg, st)
 	if err != nil {
 		fmt.Fprintf(stderr, "feedmill: %v\n", err)
 		return exitProblem
@@ -82,29 +80,4 @@ const buildMemoryLimit = 224 << 20
 func buildLine(s site.Stats, dir string) string {
 	return fmt.Sprintf("site: %d of %d pages written (%d rendered, %d removed), %d posts, in %s -> %s",
 		s.PagesWritten, s.PagesTotal, s.PagesRendered, s.PagesRemoved, s.Posts, s.Duration.Round(time.Millisecond), dir)
-}
-
-// siteConfig turns the configuration into the site's: feedmill build and
-// feedmill serve build the same site from it.
-func siteConfig(ctx context.Context, cfg config.Config, st store.Store) (site.Config, error) {
-	sc := site.Config{
-		Dir:         cfg.SiteDir(),
-		Title:       cfg.Site.Title,
-		Description: cfg.Site.Description,
-		BaseURL:     cfg.Site.BaseURL,
-		PerPage:     cfg.Site.PerPage,
-		FeedItems:   cfg.Site.FeedItems,
-		Location:    cfg.Location(),
-	}
-	if cfg.Site.Templates != "" {
-		sc.Templates = cfg.Path(cfg.Site.Templates)
-	}
-	if cfg.ImageProxy == "builtin" {
-		key, err := imgproxy.Key(ctx, st, cfg.ImageProxyKey)
-		if err != nil {
-			return sc, fmt.Errorf("image proxy key: %w", err)
-		}
-		sc.ImageProxy = imgproxy.NewSigner(key)
-	}
-	return sc, nil
 }

@@ -167,7 +167,7 @@ func (b *builder) imageURL(u string) string {
 	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 		return u
 	}
-	return b.cfg.ImageProxy.URL(b.root+"img", u)
+	return b.cfg.ImageProxy.URL(b.cfg.ImagePath(), u)
 }
 
 // srcset proxies each candidate of a srcset attribute.
