@@ -16,16 +16,20 @@ import (
 	"github.com/feedmill/feedmill/internal/store/sqlite"
 )
 
-const serveUsage = `Usage: feedmill serve [--config PATH] [--listen ADDR] [--log-format text|json]
+const serveUsage = `Usage: feedmill serve [--config PATH] [--listen ADDR] [--log-format text|json] [--no-site]
 
 Runs feedmill as a daemon: fetches every source that is due at once, then
 each again when its schedule says (interval, the feed's ttl, the server's
-max-age and Retry-After, backoff after errors), and serves /healthz and
-/metrics on the listen address. SIGINT or SIGTERM stops it cleanly;
+max-age and Retry-After, backoff after errors). On the listen address it
+serves the news site from site.dir (built at start and again after every
+round that published or retired posts, and after a reload), /admin (the
+sources; fetch now and pause need admin_token), the image proxy at /img
+with image_proxy: builtin, /healthz and /metrics. --no-site leaves the
+site and the image proxy out. SIGINT or SIGTERM stops it cleanly;
 SIGHUP reloads the configuration (an invalid one is logged and the
 running one kept). Exit status: 0 after a clean stop, 2 for a bad
-configuration or command line, 3 when the store, the output folder or the
-listen address fails.
+configuration or command line, 3 when the store, the output folder, the
+admin token file or the listen address fails.
 
 Flags:
 `
@@ -35,6 +39,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	configPath := fs.String("config", config.DefaultFile, "configuration `file`")
 	listen := fs.String("listen", "", "`address` to listen on (default: listen from the configuration, else 127.0.0.1:8080)")
 	logFormat := fs.String("log-format", "text", "log `format`: text for people, json for machines")
+	noSite := fs.Bool("no-site", false, "only fetch: do not build or serve the news site (/admin, /healthz and /metrics stay)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), serveUsage)
 		fs.PrintDefaults()
@@ -71,7 +76,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitProblem
 	}
 
-	d := daemon.New(daemon.Options{Config: cfg, Listen: *listen, Store: st, Logger: logger, Version: buildVersion()})
+	d := daemon.New(daemon.Options{Config: cfg, Listen: *listen, Store: st, Logger: logger, Version: buildVersion(), NoSite: *noSite})
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

@@ -1,13 +1,21 @@
 // Package daemon is feedmill serve: it refreshes the sources that are
-// due, round after round, and serves /healthz, /metrics and whatever else
-// is mounted on its server, until its context ends.
+// due, round after round, keeps the news site built from the store, and
+// serves the site, /admin, the builtin image proxy, /healthz and /metrics
+// until its context ends.
 //
 // A round is one refresh.Runner.Run over the sources due at its start
 // (package schedule decides which); rounds never overlap. The first round
 // starts at once and fetches every source that is due, which on a new
 // store is all of them; a restarted daemon keeps the pauses and backoffs
 // it had. Between rounds the daemon sleeps until the next source is due,
-// or until a reload.
+// or until a reload or a "fetch now" from /admin.
+//
+// The site is built by the goroutine that runs the rounds, so two builds
+// never overlap and a build never races a round's writes: once at start,
+// before the first round, so that the site is up at once; after every
+// round that published or retired something; and after a reload. A
+// failed build is logged and the daemon goes on; the pages of the last
+// good build stay served.
 package daemon
 
 import (
@@ -18,6 +26,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/feedmill/feedmill/internal/config"
@@ -26,6 +35,7 @@ import (
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/schedule"
 	"github.com/feedmill/feedmill/internal/server"
+	"github.com/feedmill/feedmill/internal/site"
 	"github.com/feedmill/feedmill/internal/store"
 )
 
@@ -38,10 +48,13 @@ const (
 	keyFailed      = "failed"
 	keyNextDue     = "next_due"
 	keyPausedUntil = "paused_until"
+	keyPages       = "pages"
 	keyPosts       = "posts"
+	keyRetired     = "retired"
 	keySource      = "source"
 	keySources     = "sources"
 	keyTook        = "took"
+	keyWritten     = "written"
 	keyVersion     = "version"
 )
 
@@ -63,8 +76,15 @@ type Options struct {
 	Store   store.Store
 	Logger  *slog.Logger
 	Version string
-	// Mounts are handlers other packages add to the server (the site,
-	// the admin).
+	// NoSite leaves the news site out: no builds, no pages at "/" and no
+	// image proxy. /admin, /healthz and /metrics stay.
+	NoSite bool
+	// ImageProxyAllowPrivate lets the builtin image proxy fetch from
+	// loopback and private networks. Only tests set it (their image
+	// servers are on 127.0.0.1); see imgproxy.Options.AllowPrivate.
+	ImageProxyAllowPrivate bool
+	// Mounts are more handlers for the server. "/", "/admin" and
+	// "/admin/" are the daemon's own (the site and the admin page).
 	Mounts []server.Mount
 }
 
@@ -78,11 +98,38 @@ type Daemon struct {
 	handler http.Handler
 	wake    chan struct{}
 	started time.Time
+	noSite  bool
+	private bool // the image proxy may fetch from private networks
+
+	// site serves the news site and the image proxy at "/", admin the
+	// admin page; both are replaced on a reload.
+	site, admin swap
 
 	mu     sync.Mutex // guards what follows
 	cfg    config.Config
 	runner *refresh.Runner
 	state  state
+	// siteCfg is the site the next build builds; rebuild asks for a
+	// build after the next round whatever it did (a reload).
+	siteCfg site.Config
+	rebuild bool
+	// queued are the keys of the sources /admin asked to fetch now.
+	queued map[string]bool
+}
+
+// swap is a handler that can be replaced while requests run.
+type swap struct{ h atomic.Pointer[http.Handler] }
+
+func (s *swap) set(h http.Handler) { s.h.Store(&h) }
+
+func (s *swap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := s.h.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	// Between New and Run.
+	w.Header().Set("Retry-After", "1")
+	http.Error(w, "feedmill is starting", http.StatusServiceUnavailable)
 }
 
 // state is what /healthz reports.
@@ -93,6 +140,10 @@ type state struct {
 	counts    map[schedule.Status]int
 	// err is the last round's store failure; nil once a round succeeds.
 	err error
+	// siteBuilt is when the site was last built; siteErr the last
+	// build's failure, nil once a build succeeds.
+	siteBuilt time.Time
+	siteErr   error
 }
 
 // New returns a daemon for the configuration; Run starts it.
@@ -113,14 +164,22 @@ func New(opts Options) *Daemon {
 		metrics: newMetrics(),
 		wake:    make(chan struct{}, 1),
 		started: time.Now(),
+		noSite:  opts.NoSite,
+		private: opts.ImageProxyAllowPrivate,
 		cfg:     cfg,
+		queued:  map[string]bool{},
 	}
 	d.runner = d.newRunner(cfg)
-	d.handler = server.New(server.Options{Health: d.health, Metrics: d.metrics.reg, Logger: logger}, opts.Mounts...)
+	mounts := []server.Mount{{Pattern: "/admin", Handler: &d.admin}, {Pattern: "/admin/", Handler: &d.admin}}
+	if !d.noSite {
+		mounts = append(mounts, server.Mount{Pattern: "/", Handler: &d.site})
+	}
+	d.handler = server.New(server.Options{Health: d.health, Metrics: d.metrics.reg, Logger: logger}, append(mounts, opts.Mounts...)...)
 	return d
 }
 
-// Handler is the daemon's HTTP handler: /healthz, /metrics and the mounts.
+// Handler is the daemon's HTTP handler: /healthz, /metrics, the site,
+// /admin and the mounts. The site and /admin answer 503 until Run starts.
 func (d *Daemon) Handler() http.Handler { return d.handler }
 
 func (d *Daemon) newRunner(cfg config.Config) *refresh.Runner {
@@ -147,6 +206,11 @@ func (d *Daemon) Run(ctx context.Context, ln net.Listener) error {
 	if err := publish.CleanTemp(runner.OutDir); err != nil {
 		return fmt.Errorf("clean temp files: %w", err)
 	}
+	w, err := d.web(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	d.install(w)
 	d.logger.Info("listening", keyVersion, d.version, keyConfig, cfg.File, keyAddr, ln.Addr().String(), keySources, len(cfg.Sources))
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -166,11 +230,22 @@ func (d *Daemon) Run(ctx context.Context, ln net.Listener) error {
 }
 
 func (d *Daemon) loop(ctx context.Context) {
+	d.build(ctx)
 	for {
 		start := time.Now()
-		next := d.round(ctx)
+		next, changed := d.round(ctx)
 		if ctx.Err() != nil {
 			return
+		}
+		d.mu.Lock()
+		changed = changed || d.rebuild
+		d.rebuild = false
+		d.mu.Unlock()
+		if changed {
+			d.build(ctx)
+			if ctx.Err() != nil {
+				return
+			}
 		}
 		wait := max(time.Until(next), minGap-time.Since(start), 0)
 		t := time.NewTimer(wait)
@@ -185,19 +260,31 @@ func (d *Daemon) loop(ctx context.Context) {
 	}
 }
 
-// round refreshes the sources due now and returns when the next one is
-// due.
-func (d *Daemon) round(ctx context.Context) time.Time {
+// round refreshes the sources due now (and those /admin asked for) and
+// returns when the next one is due, and whether the round published or
+// retired posts, which the site must show.
+func (d *Daemon) round(ctx context.Context) (next time.Time, changed bool) {
 	cfg, runner := d.current()
 	sources := cfg.FeedSources()
+	d.mu.Lock()
+	queued := d.queued
+	d.queued = map[string]bool{}
+	d.mu.Unlock()
 	rows, err := d.rows(ctx)
 	if err != nil {
-		return d.failed(ctx, err)
+		d.requeue(queued)
+		return d.failed(ctx, err), false
 	}
 	now := time.Now()
 	var due []feed.Source
 	for _, s := range sources {
-		if row, ok := rows[s.Key()]; !ok || schedule.Due(row, now) {
+		row, ok := rows[s.Key()]
+		switch {
+		case !ok:
+			due = append(due, s)
+		case row.Paused:
+			// Paused from /admin: refresh would skip it anyway.
+		case queued[s.Key()] || schedule.Due(row, now):
 			due = append(due, s)
 		}
 	}
@@ -207,29 +294,33 @@ func (d *Daemon) round(ctx context.Context) time.Time {
 		results, err := runner.Run(ctx, due, d.report)
 		if ctx.Err() != nil {
 			d.logger.Info("round stopped: shutting down", keyDue, len(due))
-			return time.Time{}
+			return time.Time{}, false
 		}
 		if err != nil {
-			return d.failed(ctx, err)
+			// Some sources may have published before the store failed.
+			d.requeue(queued)
+			return d.failed(ctx, err), true
 		}
 		took := time.Since(start)
-		failed, posts := 0, 0
+		failed, posts, retired := 0, 0, 0
 		for _, r := range results {
 			if r.Err != nil {
 				failed++
 			}
 			posts += r.Posts
+			retired += r.Retired
 		}
+		changed = posts > 0 || retired > 0
 		d.metrics.round(took, time.Now())
-		d.logger.Info("round done", keyDue, len(due), keyFailed, failed, keyPosts, posts, keyTook, took.Round(time.Millisecond).String())
+		d.logger.Info("round done", keyDue, len(due), keyFailed, failed, keyPosts, posts, keyRetired, retired, keyTook, took.Round(time.Millisecond).String())
 		if rows, err = d.rows(ctx); err != nil {
-			return d.failed(ctx, err)
+			return d.failed(ctx, err), changed
 		}
 	}
 
 	// The next wake: the earliest next due time of a configured source.
 	now = time.Now()
-	next := now.Add(maxSleep)
+	next = now.Add(maxSleep)
 	counts := map[schedule.Status]int{}
 	for _, s := range sources {
 		row, ok := rows[s.Key()]
@@ -239,7 +330,7 @@ func (d *Daemon) round(ctx context.Context) time.Time {
 			continue
 		}
 		counts[schedule.StatusOf(row, now)]++
-		if row.NextDue.Before(next) {
+		if !row.Paused && row.NextDue.Before(next) {
 			next = row.NextDue
 		}
 	}
@@ -251,7 +342,16 @@ func (d *Daemon) round(ctx context.Context) time.Time {
 	}
 	d.state.nextRound, d.state.counts, d.state.err = next, counts, nil
 	d.mu.Unlock()
-	return next
+	return next, changed
+}
+
+// requeue puts back the fetch-now requests of a round that failed.
+func (d *Daemon) requeue(keys map[string]bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for k := range keys {
+		d.queued[k] = true
+	}
 }
 
 // failed records a store failure: /healthz reports it until a round
@@ -319,6 +419,11 @@ func (d *Daemon) Reload() error {
 		d.logger.Warn("store changed; restart feedmill serve to apply it", "store", cfg.Path(cfg.Store))
 		cfg.Store = old.Path(old.Store)
 	}
+	w, err := d.web(context.Background(), cfg)
+	if err != nil {
+		d.logger.Error("config reload failed; keeping the running configuration", keyConfig, old.File, keyError, err)
+		return err
+	}
 	runner := d.newRunner(cfg)
 	if runner.OutDir != old.Path(old.Output.Dir) {
 		if err := publish.CleanTemp(runner.OutDir); err != nil {
@@ -329,13 +434,21 @@ func (d *Daemon) Reload() error {
 	}
 	d.mu.Lock()
 	d.cfg, d.runner = cfg, runner
+	d.rebuild = true // the site's settings may have changed
 	d.mu.Unlock()
+	d.install(w)
 	d.logger.Info("config reloaded", keyConfig, cfg.File, keySources, len(cfg.Sources))
+	d.poke()
+	return nil
+}
+
+// poke wakes the round loop if it sleeps; a round in progress is
+// followed by another at once.
+func (d *Daemon) poke() {
 	select {
 	case d.wake <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 // health is /healthz: 200 with the state while rounds succeed, 503 with
@@ -362,6 +475,14 @@ func (d *Daemon) health(context.Context) (map[string]any, error) {
 	}
 	if !st.nextRound.IsZero() {
 		body["next_round_at"] = st.nextRound.UTC().Format(time.RFC3339)
+	}
+	if !st.siteBuilt.IsZero() {
+		body["site_built_at"] = st.siteBuilt.UTC().Format(time.RFC3339)
+	}
+	if st.siteErr != nil {
+		// Shown, but not a 503: the pages of the last good build are
+		// still served and the fetching goes on.
+		body["site_error"] = st.siteErr.Error()
 	}
 	if st.err != nil {
 		return body, errors.New("the last round failed: " + st.err.Error())

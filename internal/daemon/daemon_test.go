@@ -20,6 +20,7 @@ import (
 
 	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/daemon"
+	"github.com/feedmill/feedmill/internal/store"
 	"github.com/feedmill/feedmill/internal/store/sqlite"
 )
 
@@ -77,12 +78,20 @@ func writeConfig(t *testing.T, dir, base string, routes ...string) string {
 
 type running struct {
 	d    *daemon.Daemon
+	st   store.Store
 	base string // http://addr
 	stop context.CancelFunc
 	done chan error
 }
 
 func start(t *testing.T, cfgPath string) *running {
+	t.Helper()
+	return startWith(t, cfgPath, daemon.Options{})
+}
+
+// startWith starts a daemon with opts, whose Config, Store and Version it
+// fills in.
+func startWith(t *testing.T, cfgPath string, opts daemon.Options) *running {
 	t.Helper()
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
@@ -97,9 +106,10 @@ func start(t *testing.T, cfgPath string) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := daemon.New(daemon.Options{Config: cfg, Store: st, Version: "test"})
+	opts.Config, opts.Store, opts.Version = cfg, st, "test"
+	d := daemon.New(opts)
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{d: d, base: "http://" + ln.Addr().String(), stop: cancel, done: make(chan error, 1)}
+	r := &running{d: d, st: st, base: "http://" + ln.Addr().String(), stop: cancel, done: make(chan error, 1)}
 	go func() { r.done <- d.Run(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()

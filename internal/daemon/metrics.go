@@ -9,6 +9,7 @@ import (
 
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/schedule"
+	"github.com/feedmill/feedmill/internal/site"
 )
 
 // Fetch results, the values of the result label.
@@ -30,6 +31,9 @@ type metrics struct {
 	roundDuration prometheus.Histogram
 	lastRound     prometheus.Gauge
 	sources       *prometheus.GaugeVec
+	siteBuilds    *prometheus.CounterVec
+	siteDuration  prometheus.Histogram
+	sitePages     prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -73,16 +77,42 @@ func newMetrics() *metrics {
 			Name: "feedmill_sources",
 			Help: "Configured sources by status: ok, failing, backing_off, paused, never_fetched.",
 		}, []string{"status"}),
+		siteBuilds: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "feedmill_site_builds_total",
+			Help: "Builds of the news site by result: ok or error.",
+		}, []string{"result"}),
+		siteDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "feedmill_site_build_duration_seconds",
+			Help:    "Time of a successful build of the news site.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14), // 10 ms … 82 s
+		}),
+		sitePages: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "feedmill_site_pages_written_total",
+			Help: "Pages of the news site written because their bytes changed.",
+		}),
 	}
 	m.reg.MustRegister(m.fetches, m.fetchDuration, m.published, m.newItems, m.sourceErrors,
-		m.rounds, m.roundDuration, m.lastRound, m.sources,
+		m.rounds, m.roundDuration, m.lastRound, m.sources, m.siteBuilds, m.siteDuration, m.sitePages,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Every result and status shows from the start, at 0, so that rate()
 	// and alerts work before the first failure.
 	for _, r := range []string{resultOK, resultNotModified, resultError} {
 		m.fetches.WithLabelValues(r)
 	}
+	m.siteBuilds.WithLabelValues(resultOK)
+	m.siteBuilds.WithLabelValues(resultError)
 	return m
+}
+
+// siteBuild counts a build of the site.
+func (m *metrics) siteBuild(s site.Stats, err error) {
+	if err != nil {
+		m.siteBuilds.WithLabelValues(resultError).Inc()
+		return
+	}
+	m.siteBuilds.WithLabelValues(resultOK).Inc()
+	m.siteDuration.Observe(s.Duration.Seconds())
+	m.sitePages.Add(float64(s.PagesWritten))
 }
 
 // observe counts one source's refresh.
