@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/feedmill/feedmill/internal/config"
+	"github.com/feedmill/feedmill/internal/content"
 	"github.com/feedmill/feedmill/internal/imgproxy"
 	"github.com/feedmill/feedmill/internal/store"
 )
@@ -23,6 +24,10 @@ func FromConfig(ctx context.Context, cfg config.Config, st store.Store) (Config,
 		FeedItems:   cfg.Site.FeedItems,
 		Location:    cfg.Location(),
 	}
+	// The site cleans bodies as posts are cleaned; per-source settings are
+	// the posts' own, the site takes the global ones.
+	proxy, style := cfg.Cleaning(-1)
+	sc.Content = content.Options{ImageProxy: proxy, Style: content.Style(style)}
 	if cfg.Site.Templates != "" {
 		sc.Templates = cfg.Path(cfg.Site.Templates)
 	}
