@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,9 +10,7 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/site"
-	"github.com/feedmill/feedmill/internal/store/sqlite"
 )
 
 const buildUsage = `Usage: feedmill build [--config PATH] [--full]
@@ -27,13 +24,8 @@ Flags:
 `
 
 func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("build", flag.ContinueOnError)
-	configPath := fs.String("config", config.DefaultFile, "configuration `file`")
+	fs, configPath := configFlags("build", buildUsage)
 	full := fs.Bool("full", false, "render every page again instead of only the changed ones")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), buildUsage)
-		fs.PrintDefaults()
-	}
 	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
@@ -41,9 +33,8 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if !ok {
 		return exitUsage
 	}
-	st, err := sqlite.Open(ctx, cfg.Path(cfg.Store))
-	if err != nil {
-		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
+	st, ok := openStore(ctx, cfg, stderr)
+	if !ok {
 		return exitProblem
 	}
 	defer st.Close()

@@ -31,6 +31,34 @@ a bad configuration or command line.
 Flags:
 `
 
+// configFlags starts the flag set of a command that reads the
+// configuration, with its --config flag and usage text.
+func configFlags(name, usage string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	path := fs.String("config", config.DefaultFile, "configuration `file`")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	return fs, path
+}
+
+// openStore opens the configuration's store, creating its folder,
+// printing what went wrong.
+func openStore(ctx context.Context, cfg config.Config, stderr io.Writer) (*sqlite.Store, bool) {
+	path := cfg.Path(cfg.Store)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
+		return nil, false
+	}
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
+		return nil, false
+	}
+	return st, true
+}
+
 // loadConfig reads the configuration named by --config, printing the
 // error the user must fix.
 func loadConfig(path string, stderr io.Writer) (config.Config, bool) {
@@ -43,14 +71,9 @@ func loadConfig(path string, stderr io.Writer) (config.Config, bool) {
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	configPath := fs.String("config", config.DefaultFile, "configuration `file`")
+	fs, configPath := configFlags("run", runUsage)
 	republish := fs.Bool("republish", false, "rewrite the post of every known item (after a template change) instead of fetching")
 	dueOnly := fs.Bool("due", false, "fetch only the sources that are due (respecting intervals, backoff after errors and servers' Retry-After), as feedmill serve does; for frequent cron jobs")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), runUsage)
-		fs.PrintDefaults()
-	}
 	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
@@ -58,14 +81,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if !ok {
 		return exitUsage
 	}
-	storePath := cfg.Path(cfg.Store)
-	if err := os.MkdirAll(filepath.Dir(storePath), 0o755); err != nil {
-		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
-		return exitProblem
-	}
-	st, err := sqlite.Open(ctx, storePath)
-	if err != nil {
-		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
+	st, ok := openStore(ctx, cfg, stderr)
+	if !ok {
 		return exitProblem
 	}
 	defer st.Close()
@@ -73,6 +90,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	runner := refresh.FromConfig(cfg, st, slog.New(slog.NewTextHandler(stderr, nil)))
 	sources := cfg.FeedSources()
 	skipped := 0
+	var err error
 	if *dueOnly && !*republish {
 		sources, skipped, err = dueSources(ctx, st, sources, time.Now())
 		if err != nil {

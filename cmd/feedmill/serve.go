@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,7 +10,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/daemon"
 	"github.com/feedmill/feedmill/internal/store/sqlite"
 )
@@ -35,15 +33,10 @@ Flags:
 `
 
 func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	configPath := fs.String("config", config.DefaultFile, "configuration `file`")
+	fs, configPath := configFlags("serve", serveUsage)
 	listen := fs.String("listen", "", "`address` to listen on (default: listen from the configuration, else 127.0.0.1:8080)")
 	logFormat := fs.String("log-format", "text", "log `format`: text for people, json for machines")
 	noSite := fs.Bool("no-site", false, "only fetch: do not build or serve the news site (/admin, /healthz and /metrics stay)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), serveUsage)
-		fs.PrintDefaults()
-	}
 	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/schedule"
 	"github.com/feedmill/feedmill/internal/store"
 	"github.com/feedmill/feedmill/internal/store/sqlite"
@@ -32,13 +30,8 @@ Flags:
 const maxErrorWidth = 100
 
 func sourcesCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("sources", flag.ContinueOnError)
-	configPath := fs.String("config", config.DefaultFile, "configuration `file`")
+	fs, configPath := configFlags("sources", sourcesUsage)
 	failing := fs.Bool("failing", false, "list only the sources whose last fetch failed")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), sourcesUsage)
-		fs.PrintDefaults()
-	}
 	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
