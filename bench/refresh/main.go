@@ -47,6 +47,7 @@ func main() {
 		hostDelay   = flag.Duration("host-delay", def.HostDelay.Std(), "least time between request starts to one host")
 		dir         = flag.String("dir", "", "folder for the store and the posts (default: a temp folder, removed after)")
 		cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the passes to `file`")
+		base        = flag.Bool("baseline", false, "after the passes, time creating as many files in the same folders with os.WriteFile and rename")
 	)
 	flag.Parse()
 	if *serve {
@@ -60,7 +61,7 @@ func main() {
 	defer stop()
 	err := run(ctx, params{
 		sources: *sources, items: *items, latency: *latency, latency304: *latency304, hosts: *hosts,
-		concurrency: *concurrency, perHost: *perHost, hostDelay: *hostDelay, dir: *dir, cpuProfile: *cpuProfile,
+		concurrency: *concurrency, perHost: *perHost, hostDelay: *hostDelay, dir: *dir, cpuProfile: *cpuProfile, baseline: *base,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -71,7 +72,7 @@ func main() {
 type params struct {
 	sources, items, hosts, concurrency, perHost int
 	latency, hostDelay                          time.Duration
-	latency304                                  bool
+	latency304, baseline                        bool
 	dir, cpuProfile                             string
 }
 
@@ -136,7 +137,7 @@ func run(ctx context.Context, p params) error {
 	floor := p.latency * time.Duration(p.sources) / time.Duration(p.concurrency)
 	fmt.Printf("feedmill bench: %d sources x %d items on %d hosts, latency %s, concurrency %d, per_host %d, host_delay %s, %d CPUs, load %s\n",
 		p.sources, p.items, p.hosts, p.latency, p.concurrency, p.perHost, p.hostDelay, runtime.NumCPU(), loadAvg())
-	var first time.Duration
+	var first, firstCPU time.Duration
 	for pass := 1; pass <= 2; pass++ {
 		cpu0 := cpuTime()
 		start := time.Now()
@@ -163,7 +164,7 @@ func run(ctx context.Context, p params) error {
 		fmt.Printf("pass %d: wall %s, CPU %s (%.0f%% of one core), %d posts, %d not modified, %d failed",
 			pass, wall.Round(time.Millisecond), cpu.Round(time.Millisecond), 100*cpu.Seconds()/wall.Seconds(), posts, notModified, failed)
 		if pass == 1 {
-			first = wall
+			first, firstCPU = wall, cpu
 			fmt.Printf("; floor %s, %.2fx the floor (target <= 1.5x)\n", floor, wall.Seconds()/floor.Seconds())
 		} else {
 			fmt.Printf("; %.1fx faster than pass 1 (target >= 5x)\n", first.Seconds()/wall.Seconds())
@@ -171,6 +172,16 @@ func run(ctx context.Context, p params) error {
 		if firstErr != nil {
 			fmt.Printf("  first failure: %v\n", firstErr)
 		}
+	}
+	if p.baseline {
+		bdir := filepath.Join(p.dir, "baseline")
+		wall, cpu, err := baseline(bdir, p)
+		os.RemoveAll(bdir)
+		if err != nil {
+			return fmt.Errorf("baseline: %w", err)
+		}
+		fmt.Printf("baseline: %d files written and renamed in the same folders: wall %s, CPU %s; pass 1 is %.2fx its wall, %.2fx its CPU\n",
+			p.sources*p.items, wall.Round(time.Millisecond), cpu.Round(time.Millisecond), first.Seconds()/wall.Seconds(), firstCPU.Seconds()/cpu.Seconds())
 	}
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)

@@ -100,9 +100,10 @@ func plain(s string) string {
 }
 
 // plainWord reports, cheaply, the common case of a name YAML reads back
-// unchanged: letters and digits only, with at least one letter outside
-// ASCII and no ASCII digit first, so that it can be no number, boolean,
-// null or date. Everything else takes the YAML round trip.
+// unchanged: letters and digits only, no ASCII digit first, so that it
+// can be no number or date, and, when it is all ASCII, none of the words
+// YAML may read as a boolean or null. Everything else takes the YAML
+// round trip.
 func plainWord(s string) bool {
 	if s == "" || (s[0] >= '0' && s[0] <= '9') {
 		return false
@@ -118,7 +119,14 @@ func plainWord(s string) bool {
 			return false
 		}
 	}
-	return wide
+	if wide {
+		return true
+	}
+	switch strings.ToLower(s) {
+	case "y", "yes", "n", "no", "on", "off", "true", "false", "null":
+		return false
+	}
+	return true
 }
 
 // DateText is a post's date: RFC 1123 in GMT.

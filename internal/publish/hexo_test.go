@@ -191,7 +191,9 @@ func FuzzRenderHexo(f *testing.F) {
 }
 
 func TestPlainWordAgreesWithYAML(t *testing.T) {
-	for _, s := range []string{"观察者网", "36氪", "新媒体", "头条", "ｙｅｓ", "Ａ１", "中2", "２０２２", "cnBeta中文", "a", "yes", "2022", "36kr", "", "观察 者", "观察:者"} {
+	for _, s := range []string{"观察者网", "36氪", "新媒体", "头条", "ｙｅｓ", "Ａ１", "中2", "２０２２", "cnBeta中文", "a", "yes", "2022", "36kr", "", "观察 者", "观察:者",
+		"bench", "host001", "route00001", "cnBeta", "IT", "Yes", "YES", "Null", "NULL", "True", "FALSE", "off", "On", "Y", "n",
+		"e5", "E3", "x0", "inf", "nan", "Infinity", "NaN", "NaNa", "e", "o17", "b101", "Ox1F", "yesno", "nulls"} {
 		if !plainWord(s) {
 			continue
 		}
@@ -200,7 +202,7 @@ func TestPlainWordAgreesWithYAML(t *testing.T) {
 			t.Errorf("plainWord(%q) but YAML reads %v (%v)", s, v["k"], err)
 		}
 	}
-	if !plainWord("观察者网") || plainWord("yes") || plainWord("2022") {
+	if !plainWord("观察者网") || !plainWord("host001") || plainWord("yes") || plainWord("Null") || plainWord("2022") {
 		t.Error("plainWord misjudges the common cases")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // WriteFile puts data at path so that no reader and no crash of the
@@ -22,11 +23,30 @@ import (
 // recording that the file is in place. One Sync for a batch of files costs
 // far less than a flush per file.
 func WriteFile(path string, data []byte) (bool, error) {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
-		return false, nil
+	return (*Files)(nil).Write(path, data, false)
+}
+
+// Files writes many posts into few folders: it remembers the folders it
+// made or found, so each is made once rather than checked for every post.
+// It is safe for concurrent use; a nil *Files remembers nothing.
+type Files struct {
+	mu   sync.Mutex
+	dirs map[string]bool
+}
+
+// Write is WriteFile, the same temp file and rename. With fresh set the
+// caller knows no file was at path when it chose the path (a path just
+// reserved for a new post), so the old file is not read to compare: a
+// file that appeared since is replaced, as WriteFile replaces a
+// different one.
+func (w *Files) Write(path string, data []byte, fresh bool) (bool, error) {
+	if !fresh {
+		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+			return false, nil
+		}
 	}
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := w.mkdir(dir); err != nil {
 		return false, fmt.Errorf("create folder: %w", err)
 	}
 	// The temp name is short and fixed-length: the post's own name may
@@ -34,22 +54,52 @@ func WriteFile(path string, data []byte) (bool, error) {
 	var r [8]byte
 	_, _ = rand.Read(r[:])
 	tmp := filepath.Join(dir, ".feedmill-"+hex.EncodeToString(r[:])+".tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return false, fmt.Errorf("create temp file: %w", err)
-	}
-	_, werr := f.Write(data)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, path)
+	werr := createFile(tmp, data)
+	if werr != nil && errors.Is(werr, fs.ErrNotExist) && w != nil {
+		// The folder was removed since it was made: make it again.
+		w.forget(dir)
+		if err := w.mkdir(dir); err != nil {
+			return false, fmt.Errorf("create folder: %w", err)
+		}
+		werr = createFile(tmp, data)
 	}
 	if werr != nil {
+		return false, werr
+	}
+	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
-		return false, fmt.Errorf("write %s: %w", filepath.Base(path), werr)
+		return false, fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
 	return true, nil
+}
+
+func (w *Files) mkdir(dir string) error {
+	if w != nil {
+		w.mu.Lock()
+		known := w.dirs[dir]
+		w.mu.Unlock()
+		if known {
+			return nil
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if w != nil {
+		w.mu.Lock()
+		if w.dirs == nil {
+			w.dirs = map[string]bool{}
+		}
+		w.dirs[dir] = true
+		w.mu.Unlock()
+	}
+	return nil
+}
+
+func (w *Files) forget(dir string) {
+	w.mu.Lock()
+	delete(w.dirs, dir)
+	w.mu.Unlock()
 }
 
 // Exists reports whether a file is at path.

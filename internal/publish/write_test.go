@@ -45,3 +45,48 @@ func TestRemoveOwn(t *testing.T) {
 		})
 	}
 }
+
+func TestFilesWrite(t *testing.T) {
+	var w Files
+	root := t.TempDir()
+	path := filepath.Join(root, "g", "s", "c", "post.md")
+	read := func() string {
+		t.Helper()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, step := range []struct {
+		name  string
+		data  string
+		fresh bool
+		wrote bool
+	}{
+		{"new post, folders made", "one", true, true},
+		{"same bytes, not fresh: left alone", "one", false, false},
+		{"other bytes: replaced", "two", false, true},
+		{"fresh: written without reading", "two", true, true},
+	} {
+		wrote, err := w.Write(path, []byte(step.data), step.fresh)
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if wrote != step.wrote || read() != step.data {
+			t.Errorf("%s: wrote %v, file %q; want %v, %q", step.name, wrote, read(), step.wrote, step.data)
+		}
+	}
+	// A folder removed after it was made is made again.
+	if err := os.RemoveAll(filepath.Join(root, "g")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(path, []byte("three"), true); err != nil || read() != "three" {
+		t.Fatalf("after the folder was removed: %v, %q", err, read())
+	}
+	// No temp file is left.
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil || len(entries) != 1 {
+		t.Errorf("folder holds %v (%v), want the post alone", entries, err)
+	}
+}

@@ -437,6 +437,7 @@ type batch struct {
 	posts   int            // posts staged
 	writes  sync.WaitGroup // posts being written
 	jobs    chan<- postJob
+	files   publish.Files // the folders made this run
 }
 
 // pending is a staged source. Its posts are written concurrently; mu
@@ -459,13 +460,16 @@ type pending struct {
 type postJob struct {
 	p  *pending
 	it store.Item
+	// fresh says no file was at the post's path when it was reserved,
+	// so there is no old file to compare with.
+	fresh bool
 }
 
 // writePosts renders and writes the posts of jobs until it is closed.
 func (r *Runner) writePosts(b *batch, jobs <-chan postJob) {
 	for j := range jobs {
 		data := publish.RenderHexo(r.Post(j.p.f.src, j.it))
-		wrote, err := publish.WriteFile(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), data)
+		wrote, err := b.files.Write(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), data, j.fresh)
 		hash := ""
 		if err == nil {
 			hash = publish.Hash(data)
@@ -503,7 +507,7 @@ func (r *Runner) stage(ctx context.Context, f fetched, b *batch) error {
 	}
 	fresh := f.err == nil && !f.resp.NotModified
 	p.res.NotModified = f.err == nil && f.resp.NotModified
-	var todo []store.Item
+	var todo []postJob
 	reserve := func(tx store.Store) error {
 		todo, p.errs, p.posted = todo[:0], p.errs[:0], p.posted[:0]
 		if fresh {
@@ -528,9 +532,21 @@ func (r *Runner) stage(ctx context.Context, f fetched, b *batch) error {
 		if err != nil {
 			return err
 		}
+		// A source's first posts go to a folder not made yet: then no
+		// file can be in the way, and one look at the folder saves one
+		// at each post's name.
+		noFolder := false
+		if len(items) > 1 {
+			folder := filepath.Join(r.OutDir, filepath.FromSlash(f.src.Group+"/"+f.src.Name+"/"+f.src.Channel))
+			exists, err := publish.Exists(folder)
+			noFolder = err == nil && !exists
+		}
 		for _, it := range items {
+			fresh := false
 			if it.PostPath == "" {
-				path, adopted, err := r.reservePath(ctx, tx, f.src, it, nil)
+				var path string
+				var adopted bool
+				path, adopted, fresh, err = r.reservePath(ctx, tx, f.src, it, nil, noFolder)
 				var perr *postError
 				switch {
 				case errors.As(err, &perr):
@@ -545,7 +561,7 @@ func (r *Runner) stage(ctx context.Context, f fetched, b *batch) error {
 					continue
 				}
 			}
-			todo = append(todo, it)
+			todo = append(todo, postJob{p: p, it: it, fresh: fresh})
 		}
 		return nil
 	}
@@ -568,9 +584,9 @@ func (r *Runner) stage(ctx context.Context, f fetched, b *batch) error {
 	p.f.items = nil
 	b.pending = append(b.pending, p)
 	b.posts += len(p.posted) + len(todo)
-	for _, it := range todo {
+	for _, j := range todo {
 		b.writes.Add(1)
-		b.jobs <- postJob{p: p, it: it}
+		b.jobs <- j
 	}
 	return nil
 }
@@ -745,7 +761,7 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 	for _, it := range items {
 		data := publish.RenderHexo(r.Post(src, it))
 		if it.PostPath == "" {
-			path, adopted, err := r.reservePath(ctx, r.Store, src, it, data)
+			path, adopted, _, err := r.reservePath(ctx, r.Store, src, it, data, false)
 			if err != nil {
 				if perr := (*postError)(nil); errors.As(err, &perr) {
 					errs = append(errs, err)
@@ -826,23 +842,29 @@ func (r *Runner) Post(src feed.Source, it store.Item) publish.Post {
 // write is in the way. A file in the way that is this very post (same
 // title and date, as the old system would have written it) is adopted as
 // published, so switching from the old system rewrites nothing.
-// data is the post's bytes, rendered here when nil and needed.
-func (r *Runner) reservePath(ctx context.Context, st store.Store, src feed.Source, it store.Item, data []byte) (string, bool, error) {
+// data is the post's bytes, rendered here when nil and needed. noFolder
+// says the caller saw that the source's folder does not exist, so no file
+// is in the way. It returns the path, whether the file in the way was
+// adopted, and whether no file was at the path (fresh).
+func (r *Runner) reservePath(ctx context.Context, st store.Store, src feed.Source, it store.Item, data []byte, noFolder bool) (string, bool, bool, error) {
 	folder := src.Group + "/" + src.Name + "/" + src.Channel
 	stem := publish.FileStem(it.Title)
 	for n := 1; ; n++ {
 		rel := folder + "/" + publish.FileName(stem, n)
 		abs := filepath.Join(r.OutDir, filepath.FromSlash(rel))
-		exists, err := publish.Exists(abs)
-		if err != nil {
-			return "", false, &postError{err: fmt.Errorf("%s: %w", rel, err)}
+		exists := false
+		if !noFolder {
+			var err error
+			if exists, err = publish.Exists(abs); err != nil {
+				return "", false, false, &postError{err: fmt.Errorf("%s: %w", rel, err)}
+			}
 		}
 		adopt := false
 		if exists {
 			// A file is in the way: another item's post, a file feedmill
 			// did not write, or this very post as the old system wrote it.
 			if _, owned, err := st.PathOwner(ctx, rel); err != nil {
-				return "", false, err
+				return "", false, false, err
 			} else if owned {
 				continue
 			}
@@ -860,9 +882,9 @@ func (r *Runner) reservePath(ctx context.Context, st store.Store, src feed.Sourc
 		case errors.Is(err, store.ErrPathTaken):
 			continue
 		case err != nil:
-			return "", false, err
+			return "", false, false, err
 		}
-		return rel, adopt, nil
+		return rel, adopt, !exists, nil
 	}
 }
 
