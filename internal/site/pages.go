@@ -180,8 +180,25 @@ func (b *builder) plan() []job {
 				for _, it := range items {
 					h.u64(it.fp)
 				}
+				rel, fp := l.dir+f.name, h.sum()
+				// A feed that changed keeps most of its entries: those are
+				// taken from the feed in place instead of rendering their
+				// bodies again.
+				var reuse map[*item]string
+				if old, ok := b.old[rel]; ok && old != fp {
+					reuse = b.reusableEntries(rel, f, items)
+				}
+				bodies := items
+				if len(reuse) > 0 {
+					bodies = nil
+					for _, it := range items {
+						if _, ok := reuse[it]; !ok {
+							bodies = append(bodies, it)
+						}
+					}
+				}
 				l, f := l, f
-				add(l.dir+f.name, h.sum(), func() ([]byte, error) { return f.render(b, l, items) }, items, items)
+				add(rel, fp, func() ([]byte, error) { return f.render(b, l, items, reuse) }, bodies, bodies)
 			}
 		}
 	}
