@@ -3,9 +3,9 @@ package site_test
 import (
 	"bytes"
 	"database/sql"
-	"net/http/httptest"
 	"io/fs"
 	"log/slog"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
