@@ -125,10 +125,13 @@ func (b *builder) run(ctx context.Context, st store.Store) error {
 		return err
 	}
 	phase("pages")
-	for _, rel := range sortedKeys(b.prev) {
-		if _, ok := b.next[rel]; ok {
-			continue
+	gone := manifest{}
+	for rel, fp := range b.prev {
+		if _, ok := b.next[rel]; !ok {
+			gone[rel] = fp
 		}
+	}
+	for _, rel := range sortedKeys(gone) {
 		if err := b.out.remove(rel); err != nil {
 			return fmt.Errorf("remove %s: %w", rel, err)
 		}

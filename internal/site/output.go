@@ -1,7 +1,6 @@
 package site
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
@@ -270,14 +269,20 @@ func formatManifest(m manifest) []byte {
 }
 
 func parseManifest(data []byte) (manifest, error) {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	if !sc.Scan() || sc.Text() != manifestHead {
+	// One string for the whole file: the paths are slices of it, not a
+	// string each.
+	text := string(data)
+	head, text, _ := strings.Cut(text, "\n")
+	if head != manifestHead {
 		return nil, errors.New("not a feedmill site manifest")
 	}
-	m := make(manifest, bytes.Count(data, []byte{'\n'}))
-	for sc.Scan() {
-		line := sc.Text()
+	m := make(manifest, strings.Count(text, "\n"))
+	for text != "" {
+		line, rest, ok := strings.Cut(text, "\n")
+		if !ok {
+			return nil, fmt.Errorf("damaged manifest: last line %q unfinished", line)
+		}
+		text = rest
 		fp, rel, ok := strings.Cut(line, " ")
 		v, err := strconv.ParseUint(fp, 16, 64)
 		if !ok || err != nil || rel == "" {
@@ -285,7 +290,7 @@ func parseManifest(data []byte) (manifest, error) {
 		}
 		m[rel] = v
 	}
-	return m, sc.Err()
+	return m, nil
 }
 
 // Memory holds a built site in memory, for feedmill serve to serve
