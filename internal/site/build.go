@@ -125,10 +125,13 @@ func (b *builder) run(ctx context.Context, st store.Store) error {
 		return err
 	}
 	phase("pages")
-	for _, rel := range sortedKeys(b.prev) {
-		if _, ok := b.next[rel]; ok {
-			continue
+	gone := manifest{}
+	for rel, fp := range b.prev {
+		if _, ok := b.next[rel]; !ok {
+			gone[rel] = fp
 		}
+	}
+	for _, rel := range sortedKeys(gone) {
 		if err := b.out.remove(rel); err != nil {
 			return fmt.Errorf("remove %s: %w", rel, err)
 		}
@@ -157,7 +160,8 @@ func (b *builder) workers() int {
 
 func (b *builder) write(rel string, data []byte, c *counters) error {
 	_, known := b.old[rel]
-	wrote, err := b.out.write(rel, data, known || b.old == nil)
+	_, existed := b.prev[rel]
+	wrote, err := b.out.write(rel, data, known || b.old == nil, b.prev != nil && !existed)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", rel, err)
 	}
@@ -177,12 +181,17 @@ func (b *builder) write(rel string, data []byte, c *counters) error {
 func (b *builder) process(ctx context.Context, st store.Store, w *writers) error {
 	byID := map[int64]*item{}
 	var ids []int64
+	var posts, summaries, bodies int
 	for _, it := range b.items {
 		if it.renderPost || it.needSummary || it.needBody {
 			byID[it.ID] = it
 			ids = append(ids, it.ID)
+			posts += boolInt(it.renderPost)
+			summaries += boolInt(it.needSummary)
+			bodies += boolInt(it.needBody)
 		}
 	}
+	b.logger.Debug("site build reads items", "items", len(ids), "posts", posts, "summaries", summaries, "bodies", bodies)
 	if len(ids) == 0 {
 		return nil
 	}
@@ -262,6 +271,9 @@ func (b *builder) processItem(ctx context.Context, it *item, raw string, w *writ
 			return err
 		}
 		it.entryHTML = e
+	}
+	if !it.needBody && !it.renderPost {
+		return nil // a list entry needs the excerpt and image alone
 	}
 	body := b.siteBody(r.HTML)
 	if it.needBody {

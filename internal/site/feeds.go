@@ -13,13 +13,139 @@ import (
 // feedFormat is one of the feeds every list with feeds has.
 type feedFormat struct {
 	name   string
-	render func(b *builder, l *list, items []*item) ([]byte, error)
+	render func(b *builder, l *list, items []*item, reuse map[*item]string) ([]byte, error)
+	// split cuts a feed of this format into its entries; key is what
+	// starts the part of an entry that names its post (see entryKey).
+	split func(data string) ([]string, bool)
+	key   string
 }
 
 var feedFormats = []feedFormat{
-	{"feed.xml", (*builder).rss},
-	{"atom.xml", (*builder).atom},
-	{"feed.json", (*builder).jsonFeed},
+	{"feed.xml", (*builder).rss, splitRSS, "<link>"},
+	{"atom.xml", (*builder).atom, splitAtom, `<link href="`},
+	{"feed.json", (*builder).jsonFeed, splitJSONFeed, `,"url":`},
+}
+
+// entryKey is how an item's entry in format f starts naming its post: the
+// first link of an RSS item, of an Atom entry, the url of a JSON Feed
+// item, each followed by a delimiter.
+func (b *builder) entryKey(f feedFormat, it *item) string {
+	var w strings.Builder
+	w.WriteString(f.key)
+	switch f.name {
+	case "feed.xml":
+		escapeXML(&w, b.abs(it.rel))
+		w.WriteString("</link>")
+	case "atom.xml":
+		escapeXML(&w, b.abs(it.rel))
+		w.WriteByte('"')
+	default:
+		jsonString(&w, b.abs(it.rel))
+		w.WriteByte(',')
+	}
+	return w.String()
+}
+
+// reusableEntries finds, in the feed at rel as the last build wrote it,
+// the entries of items whose post pages did not change since (same
+// fingerprint, so the same item, body and settings): an entry is a
+// function of exactly those. It returns nil when the feed cannot be read
+// or cut into entries.
+func (b *builder) reusableEntries(rel string, f feedFormat, items []*item) map[*item]string {
+	data, err := b.out.read(rel)
+	if err != nil || len(data) == 0 {
+		return nil
+	}
+	entries, ok := f.split(string(data))
+	if !ok || len(entries) == 0 {
+		return nil
+	}
+	keyAt := make([]int, len(entries))
+	for i, e := range entries {
+		keyAt[i] = strings.Index(e, f.key)
+	}
+	var out map[*item]string
+	for _, it := range items {
+		if fp, ok := b.old[it.rel]; !ok || fp != it.fp {
+			continue
+		}
+		key := b.entryKey(f, it)
+		for i, e := range entries {
+			if keyAt[i] >= 0 && strings.HasPrefix(e[keyAt[i]:], key) {
+				if out == nil {
+					out = map[*item]string{}
+				}
+				out[it] = e
+				break
+			}
+		}
+	}
+	return out
+}
+
+// splitRSS cuts an RSS feed as rss writes it into its items: each starts
+// a line with "<item>" (markup inside is escaped, so no other line does)
+// and the last is followed by the closing tags.
+func splitRSS(data string) ([]string, bool) {
+	return splitXMLFeed(data, "\n<item>", "</item>", "\n</channel></rss>\n")
+}
+
+// splitAtom is splitRSS for Atom entries.
+func splitAtom(data string) ([]string, bool) {
+	return splitXMLFeed(data, "\n<entry>", "</entry>", "\n</feed>\n")
+}
+
+func splitXMLFeed(data, start, end, tail string) ([]string, bool) {
+	if !strings.HasSuffix(data, tail) {
+		return nil, false
+	}
+	data = data[:len(data)-len(tail)]
+	i := strings.Index(data, start)
+	if i < 0 {
+		return nil, true
+	}
+	var out []string
+	for i >= 0 {
+		rest := data[i+1:]
+		j := strings.Index(rest, start)
+		e := rest
+		if j >= 0 {
+			e = rest[:j]
+		}
+		if !strings.HasSuffix(e, end) {
+			return nil, false
+		}
+		out = append(out, e)
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return out, true
+}
+
+// splitJSONFeed cuts a JSON Feed as jsonFeed writes it into its items:
+// one a line (strings escape their newlines), after a first line that
+// opens the items array, separated by commas and closed by "]}".
+func splitJSONFeed(data string) ([]string, bool) {
+	lines := strings.Split(data, "\n")
+	if len(lines) < 3 || lines[len(lines)-1] != "" || !strings.HasSuffix(lines[0], `"items":[`) {
+		return nil, false
+	}
+	items := lines[1 : len(lines)-1]
+	out := make([]string, 0, len(items))
+	for i, l := range items {
+		suffix := ","
+		if i == len(items)-1 {
+			suffix = "]}"
+		}
+		e, ok := strings.CutSuffix(l, suffix)
+		if !ok || !strings.HasPrefix(e, "{") || !strings.HasSuffix(e, "}") {
+			return nil, false
+		}
+		out = append(out, e)
+	}
+	return out, true
 }
 
 const generator = "feedmill"
@@ -151,7 +277,15 @@ func element(w *bytes.Buffer, name, text string) {
 	w.WriteString("<" + name + ">" + xmlText(text) + "</" + name + ">")
 }
 
-func (b *builder) rss(l *list, items []*item) ([]byte, error) {
+// entryOf is an item's entry in a feed: reused, else rendered.
+func entryOf(it *item, reuse map[*item]string, rendered string) string {
+	if e, ok := reuse[it]; ok {
+		return e
+	}
+	return rendered
+}
+
+func (b *builder) rss(l *list, items []*item, reuse map[*item]string) ([]byte, error) {
 	var w bytes.Buffer
 	title := b.feedTitle(l)
 	desc := b.cfg.Description
@@ -171,7 +305,7 @@ func (b *builder) rss(l *list, items []*item) ([]byte, error) {
 	}
 	for _, it := range items {
 		w.WriteString("\n")
-		w.WriteString(it.rss)
+		w.WriteString(entryOf(it, reuse, it.rss))
 	}
 	w.WriteString("\n</channel></rss>\n")
 	return w.Bytes(), nil
@@ -196,7 +330,7 @@ func (b *builder) originalNote(it *item) string {
 
 func xmlAttrEscape(s string) string { return xmlText(s) }
 
-func (b *builder) atom(l *list, items []*item) ([]byte, error) {
+func (b *builder) atom(l *list, items []*item, reuse map[*item]string) ([]byte, error) {
 	var w bytes.Buffer
 	w.WriteString(xml.Header)
 	w.WriteString(`<feed xmlns="http://www.w3.org/2005/Atom">`)
@@ -208,7 +342,7 @@ func (b *builder) atom(l *list, items []*item) ([]byte, error) {
 	element(&w, "generator", generator)
 	for _, it := range items {
 		w.WriteString("\n")
-		w.WriteString(it.atom)
+		w.WriteString(entryOf(it, reuse, it.atom))
 	}
 	w.WriteString("\n</feed>\n")
 	return w.Bytes(), nil
@@ -234,7 +368,7 @@ func marshalXML(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func (b *builder) jsonFeed(l *list, items []*item) ([]byte, error) {
+func (b *builder) jsonFeed(l *list, items []*item, reuse map[*item]string) ([]byte, error) {
 	var w strings.Builder
 	w.WriteByte('{')
 	jsonField(&w, "version", "https://jsonfeed.org/version/1.1", true)
@@ -251,7 +385,7 @@ func (b *builder) jsonFeed(l *list, items []*item) ([]byte, error) {
 			w.WriteByte(',')
 		}
 		w.WriteString("\n")
-		w.WriteString(it.json)
+		w.WriteString(entryOf(it, reuse, it.json))
 	}
 	w.WriteString("]}\n")
 	return []byte(w.String()), nil

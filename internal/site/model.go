@@ -232,12 +232,15 @@ func (b *builder) model(rows []store.Source, metas []store.ItemMeta) {
 
 	months := map[int]*list{}
 	b.items = make([]*item, 0, len(metas))
-	for _, m := range metas {
+	// One allocation for all the items, not 100,000.
+	backing := make([]item, len(metas))
+	for i, m := range metas {
 		s := bySource[m.SourceID]
 		if s == nil || m.Slug == "" {
 			continue
 		}
-		it := &item{ItemMeta: m, src: s, date: m.Date().In(b.cfg.Location), rel: "posts/" + m.Slug + ".html"}
+		it := &backing[i]
+		it.ItemMeta, it.src, it.date, it.rel = m, s, m.Date().In(b.cfg.Location), "posts/"+m.Slug+".html"
 		// Stored items never change (see store.Store), so the ID, slug and
 		// dates stand for the rest: title, link and body are read only for
 		// the items whose pages are rendered.

@@ -1,7 +1,6 @@
 package site
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
@@ -32,14 +31,21 @@ const manifestHead = "feedmill site manifest 1"
 // output is where a site goes: a folder or memory.
 type output interface {
 	// write puts data at rel unless, when compare is set, rel already
-	// holds exactly data; it reports whether it wrote.
-	write(rel string, data []byte, compare bool) (bool, error)
+	// holds exactly data; it reports whether it wrote. fresh says that
+	// the last finished build had no page at rel.
+	write(rel string, data []byte, compare, fresh bool) (bool, error)
 	remove(rel string) error
+	// read returns the page at rel as the last build left it.
+	read(rel string) ([]byte, error)
 	// loadManifest returns nil, and no error, when there is none; ok is
 	// false when the last build did not finish, so that the manifest may
 	// claim pages that never reached the disk.
 	loadManifest() (m manifest, ok bool, err error)
 	saveManifest(m manifest) error
+	// loadItems returns the cached item listing (ItemsName), nil when
+	// there is none; saveItems replaces it.
+	loadItems() ([]byte, error)
+	saveItems(data []byte) error
 }
 
 func newOutput(cfg Config) (output, error) {
@@ -90,7 +96,13 @@ type diskOutput struct {
 // saveManifest syncs the file system once, writes the manifest durably
 // and only then removes the marker. After a power cut the marker is still
 // there, and the next build repairs whatever pages were lost.
-func (o *diskOutput) write(rel string, data []byte, compare bool) (bool, error) {
+//
+// A fresh page (one no finished build wrote, as every page of a first
+// build) is created in place when no file is in its way: no reader knows
+// its URL yet, and a crash leaves the build marker, after which the next
+// build compares every page with the disk. That spares a temp file and a
+// rename per page, the two costliest operations of a first build.
+func (o *diskOutput) write(rel string, data []byte, compare, fresh bool) (bool, error) {
 	path := filepath.Join(o.dir, filepath.FromSlash(rel))
 	if compare {
 		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
@@ -110,6 +122,25 @@ func (o *diskOutput) write(rel string, data []byte, compare bool) (bool, error) 
 			return false, err
 		}
 		o.dirs.Store(dir, true)
+	}
+	if fresh {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil {
+			_, werr := f.Write(data)
+			o.written.Add(1)
+			if cerr := f.Close(); werr == nil {
+				werr = cerr
+			}
+			if werr != nil {
+				os.Remove(path)
+				return false, werr
+			}
+			return true, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return false, err
+		}
+		// A file no build recorded is in the way: replace it as usual.
 	}
 	var f *os.File
 	var tmp string
@@ -144,6 +175,10 @@ func (o *diskOutput) remove(rel string) error {
 		return nil
 	}
 	return err
+}
+
+func (o *diskOutput) read(rel string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(o.dir, filepath.FromSlash(rel)))
 }
 
 func (o *diskOutput) loadManifest() (manifest, bool, error) {
@@ -183,6 +218,30 @@ func (o *diskOutput) saveManifest(m manifest) error {
 	return err
 }
 
+func (o *diskOutput) loadItems() ([]byte, error) {
+	data, err := os.ReadFile(filepath.Join(o.dir, ItemsName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return data, err
+}
+
+// saveItems replaces the items file through a temp file, not synced: the
+// file is a checksummed cache that every build checks against the store.
+func (o *diskOutput) saveItems(data []byte) error {
+	path := filepath.Join(o.dir, ItemsName)
+	tmp := filepath.Join(o.dir, o.tmpPrefix+"items.tmp")
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
 // empty reports whether the folder has no entries at all.
 func empty(dir string) bool {
 	f, err := os.Open(dir)
@@ -210,14 +269,20 @@ func formatManifest(m manifest) []byte {
 }
 
 func parseManifest(data []byte) (manifest, error) {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	if !sc.Scan() || sc.Text() != manifestHead {
+	// One string for the whole file: the paths are slices of it, not a
+	// string each.
+	text := string(data)
+	head, text, _ := strings.Cut(text, "\n")
+	if head != manifestHead {
 		return nil, errors.New("not a feedmill site manifest")
 	}
-	m := make(manifest, bytes.Count(data, []byte{'\n'}))
-	for sc.Scan() {
-		line := sc.Text()
+	m := make(manifest, strings.Count(text, "\n"))
+	for text != "" {
+		line, rest, ok := strings.Cut(text, "\n")
+		if !ok {
+			return nil, fmt.Errorf("damaged manifest: last line %q unfinished", line)
+		}
+		text = rest
 		fp, rel, ok := strings.Cut(line, " ")
 		v, err := strconv.ParseUint(fp, 16, 64)
 		if !ok || err != nil || rel == "" {
@@ -225,7 +290,7 @@ func parseManifest(data []byte) (manifest, error) {
 		}
 		m[rel] = v
 	}
-	return m, sc.Err()
+	return m, nil
 }
 
 // Memory holds a built site in memory, for feedmill serve to serve
@@ -235,6 +300,7 @@ type Memory struct {
 	mu       sync.RWMutex
 	files    map[string]memFile
 	manifest manifest
+	items    []byte
 }
 
 type memFile struct {
@@ -246,7 +312,7 @@ type memFile struct {
 // NewMemory returns an empty in-memory site.
 func NewMemory() *Memory { return &Memory{files: map[string]memFile{}} }
 
-func (m *Memory) write(rel string, data []byte, compare bool) (bool, error) {
+func (m *Memory) write(rel string, data []byte, compare, fresh bool) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if old, ok := m.files[rel]; ok && bytes.Equal(old.data, data) {
@@ -267,6 +333,14 @@ func (m *Memory) remove(rel string) error {
 	return nil
 }
 
+func (m *Memory) read(rel string) ([]byte, error) {
+	f, ok := m.get(rel)
+	if !ok {
+		return nil, fs.ErrNotExist
+	}
+	return f.data, nil
+}
+
 func (m *Memory) loadManifest() (manifest, bool, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -284,6 +358,19 @@ func (m *Memory) saveManifest(man manifest) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.manifest = man
+	return nil
+}
+
+func (m *Memory) loadItems() ([]byte, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.items, nil
+}
+
+func (m *Memory) saveItems(data []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.items = data
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // job is a page to render: its path, its fingerprint and how to make it.
@@ -136,6 +137,7 @@ func (b *builder) assetHref(name string) string {
 // page comes back as a job.
 func (b *builder) plan() []job {
 	var jobs []job
+	var feeds []feedPlan
 	add := func(rel string, fp uint64, render func() ([]byte, error), summaries, bodies []*item) {
 		b.next[rel] = fp
 		if old, ok := b.old[rel]; ok && old == fp {
@@ -180,10 +182,27 @@ func (b *builder) plan() []job {
 				for _, it := range items {
 					h.u64(it.fp)
 				}
-				l, f := l, f
-				add(l.dir+f.name, h.sum(), func() ([]byte, error) { return f.render(b, l, items) }, items, items)
+				feeds = append(feeds, feedPlan{l: l, f: f, items: items, rel: l.dir + f.name, fp: h.sum()})
 			}
 		}
+	}
+
+	// A feed that changed keeps most of its entries: those are taken from
+	// the feed in place instead of rendering their bodies again. The old
+	// feeds are read concurrently: a new item touches hundreds of them.
+	b.findReusable(feeds)
+	for _, p := range feeds {
+		bodies := p.items
+		if len(p.reuse) > 0 {
+			bodies = nil
+			for _, it := range p.items {
+				if _, ok := p.reuse[it]; !ok {
+					bodies = append(bodies, it)
+				}
+			}
+		}
+		p := p
+		add(p.rel, p.fp, func() ([]byte, error) { return p.f.render(b, p.l, p.items, p.reuse) }, bodies, bodies)
 	}
 
 	h := newHash().u64(b.siteFP).str("categories")
@@ -221,6 +240,43 @@ func (b *builder) plan() []job {
 		return cmp.Compare(boolInt(len(b.feed) > 0), boolInt(len(a.feed) > 0))
 	})
 	return jobs
+}
+
+// feedPlan is a feed of a list, planned.
+type feedPlan struct {
+	l     *list
+	f     feedFormat
+	items []*item
+	rel   string
+	fp    uint64
+	reuse map[*item]string
+}
+
+// findReusable fills in the reusable entries of the feeds that changed.
+func (b *builder) findReusable(feeds []feedPlan) {
+	var todo []int
+	for i, p := range feeds {
+		if old, ok := b.old[p.rel]; ok && old != p.fp {
+			todo = append(todo, i)
+		}
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(len(todo), 2*b.workers()) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				p := &feeds[i]
+				p.reuse = b.reusableEntries(p.rel, p.f, p.items)
+			}
+		}()
+	}
+	for _, i := range todo {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // children are the categories one level below a category list, for its

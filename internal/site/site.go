@@ -169,10 +169,21 @@ func Build(ctx context.Context, st store.Store, cfg Config, opts Options) (Stats
 		<-manifestc
 		return Stats{}, fmt.Errorf("build site: %w", err)
 	}
-	metas, err := st.ListItems(ctx, store.ItemFilter{Brief: true})
+	cached, err := out.loadItems()
+	if err != nil {
+		opts.Logger.Warn("site items file unreadable; listing every item", "err", err)
+		cached = nil
+	}
+	if opts.Full {
+		cached = nil
+	}
+	metas, save, why, err := listItems(ctx, st, cached)
 	if err != nil {
 		<-manifestc
 		return Stats{}, fmt.Errorf("build site: %w", err)
+	}
+	if why != "" {
+		opts.Logger.Debug("site build lists every item", "why", why)
 	}
 	opts.Logger.Debug("site build phase", "phase", "items", "took", time.Since(start))
 	ld := <-manifestc
@@ -190,6 +201,12 @@ func Build(ctx context.Context, st store.Store, cfg Config, opts Options) (Stats
 	b.model(sources, metas)
 	if err := b.run(ctx, st); err != nil {
 		return b.stats, err
+	}
+	if save != nil {
+		// A cache: a build that cannot save it still built the site.
+		if err := out.saveItems(encodeItems(*save)); err != nil {
+			opts.Logger.Warn("save site items file", "err", err)
+		}
 	}
 	b.stats.Duration = time.Since(start)
 	return b.stats, nil

@@ -163,6 +163,11 @@ type Store interface {
 	// ListItems returns the items of every source matching f, without
 	// their content, newest first: by Date() (then by ID, newest first).
 	ListItems(ctx context.Context, f ItemFilter) ([]ItemMeta, error)
+	// CountItems returns how many items ListItems(ctx, f) would return
+	// (Limit and Brief aside), without listing them. With f.MaxID it is
+	// cheap enough for the site to check, on each build, that none of the
+	// items it remembers was retired or removed.
+	CountItems(ctx context.Context, f ItemFilter) (int, error)
 	// ItemContents calls fn with each item in ids that exists (all of
 	// ItemMeta) and its content, in no particular order; IDs with no item
 	// are skipped. An error from fn stops it and is returned. fn must not
@@ -195,6 +200,11 @@ type ItemFilter struct {
 	Since, Until time.Time
 	// Limit caps how many items are returned; 0 returns all.
 	Limit int
+	// AfterID keeps the items whose ID is above it, MaxID those whose ID
+	// is at most it (0: no bound). IDs grow as items are added, so a
+	// caller that remembers the items up to some ID can ask for the new
+	// ones alone.
+	AfterID, MaxID int64
 	// Brief fills only ID, SourceID, Slug, Published and FirstSeen, which
 	// is much cheaper for 100,000 items (the site lists every item on
 	// each build and reads the rest only for the items it renders).

@@ -105,26 +105,11 @@ const dateExpr = `(CASE WHEN published_at IS NULL OR published_at > first_seen_a
 
 // ListItems implements store.Store.
 func (s *Store) ListItems(ctx context.Context, f store.ItemFilter) ([]store.ItemMeta, error) {
-	// Retention takes retired items off the site.
-	where := []string{"retired_at IS NULL"}
-	var args []any
-	if len(f.SourceIDs) > 0 {
-		marks := strings.Repeat(",?", len(f.SourceIDs))[1:]
-		where = append(where, "source_id IN ("+marks+")")
-		for _, id := range f.SourceIDs {
-			args = append(args, id)
-		}
-	}
-	if !f.Since.IsZero() {
-		where = append(where, dateExpr+" >= ?")
-		args = append(args, f.Since.UnixNano())
-	}
-	if !f.Until.IsZero() {
-		where = append(where, dateExpr+" < ?")
-		args = append(args, f.Until.UnixNano())
-	}
+	where, args := itemWhere(f)
 	if f.Brief {
-		return s.listBrief(ctx, where, args, f.Limit)
+		// The newest items alone are read by rowid, not by scanning the
+		// whole brief index.
+		return s.listBrief(ctx, where, args, f.Limit, f.AfterID == 0)
 	}
 	q := `SELECT id, source_id, COALESCE(slug, ''), link, title, author, image, published_at, first_seen_at, random_n FROM items`
 	q += " WHERE " + strings.Join(where, " AND ")
@@ -155,12 +140,58 @@ func (s *Store) ListItems(ctx context.Context, f store.ItemFilter) ([]store.Item
 	return out, nil
 }
 
+// CountItems implements store.Store. It counts entries of the small
+// items_brief index, never reading the rows with their bodies.
+func (s *Store) CountItems(ctx context.Context, f store.ItemFilter) (int, error) {
+	where, args := itemWhere(f)
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM items INDEXED BY items_brief WHERE `+strings.Join(where, " AND "), args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count items: %w", err)
+	}
+	return n, nil
+}
+
+// itemWhere turns an ItemFilter into SQL conditions.
+func itemWhere(f store.ItemFilter) ([]string, []any) {
+	// Retention takes retired items off the site.
+	where := []string{"retired_at IS NULL"}
+	var args []any
+	if len(f.SourceIDs) > 0 {
+		marks := strings.Repeat(",?", len(f.SourceIDs))[1:]
+		where = append(where, "source_id IN ("+marks+")")
+		for _, id := range f.SourceIDs {
+			args = append(args, id)
+		}
+	}
+	if !f.Since.IsZero() {
+		where = append(where, dateExpr+" >= ?")
+		args = append(args, f.Since.UnixNano())
+	}
+	if !f.Until.IsZero() {
+		where = append(where, dateExpr+" < ?")
+		args = append(args, f.Until.UnixNano())
+	}
+	if f.AfterID > 0 {
+		where = append(where, "id > ?")
+		args = append(args, f.AfterID)
+	}
+	if f.MaxID > 0 {
+		where = append(where, "id <= ?")
+		args = append(args, f.MaxID)
+	}
+	return where, args
+}
+
 // listBrief is ListItems with Brief. Its columns are those of the
 // items_brief index, so that SQLite reads that small index alone and
 // never the rows with their bodies, and it sorts in Go on a precomputed
 // key, several times faster than SQLite's sorter.
-func (s *Store) listBrief(ctx context.Context, where []string, args []any, limit int) ([]store.ItemMeta, error) {
-	q := `SELECT id, source_id, slug, published_at, first_seen_at FROM items INDEXED BY items_brief`
+func (s *Store) listBrief(ctx context.Context, where []string, args []any, limit int, byIndex bool) ([]store.ItemMeta, error) {
+	q := `SELECT id, source_id, slug, published_at, first_seen_at FROM items`
+	if byIndex {
+		q += ` INDEXED BY items_brief`
+	}
 	q += " WHERE " + strings.Join(where, " AND ")
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -1,0 +1,231 @@
+package site
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"slices"
+	"time"
+
+	"github.com/feedmill/feedmill/internal/store"
+)
+
+// ItemsName is the file in the site's folder that keeps the brief list of
+// the items the last build showed (ID, source, slug, dates), so that the
+// next build asks the store only for the items added since: listing
+// 100,000 rows costs more than a small incremental build. It is a cache
+// of the store, checked against it on every build (see loadItems), and
+// never needed: a missing or damaged file only means a full listing.
+const ItemsName = ".feedmill-items"
+
+const itemsMagic = "feedmill site items 1\n"
+
+// itemState is the cached listing: items newest first, as ListItems
+// returns them, and the highest ID it covers.
+type itemState struct {
+	maxID int64
+	items []store.ItemMeta
+}
+
+// encodeItems writes the listing as varints: magic, max ID, count, then
+// per item the ID, source ID, slug, Published and FirstSeen (Unix
+// nanoseconds; 0 for a zero Published), and a final CRC-32C.
+func encodeItems(st itemState) []byte {
+	buf := make([]byte, 0, len(itemsMagic)+len(st.items)*40+32)
+	buf = append(buf, itemsMagic...)
+	buf = binary.AppendVarint(buf, st.maxID)
+	buf = binary.AppendUvarint(buf, uint64(len(st.items)))
+	for _, m := range st.items {
+		buf = binary.AppendVarint(buf, m.ID)
+		buf = binary.AppendVarint(buf, m.SourceID)
+		buf = binary.AppendUvarint(buf, uint64(len(m.Slug)))
+		buf = append(buf, m.Slug...)
+		var pub int64
+		if !m.Published.IsZero() {
+			pub = m.Published.UnixNano()
+		}
+		buf = binary.AppendVarint(buf, pub)
+		buf = binary.AppendVarint(buf, m.FirstSeen.UnixNano())
+	}
+	return binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf, crcTable))
+}
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+var errDamagedItems = errors.New("damaged site items file")
+
+func decodeItems(data []byte) (itemState, error) {
+	var st itemState
+	if len(data) < len(itemsMagic)+4 || !bytes.HasPrefix(data, []byte(itemsMagic)) {
+		return st, errDamagedItems
+	}
+	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
+	if crc32.Checksum(body, crcTable) != sum {
+		return st, errDamagedItems
+	}
+	p := body[len(itemsMagic):]
+	bad := false
+	varint := func() int64 {
+		v, n := binary.Varint(p)
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		p = p[n:]
+		return v
+	}
+	uvarint := func() uint64 {
+		v, n := binary.Uvarint(p)
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		p = p[n:]
+		return v
+	}
+	st.maxID = varint()
+	n := uvarint()
+	if bad || n > uint64(len(p)) {
+		return st, errDamagedItems
+	}
+	st.items = make([]store.ItemMeta, 0, n)
+	for range n {
+		var m store.ItemMeta
+		m.ID = varint()
+		m.SourceID = varint()
+		l := uvarint()
+		if bad || l > uint64(len(p)) {
+			return st, errDamagedItems
+		}
+		m.Slug = string(p[:l])
+		p = p[l:]
+		if pub := varint(); pub != 0 {
+			m.Published = time.Unix(0, pub).UTC()
+		}
+		m.FirstSeen = time.Unix(0, varint()).UTC()
+		if bad {
+			return st, errDamagedItems
+		}
+		st.items = append(st.items, m)
+	}
+	if len(p) != 0 {
+		return st, errDamagedItems
+	}
+	return st, nil
+}
+
+// newestFirst is ListItems' order: by Date(), then by ID, newest first.
+func newestFirst(a, b store.ItemMeta) int {
+	if c := b.Date().Compare(a.Date()); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.ID, a.ID)
+}
+
+// listItems returns what ListItems(Brief) would, and the state to save
+// for the next build (nil when the cached one is still right), and why it
+// listed every item ("" when it did not). With a cached listing (data, from ItemsName) whose
+// items the store still has, every one (it counts them: items are never
+// changed, only added, retired or removed), it asks only for the items
+// added since; otherwise it lists them all.
+func listItems(ctx context.Context, st store.Store, data []byte) ([]store.ItemMeta, *itemState, string, error) {
+	var why string
+	if data == nil {
+		why = "no items file"
+	} else if old, err := decodeItems(data); err != nil {
+		why = err.Error()
+	} else if n, err := st.CountItems(ctx, store.ItemFilter{MaxID: old.maxID}); err != nil {
+		return nil, nil, "", err
+	} else if old.maxID <= 0 || n != len(old.items) {
+		why = fmt.Sprintf("%d cached items, the store has %d", len(old.items), n)
+	} else {
+		// The newest cached item comes back too: SQLite may give a removed
+		// item's ID to a new one, and a new item under the newest cached ID
+		// would keep the count.
+		added, err := st.ListItems(ctx, store.ItemFilter{Brief: true, AfterID: old.maxID - 1})
+		if err != nil {
+			return nil, nil, "", err
+		}
+		k := slices.IndexFunc(added, func(m store.ItemMeta) bool { return m.ID == old.maxID })
+		if k >= 0 && sameBrief(added[k], newestID(old.items)) {
+			added = slices.Delete(added, k, k+1)
+			if len(added) == 0 {
+				return old.items, nil, "", nil
+			}
+			all := mergeNewest(old.items, added)
+			return all, stateOf(all), "", nil
+		}
+		why = fmt.Sprintf("item %d changed", old.maxID)
+	}
+	all, err := st.ListItems(ctx, store.ItemFilter{Brief: true})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return all, stateOf(all), why, nil
+}
+
+// mergeNewest merges two newest-first listings.
+func mergeNewest(a, b []store.ItemMeta) []store.ItemMeta {
+	if !slices.IsSortedFunc(b, newestFirst) {
+		b = slices.Clone(b)
+		slices.SortFunc(b, newestFirst)
+	}
+	out := make([]store.ItemMeta, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if newestFirst(b[j], a[i]) < 0 {
+			out = append(out, b[j])
+			j++
+		} else {
+			out = append(out, a[i])
+			i++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// stateOf is the state to cache for a listing. An item without a slug yet
+// (one added while the build ran) must be listed again once it has one,
+// so the state stops below the first such item.
+func stateOf(all []store.ItemMeta) *itemState {
+	var maxID int64
+	limit := int64(-1)
+	for _, m := range all {
+		maxID = max(maxID, m.ID)
+		if m.Slug == "" && (limit < 0 || m.ID-1 < limit) {
+			limit = m.ID - 1
+		}
+	}
+	if limit < 0 {
+		return &itemState{maxID: maxID, items: all}
+	}
+	st := &itemState{}
+	for _, m := range all {
+		if m.ID <= limit {
+			st.items = append(st.items, m)
+			st.maxID = max(st.maxID, m.ID)
+		}
+	}
+	return st
+}
+
+// newestID returns the item with the highest ID.
+func newestID(items []store.ItemMeta) store.ItemMeta {
+	var out store.ItemMeta
+	for _, m := range items {
+		if m.ID > out.ID {
+			out = m
+		}
+	}
+	return out
+}
+
+// sameBrief reports whether two brief listings of an item agree.
+func sameBrief(a, b store.ItemMeta) bool {
+	return a.ID == b.ID && a.SourceID == b.SourceID && a.Slug == b.Slug && a.Published.Equal(b.Published) && a.FirstSeen.Equal(b.FirstSeen)
+}

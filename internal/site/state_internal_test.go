@@ -1,0 +1,57 @@
+package site
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/feedmill/feedmill/internal/store"
+)
+
+func TestItemsFileRoundTrip(t *testing.T) {
+	at := time.Date(2025, 6, 1, 8, 0, 0, 123, time.UTC)
+	st := itemState{maxID: 9, items: []store.ItemMeta{
+		{ID: 9, SourceID: 2, Slug: "新闻-abc", Published: at, FirstSeen: at.Add(time.Minute)},
+		{ID: 3, SourceID: 1, Slug: "x", FirstSeen: at.Add(-time.Hour)}, // no feed date
+	}}
+	data := encodeItems(st)
+	got, err := decodeItems(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, st) {
+		t.Errorf("round trip:\n%+v\nwant\n%+v", got, st)
+	}
+	// Every cut and every flipped byte is noticed.
+	for i := range data {
+		if _, err := decodeItems(data[:i]); err == nil {
+			t.Errorf("a file cut at %d bytes was taken", i)
+		}
+		bad := append([]byte(nil), data...)
+		bad[i] ^= 1
+		if _, err := decodeItems(bad); err == nil {
+			t.Errorf("a file with byte %d flipped was taken", i)
+		}
+	}
+}
+
+func TestMergeNewest(t *testing.T) {
+	at := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	m := func(id int64, h int) store.ItemMeta {
+		return store.ItemMeta{ID: id, Slug: "s", FirstSeen: at.Add(time.Duration(h) * time.Hour)}
+	}
+	old := []store.ItemMeta{m(2, 5), m(1, 5), m(3, 1)}
+	added := []store.ItemMeta{m(5, 0), m(4, 9), m(6, 5)} // not in order
+	var ids []int64
+	for _, x := range mergeNewest(old, added) {
+		ids = append(ids, x.ID)
+	}
+	if want := []int64{4, 6, 2, 1, 3, 5}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("merged %v, want %v", ids, want)
+	}
+	// An item still without a slug stops the cached state below it.
+	st := stateOf([]store.ItemMeta{m(7, 9), {ID: 6, FirstSeen: at}, m(5, 1), m(4, 0)})
+	if st.maxID != 5 || len(st.items) != 2 {
+		t.Errorf("state = %+v", st)
+	}
+}
