@@ -156,10 +156,7 @@ func dueSources(ctx context.Context, st store.Store, sources []feed.Source, now 
 	if err != nil {
 		return nil, 0, err
 	}
-	byKey := make(map[string]store.Source, len(rows))
-	for _, r := range rows {
-		byKey[r.Key] = r
-	}
+	byKey := store.ByKey(rows)
 	var due []feed.Source
 	for _, s := range sources {
 		// A source the store has never seen has the zero row: due.

@@ -90,11 +90,7 @@ func sourceRows(ctx context.Context, path string) (map[string]store.Source, erro
 	if err != nil {
 		return nil, err
 	}
-	m := make(map[string]store.Source, len(rows))
-	for _, r := range rows {
-		m[r.Key] = r
-	}
-	return m, nil
+	return store.ByKey(rows), nil
 }
 
 // clock shows a time in the local zone, without the date when it is today.

@@ -373,11 +373,7 @@ func (d *Daemon) rows(ctx context.Context) (map[string]store.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := make(map[string]store.Source, len(rows))
-	for _, r := range rows {
-		m[r.Key] = r
-	}
-	return m, nil
+	return store.ByKey(rows), nil
 }
 
 // report logs and counts one source's refresh; the writer calls it as

@@ -237,3 +237,12 @@ func (m ItemMeta) Date() time.Time {
 	}
 	return m.Published
 }
+
+// ByKey indexes source rows by their key.
+func ByKey(rows []Source) map[string]Source {
+	m := make(map[string]Source, len(rows))
+	for _, r := range rows {
+		m[r.Key] = r
+	}
+	return m
+}
