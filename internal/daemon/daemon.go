@@ -323,6 +323,7 @@ func (d *Daemon) round(ctx context.Context) (next time.Time, changed bool) {
 	next = now.Add(maxSleep)
 	counts := map[schedule.Status]int{}
 	for _, s := range sources {
+		d.metrics.knowSource(s.Key())
 		row, ok := rows[s.Key()]
 		if !ok {
 			counts[schedule.NeverFetched]++

@@ -226,6 +226,14 @@ func TestServe(t *testing.T) {
 	if v := metric(t, page, `feedmill_source_errors_total{source="g/s/limited"}`); v != 1 {
 		t.Errorf("errors of g/s/limited = %v, want 1", v)
 	}
+	// A source that never failed has its error series, at 0, and a result
+	// never seen has its duration series: every documented name shows.
+	if v := metric(t, page, `feedmill_source_errors_total{source="g/s/a"}`); v != 0 {
+		t.Errorf("errors of g/s/a = %v, want 0", v)
+	}
+	if v := metric(t, page, `feedmill_fetch_duration_seconds_count{result="error"}`); v != 1 {
+		t.Errorf("failed fetch duration observations = %v, want 1", v)
+	}
 	if v := metric(t, page, `feedmill_items_published_total`); v != 2 {
 		t.Errorf("items published = %v, want 2", v)
 	}
