@@ -55,7 +55,9 @@ func sourcesCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 			continue
 		}
 		next := "now"
-		if !schedule.Due(row, now) {
+		if row.Paused {
+			next = "resume on /admin" // paused from /admin: not fetched until resumed
+		} else if !schedule.Due(row, now) {
 			next = clock(row.NextDue, now)
 		}
 		table = append(table, []string{

@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/feedmill/feedmill/internal/store/sqlite"
 )
 
 func TestSourcesCommand(t *testing.T) {
@@ -85,5 +87,54 @@ func TestSourcesCommand(t *testing.T) {
 	code, out = cmd("sources", "--config", cfgPath, "--failing")
 	if code != 0 || strings.Contains(out, "/fine") || strings.Contains(out, "/new") || !strings.Contains(out, "/broken") || !strings.Contains(out, "/limited") {
 		t.Errorf("--failing: exit %d\n%s", code, out)
+	}
+}
+
+// A source paused from /admin is shown as paused, not ok with a next due
+// time it will never be fetched at.
+func TestSourcesShowsAdminPause(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>t</title><item><title>x</title><guid>x</guid></item></channel></rss>`)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "feedmill.yaml")
+	cfg := fmt.Sprintf("rsshub: %s\noutput:\n  dir: posts\nsources:\n  - {group: 新闻, source: s, channel: a, url: /a}\n  - {group: 新闻, source: s, channel: b, url: /b}\n", srv.URL)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"run", "--config", cfgPath}, &out, &out); code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, out.String())
+	}
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "feedmill.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.Sources(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Key == "新闻/s/a" {
+			if err := st.SetPaused(ctx, r.ID, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	st.Close()
+	out.Reset()
+	if code := run(ctx, []string{"sources", "--config", cfgPath}, &out, &out); code != 0 {
+		t.Fatalf("sources: exit %d\n%s", code, out.String())
+	}
+	for _, want := range []string{
+		`(?m)^新闻/s/a +paused +0 +\d\d:\d\d:\d\d +resume on /admin$`,
+		`(?m)^新闻/s/b +ok +0 `,
+		`(?m)^2 sources: 1 ok, 1 paused$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out.String()) {
+			t.Errorf("no line matching %s in\n%s", want, out.String())
+		}
 	}
 }

@@ -260,6 +260,29 @@ func (d *Daemon) loop(ctx context.Context) {
 	}
 }
 
+// setCounts counts the sources by status at now for /metrics and returns
+// the counts; /healthz shows them once the caller stores them in state
+// (done here when state has none yet).
+func (d *Daemon) setCounts(sources []feed.Source, rows map[string]store.Source, now time.Time) map[schedule.Status]int {
+	counts := map[schedule.Status]int{}
+	for _, s := range sources {
+		d.metrics.knowSource(s.Key())
+		row, ok := rows[s.Key()]
+		if !ok {
+			counts[schedule.NeverFetched]++
+			continue
+		}
+		counts[schedule.StatusOf(row, now)]++
+	}
+	d.metrics.setStatuses(counts)
+	d.mu.Lock()
+	if d.state.counts == nil {
+		d.state.counts = counts
+	}
+	d.mu.Unlock()
+	return counts
+}
+
 // round refreshes the sources due now (and those /admin asked for) and
 // returns when the next one is due, and whether the round published or
 // retired posts, which the site must show.
@@ -287,6 +310,14 @@ func (d *Daemon) round(ctx context.Context) (next time.Time, changed bool) {
 		case queued[s.Key()] || schedule.Due(row, now):
 			due = append(due, s)
 		}
+	}
+	d.mu.Lock()
+	first := d.state.counts == nil
+	d.mu.Unlock()
+	if first {
+		// The first round may take up to a timeout: show the statuses
+		// the store has while it runs.
+		d.setCounts(sources, rows, now)
 	}
 	if len(due) > 0 {
 		d.logger.Info("round", keyDue, len(due), keySources, len(sources))
@@ -321,20 +352,17 @@ func (d *Daemon) round(ctx context.Context) (next time.Time, changed bool) {
 	// The next wake: the earliest next due time of a configured source.
 	now = time.Now()
 	next = now.Add(maxSleep)
-	counts := map[schedule.Status]int{}
 	for _, s := range sources {
 		row, ok := rows[s.Key()]
 		if !ok {
-			counts[schedule.NeverFetched]++
 			next = now
 			continue
 		}
-		counts[schedule.StatusOf(row, now)]++
 		if !row.Paused && row.NextDue.Before(next) {
 			next = row.NextDue
 		}
 	}
-	d.metrics.setStatuses(counts)
+	counts := d.setCounts(sources, rows, now)
 	d.mu.Lock()
 	if len(due) > 0 {
 		d.state.rounds++

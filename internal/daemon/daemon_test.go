@@ -226,6 +226,14 @@ func TestServe(t *testing.T) {
 	if v := metric(t, page, `feedmill_source_errors_total{source="g/s/limited"}`); v != 1 {
 		t.Errorf("errors of g/s/limited = %v, want 1", v)
 	}
+	// A source that never failed has its error series, at 0, and a result
+	// never seen has its duration series: every documented name shows.
+	if v := metric(t, page, `feedmill_source_errors_total{source="g/s/a"}`); v != 0 {
+		t.Errorf("errors of g/s/a = %v, want 0", v)
+	}
+	if v := metric(t, page, `feedmill_fetch_duration_seconds_count{result="error"}`); v != 1 {
+		t.Errorf("failed fetch duration observations = %v, want 1", v)
+	}
 	if v := metric(t, page, `feedmill_items_published_total`); v != 2 {
 		t.Errorf("items published = %v, want 2", v)
 	}
@@ -307,4 +315,27 @@ func TestShutdownCancelsFetches(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// While the first round is still running (a slow source holds it up),
+// /healthz and /metrics already show the sources by status.
+func TestStatusesDuringFirstRound(t *testing.T) {
+	f := &feeds{hits: map[string]int{}}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	cfgPath := writeConfig(t, t.TempDir(), srv.URL, "a", "slow")
+	r := start(t, cfgPath)
+	waitFor(t, "the slow route to be asked", func() bool { return f.count("/slow") >= 1 })
+	h := health(t, r.base)
+	if h["rounds"] != 0.0 {
+		t.Fatalf("the first round ended already: %v", h)
+	}
+	if st, _ := h["statuses"].(map[string]any); st["never_fetched"] != 2.0 {
+		t.Errorf("/healthz statuses during the first round = %v, want 2 never fetched", h["statuses"])
+	}
+	_, page := get(t, r.base+"/metrics")
+	if v := metric(t, page, `feedmill_sources{status="never_fetched"}`); v != 2 {
+		t.Errorf("never fetched sources = %v, want 2", v)
+	}
+	r.shutdown(t, 5*time.Second)
 }

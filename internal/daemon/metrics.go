@@ -98,6 +98,7 @@ func newMetrics() *metrics {
 	// and alerts work before the first failure.
 	for _, r := range []string{resultOK, resultNotModified, resultError} {
 		m.fetches.WithLabelValues(r)
+		m.fetchDuration.WithLabelValues(r)
 	}
 	m.siteBuilds.WithLabelValues(resultOK)
 	m.siteBuilds.WithLabelValues(resultError)
@@ -137,6 +138,10 @@ func (m *metrics) round(took time.Duration, end time.Time) {
 	m.roundDuration.Observe(took.Seconds())
 	m.lastRound.Set(float64(end.UnixNano()) / 1e9)
 }
+
+// knowSource shows the source's error counter at 0 before its first
+// failure, so that every documented series is on /metrics from the start.
+func (m *metrics) knowSource(key string) { m.sourceErrors.WithLabelValues(key) }
 
 // setStatuses sets the per-status source counts.
 func (m *metrics) setStatuses(counts map[schedule.Status]int) {

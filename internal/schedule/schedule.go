@@ -123,17 +123,18 @@ type Status string
 
 // The statuses, from the most to the least urgent to look at.
 const (
-	Paused       Status = "paused"        // the server asked us to keep away
+	Paused       Status = "paused"        // the server asked us to keep away, or paused from /admin
 	BackingOff   Status = "backing off"   // BackoffAfter or more errors in a row
 	Failing      Status = "failing"       // the last fetch failed
 	NeverFetched Status = "never fetched" // not fetched yet
 	OK           Status = "ok"
 )
 
-// StatusOf returns the state of a source row at now.
+// StatusOf returns the state of a source row at now. A source paused
+// from /admin is paused until it is resumed.
 func StatusOf(s store.Source, now time.Time) Status {
 	switch {
-	case s.PausedUntil.After(now):
+	case s.Paused, s.PausedUntil.After(now):
 		return Paused
 	case s.ConsecutiveErrors >= BackoffAfter:
 		return BackingOff

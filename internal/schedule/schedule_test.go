@@ -143,6 +143,7 @@ func TestStatusOf(t *testing.T) {
 		{"two errors", store.Source{LastSuccess: at, ConsecutiveErrors: 2}, schedule.Failing},
 		{"three errors", store.Source{LastSuccess: at, ConsecutiveErrors: 3}, schedule.BackingOff},
 		{"pause over", store.Source{ConsecutiveErrors: 1, Schedule: store.Schedule{PausedUntil: at.Add(-time.Second)}}, schedule.Failing},
+		{"paused from admin", store.Source{LastSuccess: at, Paused: true}, schedule.Paused},
 		{"paused", store.Source{ConsecutiveErrors: 4, Schedule: store.Schedule{PausedUntil: at.Add(time.Second)}}, schedule.Paused},
 	}
 	for _, tt := range tests {
