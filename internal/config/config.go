@@ -407,6 +407,14 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
 	if t.Kind() == reflect.Struct && reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
 		return nil // a struct such as Keep reads its own node and says what is wrong
 	}
+	if isLeaf(t) {
+		// Decode the value alone, so that a value of the wrong type is
+		// reported with its field, not as an anonymous YAML error.
+		if err := n.Decode(reflect.New(t).Interface()); err != nil {
+			return &Error{File: file, Line: n.Line, Field: path, Msg: leafMsg(t, n, err)}
+		}
+		return nil
+	}
 	switch {
 	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
 		fields := map[string]reflect.Type{}
@@ -445,6 +453,52 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
 		return &Error{File: file, Line: n.Line, Field: path, Msg: "must be a mapping of settings, not a list"}
 	}
 	return nil
+}
+
+// isLeaf reports whether values of t are read whole: scalars, maps and
+// types that read their own node (Duration, Patterns).
+func isLeaf(t reflect.Type) bool {
+	if reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Slice, reflect.Pointer, reflect.Interface:
+		return false
+	}
+	return true
+}
+
+// leafMsg says what is wrong with a value that did not decode into t.
+func leafMsg(t reflect.Type, n *yaml.Node, err error) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if rest, ok := strings.CutPrefix(msg, "line "); ok {
+			if _, after, ok := strings.Cut(rest, ": "); ok {
+				msg = after
+			}
+		}
+		return msg
+	}
+	got := "a list"
+	switch n.Kind {
+	case yaml.ScalarNode:
+		got = strconv.Quote(n.Value)
+	case yaml.MappingNode:
+		got = "a mapping"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "must be a whole number, not " + got
+	case reflect.Bool:
+		return "must be true or false, not " + got
+	case reflect.String:
+		return "must be a single value, not " + got
+	case reflect.Map:
+		return "must be a mapping of names to values, not " + got
+	}
+	return "has the wrong type: " + got
 }
 
 func suggest(key string, fields map[string]reflect.Type) string {
