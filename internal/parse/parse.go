@@ -53,6 +53,8 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 	p := gofeed.NewParser()
 	var ttl string
 	p.RSSTranslator = &ttlTranslator{ttl: &ttl}
+	p.JSONTranslator = &jsonTextTranslator{}
+	p.AtomTranslator = &atomTextTranslator{}
 	f, err := p.Parse(bytes.NewReader(data))
 	var recovered error
 	if err != nil {
