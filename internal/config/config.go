@@ -429,6 +429,14 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
 		for _, kv := range pairs(n) {
 			key := kv[0].Value
 			field := join(path, key)
+			if key == "<<" && kv[0].Tag == "!!merge" {
+				// A YAML merge key (<<: *defaults) brings in another
+				// mapping's settings, which must be known ones too.
+				if err := checkMerge(file, kv[1], t, path); err != nil {
+					return err
+				}
+				continue
+			}
 			ft, ok := fields[key]
 			if !ok {
 				return &Error{File: file, Line: kv[0].Line, Field: field, Msg: "unknown setting" + suggest(key, fields)}
@@ -499,6 +507,23 @@ func leafMsg(t reflect.Type, n *yaml.Node, err error) string {
 		return "must be a mapping of names to values, not " + got
 	}
 	return "has the wrong type: " + got
+}
+
+// checkMerge checks the mappings a merge key brings in: one mapping or
+// alias, or a list of them.
+func checkMerge(file string, n *yaml.Node, t reflect.Type, path string) error {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind == yaml.SequenceNode {
+		for _, c := range n.Content {
+			if err := checkMerge(file, c, t, path); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return checkKeys(file, n, t, path)
 }
 
 func suggest(key string, fields map[string]reflect.Type) string {

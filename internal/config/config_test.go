@@ -85,6 +85,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad rsshub", "rsshub: rsshub.app\n" + src(""), "rsshub", 0, "http(s) URL"},
 		{"bad timezone", "timezone: Mars/Base\n" + src(""), "timezone", 0, "time zone"},
 		{"sources not a list", "sources:\n  group: g\n", "sources", 2, "must be a list"},
+		{"unknown key in a merged mapping", "sources:\n  - &b\n    group: g\n    source: s\n    channel: c\n    url: https://x.example.com/\n    chanel: x\n  - <<: *b\n    channel: d\n", "sources[0].chanel", 7, "unknown setting"},
 		{"key twice", src("store: a.db\nstore: b.db\n"), "store", 7, "set twice"},
 		{"bad format", "output:\n  format: jekyll2\n" + src(""), "output.format", 0, "not a known format"},
 	}
@@ -125,5 +126,16 @@ func TestExampleConfigsAreValid(t *testing.T) {
 	}
 	if _, err := os.Stat("../../examples/feeds"); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestMergeKeys(t *testing.T) {
+	cfg, err := Parse("feedmill.yaml", []byte("sources:\n  - &b\n    group: g\n    source: s\n    channel: a\n    url: https://x.example.com/\n    max_items: 3\n  - <<: *b\n    channel: b\n  - <<: [*b]\n    channel: c\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcs := cfg.FeedSources()
+	if len(srcs) != 3 || srcs[1].Key() != "g/s/b" || srcs[1].URL != "https://x.example.com/" || srcs[1].MaxItems != 3 || srcs[2].Key() != "g/s/c" {
+		t.Errorf("sources %+v", srcs)
 	}
 }
