@@ -97,6 +97,9 @@ type Config struct {
 	// keyLines are the YAML lines of each source's keys ("page",
 	// "selectors.item", "include[1]"), for messages.
 	keyLines []map[string]int
+	// lines holds the line of every key in the file by its dotted path
+	// ("output.dir", "sources[1].url"), for messages about settings.
+	lines map[string]int
 }
 
 // Output says where and how posts are written.
@@ -338,6 +341,8 @@ func Parse(path string, data []byte) (Config, error) {
 	if err := root.Decode(&cfg); err != nil {
 		return cfg, yamlError(path, err)
 	}
+	cfg.lines = map[string]int{}
+	keyLines(root, "", cfg.lines)
 	for _, kv := range pairs(root) {
 		if kv[0].Value == "sources" && kv[1].Kind == yaml.SequenceNode {
 			for _, s := range kv[1].Content {
@@ -573,6 +578,9 @@ func (c Config) Location() *time.Location {
 }
 
 func (c Config) errorf(line int, field, format string, args ...any) error {
+	if line == 0 {
+		line = c.lines[field]
+	}
 	return &Error{File: c.File, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 

@@ -82,12 +82,13 @@ func TestParseErrors(t *testing.T) {
 		{"bad duration first", "timeout: fast\n" + src(""), "timeout", 1, "not a duration"},
 		{"bad bool", src("    fulltext: maybe\n"), "sources[0].fulltext", 6, "true or false"},
 		{"bad duration", src("timeout: soon\n"), "timeout", 6, "duration"},
-		{"bad rsshub", "rsshub: rsshub.app\n" + src(""), "rsshub", 0, "http(s) URL"},
-		{"bad timezone", "timezone: Mars/Base\n" + src(""), "timezone", 0, "time zone"},
+		{"bad rsshub", "rsshub: rsshub.app\n" + src(""), "rsshub", 1, "http(s) URL"},
+		{"bad timezone", "timezone: Mars/Base\n" + src(""), "timezone", 1, "time zone"},
 		{"sources not a list", "sources:\n  group: g\n", "sources", 2, "must be a list"},
 		{"unknown key in a merged mapping", "sources:\n  - &b\n    group: g\n    source: s\n    channel: c\n    url: https://x.example.com/\n    chanel: x\n  - <<: *b\n    channel: d\n", "sources[0].chanel", 7, "unknown setting"},
+		{"negative concurrency", "concurrency: -1\n" + src(""), "concurrency", 1, "at least 1"},
 		{"key twice", src("store: a.db\nstore: b.db\n"), "store", 7, "set twice"},
-		{"bad format", "output:\n  format: jekyll2\n" + src(""), "output.format", 0, "not a known format"},
+		{"bad format", "output:\n  format: jekyll2\n" + src(""), "output.format", 2, "not a known format"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
