@@ -418,6 +418,10 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
 		if err := n.Decode(reflect.New(t).Interface()); err != nil {
 			return &Error{File: file, Line: n.Line, Field: path, Msg: leafMsg(t, n, err)}
 		}
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!float" && t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64 {
+			// The YAML library would cut 1.5 down to 1 without a word.
+			return &Error{File: file, Line: n.Line, Field: path, Msg: fmt.Sprintf("must be a whole number, not %q", n.Value)}
+		}
 		return nil
 	}
 	switch {
@@ -460,6 +464,10 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
 				return err
 			}
 		}
+	case n.Kind == yaml.ScalarNode && n.Tag != "!!null" && t.Kind() == reflect.Slice:
+		return &Error{File: file, Line: n.Line, Field: path, Msg: fmt.Sprintf("must be a list (each entry starting with \"- \"), not %q", n.Value)}
+	case n.Kind == yaml.ScalarNode && n.Tag != "!!null" && t.Kind() == reflect.Struct:
+		return &Error{File: file, Line: n.Line, Field: path, Msg: fmt.Sprintf("must be a mapping of settings, not %q", n.Value)}
 	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Slice:
 		return &Error{File: file, Line: n.Line, Field: path, Msg: "must be a list (each entry starting with \"- \")"}
 	case n.Kind == yaml.SequenceNode && t.Kind() == reflect.Struct:

@@ -87,6 +87,9 @@ func TestParseErrors(t *testing.T) {
 		{"sources not a list", "sources:\n  group: g\n", "sources", 2, "must be a list"},
 		{"unknown key in a merged mapping", "sources:\n  - &b\n    group: g\n    source: s\n    channel: c\n    url: https://x.example.com/\n    chanel: x\n  - <<: *b\n    channel: d\n", "sources[0].chanel", 7, "unknown setting"},
 		{"negative concurrency", "concurrency: -1\n" + src(""), "concurrency", 1, "at least 1"},
+		{"fraction for a number", src("    max_items: 1.5\n"), "sources[0].max_items", 6, "whole number"},
+		{"text for the sources list", "sources: abc\n", "sources", 1, "must be a list"},
+		{"text for a mapping", "output: source/_posts\n" + src(""), "output", 1, "mapping of settings"},
 		{"key twice", src("store: a.db\nstore: b.db\n"), "store", 7, "set twice"},
 		{"bad format", "output:\n  format: jekyll2\n" + src(""), "output.format", 2, "not a known format"},
 	}
