@@ -75,7 +75,10 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 		recovered = err
 	}
 	out := &Feed{Title: f.Title, Link: f.Link, TTL: minutes(ttl), UpdatePeriod: updatePeriod(f.Extensions), Recovered: recovered}
-	feedBase := resolve(base, f.Link)
+	feedBase := base // a feed without a link of its own resolves against its URL
+	if strings.TrimSpace(f.Link) != "" {
+		feedBase = resolve(base, f.Link)
+	}
 	for _, it := range f.Items {
 		if it == nil {
 			continue

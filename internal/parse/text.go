@@ -31,6 +31,11 @@ func (t *jsonTextTranslator) Translate(v any) (*gofeed.Feed, error) {
 		if ji.Summary != "" {
 			f.Items[i].Description = textHTML(ji.Summary)
 		}
+		// An item's "image" is its main image; as an image enclosure
+		// it becomes the headimg of a body that shows none.
+		if img := strings.TrimSpace(ji.Image); img != "" {
+			f.Items[i].Enclosures = append(f.Items[i].Enclosures, &gofeed.Enclosure{URL: img, Type: "image"})
+		}
 	}
 	return f, nil
 }

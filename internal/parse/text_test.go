@@ -34,3 +34,23 @@ func TestPlainTextBodies(t *testing.T) {
 		})
 	}
 }
+
+func TestJSONFeedImage(t *testing.T) {
+	f, err := Parse([]byte(`{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{"id":"1","title":"t","content_html":"<p>x</p>","image":"img/a.jpg"}]}`), "https://j.example.com/feed.json", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := f.Items[0].Enclosures; len(e) != 1 || e[0].URL != "https://j.example.com/img/a.jpg" || e[0].Type != "image" {
+		t.Errorf("enclosures %+v", e)
+	}
+}
+
+func TestRelativeLinkWithoutFeedLink(t *testing.T) {
+	f, err := Parse([]byte(`<rss version="2.0"><channel><title>T</title><item><title>a</title><link>/a/1</link></item></channel></rss>`), "https://r.example.com/feeds/x.xml", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Items[0].Link; got != "https://r.example.com/a/1" {
+		t.Errorf("link %q", got)
+	}
+}
