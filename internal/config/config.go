@@ -97,6 +97,9 @@ type Config struct {
 	// keyLines are the YAML lines of each source's keys ("page",
 	// "selectors.item", "include[1]"), for messages.
 	keyLines []map[string]int
+	// lines holds the line of every key in the file by its dotted path
+	// ("output.dir", "sources[1].url"), for messages about settings.
+	lines map[string]int
 }
 
 // Output says where and how posts are written.
@@ -338,6 +341,8 @@ func Parse(path string, data []byte) (Config, error) {
 	if err := root.Decode(&cfg); err != nil {
 		return cfg, yamlError(path, err)
 	}
+	cfg.lines = map[string]int{}
+	keyLines(root, "", cfg.lines)
 	for _, kv := range pairs(root) {
 		if kv[0].Value == "sources" && kv[1].Kind == yaml.SequenceNode {
 			for _, s := range kv[1].Content {
@@ -407,6 +412,18 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
 	if t.Kind() == reflect.Struct && reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
 		return nil // a struct such as Keep reads its own node and says what is wrong
 	}
+	if isLeaf(t) {
+		// Decode the value alone, so that a value of the wrong type is
+		// reported with its field, not as an anonymous YAML error.
+		if err := n.Decode(reflect.New(t).Interface()); err != nil {
+			return &Error{File: file, Line: n.Line, Field: path, Msg: leafMsg(t, n, err)}
+		}
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!float" && t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64 {
+			// The YAML library would cut 1.5 down to 1 without a word.
+			return &Error{File: file, Line: n.Line, Field: path, Msg: fmt.Sprintf("must be a whole number, not %q", n.Value)}
+		}
+		return nil
+	}
 	switch {
 	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
 		fields := map[string]reflect.Type{}
@@ -421,6 +438,14 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
 		for _, kv := range pairs(n) {
 			key := kv[0].Value
 			field := join(path, key)
+			if key == "<<" && kv[0].Tag == "!!merge" {
+				// A YAML merge key (<<: *defaults) brings in another
+				// mapping's settings, which must be known ones too.
+				if err := checkMerge(file, kv[1], t, path); err != nil {
+					return err
+				}
+				continue
+			}
 			ft, ok := fields[key]
 			if !ok {
 				return &Error{File: file, Line: kv[0].Line, Field: field, Msg: "unknown setting" + suggest(key, fields)}
@@ -439,12 +464,79 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
 				return err
 			}
 		}
+	case n.Kind == yaml.ScalarNode && n.Tag != "!!null" && t.Kind() == reflect.Slice:
+		return &Error{File: file, Line: n.Line, Field: path, Msg: fmt.Sprintf("must be a list (each entry starting with \"- \"), not %q", n.Value)}
+	case n.Kind == yaml.ScalarNode && n.Tag != "!!null" && t.Kind() == reflect.Struct:
+		return &Error{File: file, Line: n.Line, Field: path, Msg: fmt.Sprintf("must be a mapping of settings, not %q", n.Value)}
 	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Slice:
 		return &Error{File: file, Line: n.Line, Field: path, Msg: "must be a list (each entry starting with \"- \")"}
 	case n.Kind == yaml.SequenceNode && t.Kind() == reflect.Struct:
 		return &Error{File: file, Line: n.Line, Field: path, Msg: "must be a mapping of settings, not a list"}
 	}
 	return nil
+}
+
+// isLeaf reports whether values of t are read whole: scalars, maps and
+// types that read their own node (Duration, Patterns).
+func isLeaf(t reflect.Type) bool {
+	if reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Slice, reflect.Pointer, reflect.Interface:
+		return false
+	}
+	return true
+}
+
+// leafMsg says what is wrong with a value that did not decode into t.
+func leafMsg(t reflect.Type, n *yaml.Node, err error) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if rest, ok := strings.CutPrefix(msg, "line "); ok {
+			if _, after, ok := strings.Cut(rest, ": "); ok {
+				msg = after
+			}
+		}
+		return msg
+	}
+	got := "a list"
+	switch n.Kind {
+	case yaml.ScalarNode:
+		got = strconv.Quote(n.Value)
+	case yaml.MappingNode:
+		got = "a mapping"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "must be a whole number, not " + got
+	case reflect.Bool:
+		return "must be true or false, not " + got
+	case reflect.String:
+		return "must be a single value, not " + got
+	case reflect.Map:
+		return "must be a mapping of names to values, not " + got
+	}
+	return "has the wrong type: " + got
+}
+
+// checkMerge checks the mappings a merge key brings in: one mapping or
+// alias, or a list of them.
+func checkMerge(file string, n *yaml.Node, t reflect.Type, path string) error {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind == yaml.SequenceNode {
+		for _, c := range n.Content {
+			if err := checkMerge(file, c, t, path); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return checkKeys(file, n, t, path)
 }
 
 func suggest(key string, fields map[string]reflect.Type) string {
@@ -494,6 +586,9 @@ func (c Config) Location() *time.Location {
 }
 
 func (c Config) errorf(line int, field, format string, args ...any) error {
+	if line == 0 {
+		line = c.lines[field]
+	}
 	return &Error{File: c.File, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 

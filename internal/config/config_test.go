@@ -77,13 +77,21 @@ func TestParseErrors(t *testing.T) {
 		{"slash in name", "sources:\n  - group: a/b\n    source: s\n    channel: c\n    url: https://x.example.com/\n", "sources[0].group", 2, "path separator"},
 		{"dot dot name", "sources:\n  - group: ..\n    source: s\n    channel: c\n    url: https://x.example.com/\n", "sources[0].group", 2, "folder name"},
 		{"negative max_items", src("    max_items: -1\n"), "sources[0].max_items", 2, "negative"},
-		{"wrong type", src("    max_items: many\n"), "", 6, "invalid YAML"},
-		{"bad duration", src("timeout: soon\n"), "", 6, "duration"},
-		{"bad rsshub", "rsshub: rsshub.app\n" + src(""), "rsshub", 0, "http(s) URL"},
-		{"bad timezone", "timezone: Mars/Base\n" + src(""), "timezone", 0, "time zone"},
+		{"wrong type", src("    max_items: many\n"), "sources[0].max_items", 6, "whole number"},
+		{"list for a string", "sources:\n  - group: [a]\n    source: s\n    channel: c\n    url: https://x.example.com/\n", "sources[0].group", 2, "single value"},
+		{"bad duration first", "timeout: fast\n" + src(""), "timeout", 1, "not a duration"},
+		{"bad bool", src("    fulltext: maybe\n"), "sources[0].fulltext", 6, "true or false"},
+		{"bad duration", src("timeout: soon\n"), "timeout", 6, "duration"},
+		{"bad rsshub", "rsshub: rsshub.app\n" + src(""), "rsshub", 1, "http(s) URL"},
+		{"bad timezone", "timezone: Mars/Base\n" + src(""), "timezone", 1, "time zone"},
 		{"sources not a list", "sources:\n  group: g\n", "sources", 2, "must be a list"},
+		{"unknown key in a merged mapping", "sources:\n  - &b\n    group: g\n    source: s\n    channel: c\n    url: https://x.example.com/\n    chanel: x\n  - <<: *b\n    channel: d\n", "sources[0].chanel", 7, "unknown setting"},
+		{"negative concurrency", "concurrency: -1\n" + src(""), "concurrency", 1, "at least 1"},
+		{"fraction for a number", src("    max_items: 1.5\n"), "sources[0].max_items", 6, "whole number"},
+		{"text for the sources list", "sources: abc\n", "sources", 1, "must be a list"},
+		{"text for a mapping", "output: source/_posts\n" + src(""), "output", 1, "mapping of settings"},
 		{"key twice", src("store: a.db\nstore: b.db\n"), "store", 7, "set twice"},
-		{"bad format", "output:\n  format: jekyll2\n" + src(""), "output.format", 0, "not a known format"},
+		{"bad format", "output:\n  format: jekyll2\n" + src(""), "output.format", 2, "not a known format"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,5 +130,16 @@ func TestExampleConfigsAreValid(t *testing.T) {
 	}
 	if _, err := os.Stat("../../examples/feeds"); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestMergeKeys(t *testing.T) {
+	cfg, err := Parse("feedmill.yaml", []byte("sources:\n  - &b\n    group: g\n    source: s\n    channel: a\n    url: https://x.example.com/\n    max_items: 3\n  - <<: *b\n    channel: b\n  - <<: [*b]\n    channel: c\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcs := cfg.FeedSources()
+	if len(srcs) != 3 || srcs[1].Key() != "g/s/b" || srcs[1].URL != "https://x.example.com/" || srcs[1].MaxItems != 3 || srcs[2].Key() != "g/s/c" {
+		t.Errorf("sources %+v", srcs)
 	}
 }

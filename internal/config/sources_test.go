@@ -38,7 +38,7 @@ func TestSourceExtrasErrors(t *testing.T) {
 		{"bad exclude in a list", "    url: /x/y\n    exclude:\n      - 广告\n      - \"[推广\"\n", 9, "sources[0].exclude[1]", "is not a regular expression"},
 		{"empty include", "    url: /x/y\n    include: \"\"\n", 7, "sources[0].include", "matches every item"},
 		{"include as a mapping", "    url: /x/y\n    include:\n      a: b\n", 8, "sources[0].include", "must be"},
-		{"fulltext not a bool", "    url: /x/y\n    fulltext: sometimes\n", 7, "", "bool"},
+		{"fulltext not a bool", "    url: /x/y\n    fulltext: sometimes\n", 7, "sources[0].fulltext", "true or false"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -400,7 +400,7 @@ func (c *cleaner) attributes(tag string, t *rawTag) {
 		t.appendAttr("srcset", t.newSrcset)
 	}
 	if c.image == "" && (src != nil || t.newSrc != "") && !c.imageLater {
-		c.image = strings.TrimSpace(v)
+		c.image = strings.TrimSpace(urlBreaks.Replace(v))
 		c.imageLater = bytes.ContainsAny(t.raw, "\n\r")
 	}
 	// Every image is fetched without a Referer, which hotlink protection

@@ -68,6 +68,8 @@ func Process(body, link string, opts Options) Result {
 	return Result{HTML: out, Image: image}
 }
 
+var urlBreaks = strings.NewReplacer("\t", "", "\n", "", "\r", "")
+
 // FirstImage returns the src of the first <img> of an HTML fragment.
 func FirstImage(fragment string) string {
 	z := html.NewTokenizer(strings.NewReader(fragment))
@@ -83,8 +85,10 @@ func FirstImage(fragment string) string {
 			for hasAttr {
 				var k, v []byte
 				k, v, hasAttr = z.TagAttr()
-				if string(k) == "src" && strings.TrimSpace(string(v)) != "" {
-					return strings.TrimSpace(string(v))
+				// Browsers drop tabs and line breaks from URLs; so does
+				// the headimg, which must stay on its front matter line.
+				if src := strings.TrimSpace(urlBreaks.Replace(string(v))); string(k) == "src" && src != "" {
+					return src
 				}
 			}
 		}

@@ -39,6 +39,7 @@ var zoned = []string{
 	time.UnixDate,
 	time.RubyDate,
 	"Mon Jan _2 2006 15:04:05 GMT-0700",
+	"Mon Jan _2 2006 15:04:05 -0700", // JavaScript's Date.toString, after normaliseZone
 }
 
 // zoneless are layouts without a zone: the configured zone applies.
@@ -94,6 +95,18 @@ var abbreviations = map[string]float64{
 // implausible.
 func Date(s string, loc *time.Location) (time.Time, bool) {
 	s = strings.Join(strings.Fields(s), " ")
+	// JavaScript's Date.toString ends in a comment such as "(China
+	// Standard Time)"; RFC 822 allows one too. The offset before it is
+	// what counts.
+	if strings.HasSuffix(s, ")") {
+		if i := strings.LastIndex(s, " ("); i > 0 {
+			s = s[:i]
+		}
+	}
+	// "Fri,28 Jan 2022": a weekday comma without its space.
+	if i := strings.IndexByte(s, ','); i > 0 && i+1 < len(s) && s[i+1] != ' ' && isWord(s[:i]) {
+		s = s[:i+1] + " " + s[i+1:]
+	}
 	if s == "" {
 		return time.Time{}, false
 	}
@@ -182,4 +195,13 @@ func normaliseZone(s string) string {
 		return s
 	}
 	return s[:i+1] + z[:1] + digits
+}
+
+func isWord(s string) bool {
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') {
+			return false
+		}
+	}
+	return true
 }

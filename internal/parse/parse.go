@@ -53,6 +53,8 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 	p := gofeed.NewParser()
 	var ttl string
 	p.RSSTranslator = &ttlTranslator{ttl: &ttl}
+	p.JSONTranslator = &jsonTextTranslator{}
+	p.AtomTranslator = &atomTextTranslator{}
 	f, err := p.Parse(bytes.NewReader(data))
 	var recovered error
 	if err != nil {
@@ -73,7 +75,10 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 		recovered = err
 	}
 	out := &Feed{Title: f.Title, Link: f.Link, TTL: minutes(ttl), UpdatePeriod: updatePeriod(f.Extensions), Recovered: recovered}
-	feedBase := resolve(base, f.Link)
+	feedBase := base // a feed without a link of its own resolves against its URL
+	if strings.TrimSpace(f.Link) != "" {
+		feedBase = resolve(base, f.Link)
+	}
 	for _, it := range f.Items {
 		if it == nil {
 			continue

@@ -32,12 +32,17 @@ func TestDate(t *testing.T) {
 		{"2022-01-28T18:30:43.000+08:00", want},
 		{"2022-01-28T18:30:43+0800", want},
 		{"2022-01-28 18:30:43 +0800", want},
-		{"2022-01-28 18:30:43", want},          // zoneless: the configured zone
-		{"2022/01/28 18:30:43", want},          // zoneless
-		{"2022年01月28日 18:30:43", want},         // Chinese
-		{"2022年1月28日 18:30:43", want},          // Chinese, no padding
-		{"Fri, 28 Jan 2022 18:30:43", want},    // no zone
-		{"1643365843", want},                   // Unix seconds
+		{"2022-01-28 18:30:43", want},                                     // zoneless: the configured zone
+		{"2022/01/28 18:30:43", want},                                     // zoneless
+		{"2022年01月28日 18:30:43", want},                                    // Chinese
+		{"2022年1月28日 18:30:43", want},                                     // Chinese, no padding
+		{"Fri, 28 Jan 2022 18:30:43", want},                               // no zone
+		{"1643365843", want},                                              // Unix seconds
+		{"Fri Jan 28 2022 18:30:43 GMT+0800 (China Standard Time)", want}, // JavaScript Date.toString
+		{"Fri Jan 28 2022 18:30:43 GMT+0800", want},
+		{"Fri, 28 Jan 2022 18:30:43 +0800 (CST)", want},
+		{"Fri,28 Jan 2022 10:30:43 GMT", want}, // no space after the comma
+		{"2022-01-28T10:30:43,000Z", want},     // ISO comma fraction: no space inserted
 		{"1643365843000", want},                // Unix milliseconds
 		{"Fri Jan 28 10:30:43 UTC 2022", want}, // date(1)
 		{"", time.Time{}},

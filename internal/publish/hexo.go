@@ -4,6 +4,7 @@ package publish
 
 import (
 	"bytes"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -90,6 +91,9 @@ func plain(s string) string {
 	if plainWord(s) {
 		return s
 	}
+	if yaml11.MatchString(s) {
+		return singleQuote(s)
+	}
 	var v map[string]any
 	if err := yaml.Unmarshal([]byte("k: "+s), &v); err == nil {
 		if got, ok := v["k"].(string); ok && got == s {
@@ -98,6 +102,19 @@ func plain(s string) string {
 	}
 	return singleQuote(s)
 }
+
+// yaml11 matches the plain scalars that YAML 1.1 readers (PyYAML, older
+// js-yaml, many static site tools) resolve to something other than a
+// string, though YAML 1.2 reads them as strings: yes/no/on/off, 1:20
+// (sexagesimal), 1_000, 0b101, 017, .inf, timestamps, "<<" and "=". These
+// are PyYAML's implicit resolvers.
+var yaml11 = regexp.MustCompile(`^(?:` +
+	`yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N|true|True|TRUE|false|False|FALSE` +
+	`|[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)` +
+	`|[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+` +
+	`|<<|~|null|Null|NULL|=` +
+	`|[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?` +
+	`)$`)
 
 // plainWord reports, cheaply, the common case of a name YAML reads back
 // unchanged: letters and digits only, no ASCII digit first, so that it

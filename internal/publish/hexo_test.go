@@ -121,6 +121,19 @@ func TestRenderHexoFields(t *testing.T) {
 			t.Errorf("categories %q author %q", f.Categories, f.Author)
 		}
 	})
+	t.Run("YAML 1.1 readers read the categories as strings", func(t *testing.T) {
+		for _, tt := range []struct{ in, want string }{
+			{"YES", "'YES'"}, {"Off", "'Off'"}, {"y", "'y'"}, {"1:20", "'1:20'"}, {"1_000", "'1_000'"},
+			{"0b101", "'0b101'"}, {"<<", "'<<'"}, {"=", "'='"}, {".NaN", "'.NaN'"}, {"2022-01-28", "'2022-01-28'"},
+			{"2001-12-14t21:59:43.10-05:00", "'2001-12-14t21:59:43.10-05:00'"},
+			{"36氪", "36氪"}, {"新媒体", "新媒体"}, {"a-b", "a-b"}, {"v1.2.3", "v1.2.3"}, // as the old system wrote them
+		} {
+			got := string(RenderHexo(Post{Title: "t", Categories: []string{tt.in, "s", "c"}, Author: "s", Date: date}))
+			if !strings.Contains(got, "categories: \n - "+tt.want+"\n") {
+				t.Errorf("category %q: got %q, want it written %s", tt.in, got, tt.want)
+			}
+		}
+	})
 	t.Run("skeleton", func(t *testing.T) {
 		got := string(RenderHexo(Post{Title: "T", Categories: []string{"新媒体", "观察者网", "头条"}, Author: "观察者网", Date: date, Image: "https://i/x.jpg", Body: "<p>{b}</p>\n"}))
 		want := "\n---\ntitle: 'T'\ncategories: \n - 新媒体\n - 观察者网\n - 头条\nheadimg: 'https://i/x.jpg'\nauthor: 观察者网\ncomments: false\ndate: Fri, 28 Jan 2022 10:30:43 GMT\nthumbnail: 'https://i/x.jpg'\n---\n\n<div>   \n<p>&#123;b&#125;</p>\n  \n</div>\n            "
