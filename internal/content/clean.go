@@ -25,6 +25,33 @@ type cleaner struct {
 	imageLater bool
 	tag        rawTag // reused for each start tag
 	scratch    []byte // reused for each rewritten tag
+	// open are the container elements open at this point, innermost last.
+	open []string
+}
+
+// containers are the elements whose stray end tag would close the post's
+// own <div> or the page's, and whose missing end tag would swallow the
+// page after the post. The cleaner keeps them balanced.
+var containers = map[string]bool{
+	"div": true, "section": true, "article": true, "main": true, "aside": true, "header": true, "footer": true,
+	"nav": true, "table": true, "ul": true, "ol": true, "dl": true, "blockquote": true, "figure": true,
+	"details": true, "center": true,
+}
+
+// closeContainer records the end tag of container n and reports whether
+// it closes an open one. An end tag with no open element of its name goes,
+// as does one that a browser ignores because an open table stands between.
+func (c *cleaner) closeContainer(n string) bool {
+	for i := len(c.open) - 1; i >= 0; i-- {
+		switch c.open[i] {
+		case n:
+			c.open = c.open[:i]
+			return true
+		case "table":
+			return false
+		}
+	}
+	return false
 }
 
 // tagName returns the lower-cased name of the tag in raw ("<name" or
@@ -96,6 +123,10 @@ func (c *cleaner) run(body string) string {
 			// The tokenizer stops before a tag cut off by the end of the
 			// body. A browser reading the body alone drops it; in a post it
 			// would swallow the page after the body ("</div>"). It goes.
+			// Containers left open are closed for the same reason.
+			for i := len(c.open) - 1; i >= 0; i-- {
+				c.w.writeString("</"+c.open[i]+">", false)
+			}
 			out := string(c.w.b)
 			if c.imageLater {
 				c.image = FirstImage(out)
@@ -119,10 +150,18 @@ func (c *cleaner) run(body string) string {
 					c.pre--
 				}
 				c.w.write(c.z.Raw(), false)
+			case containers[n]:
+				if c.closeContainer(n) {
+					c.w.write(c.z.Raw(), false)
+				}
 			default:
 				c.w.write(c.z.Raw(), false)
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
+			// "<div/>" opens a div in HTML, so it counts as open too.
+			if n := tagName(c.z.Raw()); containers[n] {
+				c.open = append(c.open, n)
+			}
 			c.startTag(tt == html.SelfClosingTagToken)
 		}
 	}
