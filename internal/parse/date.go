@@ -117,8 +117,14 @@ func Date(s string, loc *time.Location) (time.Time, bool) {
 	// "UTC+8"; normalise those before trying layouts.
 	s = normaliseZone(s)
 	for _, layout := range zoned {
-		if t, err := time.Parse(layout, s); err == nil {
-			return plausible(fixAbbreviation(t))
+		// An abbreviation the configured zone uses means that zone: "CST"
+		// is China Standard Time under Asia/Shanghai, US Central (RFC 822)
+		// otherwise.
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			if t.Location() != loc {
+				t = fixAbbreviation(t)
+			}
+			return plausible(t)
 		}
 	}
 	for _, layout := range zoneless {

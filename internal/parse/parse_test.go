@@ -21,7 +21,7 @@ func TestDate(t *testing.T) {
 		{"Fri, 28 Jan 2022 10:30:43 GMT", want},
 		{"Fri, 28 Jan 2022 18:30:43 +0800", want},
 		{"Fri, 28 Jan 2022 05:30:43 EST", want},
-		{"Fri, 28 Jan 2022 04:30:43 CST", want}, // RFC 822: US Central
+		{"Fri, 28 Jan 2022 18:30:43 CST", want}, // the configured zone's own abbreviation: China
 		{"28 Jan 2022 10:30:43 GMT", want},
 		{"Fri, 28 Jan 2022 18:30:43 +08:00", want},
 		{"Fri, 28 Jan 2022 18:30:43 GMT+8", want},
@@ -179,4 +179,11 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestDateAbbreviationOutsideTheConfiguredZone(t *testing.T) {
+	got, ok := Date("Fri, 28 Jan 2022 04:30:43 CST", time.UTC) // RFC 822: US Central
+	if want := time.Date(2022, 1, 28, 10, 30, 43, 0, time.UTC); !ok || !got.Equal(want) {
+		t.Errorf("got %v, %v; want %v", got, ok, want)
+	}
 }
