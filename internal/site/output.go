@@ -3,9 +3,11 @@ package site
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/feedmill/feedmill/internal/publish"
 )
@@ -26,6 +29,7 @@ type manifest map[string]uint64
 // build; the handler never serves it.
 const ManifestName = ".feedmill-manifest"
 
+// manifestHead starts the text manifest of earlier versions.
 const manifestHead = "feedmill site manifest 1"
 
 // output is where a site goes: a folder or memory.
@@ -207,8 +211,9 @@ func (o *diskOutput) saveManifest(m manifest) error {
 			return err
 		}
 	}
-	// WriteFile leaves an unchanged manifest alone.
-	if _, err := publish.WriteFile(filepath.Join(o.dir, ManifestName), formatManifest(m)); err != nil {
+	// The build saves the manifest only when it changed: no need to read
+	// the old one to compare.
+	if _, err := (*publish.Files)(nil).Write(filepath.Join(o.dir, ManifestName), formatManifest(m), true); err != nil {
 		return err
 	}
 	err := os.Remove(filepath.Join(o.dir, BuildingName))
@@ -253,24 +258,96 @@ func empty(dir string) bool {
 	return len(names) == 0
 }
 
-// formatManifest writes a line per page, "fingerprint path", sorted by
-// path: plain text, quick to read back, and diffable.
+// The manifest is binary: magic, the number of pages, then per page the
+// path (a uvarint length and the bytes) and the fingerprint (8 bytes,
+// little-endian), and a final CRC-32C of all that. Pages are in no order:
+// sorting 128,000 paths and formatting them as text took a tenth of a
+// small incremental build of a 100,000-post site, and parsing the text
+// back most of another tenth.
+const manifestMagic = "feedmill site manifest 2\n"
+
 func formatManifest(m manifest) []byte {
-	var b bytes.Buffer
-	b.Grow(len(m) * 48)
-	b.WriteString(manifestHead + "\n")
-	for _, rel := range sortedKeys(m) {
-		b.WriteString(strconv.FormatUint(m[rel], 16))
-		b.WriteByte(' ')
-		b.WriteString(rel)
-		b.WriteByte('\n')
+	n := len(manifestMagic) + binary.MaxVarintLen64 + 4
+	for rel := range m {
+		n += len(rel) + 2 + 8
 	}
-	return b.Bytes()
+	buf := make([]byte, 0, n)
+	buf = append(buf, manifestMagic...)
+	buf = binary.AppendUvarint(buf, uint64(len(m)))
+	for rel, fp := range m {
+		buf = binary.AppendUvarint(buf, uint64(len(rel)))
+		buf = append(buf, rel...)
+		buf = binary.LittleEndian.AppendUint64(buf, fp)
+	}
+	return binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf, crcTable))
 }
 
+var errDamagedManifest = errors.New("damaged site manifest")
+
+// parseManifest reads the binary manifest, or the text one of earlier
+// versions ("fingerprint path" lines), so that an upgrade does not render
+// every page again. It takes data over: the paths share its memory.
 func parseManifest(data []byte) (manifest, error) {
-	// One string for the whole file: the paths are slices of it, not a
-	// string each.
+	if bytes.HasPrefix(data, []byte(manifestHead+"\n")) {
+		return parseTextManifest(data)
+	}
+	if len(data) < len(manifestMagic)+4 || !bytes.HasPrefix(data, []byte(manifestMagic)) {
+		return nil, errors.New("not a feedmill site manifest")
+	}
+	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
+	if crc32.Checksum(body, crcTable) != sum {
+		return nil, errDamagedManifest
+	}
+	// One string for the whole file, never changed after: the paths are
+	// slices of it, not a string each.
+	text := unsafe.String(unsafe.SliceData(body), len(body))[len(manifestMagic):]
+	n, k := uvarintString(text)
+	if k <= 0 || n > uint64(len(text)) {
+		return nil, errDamagedManifest
+	}
+	text = text[k:]
+	m := make(manifest, n)
+	for range n {
+		l, k := uvarintString(text)
+		if k <= 0 || l > uint64(len(text)-k) || uint64(len(text)-k)-l < 8 || l == 0 {
+			return nil, errDamagedManifest
+		}
+		rel := text[k : k+int(l)]
+		text = text[k+int(l):]
+		var fp uint64
+		for i := range 8 {
+			fp |= uint64(text[i]) << (8 * i)
+		}
+		m[rel] = fp
+		text = text[8:]
+	}
+	if text != "" || len(m) != int(n) {
+		return nil, errDamagedManifest
+	}
+	return m, nil
+}
+
+// uvarintString is binary.Uvarint over a string.
+func uvarintString(s string) (uint64, int) {
+	var x uint64
+	var shift uint
+	for i := 0; i < len(s) && i < binary.MaxVarintLen64; i++ {
+		c := s[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				return 0, -(i + 1)
+			}
+			return x | uint64(c)<<shift, i + 1
+		}
+		x |= uint64(c&0x7f) << shift
+		shift += 7
+	}
+	return 0, 0
+}
+
+// parseTextManifest reads the text manifest of earlier versions: a head
+// line, then "fingerprint path" lines.
+func parseTextManifest(data []byte) (manifest, error) {
 	text := string(data)
 	head, text, _ := strings.Cut(text, "\n")
 	if head != manifestHead {

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"reflect"
 	"testing"
 	"time"
@@ -53,5 +54,36 @@ func TestMergeNewest(t *testing.T) {
 	st := stateOf([]store.ItemMeta{m(7, 9), {ID: 6, FirstSeen: at}, m(5, 1), m(4, 0)})
 	if st.maxID != 5 || len(st.items) != 2 {
 		t.Errorf("state = %+v", st)
+	}
+}
+
+func TestManifestRoundTrip(t *testing.T) {
+	m := manifest{"index.html": 1, "posts/新闻-abc.html": 1<<64 - 1, "categories/a b/page/12.html": 0x0123456789abcdef}
+	data := formatManifest(m)
+	got, err := parseManifest(bytes.Clone(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, m) {
+		t.Errorf("round trip: %v, want %v", got, m)
+	}
+	if got, err := parseManifest(formatManifest(manifest{})); err != nil || len(got) != 0 {
+		t.Errorf("empty manifest: %v, %v", got, err)
+	}
+	// Every cut and every flipped byte is noticed.
+	for i := range data {
+		if _, err := parseManifest(bytes.Clone(data[:i])); err == nil {
+			t.Errorf("a manifest cut at %d bytes was taken", i)
+		}
+		bad := bytes.Clone(data)
+		bad[i] ^= 1
+		if _, err := parseManifest(bad); err == nil {
+			t.Errorf("a manifest with byte %d flipped was taken", i)
+		}
+	}
+	// The text manifest of earlier versions is still read.
+	text := manifestHead + "\n1 index.html\nffffffffffffffff posts/新闻-abc.html\n123456789abcdef categories/a b/page/12.html\n"
+	if got, err := parseManifest([]byte(text)); err != nil || !reflect.DeepEqual(got, m) {
+		t.Errorf("text manifest: %v, %v", got, err)
 	}
 }

@@ -223,3 +223,67 @@ func TestRetiredAndRemovedItemsLeaveWithItemsFile(t *testing.T) {
 	}
 	sameSite(t, f, cfg, dir)
 }
+
+// A missing or damaged manifest makes the next build render every page
+// (and compare each with the disk); the site stays the one a build from
+// scratch makes, and the build after uses the manifest it saved.
+func TestManifestDamagedOrMissing(t *testing.T) {
+	for name, damage := range map[string]func(path string){
+		"missing":   func(p string) { os.Remove(p) },
+		"truncated": func(p string) { data, _ := os.ReadFile(p); os.WriteFile(p, data[:len(data)/2], 0o644) },
+		"flipped": func(p string) {
+			data, _ := os.ReadFile(p)
+			data[len(data)/2] ^= 0x40
+			os.WriteFile(p, data, 0o644)
+		},
+		"garbage": func(p string) { os.WriteFile(p, []byte("not a feedmill file\n"), 0o644) },
+		"empty":   func(p string) { os.WriteFile(p, nil, 0o644) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := standard(t)
+			dir := t.TempDir()
+			cfg := site.Config{Dir: dir, PerPage: 4}
+			first, _ := build(t, f, cfg, site.Options{})
+			damage(filepath.Join(dir, site.ManifestName))
+			f.add(t, 0, 2, time.Hour, "after")
+			stats, _ := build(t, f, cfg, site.Options{})
+			if stats.PagesRendered != stats.PagesTotal || stats.PagesTotal <= first.PagesTotal {
+				t.Errorf("with a %s manifest the build rendered %d of %d pages, want all", name, stats.PagesRendered, stats.PagesTotal)
+			}
+			sameSite(t, f, cfg, dir)
+			again, _ := build(t, f, cfg, site.Options{})
+			if again.PagesRendered != 0 || again.PagesWritten != 0 {
+				t.Errorf("the repaired manifest was not used: %+v", again)
+			}
+			f.add(t, 1, 1, 2*time.Hour, "later")
+			build(t, f, cfg, site.Options{})
+			sameSite(t, f, cfg, dir)
+		})
+	}
+}
+
+// A site built by an earlier version has a text manifest: the next build
+// reads it and renders only what changed.
+func TestTextManifestStillRead(t *testing.T) {
+	f := standard(t)
+	dir := t.TempDir()
+	cfg := site.Config{Dir: dir, PerPage: 4}
+	build(t, f, cfg, site.Options{})
+	// Rewrite the binary manifest in the old text format.
+	path := filepath.Join(dir, site.ManifestName)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := site.ManifestAsText(t, data)
+	if err := os.WriteFile(path, text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := build(t, f, cfg, site.Options{})
+	if again.PagesRendered != 0 || again.PagesWritten != 0 {
+		t.Errorf("a text manifest was not used: %+v", again)
+	}
+	f.add(t, 1, 1, time.Hour, "new")
+	build(t, f, cfg, site.Options{})
+	sameSite(t, f, cfg, dir)
+}
