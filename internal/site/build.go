@@ -182,7 +182,11 @@ func (b *builder) process(ctx context.Context, st store.Store, w *writers) error
 	byID := map[int64]*item{}
 	var ids []int64
 	var posts, summaries, bodies int
+	hits := b.useCachedEntries(b.entryCache)
 	for _, it := range b.items {
+		if hits[it] {
+			continue
+		}
 		if it.renderPost || it.needSummary || it.needBody {
 			byID[it.ID] = it
 			ids = append(ids, it.ID)
@@ -191,15 +195,24 @@ func (b *builder) process(ctx context.Context, st store.Store, w *writers) error
 			bodies += boolInt(it.needBody)
 		}
 	}
-	b.logger.Debug("site build reads items", "items", len(ids), "posts", posts, "summaries", summaries, "bodies", bodies)
+	b.logger.Debug("site build reads items", "items", len(ids), "posts", posts, "summaries", summaries, "bodies", bodies, "cached", len(hits))
+	// Each item is in five lists; its entry is rendered once and kept,
+	// unless that would hold too much memory (a full build of a very
+	// large site renders entries page by page instead).
+	b.cacheEntries = len(ids)+len(hits) <= maxCachedEntries
+	if b.cacheEntries && len(hits) > 0 {
+		its := make([]*item, 0, len(hits))
+		for it := range hits {
+			its = append(its, it)
+		}
+		if err := b.renderEntries(its); err != nil {
+			return err
+		}
+	}
 	if len(ids) == 0 {
 		return nil
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	// Each item is in five lists; its entry is rendered once and kept,
-	// unless that would hold too much memory (a full build of a very
-	// large site renders entries page by page instead).
-	b.cacheEntries = len(ids) <= maxCachedEntries
 
 	type task struct {
 		it      *item
@@ -265,6 +278,7 @@ func (b *builder) processItem(ctx context.Context, it *item, raw string, w *writ
 	if it.image == "" {
 		it.image = it.Image
 	}
+	it.haveEntry = true
 	if it.needSummary && b.cacheEntries {
 		e, err := b.tpl.part("entry", b.entry(it))
 		if err != nil {

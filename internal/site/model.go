@@ -50,6 +50,9 @@ type item struct {
 	entryHTML template.HTML
 
 	renderPost, needSummary, needBody bool
+	// haveEntry says that Title, excerpt and image are set: read and
+	// cleaned by this build, or taken from the entries cache.
+	haveEntry bool
 }
 
 // list is an ordered set of posts with its own pages: the home page, a
@@ -89,9 +92,12 @@ type builder struct {
 	site   *siteData
 	// cacheEntries keeps each item's list entry once rendered.
 	cacheEntries bool
-	root         string
-	origin       string
-	logger       *slog.Logger
+	// entryCache is the entries file of the last build (EntriesName), nil
+	// for a full build.
+	entryCache map[int64]cachedEntry
+	root       string
+	origin     string
+	logger     *slog.Logger
 
 	sources []*source
 	items   []*item

@@ -50,6 +50,10 @@ type output interface {
 	// there is none; saveItems replaces it.
 	loadItems() ([]byte, error)
 	saveItems(data []byte) error
+	// loadEntries returns the cached list entries (EntriesName), nil when
+	// there are none; saveEntries replaces them.
+	loadEntries() ([]byte, error)
+	saveEntries(data []byte) error
 }
 
 func newOutput(cfg Config) (output, error) {
@@ -223,19 +227,27 @@ func (o *diskOutput) saveManifest(m manifest) error {
 	return err
 }
 
-func (o *diskOutput) loadItems() ([]byte, error) {
-	data, err := os.ReadFile(filepath.Join(o.dir, ItemsName))
+func (o *diskOutput) loadItems() ([]byte, error) { return o.loadCache(ItemsName) }
+
+func (o *diskOutput) saveItems(data []byte) error { return o.saveCache(ItemsName, data) }
+
+func (o *diskOutput) loadEntries() ([]byte, error) { return o.loadCache(EntriesName) }
+
+func (o *diskOutput) saveEntries(data []byte) error { return o.saveCache(EntriesName, data) }
+
+func (o *diskOutput) loadCache(name string) ([]byte, error) {
+	data, err := os.ReadFile(filepath.Join(o.dir, name))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	return data, err
 }
 
-// saveItems replaces the items file through a temp file, not synced: the
-// file is a checksummed cache that every build checks against the store.
-func (o *diskOutput) saveItems(data []byte) error {
-	path := filepath.Join(o.dir, ItemsName)
-	tmp := filepath.Join(o.dir, o.tmpPrefix+"items.tmp")
+// saveCache replaces a cache file through a temp file, not synced: the
+// caches are checksummed and every build checks them.
+func (o *diskOutput) saveCache(name string, data []byte) error {
+	path := filepath.Join(o.dir, name)
+	tmp := filepath.Join(o.dir, o.tmpPrefix+"cache.tmp")
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
 		os.Remove(tmp)
 		return err
@@ -378,6 +390,7 @@ type Memory struct {
 	files    map[string]memFile
 	manifest manifest
 	items    []byte
+	entries  []byte
 }
 
 type memFile struct {
@@ -448,6 +461,19 @@ func (m *Memory) saveItems(data []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.items = data
+	return nil
+}
+
+func (m *Memory) loadEntries() ([]byte, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.entries, nil
+}
+
+func (m *Memory) saveEntries(data []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.entries = data
 	return nil
 }
 

@@ -198,9 +198,25 @@ func Build(ctx context.Context, st store.Store, cfg Config, opts Options) (Stats
 	}
 	opts.Logger.Debug("site build phase", "phase", "load", "took", time.Since(start), "items", len(metas), "manifest", len(prev))
 	b := newBuilder(cfg, opts, out, tpl, prev)
+	if b.old != nil {
+		if data, err := out.loadEntries(); err != nil {
+			opts.Logger.Warn("site entries file unreadable; reading every item shown", "err", err)
+		} else if data != nil {
+			if b.entryCache, err = decodeEntries(data); err != nil {
+				opts.Logger.Debug("site build reads every item shown", "why", err)
+			}
+		}
+	}
 	b.model(sources, metas)
 	if err := b.run(ctx, st); err != nil {
 		return b.stats, err
+	}
+	// A cache too: a build that cannot save it still built the site. A
+	// build that rendered nothing leaves the file in place as it is.
+	if b.stats.PagesRendered > 0 || b.entryCache == nil {
+		if err := out.saveEntries(encodeEntries(b.entriesToKeep(b.entryCache))); err != nil {
+			opts.Logger.Warn("save site entries file", "err", err)
+		}
 	}
 	if save != nil {
 		// A cache: a build that cannot save it still built the site.

@@ -87,3 +87,28 @@ func TestManifestRoundTrip(t *testing.T) {
 		t.Errorf("text manifest: %v, %v", got, err)
 	}
 }
+
+func TestEntriesFileRoundTrip(t *testing.T) {
+	m := map[int64]cachedEntry{
+		9: {fp: 1<<64 - 1, title: "新闻 标题", excerpt: "正文开头……", image: "https://img.example.org/a.jpg"},
+		3: {fp: 7},
+	}
+	data := encodeEntries(m)
+	got, err := decodeEntries(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, m) {
+		t.Errorf("round trip: %+v, want %+v", got, m)
+	}
+	for i := range data {
+		if _, err := decodeEntries(data[:i]); err == nil {
+			t.Errorf("a file cut at %d bytes was taken", i)
+		}
+		bad := bytes.Clone(data)
+		bad[i] ^= 1
+		if _, err := decodeEntries(bad); err == nil {
+			t.Errorf("a file with byte %d flipped was taken", i)
+		}
+	}
+}

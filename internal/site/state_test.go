@@ -287,3 +287,45 @@ func TestTextManifestStillRead(t *testing.T) {
 	build(t, f, cfg, site.Options{})
 	sameSite(t, f, cfg, dir)
 }
+
+// The list entries of the items on top pages are cached: a new item's
+// build reads only the new item from the store, not the items beside it,
+// and a damaged or missing entries file only means reading them.
+func TestEntriesFile(t *testing.T) {
+	for name, damage := range map[string]func(path string){
+		"intact":    func(string) {},
+		"missing":   func(p string) { os.Remove(p) },
+		"truncated": func(p string) { data, _ := os.ReadFile(p); os.WriteFile(p, data[:len(data)/2], 0o644) },
+		"flipped": func(p string) {
+			data, _ := os.ReadFile(p)
+			data[len(data)/2] ^= 0x40
+			os.WriteFile(p, data, 0o644)
+		},
+		"garbage": func(p string) { os.WriteFile(p, []byte("not a feedmill file\n"), 0o644) },
+		"empty":   func(p string) { os.WriteFile(p, nil, 0o644) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := standard(t)
+			dir := t.TempDir()
+			cfg := site.Config{Dir: dir, PerPage: 4, FeedItems: 2}
+			build(t, f, cfg, site.Options{})
+			damage(filepath.Join(dir, site.EntriesName))
+			f.add(t, 0, 2, time.Hour, "after")
+			buf, logger := debugLog()
+			build(t, f, cfg, site.Options{Logger: logger})
+			cached := !strings.Contains(buf.String(), "cached=0")
+			if want := name == "intact"; cached != want {
+				t.Errorf("entries served from a %s file: %v, want %v\n%s", name, cached, want, buf)
+			}
+			sameSite(t, f, cfg, dir)
+			// The next build has a good file again.
+			f.add(t, 1, 1, 2*time.Hour, "later")
+			buf, logger = debugLog()
+			build(t, f, cfg, site.Options{Logger: logger})
+			if strings.Contains(buf.String(), "cached=0") {
+				t.Errorf("the repaired entries file was not used:\n%s", buf)
+			}
+			sameSite(t, f, cfg, dir)
+		})
+	}
+}
