@@ -9,8 +9,8 @@
 // everything its bytes depend on (the items it shows, its place in its
 // list, the templates and the settings). A manifest beside the pages keeps
 // the fingerprints of the last build; a page whose fingerprint did not
-// change is neither rendered nor written, and one that renders to the
-// bytes already on disk is not written either. Lists are paginated from
+// change is neither rendered nor written. A full build, which renders
+// every page, writes only those whose bytes differ from the disk. Lists are paginated from
 // their oldest item, so a new item changes the top page of each list it
 // lands on and leaves the archived pages alone.
 package site
@@ -79,7 +79,7 @@ type Options struct {
 type Stats struct {
 	// PagesTotal is how many files the site has; PagesRendered how many
 	// of them this build rendered, and PagesWritten how many it wrote
-	// because their bytes changed.
+	// (a full build writes only the pages whose bytes changed).
 	PagesTotal    int
 	PagesRendered int
 	PagesWritten  int
