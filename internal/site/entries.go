@@ -1,10 +1,8 @@
 package site
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"sync"
 )
 
@@ -50,60 +48,32 @@ func encodeEntries(m map[int64]cachedEntry) []byte {
 		str(e.excerpt)
 		str(e.image)
 	}
-	return binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf, crcTable))
+	return seal(buf)
 }
 
 var errDamagedEntries = errors.New("damaged site entries file")
 
 func decodeEntries(data []byte) (map[int64]cachedEntry, error) {
-	if len(data) < len(entriesMagic)+4 || !bytes.HasPrefix(data, []byte(entriesMagic)) {
+	p, ok := unseal(data, entriesMagic)
+	if !ok {
 		return nil, errDamagedEntries
 	}
-	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
-	if crc32.Checksum(body, crcTable) != sum {
-		return nil, errDamagedEntries
-	}
-	p := body[len(entriesMagic):]
-	bad := false
-	uvarint := func() uint64 {
-		v, n := binary.Uvarint(p)
-		if n <= 0 {
-			bad = true
-			return 0
-		}
-		p = p[n:]
-		return v
-	}
-	str := func() string {
-		l := uvarint()
-		if bad || l > uint64(len(p)) {
-			bad = true
-			return ""
-		}
-		s := string(p[:l])
-		p = p[l:]
-		return s
-	}
-	n := uvarint()
-	if bad || n > uint64(len(p)) {
+	d := decoder{p: p}
+	n := d.count()
+	if d.bad {
 		return nil, errDamagedEntries
 	}
 	m := make(map[int64]cachedEntry, n)
 	for range n {
-		id, k := binary.Varint(p)
-		if k <= 0 || len(p)-k < 8 {
-			return nil, errDamagedEntries
-		}
-		p = p[k:]
-		e := cachedEntry{fp: binary.LittleEndian.Uint64(p)}
-		p = p[8:]
-		e.title, e.excerpt, e.image = str(), str(), str()
-		if bad {
+		id := d.varint()
+		e := cachedEntry{fp: d.fixed64()}
+		e.title, e.excerpt, e.image = d.str(), d.str(), d.str()
+		if d.bad {
 			return nil, errDamagedEntries
 		}
 		m[id] = e
 	}
-	if len(p) != 0 || len(m) != int(n) {
+	if len(d.p) != 0 || len(m) != int(n) {
 		return nil, errDamagedEntries
 	}
 	return m, nil

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -291,7 +290,7 @@ func formatManifest(m manifest) []byte {
 		buf = append(buf, rel...)
 		buf = binary.LittleEndian.AppendUint64(buf, fp)
 	}
-	return binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf, crcTable))
+	return seal(buf)
 }
 
 var errDamagedManifest = errors.New("damaged site manifest")
@@ -303,16 +302,13 @@ func parseManifest(data []byte) (manifest, error) {
 	if bytes.HasPrefix(data, []byte(manifestHead+"\n")) {
 		return parseTextManifest(data)
 	}
-	if len(data) < len(manifestMagic)+4 || !bytes.HasPrefix(data, []byte(manifestMagic)) {
-		return nil, errors.New("not a feedmill site manifest")
-	}
-	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
-	if crc32.Checksum(body, crcTable) != sum {
+	body, ok := unseal(data, manifestMagic)
+	if !ok {
 		return nil, errDamagedManifest
 	}
 	// One string for the whole file, never changed after: the paths are
 	// slices of it, not a string each.
-	text := unsafe.String(unsafe.SliceData(body), len(body))[len(manifestMagic):]
+	text := unsafe.String(unsafe.SliceData(body), len(body))
 	n, k := uvarintString(text)
 	if k <= 0 || n > uint64(len(text)) {
 		return nil, errDamagedManifest

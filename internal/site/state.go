@@ -1,13 +1,11 @@
 package site
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"slices"
 	"time"
 
@@ -51,68 +49,39 @@ func encodeItems(st itemState) []byte {
 		buf = binary.AppendVarint(buf, pub)
 		buf = binary.AppendVarint(buf, m.FirstSeen.UnixNano())
 	}
-	return binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf, crcTable))
+	return seal(buf)
 }
-
-var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
 var errDamagedItems = errors.New("damaged site items file")
 
 func decodeItems(data []byte) (itemState, error) {
 	var st itemState
-	if len(data) < len(itemsMagic)+4 || !bytes.HasPrefix(data, []byte(itemsMagic)) {
+	p, ok := unseal(data, itemsMagic)
+	if !ok {
 		return st, errDamagedItems
 	}
-	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
-	if crc32.Checksum(body, crcTable) != sum {
-		return st, errDamagedItems
-	}
-	p := body[len(itemsMagic):]
-	bad := false
-	varint := func() int64 {
-		v, n := binary.Varint(p)
-		if n <= 0 {
-			bad = true
-			return 0
-		}
-		p = p[n:]
-		return v
-	}
-	uvarint := func() uint64 {
-		v, n := binary.Uvarint(p)
-		if n <= 0 {
-			bad = true
-			return 0
-		}
-		p = p[n:]
-		return v
-	}
-	st.maxID = varint()
-	n := uvarint()
-	if bad || n > uint64(len(p)) {
+	d := decoder{p: p}
+	st.maxID = d.varint()
+	n := d.count()
+	if d.bad {
 		return st, errDamagedItems
 	}
 	st.items = make([]store.ItemMeta, 0, n)
 	for range n {
 		var m store.ItemMeta
-		m.ID = varint()
-		m.SourceID = varint()
-		l := uvarint()
-		if bad || l > uint64(len(p)) {
-			return st, errDamagedItems
-		}
-		m.Slug = string(p[:l])
-		p = p[l:]
-		if pub := varint(); pub != 0 {
+		m.ID = d.varint()
+		m.SourceID = d.varint()
+		m.Slug = d.str()
+		if pub := d.varint(); pub != 0 {
 			m.Published = time.Unix(0, pub).UTC()
 		}
-		m.FirstSeen = time.Unix(0, varint()).UTC()
-		if bad {
+		m.FirstSeen = time.Unix(0, d.varint()).UTC()
+		if d.bad {
 			return st, errDamagedItems
 		}
 		st.items = append(st.items, m)
 	}
-	if len(p) != 0 {
+	if len(d.p) != 0 {
 		return st, errDamagedItems
 	}
 	return st, nil
