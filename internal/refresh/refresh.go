@@ -135,7 +135,9 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 	}
 
 	jobs := make(chan int)
-	out := make(chan fetched)
+	// Buffered, so that workers go on fetching while the writer is in a
+	// transaction.
+	out := make(chan fetched, max(1, r.Concurrency))
 	var wg sync.WaitGroup
 	for range max(1, min(r.Concurrency, len(sources))) {
 		wg.Add(1)
@@ -180,52 +182,57 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 			}
 		}
 	}
-	var storeErr error
-	postJobs := make(chan postJob)
-	b := batch{jobs: postJobs}
-	var writers sync.WaitGroup
-	for range postWriters {
-		writers.Go(func() { r.writePosts(&b, postJobs) })
-	}
-	defer func() {
-		close(postJobs)
-		writers.Wait()
-	}()
-	// A source the writer has started is finished even when ctx ends
-	// meanwhile, so that a shutdown leaves its state whole; the ones after
-	// it are left for the next run.
-	wctx := context.WithoutCancel(ctx)
-	flush := func() {
-		if storeErr == nil {
-			storeErr = r.flush(wctx, &b, results, report)
-		}
-	}
+	w := newWriter(wctxOf(ctx), r, results, report)
 	tick := time.NewTicker(flushEvery)
 	defer tick.Stop()
+	// Sources are staged in groups, one transaction each: those that
+	// arrive within stageWait of the first, up to stageSources.
+	var ready []fetched
+	wait := time.NewTimer(stageWait)
+	wait.Stop()
+	var waiting <-chan time.Time
+	stage := func() {
+		w.stage(ready)
+		ready, waiting = nil, nil
+		wait.Stop()
+	}
 	for open := true; open; {
 		select {
 		case f, ok := <-out:
 			switch {
 			case !ok:
 				open = false
-			case storeErr != nil || ctx.Err() != nil:
+			case w.failed() || ctx.Err() != nil:
 				// drain the workers
 			default:
-				storeErr = r.stage(wctx, f, &b)
-				if b.posts >= flushPosts {
-					flush()
+				ready = append(ready, f)
+				if len(ready) == 1 {
+					wait.Reset(stageWait)
+					waiting = wait.C
+				}
+				if len(ready) >= stageSources {
+					stage()
 				}
 			}
+		case <-waiting:
+			stage()
 		case <-tick.C:
-			flush()
+			w.flush()
 		}
 	}
-	flush()
-	if storeErr != nil {
-		return results, storeErr
+	if len(ready) > 0 && !w.failed() && ctx.Err() == nil {
+		stage()
+	}
+	if err := w.finish(); err != nil {
+		return results, err
 	}
 	return results, ctx.Err()
 }
+
+// wctxOf is the context of the writes: a source the writer has started is
+// finished even when ctx ends meanwhile, so that a shutdown leaves its
+// state whole; the ones after it are left for the next run.
+func wctxOf(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // fetchOne fetches and parses one source. It runs on a worker and touches
 // nothing but the network.
@@ -412,240 +419,6 @@ func newest(items []feed.Item, n int) []feed.Item {
 		items[i], items[j] = items[j], items[i]
 	}
 	return items
-}
-
-// Writes are batched across sources, because a transaction and a disk
-// flush per source would bound a run by the disk, not the network. A
-// source's new items and its posts' paths go into the store in one
-// transaction; its posts are rendered and written (temp file, rename) by a
-// few goroutines while the writer stages the next source; then, every
-// flushEvery or flushPosts posts, one publish.Sync makes the files durable
-// and one transaction marks them posted and records the sources' fetches
-// and schedules. Each post keeps the order publishSource describes (path
-// reserved, file in place and flushed, marked posted), so a crash at any
-// point loses no item and writes none twice; the fetch records come last,
-// so a source whose batch was lost is fetched again.
-const (
-	flushEvery  = 250 * time.Millisecond
-	flushPosts  = 2000
-	postWriters = 4
-)
-
-// batch is what the writer has staged since its last flush.
-type batch struct {
-	pending []*pending
-	posts   int            // posts staged
-	writes  sync.WaitGroup // posts being written
-	jobs    chan<- postJob
-	files   publish.Files // the folders made this run
-}
-
-// pending is a staged source. Its posts are written concurrently; mu
-// guards what the writes fill in.
-type pending struct {
-	f   fetched
-	res Result
-
-	mu     sync.Mutex
-	posted []int64 // items whose post is in place, to mark posted
-	// hashes are the hashes of the posts written, by item, which let
-	// retention tell feedmill's files from a user's edit.
-	hashes map[int64]string
-	wrote  bool // some file was written, so a sync is due
-	errs   []error
-	tried  int
-}
-
-// postJob is one post to render and write.
-type postJob struct {
-	p  *pending
-	it store.Item
-	// fresh says no file was at the post's path when it was reserved,
-	// so there is no old file to compare with.
-	fresh bool
-}
-
-// writePosts renders and writes the posts of jobs until it is closed.
-func (r *Runner) writePosts(b *batch, jobs <-chan postJob) {
-	for j := range jobs {
-		data := publish.RenderHexo(r.Post(j.p.f.src, j.it))
-		wrote, err := b.files.Write(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), data, j.fresh)
-		hash := ""
-		if err == nil {
-			hash = publish.Hash(data)
-		}
-		j.p.mu.Lock()
-		j.p.tried++
-		if err != nil {
-			j.p.errs = append(j.p.errs, &postError{err: fmt.Errorf("%s: %w", j.it.PostPath, err)})
-		} else {
-			j.p.posted = append(j.p.posted, j.it.ID)
-			if hash != j.it.PostHash {
-				if j.p.hashes == nil {
-					j.p.hashes = map[int64]string{}
-				}
-				j.p.hashes[j.it.ID] = hash
-			}
-			if wrote {
-				j.p.res.Posts++
-				j.p.wrote = true
-			}
-		}
-		j.p.mu.Unlock()
-		b.writes.Done()
-	}
-}
-
-// stage stores a fetched source's items, reserves paths for its unposted
-// ones and hands their posts to the writers. Only store failures are
-// returned; a source's own failure is its Result.
-func (r *Runner) stage(ctx context.Context, f fetched, b *batch) error {
-	p := &pending{f: f, res: Result{Source: f.src, Items: len(f.items), Err: f.err, Filtered: f.filtered, Duration: f.took,
-		FullText: f.fullText.Replaced, FullTextFailed: len(f.fullText.Failed)}}
-	if len(f.fullText.Failed) > 0 {
-		p.res.FullTextErr = f.fullText.Failed[0]
-	}
-	fresh := f.err == nil && !f.resp.NotModified
-	p.res.NotModified = f.err == nil && f.resp.NotModified
-	var todo []postJob
-	reserve := func(tx store.Store) error {
-		todo, p.errs, p.posted = todo[:0], p.errs[:0], p.posted[:0]
-		if fresh {
-			n, err := tx.AddItems(ctx, f.row.ID, f.items, r.now())
-			if err != nil {
-				return err
-			}
-			p.res.New = n
-		}
-		// Retention runs before publishing, so an item already beyond the
-		// source's keep is never written only to be deleted.
-		if err := r.retain(ctx, tx, f.src, f.row.ID, &p.res); err != nil {
-			var perr *postError
-			if !errors.As(err, &perr) {
-				return err
-			}
-			p.res.Err = errors.Join(p.res.Err, err)
-		}
-		// Unposted items are published even when this fetch failed or was
-		// unchanged: they may be left from a run that stopped half-way.
-		items, err := tx.Items(ctx, f.row.ID, true)
-		if err != nil {
-			return err
-		}
-		// A source's first posts go to a folder not made yet: then no
-		// file can be in the way, and one look at the folder saves one
-		// at each post's name.
-		noFolder := false
-		if len(items) > 1 {
-			folder := filepath.Join(r.OutDir, filepath.FromSlash(f.src.Group+"/"+f.src.Name+"/"+f.src.Channel))
-			exists, err := publish.Exists(folder)
-			noFolder = err == nil && !exists
-		}
-		for _, it := range items {
-			fresh := false
-			if it.PostPath == "" {
-				var path string
-				var adopted bool
-				path, adopted, fresh, err = r.reservePath(ctx, tx, f.src, it, nil, noFolder)
-				var perr *postError
-				switch {
-				case errors.As(err, &perr):
-					p.errs = append(p.errs, err)
-					continue
-				case err != nil:
-					return err
-				}
-				it.PostPath = path
-				if adopted {
-					p.posted = append(p.posted, it.ID)
-					continue
-				}
-			}
-			todo = append(todo, postJob{p: p, it: it, fresh: fresh})
-		}
-		return nil
-	}
-	// Without new items, a transaction is needed only for retention or
-	// posts left over.
-	needed := fresh || !f.src.Retain.IsZero()
-	if !needed {
-		left, err := r.Store.Items(ctx, f.row.ID, true)
-		if err != nil {
-			return err
-		}
-		needed = len(left) > 0
-	}
-	if needed {
-		if err := r.Store.Batch(ctx, reserve); err != nil {
-			return err
-		}
-	}
-	p.tried = len(p.errs) + len(p.posted)
-	p.f.items = nil
-	b.pending = append(b.pending, p)
-	b.posts += len(p.posted) + len(todo)
-	for _, j := range todo {
-		b.writes.Add(1)
-		b.jobs <- j
-	}
-	return nil
-}
-
-// flush makes the staged posts durable, marks them posted, records the
-// staged sources' fetches and reports them.
-func (r *Runner) flush(ctx context.Context, b *batch, results []Result, report func(Result)) error {
-	if len(b.pending) == 0 {
-		return nil
-	}
-	b.writes.Wait()
-	wrote := false
-	for _, p := range b.pending {
-		wrote = wrote || p.wrote
-		if len(p.errs) > 0 {
-			p.res.Err = errors.Join(p.res.Err, &postError{err: fmt.Errorf("%d of %d posts failed, first: %w", len(p.errs), p.tried, errors.Unwrap(p.errs[0]))})
-		}
-	}
-	if wrote {
-		if err := publish.Sync(r.OutDir); err != nil {
-			return err
-		}
-	}
-	now := r.now()
-	err := r.Store.Batch(ctx, func(tx store.Store) error {
-		var posted []int64
-		hashes := map[int64]string{}
-		for _, p := range b.pending {
-			posted = append(posted, p.posted...)
-			for id, h := range p.hashes {
-				hashes[id] = h
-			}
-		}
-		if err := tx.SetPostHashes(ctx, hashes); err != nil {
-			return err
-		}
-		if len(posted) > 0 {
-			if err := tx.MarkPosted(ctx, posted, now); err != nil {
-				return err
-			}
-		}
-		for _, p := range b.pending {
-			if err := r.record(ctx, tx, p, now); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, p := range b.pending {
-		results[p.f.index] = p.res
-		if report != nil {
-			report(p.res)
-		}
-	}
-	b.pending, b.posts = b.pending[:0], 0
-	return nil
 }
 
 // record stores how a staged source's fetch went.

@@ -57,8 +57,33 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	if err := s.db.prepare(ctx, batchQueries...); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
 	return s, nil
 }
+
+// The statements a refresh runs inside its batches, thousands of times.
+const (
+	qAddItem = `INSERT INTO items (source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (source_id, identity) DO NOTHING`
+	qSetPostPath   = `UPDATE items SET post_path = ? WHERE id = ?`
+	qPathOwner     = `SELECT id FROM items WHERE post_path = ?`
+	qMarkPosted    = `UPDATE items SET posted_at = ? WHERE id = ?`
+	qSetPostHash   = `UPDATE items SET post_hash = ? WHERE id = ?`
+	qRecordSuccess = `UPDATE sources SET etag = ?, last_modified = ?, last_success_at = ?, last_error = '', consecutive_errors = 0 WHERE id = ?`
+	qRecordFailure = `UPDATE sources SET last_error = ?, last_error_at = ?, consecutive_errors = consecutive_errors + 1 WHERE id = ?`
+	qSetSchedule   = `UPDATE sources SET next_due_at = ?, paused_until = ?, feed_hint = ? WHERE id = ?`
+	qItems         = `SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at, post_hash
+FROM items WHERE source_id = ? AND retired_at IS NULL`
+	qItemsOrder    = ` ORDER BY id`
+	qItemsUnposted = ` AND posted_at IS NULL`
+)
+
+var batchQueries = []string{qAddItem, qSetPostPath, qPathOwner, qMarkPosted, qSetPostHash, qRecordSuccess, qRecordFailure, qSetSchedule,
+	qItems + qItemsOrder, qItems + qItemsUnposted + qItemsOrder}
 
 // migrations are applied in order; the schema version is their count.
 // Append only: a released migration never changes.
@@ -184,7 +209,7 @@ func (s *Store) Batch(ctx context.Context, fn func(store.Store) error) error {
 		return fmt.Errorf("begin batch: %w", err)
 	}
 	defer tx.Rollback()
-	stmts := newStmtCache(tx)
+	stmts := newTxStmtCache(tx, s.db)
 	defer stmts.close()
 	if err := fn(&Store{db: stmts, pool: s.pool, tx: tx}); err != nil {
 		return err
@@ -261,7 +286,7 @@ func (s *Store) querySources(ctx context.Context, where string, args ...any) ([]
 
 // RecordSuccess implements store.Store.
 func (s *Store) RecordSuccess(ctx context.Context, id int64, r store.FetchResult) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE sources SET etag = ?, last_modified = ?, last_success_at = ?, last_error = '', consecutive_errors = 0 WHERE id = ?`,
+	_, err := s.db.ExecContext(ctx, qRecordSuccess,
 		r.ETag, r.LastModified, unixNano(r.At), id)
 	if err != nil {
 		return fmt.Errorf("record success: %w", err)
@@ -271,7 +296,7 @@ func (s *Store) RecordSuccess(ctx context.Context, id int64, r store.FetchResult
 
 // RecordFailure implements store.Store.
 func (s *Store) RecordFailure(ctx context.Context, id int64, msg string, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE sources SET last_error = ?, last_error_at = ?, consecutive_errors = consecutive_errors + 1 WHERE id = ?`,
+	_, err := s.db.ExecContext(ctx, qRecordFailure,
 		msg, unixNano(at), id)
 	if err != nil {
 		return fmt.Errorf("record failure: %w", err)
@@ -293,7 +318,7 @@ func (s *Store) SetFetchURL(ctx context.Context, id int64, url string) error {
 
 // SetSchedule implements store.Store.
 func (s *Store) SetSchedule(ctx context.Context, id int64, sc store.Schedule) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE sources SET next_due_at = ?, paused_until = ?, feed_hint = ? WHERE id = ?`,
+	res, err := s.db.ExecContext(ctx, qSetSchedule,
 		unixNano(sc.NextDue), unixNano(sc.PausedUntil), int64(sc.FeedHint), id)
 	if err != nil {
 		return fmt.Errorf("set schedule: %w", err)
@@ -306,36 +331,24 @@ func (s *Store) SetSchedule(ctx context.Context, id int64, sc store.Schedule) er
 
 // AddItems implements store.Store.
 func (s *Store) AddItems(ctx context.Context, sourceID int64, items []feed.Item, now time.Time) (int, error) {
-	tx := s.tx
-	if tx == nil {
-		var err error
-		if tx, err = s.pool.BeginTx(ctx, nil); err != nil {
-			return 0, fmt.Errorf("add items: %w", err)
-		}
-		defer tx.Rollback()
+	if s.tx == nil {
+		added := 0
+		err := s.Batch(ctx, func(tx store.Store) error {
+			var err error
+			added, err = tx.AddItems(ctx, sourceID, items, now)
+			return err
+		})
+		return added, err
 	}
-	stmt, err := tx.PrepareContext(ctx, `
-INSERT INTO items (source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (source_id, identity) DO NOTHING`)
-	if err != nil {
-		return 0, fmt.Errorf("add items: %w", err)
-	}
-	defer stmt.Close()
 	added := 0
 	for _, it := range items {
-		res, err := stmt.ExecContext(ctx, sourceID, it.Identity(), it.GUID, it.Link, it.Title, it.Author, it.Content, it.Image,
+		res, err := s.db.ExecContext(ctx, qAddItem, sourceID, it.Identity(), it.GUID, it.Link, it.Title, it.Author, it.Content, it.Image,
 			store.EncodeList(it.Categories), store.EncodeEnclosures(it.Enclosures), unixNano(it.Published), now.UnixNano(), rand.IntN(10001))
 		if err != nil {
 			return 0, fmt.Errorf("add item %q: %w", it.Identity(), err)
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
 			added++
-		}
-	}
-	if s.tx == nil {
-		if err := tx.Commit(); err != nil {
-			return 0, fmt.Errorf("add items: %w", err)
 		}
 	}
 	return added, nil
@@ -377,12 +390,10 @@ func (s *Store) KnownIdentities(ctx context.Context, sourceID int64, identities 
 
 // Items implements store.Store.
 func (s *Store) Items(ctx context.Context, sourceID int64, unposted bool) ([]store.Item, error) {
-	q := `SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at, post_hash
-FROM items WHERE source_id = ? AND retired_at IS NULL`
+	q := qItems + qItemsOrder
 	if unposted {
-		q += ` AND posted_at IS NULL`
+		q = qItems + qItemsUnposted + qItemsOrder
 	}
-	q += ` ORDER BY id`
 	rows, err := s.db.QueryContext(ctx, q, sourceID)
 	if err != nil {
 		return nil, fmt.Errorf("query items: %w", err)
@@ -413,7 +424,7 @@ FROM items WHERE source_id = ? AND retired_at IS NULL`
 // PathOwner implements store.Store.
 func (s *Store) PathOwner(ctx context.Context, path string) (int64, bool, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx, `SELECT id FROM items WHERE post_path = ?`, path).Scan(&id)
+	err := s.db.QueryRowContext(ctx, qPathOwner, path).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -425,7 +436,7 @@ func (s *Store) PathOwner(ctx context.Context, path string) (int64, bool, error)
 
 // SetPostPath implements store.Store.
 func (s *Store) SetPostPath(ctx context.Context, itemID int64, path string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE items SET post_path = ? WHERE id = ?`, path, itemID)
+	res, err := s.db.ExecContext(ctx, qSetPostPath, path, itemID)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 			return store.ErrPathTaken
@@ -440,31 +451,16 @@ func (s *Store) SetPostPath(ctx context.Context, itemID int64, path string) erro
 
 // MarkPosted implements store.Store.
 func (s *Store) MarkPosted(ctx context.Context, itemIDs []int64, at time.Time) error {
-	tx := s.tx
-	if tx == nil {
-		var err error
-		if tx, err = s.pool.BeginTx(ctx, nil); err != nil {
-			return fmt.Errorf("mark posted: %w", err)
-		}
-		defer tx.Rollback()
+	if s.tx == nil {
+		return s.Batch(ctx, func(tx store.Store) error { return tx.MarkPosted(ctx, itemIDs, at) })
 	}
-	stmt, err := tx.PrepareContext(ctx, `UPDATE items SET posted_at = ? WHERE id = ?`)
-	if err != nil {
-		return fmt.Errorf("mark posted: %w", err)
-	}
-	defer stmt.Close()
 	for _, id := range itemIDs {
-		res, err := stmt.ExecContext(ctx, at.UnixNano(), id)
+		res, err := s.db.ExecContext(ctx, qMarkPosted, at.UnixNano(), id)
 		if err != nil {
 			return fmt.Errorf("mark posted: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("mark posted: item %d: %w", id, store.ErrNotFound)
-		}
-	}
-	if s.tx == nil {
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("mark posted: %w", err)
 		}
 	}
 	return nil
@@ -475,31 +471,16 @@ func (s *Store) SetPostHashes(ctx context.Context, hashes map[int64]string) erro
 	if len(hashes) == 0 {
 		return nil
 	}
-	tx := s.tx
-	if tx == nil {
-		var err error
-		if tx, err = s.pool.BeginTx(ctx, nil); err != nil {
-			return fmt.Errorf("set post hashes: %w", err)
-		}
-		defer tx.Rollback()
+	if s.tx == nil {
+		return s.Batch(ctx, func(tx store.Store) error { return tx.SetPostHashes(ctx, hashes) })
 	}
-	stmt, err := tx.PrepareContext(ctx, `UPDATE items SET post_hash = ? WHERE id = ?`)
-	if err != nil {
-		return fmt.Errorf("set post hashes: %w", err)
-	}
-	defer stmt.Close()
 	for id, h := range hashes {
-		res, err := stmt.ExecContext(ctx, h, id)
+		res, err := s.db.ExecContext(ctx, qSetPostHash, h, id)
 		if err != nil {
 			return fmt.Errorf("set post hash: %w", err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return store.ErrNotFound
-		}
-	}
-	if s.tx == nil {
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("set post hashes: %w", err)
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sync"
 )
 
@@ -14,13 +15,36 @@ import (
 // die with it, and preparing on the database from inside a Batch would wait
 // for the one connection the Batch holds).
 type stmtCache struct {
-	q     querier
-	mu    sync.Mutex
-	stmts map[string]*sql.Stmt
+	q querier
+	// tx and parent are set for a transaction's cache: a statement the
+	// database's cache (parent) holds is taken into the transaction with
+	// tx.StmtContext, which on the one connection reuses what SQLite
+	// prepared instead of preparing it again for every Batch.
+	tx     *sql.Tx
+	parent *stmtCache
+	mu     sync.Mutex
+	stmts  map[string]*sql.Stmt
 }
 
 func newStmtCache(q querier) *stmtCache {
 	return &stmtCache{q: q, stmts: map[string]*sql.Stmt{}}
+}
+
+// newTxStmtCache is the cache of a Batch's transaction.
+func newTxStmtCache(tx *sql.Tx, parent *stmtCache) *stmtCache {
+	return &stmtCache{q: tx, tx: tx, parent: parent, stmts: map[string]*sql.Stmt{}}
+}
+
+// prepare prepares queries in the cache ahead of use: from inside a Batch
+// the database's cache cannot prepare (the Batch holds the connection),
+// so the statements of the refresh's transactions are made here, once.
+func (c *stmtCache) prepare(ctx context.Context, queries ...string) error {
+	for _, q := range queries {
+		if _, err := c.stmt(ctx, q); err != nil {
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+	}
+	return nil
 }
 
 // maxStmts bounds the cache: queries built with a varying number of
@@ -35,6 +59,16 @@ func (c *stmtCache) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	}
 	if len(c.stmts) >= maxStmts {
 		return nil, errCacheFull
+	}
+	if c.parent != nil {
+		c.parent.mu.Lock()
+		st, ok := c.parent.stmts[query]
+		c.parent.mu.Unlock()
+		if ok {
+			st = c.tx.StmtContext(ctx, st)
+			c.stmts[query] = st
+			return st, nil
+		}
 	}
 	st, err := c.q.PrepareContext(ctx, query)
 	if err != nil {

@@ -1,0 +1,361 @@
+package refresh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/feedmill/feedmill/internal/publish"
+	"github.com/feedmill/feedmill/internal/store"
+)
+
+// Writes are batched across sources, because a transaction and a disk
+// flush per source would bound a run by the disk, not the network.
+//
+// The goroutine that called Run stages what the workers fetched: the new
+// items of the sources fetched within stageWait of each other and their
+// posts' paths go into the store in one transaction. A few poster goroutines render and write
+// the posts (temp file, rename) while it stages the next sources. Every
+// flushEvery or flushPosts posts the staged batch goes to the flusher
+// goroutine, which waits for its files, makes them durable with one
+// publish.Sync and marks them posted in one transaction, with the
+// sources' fetches and schedules, while staging goes on with the next
+// batch. Each post keeps the order publishSource describes (path reserved,
+// file in place and flushed, marked posted), so a crash at any point loses
+// no item and writes none twice; the fetch records come last, so a source
+// whose batch was lost is fetched again.
+const (
+	flushEvery   = 250 * time.Millisecond
+	flushPosts   = 2000
+	postWriters  = 4
+	stageSources = 64                    // sources staged in one transaction at most
+	stageWait    = 20 * time.Millisecond // how long a fetched source waits for others to stage with
+)
+
+// writer stages, writes and flushes the posts of one Run.
+type writer struct {
+	r       *Runner
+	ctx     context.Context
+	results []Result
+	report  func(Result)
+
+	files   publish.Files // the folders made this run
+	jobs    chan postJob
+	posters sync.WaitGroup
+
+	cur     *batch      // being staged
+	flushes chan *batch // to the flusher
+	flushed chan struct{}
+
+	mu  sync.Mutex
+	err error // the first store failure: nothing more is staged
+}
+
+// batch is what was staged between two flushes.
+type batch struct {
+	pending []*pending
+	posts   int            // posts staged
+	writes  sync.WaitGroup // posts being written
+}
+
+// pending is a staged source. Its posts are written concurrently; mu
+// guards what the writes fill in.
+type pending struct {
+	f   fetched
+	res Result
+
+	mu     sync.Mutex
+	posted []int64 // items whose post is in place, to mark posted
+	// hashes are the hashes of the posts written, by item, which let
+	// retention tell feedmill's files from a user's edit.
+	hashes map[int64]string
+	wrote  bool // some file was written, so a sync is due
+	errs   []error
+	tried  int
+}
+
+// postJob is one post to render and write.
+type postJob struct {
+	b  *batch
+	p  *pending
+	it store.Item
+	// fresh says no file was at the post's path when it was reserved,
+	// so there is no old file to compare with.
+	fresh bool
+}
+
+func newWriter(ctx context.Context, r *Runner, results []Result, report func(Result)) *writer {
+	w := &writer{
+		r: r, ctx: ctx, results: results, report: report,
+		jobs:    make(chan postJob),
+		cur:     &batch{},
+		flushes: make(chan *batch, 1),
+		flushed: make(chan struct{}),
+	}
+	for range postWriters {
+		w.posters.Go(w.writePosts)
+	}
+	go w.flusher()
+	return w
+}
+
+func (w *writer) failed() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err != nil
+}
+
+func (w *writer) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+// stage stages the group of fetched sources and hands the batch to the
+// flusher once it holds enough posts.
+func (w *writer) stage(group []fetched) {
+	if w.failed() {
+		return
+	}
+	if err := w.r.stage(w.ctx, group, w.cur, w.jobs); err != nil {
+		w.fail(err)
+		return
+	}
+	if w.cur.posts >= flushPosts {
+		w.flush()
+	}
+}
+
+// flush hands the staged batch to the flusher. It waits only while the
+// flusher is busy with an earlier batch and another is queued.
+func (w *writer) flush() {
+	if len(w.cur.pending) == 0 {
+		return
+	}
+	w.flushes <- w.cur
+	w.cur = &batch{}
+}
+
+func (w *writer) flusher() {
+	defer close(w.flushed)
+	for b := range w.flushes {
+		b.writes.Wait()
+		if w.failed() {
+			continue
+		}
+		if err := w.r.flush(w.ctx, b, w.results, w.report); err != nil {
+			w.fail(err)
+		}
+	}
+}
+
+// finish flushes what is staged, waits for every write and returns the
+// first store failure.
+func (w *writer) finish() error {
+	if !w.failed() {
+		w.flush()
+	}
+	close(w.flushes)
+	<-w.flushed
+	close(w.jobs)
+	w.posters.Wait()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// writePosts renders and writes posts until jobs is closed.
+func (w *writer) writePosts() {
+	r := w.r
+	for j := range w.jobs {
+		data := publish.RenderHexo(r.Post(j.p.f.src, j.it))
+		wrote, err := w.files.Write(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), data, j.fresh)
+		hash := ""
+		if err == nil {
+			hash = publish.Hash(data)
+		}
+		j.p.mu.Lock()
+		j.p.tried++
+		if err != nil {
+			j.p.errs = append(j.p.errs, &postError{err: fmt.Errorf("%s: %w", j.it.PostPath, err)})
+		} else {
+			j.p.posted = append(j.p.posted, j.it.ID)
+			if hash != j.it.PostHash {
+				if j.p.hashes == nil {
+					j.p.hashes = map[int64]string{}
+				}
+				j.p.hashes[j.it.ID] = hash
+			}
+			if wrote {
+				j.p.res.Posts++
+				j.p.wrote = true
+			}
+		}
+		j.p.mu.Unlock()
+		j.b.writes.Done()
+	}
+}
+
+// stage stores the fetched sources' items in one transaction, reserves
+// paths for their unposted ones and hands their posts to the posters. Only
+// store failures are returned; a source's own failure is its Result.
+func (r *Runner) stage(ctx context.Context, group []fetched, b *batch, jobs chan<- postJob) error {
+	ps := make([]*pending, len(group))
+	todos := make([][]postJob, len(group))
+	err := r.Store.Batch(ctx, func(tx store.Store) error {
+		for i, f := range group {
+			ps[i] = newPending(f)
+			todo, err := r.reserve(ctx, tx, ps[i], b)
+			if err != nil {
+				return err
+			}
+			todos[i] = todo
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, p := range ps {
+		p.tried = len(p.errs) + len(p.posted)
+		p.f.items = nil
+		b.pending = append(b.pending, p)
+		b.posts += len(p.posted) + len(todos[i])
+		b.writes.Add(len(todos[i]))
+	}
+	for _, todo := range todos {
+		for _, j := range todo {
+			jobs <- j
+		}
+	}
+	return nil
+}
+
+func newPending(f fetched) *pending {
+	p := &pending{f: f, res: Result{Source: f.src, Items: len(f.items), Err: f.err, Filtered: f.filtered, Duration: f.took,
+		FullText: f.fullText.Replaced, FullTextFailed: len(f.fullText.Failed)}}
+	if len(f.fullText.Failed) > 0 {
+		p.res.FullTextErr = f.fullText.Failed[0]
+	}
+	p.res.NotModified = f.err == nil && f.resp.NotModified
+	return p
+}
+
+// reserve stores a source's new items, applies its retention and reserves
+// the paths of its unposted items, in the transaction tx. It returns the
+// posts to write.
+func (r *Runner) reserve(ctx context.Context, tx store.Store, p *pending, b *batch) ([]postJob, error) {
+	f := p.f
+	if f.err == nil && !f.resp.NotModified {
+		n, err := tx.AddItems(ctx, f.row.ID, f.items, r.now())
+		if err != nil {
+			return nil, err
+		}
+		p.res.New = n
+	}
+	// Retention runs before publishing, so an item already beyond the
+	// source's keep is never written only to be deleted.
+	if err := r.retain(ctx, tx, f.src, f.row.ID, &p.res); err != nil {
+		var perr *postError
+		if !errors.As(err, &perr) {
+			return nil, err
+		}
+		p.res.Err = errors.Join(p.res.Err, err)
+	}
+	// Unposted items are published even when this fetch failed or was
+	// unchanged: they may be left from a run that stopped half-way.
+	items, err := tx.Items(ctx, f.row.ID, true)
+	if err != nil {
+		return nil, err
+	}
+	// A source's first posts go to a folder not made yet: then no file
+	// can be in the way, and one look at the folder saves one at each
+	// post's name.
+	noFolder := false
+	if len(items) > 1 {
+		folder := filepath.Join(r.OutDir, filepath.FromSlash(f.src.Group+"/"+f.src.Name+"/"+f.src.Channel))
+		exists, err := publish.Exists(folder)
+		noFolder = err == nil && !exists
+	}
+	var todo []postJob
+	for _, it := range items {
+		fresh := false
+		if it.PostPath == "" {
+			var path string
+			var adopted bool
+			path, adopted, fresh, err = r.reservePath(ctx, tx, f.src, it, nil, noFolder)
+			var perr *postError
+			switch {
+			case errors.As(err, &perr):
+				p.errs = append(p.errs, err)
+				continue
+			case err != nil:
+				return nil, err
+			}
+			it.PostPath = path
+			if adopted {
+				p.posted = append(p.posted, it.ID)
+				continue
+			}
+		}
+		todo = append(todo, postJob{b: b, p: p, it: it, fresh: fresh})
+	}
+	return todo, nil
+}
+
+// flush makes a batch's posts durable, marks them posted, records its
+// sources' fetches and reports them. Its writes are done.
+func (r *Runner) flush(ctx context.Context, b *batch, results []Result, report func(Result)) error {
+	wrote := false
+	for _, p := range b.pending {
+		wrote = wrote || p.wrote
+		if len(p.errs) > 0 {
+			p.res.Err = errors.Join(p.res.Err, &postError{err: fmt.Errorf("%d of %d posts failed, first: %w", len(p.errs), p.tried, errors.Unwrap(p.errs[0]))})
+		}
+	}
+	if wrote {
+		if err := publish.Sync(r.OutDir); err != nil {
+			return err
+		}
+	}
+	now := r.now()
+	err := r.Store.Batch(ctx, func(tx store.Store) error {
+		var posted []int64
+		hashes := map[int64]string{}
+		for _, p := range b.pending {
+			posted = append(posted, p.posted...)
+			for id, h := range p.hashes {
+				hashes[id] = h
+			}
+		}
+		if err := tx.SetPostHashes(ctx, hashes); err != nil {
+			return err
+		}
+		if len(posted) > 0 {
+			if err := tx.MarkPosted(ctx, posted, now); err != nil {
+				return err
+			}
+		}
+		for _, p := range b.pending {
+			if err := r.record(ctx, tx, p, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range b.pending {
+		results[p.f.index] = p.res
+		if report != nil {
+			report(p.res)
+		}
+	}
+	return nil
+}
