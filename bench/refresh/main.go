@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -56,6 +57,9 @@ func main() {
 			os.Exit(1)
 		}
 		return
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400) // as feedmill run does (cmd/feedmill: refreshGCPercent)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

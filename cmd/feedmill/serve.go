@@ -49,6 +49,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if !ok {
 		return exitUsage
 	}
+	tuneGC()
 	addr := cfg.Listen
 	if *listen != "" {
 		if _, _, err := net.SplitHostPort(*listen); err != nil {
