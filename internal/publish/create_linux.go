@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
@@ -37,6 +38,17 @@ func createFile(tmp string, data []byte) error {
 	if werr != nil {
 		unix.Unlink(tmp)
 		return fmt.Errorf("write %s: %w", filepath.Base(tmp), werr)
+	}
+	return nil
+}
+
+// renameFile renames the temp file tmp to path, replacing a file there.
+// It calls rename(2) directly: os.Rename first looks at path (to refuse a
+// directory there, which rename(2) refuses too), one more system call for
+// every post.
+func renameFile(tmp, path string) error {
+	if _, err := retry(func() (int, error) { return 0, unix.Rename(tmp, path) }); err != nil {
+		return &os.LinkError{Op: "rename", Old: tmp, New: path, Err: err}
 	}
 	return nil
 }

@@ -25,3 +25,6 @@ func createFile(tmp string, data []byte) error {
 	}
 	return nil
 }
+
+// renameFile renames the temp file tmp to path, replacing a file there.
+func renameFile(tmp, path string) error { return os.Rename(tmp, path) }

@@ -66,7 +66,7 @@ func (w *Files) Write(path string, data []byte, fresh bool) (bool, error) {
 	if werr != nil {
 		return false, werr
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := renameFile(tmp, path); err != nil {
 		os.Remove(tmp)
 		return false, fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
