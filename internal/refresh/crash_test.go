@@ -18,7 +18,7 @@ var errCrash = errors.New("simulated crash")
 // the step before it has happened, the step itself and all after it not.
 type crashing struct {
 	store.Store
-	at string // "SetPostPath" (after the reservation) or "MarkPosted" (before it)
+	at string // "SetPostPath" (after the reservation) or "MarkPosted" (before marking posts posted)
 }
 
 // Batch hands the batch's store on wrapped, so that a crash inside a
@@ -42,6 +42,13 @@ func (c *crashing) MarkPosted(ctx context.Context, ids []int64, at time.Time) er
 		return errCrash
 	}
 	return c.Store.MarkPosted(ctx, ids, at)
+}
+
+func (c *crashing) SetPosted(ctx context.Context, posts []store.Posted, at time.Time) error {
+	if c.at == "MarkPosted" {
+		return errCrash
+	}
+	return c.Store.SetPosted(ctx, posts, at)
 }
 
 func TestCrashWhilePublishing(t *testing.T) {

@@ -251,27 +251,35 @@ func newPending(f fetched) *pending {
 // posts to write.
 func (r *Runner) reserve(ctx context.Context, tx store.Store, p *pending, b *batch) ([]postJob, error) {
 	f := p.f
-	if f.err == nil && !f.resp.NotModified {
-		n, err := tx.AddItems(ctx, f.row.ID, f.items, r.now())
-		if err != nil {
-			return nil, err
-		}
-		p.res.New = n
-	}
-	// Retention runs before publishing, so an item already beyond the
-	// source's keep is never written only to be deleted.
-	if err := r.retain(ctx, tx, f.src, f.row.ID, &p.res); err != nil {
-		var perr *postError
-		if !errors.As(err, &perr) {
-			return nil, err
-		}
-		p.res.Err = errors.Join(p.res.Err, err)
-	}
 	// Unposted items are published even when this fetch failed or was
-	// unchanged: they may be left from a run that stopped half-way.
+	// unchanged: they may be left from a run that stopped half-way. They
+	// are read before the new items are stored, which come after them
+	// and need not be read back.
 	items, err := tx.Items(ctx, f.row.ID, true)
 	if err != nil {
 		return nil, err
+	}
+	if f.err == nil && !f.resp.NotModified {
+		added, err := tx.InsertItems(ctx, f.row.ID, f.items, r.now())
+		if err != nil {
+			return nil, err
+		}
+		p.res.New = len(added)
+		items = append(items, added...)
+	}
+	// Retention runs before publishing, so an item already beyond the
+	// source's keep is never written only to be deleted.
+	if !f.src.Retain.IsZero() {
+		if err := r.retain(ctx, tx, f.src, f.row.ID, &p.res); err != nil {
+			var perr *postError
+			if !errors.As(err, &perr) {
+				return nil, err
+			}
+			p.res.Err = errors.Join(p.res.Err, err)
+		}
+		if items, err = tx.Items(ctx, f.row.ID, true); err != nil {
+			return nil, err
+		}
 	}
 	// A source's first posts go to a folder not made yet: then no file
 	// can be in the way, and one look at the folder saves one at each
@@ -325,21 +333,14 @@ func (r *Runner) flush(ctx context.Context, b *batch, results []Result, report f
 	}
 	now := r.now()
 	err := r.Store.Batch(ctx, func(tx store.Store) error {
-		var posted []int64
-		hashes := map[int64]string{}
+		var posted []store.Posted
 		for _, p := range b.pending {
-			posted = append(posted, p.posted...)
-			for id, h := range p.hashes {
-				hashes[id] = h
+			for _, id := range p.posted {
+				posted = append(posted, store.Posted{ItemID: id, Hash: p.hashes[id]})
 			}
 		}
-		if err := tx.SetPostHashes(ctx, hashes); err != nil {
+		if err := tx.SetPosted(ctx, posted, now); err != nil {
 			return err
-		}
-		if len(posted) > 0 {
-			if err := tx.MarkPosted(ctx, posted, now); err != nil {
-				return err
-			}
 		}
 		for _, p := range b.pending {
 			if err := r.record(ctx, tx, p, now); err != nil {

@@ -115,6 +115,10 @@ type Store interface {
 	// Identity), with FirstSeen set to now and a fresh RandomN, and returns
 	// how many were new. Items already stored are left unchanged.
 	AddItems(ctx context.Context, sourceID int64, items []feed.Item, now time.Time) (int, error)
+	// InsertItems is AddItems returning the new items as stored (ID,
+	// FirstSeen and RandomN set, no post path, not posted), in the order
+	// given, so that a refresh need not read them back.
+	InsertItems(ctx context.Context, sourceID int64, items []feed.Item, now time.Time) ([]Item, error)
 	// KnownIdentities returns which of identities (feed.Item.Identity
 	// values) the source has stored items for: a known identity maps to
 	// true, an unknown one is absent. It lets stages that cost a fetch per
@@ -138,6 +142,11 @@ type Store interface {
 	// of the bytes just written at each item's post path, by item ID. It
 	// returns ErrNotFound when an ID does not exist, and then records none.
 	SetPostHashes(ctx context.Context, hashes map[int64]string) error
+	// SetPosted is MarkPosted and SetPostHashes in one: each post's item
+	// is marked posted at at, and its hash recorded unless it is "". It
+	// returns ErrNotFound when an ID does not exist, and then changes
+	// nothing.
+	SetPosted(ctx context.Context, posts []Posted, at time.Time) error
 	// Retire takes the item off the site for good: Items leaves it out
 	// from then on, while AddItems still knows it (so it is never new
 	// again) and it keeps its post path (so no other item takes that
@@ -183,6 +192,14 @@ type Store interface {
 
 	// Close releases the store.
 	Close() error
+}
+
+// Posted is a post file in place, for Store.SetPosted.
+type Posted struct {
+	ItemID int64
+	// Hash is publish.Hash of the bytes just written; "" when the file
+	// was not written (adopted, or already holding those bytes).
+	Hash string
 }
 
 // Items are immutable once stored: AddItems never changes an item it

@@ -75,6 +75,7 @@ ON CONFLICT (source_id, identity) DO NOTHING`
 	qPathOwner     = `SELECT id FROM items WHERE post_path = ?`
 	qMarkPosted    = `UPDATE items SET posted_at = ? WHERE id = ?`
 	qSetPostHash   = `UPDATE items SET post_hash = ? WHERE id = ?`
+	qSetPosted     = `UPDATE items SET posted_at = ?1, post_hash = CASE WHEN ?2 = '' THEN post_hash ELSE ?2 END WHERE id = ?3`
 	qRecordSuccess = `UPDATE sources SET etag = ?, last_modified = ?, last_success_at = ?, last_error = '', consecutive_errors = 0 WHERE id = ?`
 	qRecordFailure = `UPDATE sources SET last_error = ?, last_error_at = ?, consecutive_errors = consecutive_errors + 1 WHERE id = ?`
 	qSetSchedule   = `UPDATE sources SET next_due_at = ?, paused_until = ?, feed_hint = ? WHERE id = ?`
@@ -84,7 +85,7 @@ FROM items WHERE source_id = ? AND retired_at IS NULL`
 	qItemsUnposted = ` AND posted_at IS NULL`
 )
 
-var batchQueries = []string{qAddItem, qSetPostPath, qPathOwner, qMarkPosted, qSetPostHash, qRecordSuccess, qRecordFailure, qSetSchedule,
+var batchQueries = []string{qAddItem, qSetPostPath, qPathOwner, qMarkPosted, qSetPostHash, qSetPosted, qRecordSuccess, qRecordFailure, qSetSchedule,
 	qItems + qItemsOrder, qItems + qItemsUnposted + qItemsOrder}
 
 // migrations are applied in order; the schema version is their count.
@@ -333,25 +334,44 @@ func (s *Store) SetSchedule(ctx context.Context, id int64, sc store.Schedule) er
 
 // AddItems implements store.Store.
 func (s *Store) AddItems(ctx context.Context, sourceID int64, items []feed.Item, now time.Time) (int, error) {
+	added, err := s.InsertItems(ctx, sourceID, items, now)
+	return len(added), err
+}
+
+// InsertItems implements store.Store.
+func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, now time.Time) ([]store.Item, error) {
 	if s.tx == nil {
-		added := 0
+		var added []store.Item
 		err := s.Batch(ctx, func(tx store.Store) error {
 			var err error
-			added, err = tx.AddItems(ctx, sourceID, items, now)
+			added, err = tx.InsertItems(ctx, sourceID, items, now)
 			return err
 		})
 		return added, err
 	}
-	added := 0
+	var added []store.Item
+	seen := time.Unix(0, now.UnixNano()).UTC()
 	for _, it := range items {
-		res, err := s.db.ExecContext(ctx, qAddItem, sourceID, it.Identity(), it.GUID, it.Link, it.Title, it.Author, it.Content, it.Image,
-			store.EncodeList(it.Categories), store.EncodeEnclosures(it.Enclosures), unixNano(it.Published), now.UnixNano(), rand.IntN(10001))
+		id, n := it.Identity(), rand.IntN(10001)
+		res, err := s.db.ExecContext(ctx, qAddItem, sourceID, id, it.GUID, it.Link, it.Title, it.Author, it.Content, it.Image,
+			store.EncodeList(it.Categories), store.EncodeEnclosures(it.Enclosures), unixNano(it.Published), now.UnixNano(), n)
 		if err != nil {
-			return 0, fmt.Errorf("add item %q: %w", it.Identity(), err)
+			return nil, fmt.Errorf("add item %q: %w", id, err)
 		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			added++
+		if k, _ := res.RowsAffected(); k == 0 {
+			continue // known
 		}
+		rowID, err := res.LastInsertId()
+		if err != nil {
+			return nil, fmt.Errorf("add item %q: %w", id, err)
+		}
+		st := store.Item{ID: rowID, SourceID: sourceID, Identity: id, Item: it, FirstSeen: seen, RandomN: n}
+		// As Items would read it back: the dates in UTC to the
+		// nanosecond, and no empty lists.
+		st.Published = fromNano(sql.NullInt64{Int64: it.Published.UnixNano(), Valid: !it.Published.IsZero()})
+		st.Categories = store.DecodeList(store.EncodeList(it.Categories))
+		st.Enclosures = store.DecodeEnclosures(store.EncodeEnclosures(it.Enclosures))
+		added = append(added, st)
 	}
 	return added, nil
 }
@@ -483,6 +503,23 @@ func (s *Store) SetPostHashes(ctx context.Context, hashes map[int64]string) erro
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return store.ErrNotFound
+		}
+	}
+	return nil
+}
+
+// SetPosted implements store.Store.
+func (s *Store) SetPosted(ctx context.Context, posts []store.Posted, at time.Time) error {
+	if s.tx == nil {
+		return s.Batch(ctx, func(tx store.Store) error { return tx.SetPosted(ctx, posts, at) })
+	}
+	for _, p := range posts {
+		res, err := s.db.ExecContext(ctx, qSetPosted, at.UnixNano(), p.Hash, p.ItemID)
+		if err != nil {
+			return fmt.Errorf("mark posted: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("mark posted: item %d: %w", p.ItemID, store.ErrNotFound)
 		}
 	}
 	return nil

@@ -5,6 +5,8 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -21,7 +23,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EnsureSourceIsIdempotent", testEnsureSource},
 		{"FetchState", testFetchState},
 		{"AddItemsOncePerIdentity", testAddItems},
+		{"InsertItemsAsStored", testInsertItems},
 		{"PostPaths", testPostPaths},
+		{"SetPosted", testSetPosted},
 		{"RetireAndPostHashes", testRetire},
 		{"FetchURL", testFetchURL},
 		{"Batch", testBatch},
@@ -165,5 +169,84 @@ func testPostPaths(t *testing.T, ctx context.Context, s store.Store) {
 	all, _ := s.Items(ctx, row.ID, false)
 	if len(unposted) != 1 || len(all) != 2 || !all[0].Posted || all[0].PostPath != path {
 		t.Errorf("unposted %d, all %+v", len(unposted), all)
+	}
+}
+
+// testInsertItems checks that InsertItems returns the new items exactly as
+// Items reads them back, which lets a refresh skip the read.
+func testInsertItems(t *testing.T, ctx context.Context, s store.Store) {
+	row, err := s.EnsureSource(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := time.FixedZone("CST", 8*3600)
+	now := time.Date(2022, 2, 1, 8, 0, 0, 123456789, loc)
+	if _, err := s.AddItems(ctx, row.ID, []feed.Item{{GUID: "old", Title: "Old"}}, now); err != nil {
+		t.Fatal(err)
+	}
+	items := []feed.Item{
+		{GUID: "a", Title: "A", Author: "甲", Content: "<p>a</p>", Image: "https://e/a.jpg", Published: time.Date(2022, 1, 28, 18, 30, 43, 5, loc),
+			Categories: []string{"x", "y"}, Enclosures: []feed.Enclosure{{URL: "https://e/a.mp3", Type: "audio/mpeg", Length: "7"}}},
+		{GUID: "old", Title: "Old again"},
+		{Link: "https://b", Title: "B", Categories: []string{}},
+	}
+	added, err := s.InsertItems(ctx, row.ID, items, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(added) != 2 || added[0].Title != "A" || added[1].Title != "B" {
+		t.Fatalf("InsertItems returned %+v, want A and B", added)
+	}
+	stored, err := s.Items(ctx, row.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 3 {
+		t.Fatalf("%d items stored, want 3", len(stored))
+	}
+	for i, want := range stored[1:] {
+		if !reflect.DeepEqual(added[i], want) {
+			t.Errorf("InsertItems gave\n%+v\nItems reads\n%+v", added[i], want)
+		}
+	}
+	again, err := s.InsertItems(ctx, row.ID, items, now)
+	if err != nil || len(again) != 0 {
+		t.Errorf("InsertItems of known items = %+v, %v", again, err)
+	}
+}
+
+func testSetPosted(t *testing.T, ctx context.Context, s store.Store) {
+	row, err := s.EnsureSource(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	added, err := s.InsertItems(ctx, row.ID, []feed.Item{{GUID: "1", Title: "One"}, {GUID: "2", Title: "Two"}, {GUID: "3", Title: "Three"}}, time.Now())
+	if err != nil || len(added) != 3 {
+		t.Fatalf("InsertItems = %d, %v", len(added), err)
+	}
+	if err := s.SetPostHashes(ctx, map[int64]string{added[1].ID: "kept"}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2022, 3, 1, 0, 0, 0, 0, time.UTC)
+	if err := s.SetPosted(ctx, []store.Posted{{ItemID: added[2].ID, Hash: "h3"}, {ItemID: 1 << 40, Hash: "x"}}, at); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("SetPosted of a missing item: %v", err)
+	}
+	if left, _ := s.Items(ctx, row.ID, true); len(left) != 3 {
+		t.Fatalf("a failed SetPosted marked %d items", 3-len(left))
+	}
+	if err := s.SetPosted(ctx, []store.Posted{{ItemID: added[0].ID, Hash: "h1"}, {ItemID: added[1].ID}}, at); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.Items(ctx, row.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, it := range all {
+		got[it.Title] = fmt.Sprintf("%v %s", it.Posted, it.PostHash)
+	}
+	want := map[string]string{"One": "true h1", "Two": "true kept", "Three": "false "}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("after SetPosted: %v, want %v", got, want)
 	}
 }
