@@ -2,8 +2,10 @@
 // content → publish. It is the only package that knows that order.
 //
 // Many workers fetch and parse concurrently; one writer, the goroutine that
-// called Run, stores items and publishes posts. A single writer keeps post
-// paths and store rows free of races without locks.
+// called Run, stores items and reserves post paths, a few posters write the
+// posts, and one flusher makes them durable and marks them posted (see
+// write.go). A single goroutine choosing paths keeps them free of races
+// without locks.
 package refresh
 
 import (
@@ -110,7 +112,8 @@ func (r *Runner) now() time.Time {
 }
 
 // Run refreshes every source and returns their results in the order given.
-// report, when not nil, is called as each source finishes. A failing
+// report, when not nil, is called as each source finishes, one call at a
+// time, though not always on the goroutine that called Run. A failing
 // source is recorded on its row and never stops the others; Run returns an
 // error only when the store itself fails or ctx ends.
 func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Result)) ([]Result, error) {
