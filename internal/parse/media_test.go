@@ -40,3 +40,27 @@ func TestMediaEnclosures(t *testing.T) {
 		}
 	}
 }
+
+// TestItemImageIsOutsideTheBody checks that an item's Image is only one
+// the feed names beside the body: the body's own first image is the
+// content stage's to find, after cleaning.
+func TestItemImageIsOutsideTheBody(t *testing.T) {
+	doc := `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/">
+<channel><title>t</title><link>https://a.example/</link>
+<item><title>正文有图</title><link>https://a.example/1</link>
+<description><![CDATA[<p><img src="https://a.example/body.jpg"></p>]]></description>
+</item>
+<item><title>附件是图</title><link>https://a.example/2</link>
+<description><![CDATA[<p><img src="https://a.example/body2.jpg"></p>]]></description>
+<enclosure url="https://a.example/cover.jpg" type="image/jpeg" length="1"/>
+</item>
+</channel></rss>`
+	f, err := Parse([]byte(doc), "https://a.example/feed", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Items) != 2 || f.Items[0].Image != "" || f.Items[1].Image != "https://a.example/cover.jpg" {
+		t.Errorf("images: %q, want \"\" and the enclosure", []string{f.Items[0].Image, f.Items[1].Image})
+	}
+}
