@@ -31,6 +31,7 @@ const (
 	flushEvery   = 250 * time.Millisecond
 	flushPosts   = 2000
 	postWriters  = 4
+	maxQueued    = 64                    // batches waiting for the flusher at most
 	stageSources = 64                    // sources staged in one transaction at most
 	stageWait    = 20 * time.Millisecond // how long a fetched source waits for others to stage with
 )
@@ -92,7 +93,7 @@ func newWriter(ctx context.Context, r *Runner, results []Result, report func(Res
 		r: r, ctx: ctx, results: results, report: report,
 		jobs:    make(chan postJob),
 		cur:     &batch{},
-		flushes: make(chan *batch, 1),
+		flushes: make(chan *batch, maxQueued),
 		flushed: make(chan struct{}),
 	}
 	for range postWriters {
@@ -131,8 +132,8 @@ func (w *writer) stage(group []fetched) {
 	}
 }
 
-// flush hands the staged batch to the flusher. It waits only while the
-// flusher is busy with an earlier batch and another is queued.
+// flush hands the staged batch to the flusher. It waits only when
+// maxQueued batches wait for the flusher already.
 func (w *writer) flush() {
 	if len(w.cur.pending) == 0 {
 		return
@@ -141,9 +142,25 @@ func (w *writer) flush() {
 	w.cur = &batch{}
 }
 
+// flusher flushes the batches handed to it. Batches that queued up while
+// it flushed the last ones (the disk was slow to sync) are flushed
+// together, with one sync and one transaction.
 func (w *writer) flusher() {
 	defer close(w.flushed)
 	for b := range w.flushes {
+	more:
+		for {
+			select {
+			case next, ok := <-w.flushes:
+				if !ok {
+					break more
+				}
+				b.pending = append(b.pending, next.pending...)
+				next.writes.Wait()
+			default:
+				break more
+			}
+		}
 		b.writes.Wait()
 		if w.failed() {
 			continue
