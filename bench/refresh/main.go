@@ -53,6 +53,7 @@ func main() {
 		hostDelay  = flag.Duration("host-delay", 0, "least time between request starts to one host")
 		dir        = flag.String("dir", "", "folder for the store and the posts (default: a temp folder, removed after)")
 		cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the passes to `file`")
+		traceFile  = flag.String("trace", "", "write an execution trace of the passes to `file` (go tool trace)")
 		base       = flag.Bool("baseline", false, "after the passes, time creating as many files in the same folders with os.WriteFile and rename")
 	)
 	flag.Parse()
@@ -70,7 +71,7 @@ func main() {
 	defer stop()
 	err := run(ctx, params{
 		sources: *sources, items: *items, latency: *latency, latency304: *latency304, hosts: *hosts,
-		concurrency: *concurrency, perHost: *perHost, hostDelay: *hostDelay, dir: *dir, cpuProfile: *cpuProfile, baseline: *base,
+		concurrency: *concurrency, perHost: *perHost, hostDelay: *hostDelay, dir: *dir, cpuProfile: *cpuProfile, trace: *traceFile, baseline: *base,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -82,7 +83,7 @@ type params struct {
 	sources, items, hosts, concurrency, perHost int
 	latency, hostDelay                          time.Duration
 	latency304, baseline                        bool
-	dir, cpuProfile                             string
+	dir, cpuProfile, trace                      string
 }
 
 func run(ctx context.Context, p params) error {
@@ -142,6 +143,13 @@ func run(ctx context.Context, p params) error {
 			return err
 		}
 		defer stopProfile()
+	}
+	if p.trace != "" {
+		stopTrace, err := startTrace(p.trace)
+		if err != nil {
+			return err
+		}
+		defer stopTrace()
 	}
 	floor := p.latency * time.Duration(p.sources) / time.Duration(p.concurrency)
 	fmt.Printf("feedmill bench: %d sources x %d items on %d hosts, latency %s, concurrency %d, per_host %d, host_delay %s, %d CPUs, load %s\n",
