@@ -31,6 +31,7 @@ const (
 	flushEvery   = 250 * time.Millisecond
 	flushPosts   = 2000
 	postWriters  = 4
+	jobQueue     = 256                   // posts staged ahead of the posters, so staging goes on while they write
 	maxQueued    = 64                    // batches waiting for the flusher at most
 	stageSources = 64                    // sources staged in one transaction at most
 	stageWait    = 20 * time.Millisecond // how long a fetched source waits for others to stage with
@@ -91,7 +92,7 @@ type postJob struct {
 func newWriter(ctx context.Context, r *Runner, results []Result, report func(Result)) *writer {
 	w := &writer{
 		r: r, ctx: ctx, results: results, report: report,
-		jobs:    make(chan postJob),
+		jobs:    make(chan postJob, jobQueue),
 		cur:     &batch{},
 		flushes: make(chan *batch, maxQueued),
 		flushed: make(chan struct{}),
