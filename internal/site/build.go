@@ -207,9 +207,11 @@ func (b *builder) process(ctx context.Context, st store.Store, w *writers) error
 	// large site renders entries page by page instead).
 	b.cacheEntries = len(ids)+len(hits) <= maxCachedEntries
 	if b.cacheEntries && len(hits) > 0 {
-		its := make([]*item, 0, len(hits))
+		var its []*item
 		for it := range hits {
-			its = append(its, it)
+			if it.entryHTML == "" {
+				its = append(its, it)
+			}
 		}
 		if err := b.renderEntries(its); err != nil {
 			return err

@@ -91,7 +91,8 @@ func TestManifestRoundTrip(t *testing.T) {
 
 func TestEntriesFileRoundTrip(t *testing.T) {
 	m := map[int64]cachedEntry{
-		9: {fp: 1<<64 - 1, title: "新闻 标题", excerpt: "正文开头……", image: "https://img.example.org/a.jpg"},
+		9: {fp: 1<<64 - 1, title: "新闻 标题", excerpt: "正文开头……", image: "https://img.example.org/a.jpg",
+			html: `<li class="entry"><a href="/posts/a.html">新闻 标题</a></li>`},
 		3: {fp: 7},
 	}
 	data := encodeEntries(m)
