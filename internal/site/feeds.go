@@ -292,6 +292,7 @@ func entryOf(it *item, reuse map[*item]string, rendered string) string {
 
 func (b *builder) rss(l *list, items []*item, reuse map[*item]string) ([]byte, error) {
 	var w bytes.Buffer
+	w.Grow(feedSize(items, reuse, func(it *item) string { return it.rss }))
 	title := b.feedTitle(l)
 	desc := b.cfg.Description
 	if desc == "" {
@@ -337,6 +338,7 @@ func xmlAttrEscape(s string) string { return xmlText(s) }
 
 func (b *builder) atom(l *list, items []*item, reuse map[*item]string) ([]byte, error) {
 	var w bytes.Buffer
+	w.Grow(feedSize(items, reuse, func(it *item) string { return it.atom }))
 	w.WriteString(xml.Header)
 	w.WriteString(`<feed xmlns="http://www.w3.org/2005/Atom">`)
 	element(&w, "title", b.feedTitle(l))
@@ -374,16 +376,19 @@ func marshalXML(v any) ([]byte, error) {
 }
 
 func (b *builder) jsonFeed(l *list, items []*item, reuse map[*item]string) ([]byte, error) {
-	var w strings.Builder
-	w.WriteByte('{')
-	jsonField(&w, "version", "https://jsonfeed.org/version/1.1", true)
-	jsonField(&w, "title", b.feedTitle(l), false)
-	jsonField(&w, "home_page_url", b.abs(l.dir+"index.html"), false)
-	jsonField(&w, "feed_url", b.abs(l.dir+"feed.json"), false)
+	var head strings.Builder
+	head.WriteByte('{')
+	jsonField(&head, "version", "https://jsonfeed.org/version/1.1", true)
+	jsonField(&head, "title", b.feedTitle(l), false)
+	jsonField(&head, "home_page_url", b.abs(l.dir+"index.html"), false)
+	jsonField(&head, "feed_url", b.abs(l.dir+"feed.json"), false)
 	if b.cfg.Description != "" {
-		jsonField(&w, "description", b.cfg.Description, false)
+		jsonField(&head, "description", b.cfg.Description, false)
 	}
-	jsonField(&w, "language", "zh-CN", false)
+	jsonField(&head, "language", "zh-CN", false)
+	var w bytes.Buffer
+	w.Grow(head.Len() + feedSize(items, reuse, func(it *item) string { return it.json }))
+	w.WriteString(head.String())
 	w.WriteString(`,"items":[`)
 	for i, it := range items {
 		if i > 0 {
@@ -393,7 +398,18 @@ func (b *builder) jsonFeed(l *list, items []*item, reuse map[*item]string) ([]by
 		w.WriteString(entryOf(it, reuse, it.json))
 	}
 	w.WriteString("]}\n")
-	return []byte(w.String()), nil
+	return w.Bytes(), nil
+}
+
+// feedSize is about the size of a feed of the given entries, so that its
+// buffer is allocated once: a feed is some 60 KB, and growing it by
+// doubling copied most of it several times.
+func feedSize(items []*item, reuse map[*item]string, rendered func(*item) string) int {
+	n := 2048
+	for _, it := range items {
+		n += len(entryOf(it, reuse, rendered(it))) + 2
+	}
+	return n
 }
 
 func marshalJSON(v any) ([]byte, error) {
