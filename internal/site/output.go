@@ -150,7 +150,7 @@ type diskOutput struct {
 	dir       string
 	tmpPrefix string // temp names are tmpPrefix + a counter + ".tmp"
 	tmpSeq    atomic.Int64
-	dirs      sync.Map // folders known to exist
+	dirs      sync.Map // folders known to exist: path → *sync.Mutex, see folder
 	begin     sync.Once
 	beginErr  error
 	began     bool // the marker says "building"
@@ -192,24 +192,13 @@ func (o *diskOutput) write(rel string, data []byte, compare, fresh bool) (bool, 
 		return false, err
 	}
 	dir := filepath.Dir(path)
-	if _, ok := o.dirs.Load(dir); !ok {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return false, err
-		}
-		o.dirs.Store(dir, true)
+	lock, err := o.folder(dir)
+	if err != nil {
+		return false, err
 	}
 	if fresh {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		err := o.create(lock, path, data)
 		if err == nil {
-			_, werr := f.Write(data)
-			o.written.Add(1)
-			if cerr := f.Close(); werr == nil {
-				werr = cerr
-			}
-			if werr != nil {
-				os.Remove(path)
-				return false, werr
-			}
 			return true, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
@@ -217,11 +206,10 @@ func (o *diskOutput) write(rel string, data []byte, compare, fresh bool) (bool, 
 		}
 		// A file no build recorded is in the way: replace it as usual.
 	}
-	var f *os.File
 	var tmp string
 	for {
 		tmp = filepath.Join(dir, o.tmpPrefix+strconv.FormatInt(o.tmpSeq.Add(1), 36)+".tmp")
-		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		err = o.create(lock, tmp, data)
 		if !errors.Is(err, fs.ErrExist) {
 			break
 		}
@@ -229,19 +217,52 @@ func (o *diskOutput) write(rel string, data []byte, compare, fresh bool) (bool, 
 	if err != nil {
 		return false, err
 	}
-	_, werr := f.Write(data)
-	o.written.Add(1)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, path)
-	}
-	if werr != nil {
+	lock.Lock()
+	err = os.Rename(tmp, path)
+	lock.Unlock()
+	if err != nil {
 		os.Remove(tmp)
-		return false, werr
+		return false, err
 	}
 	return true, nil
+}
+
+// folder makes the folder dir once and returns its lock.
+//
+// Creating, renaming or removing a file locks its folder in the kernel,
+// and a writer waiting for that lock spins on a CPU while the holder
+// runs: in a first build, where 16 writers create thousands of pages in
+// posts/, spinning took a sixth of the CPU time. Writers take the
+// folder's lock here first, so that those waiting sleep.
+func (o *diskOutput) folder(dir string) (*sync.Mutex, error) {
+	if l, ok := o.dirs.Load(dir); ok {
+		return l.(*sync.Mutex), nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	l, _ := o.dirs.LoadOrStore(dir, new(sync.Mutex))
+	return l.(*sync.Mutex), nil
+}
+
+// create makes a new file at path (fs.ErrExist when there is one) holding
+// data; lock is its folder's.
+func (o *diskOutput) create(lock *sync.Mutex, path string, data []byte) error {
+	lock.Lock()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	lock.Unlock()
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	o.written.Add(1)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
 }
 
 // beginWriting sets the marker to "building" before the build's first
