@@ -248,19 +248,9 @@ func (o *diskOutput) folder(dir string) (*sync.Mutex, error) {
 // create makes a new file at path (fs.ErrExist when there is one) holding
 // data; lock is its folder's.
 func (o *diskOutput) create(lock *sync.Mutex, path string, data []byte) error {
-	lock.Lock()
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	lock.Unlock()
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	o.written.Add(1)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
+	err := createFile(lock, path, data)
+	if !errors.Is(err, fs.ErrExist) {
+		o.written.Add(1)
 	}
 	return err
 }
