@@ -291,8 +291,7 @@ func entryOf(it *item, reuse map[*item]string, rendered string) string {
 }
 
 func (b *builder) rss(l *list, items []*item, reuse map[*item]string) ([]byte, error) {
-	var w bytes.Buffer
-	w.Grow(feedSize(items, reuse, func(it *item) string { return it.rss }))
+	w := b.buffer(feedSize(items, reuse, func(it *item) string { return it.rss }))
 	title := b.feedTitle(l)
 	desc := b.cfg.Description
 	if desc == "" {
@@ -300,14 +299,14 @@ func (b *builder) rss(l *list, items []*item, reuse map[*item]string) ([]byte, e
 	}
 	w.WriteString(xml.Header)
 	w.WriteString(`<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>`)
-	element(&w, "title", title)
-	element(&w, "link", b.abs(l.dir+"index.html"))
-	element(&w, "description", desc)
+	element(w, "title", title)
+	element(w, "link", b.abs(l.dir+"index.html"))
+	element(w, "description", desc)
 	w.WriteString(`<atom:link href="` + xmlAttrEscape(b.abs(l.dir+"feed.xml")) + `" rel="self" type="application/rss+xml"></atom:link>`)
-	element(&w, "language", "zh-CN")
-	element(&w, "generator", generator)
+	element(w, "language", "zh-CN")
+	element(w, "generator", generator)
 	if len(items) > 0 {
-		element(&w, "lastBuildDate", updated(items).Format(time.RFC1123Z))
+		element(w, "lastBuildDate", updated(items).Format(time.RFC1123Z))
 	}
 	for _, it := range items {
 		w.WriteString("\n")
@@ -337,16 +336,15 @@ func (b *builder) originalNote(it *item) string {
 func xmlAttrEscape(s string) string { return xmlText(s) }
 
 func (b *builder) atom(l *list, items []*item, reuse map[*item]string) ([]byte, error) {
-	var w bytes.Buffer
-	w.Grow(feedSize(items, reuse, func(it *item) string { return it.atom }))
+	w := b.buffer(feedSize(items, reuse, func(it *item) string { return it.atom }))
 	w.WriteString(xml.Header)
 	w.WriteString(`<feed xmlns="http://www.w3.org/2005/Atom">`)
-	element(&w, "title", b.feedTitle(l))
-	element(&w, "id", b.feedID(l))
-	element(&w, "updated", updated(items).Format(time.RFC3339))
+	element(w, "title", b.feedTitle(l))
+	element(w, "id", b.feedID(l))
+	element(w, "updated", updated(items).Format(time.RFC3339))
 	w.WriteString(`<link href="` + xmlAttrEscape(b.abs(l.dir+"atom.xml")) + `" rel="self" type="application/atom+xml"></link>`)
 	w.WriteString(`<link href="` + xmlAttrEscape(b.abs(l.dir+"index.html")) + `" rel="alternate" type="text/html"></link>`)
-	element(&w, "generator", generator)
+	element(w, "generator", generator)
 	for _, it := range items {
 		w.WriteString("\n")
 		w.WriteString(entryOf(it, reuse, it.atom))
@@ -386,8 +384,7 @@ func (b *builder) jsonFeed(l *list, items []*item, reuse map[*item]string) ([]by
 		jsonField(&head, "description", b.cfg.Description, false)
 	}
 	jsonField(&head, "language", "zh-CN", false)
-	var w bytes.Buffer
-	w.Grow(head.Len() + feedSize(items, reuse, func(it *item) string { return it.json }))
+	w := b.buffer(head.Len() + feedSize(items, reuse, func(it *item) string { return it.json }))
 	w.WriteString(head.String())
 	w.WriteString(`,"items":[`)
 	for i, it := range items {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -109,6 +110,8 @@ type builder struct {
 	byDir   map[string]*list
 
 	stats Stats
+	// bufs are page buffers to reuse, see buffer.
+	bufs sync.Pool
 }
 
 func newBuilder(cfg Config, opts Options, out output, tpl *templates, prev manifest) *builder {

@@ -135,11 +135,9 @@ func (t *templates) part(name string, data any) (template.HTML, error) {
 	return template.HTML(b.String()), nil
 }
 
-// execute renders a page: its template within the layout.
-func (t *templates) execute(name string, d *pageData) ([]byte, error) {
-	var b bytes.Buffer
-	b.Grow(pageSize(d))
-	if err := t.pages[name].ExecuteTemplate(&b, "layout.html", d); err != nil {
+// execute renders a page into b: its template within the layout.
+func (t *templates) execute(b *bytes.Buffer, name string, d *pageData) ([]byte, error) {
+	if err := t.pages[name].ExecuteTemplate(b, "layout.html", d); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
