@@ -247,7 +247,7 @@ func (b *builder) process(ctx context.Context, st store.Store, w *writers) error
 				if ctx.Err() != nil {
 					continue
 				}
-				t.it.ItemMeta = t.meta
+				t.it.ItemMeta = &t.meta
 				if err := b.processItem(ctx, t.it, t.content, w); err != nil {
 					cancel(err)
 				}

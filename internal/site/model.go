@@ -31,8 +31,9 @@ type source struct {
 // item is a post of the site: the stored item and what the build derives.
 type item struct {
 	// ItemMeta is brief (ID, source, slug, dates) until process reads the
-	// item for a page that shows it.
-	store.ItemMeta
+	// item for a page that shows it. It points into the build's listing:
+	// 100,000 copies of it were a third of an incremental build's heap.
+	*store.ItemMeta
 	src  *source
 	date time.Time // Date() in the site's zone
 	fp   uint64    // fingerprint of everything its post page shows
@@ -243,7 +244,8 @@ func (b *builder) model(rows []store.Source, metas []store.ItemMeta) {
 	b.items = make([]*item, 0, len(metas))
 	// One allocation for all the items, not 100,000.
 	backing := make([]item, len(metas))
-	for i, m := range metas {
+	for i := range metas {
+		m := &metas[i]
 		s := bySource[m.SourceID]
 		if s == nil || m.Slug == "" {
 			continue
