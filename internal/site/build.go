@@ -247,7 +247,10 @@ func (b *builder) process(ctx context.Context, st store.Store, w *writers) error
 				if ctx.Err() != nil {
 					continue
 				}
-				t.it.ItemMeta = &t.meta
+				// A copy of its own: a pointer into the task would keep
+				// the item's raw content alive for the rest of the build.
+				meta := t.meta
+				t.it.ItemMeta = &meta
 				if err := b.processItem(ctx, t.it, t.content, w); err != nil {
 					cancel(err)
 				}
