@@ -343,7 +343,7 @@ func (b *builder) renderJobs(ctx context.Context, jobs []job, w *writers) error 
 				}
 				for _, it := range j.feed {
 					if it.feedRefs.Add(-1) == 0 {
-						it.rss, it.atom, it.json = "", "", ""
+						it.rss, it.atom, it.json = feedEntry{}, feedEntry{}, feedEntry{}
 					}
 				}
 				if err := w.put(ctx, j.rel, data, !j.shared); err != nil {

@@ -45,7 +45,7 @@ type item struct {
 	bodyImg bool   // image is in the body (not shown again above it)
 	// The item's entries in the three feed formats, for feed items only,
 	// dropped when the last of the feeds that show it (feedRefs) is done.
-	rss, atom, json string
+	rss, atom, json feedEntry
 	feedRefs        atomic.Int32
 	// entryHTML is the item as lists show it, rendered once for the five
 	// lists it is in when the build is small enough to keep them all.
