@@ -80,6 +80,19 @@ func (d *decoder) str() string {
 	return s
 }
 
+// strIn is str for a payload that text is the same bytes of: the string
+// returned is a slice of text, not a copy.
+func (d *decoder) strIn(text string) string {
+	l := d.uvarint()
+	if d.bad || l > uint64(len(d.p)) {
+		d.bad = true
+		return ""
+	}
+	off := len(text) - len(d.p)
+	d.p = d.p[l:]
+	return text[off : off+int(l)]
+}
+
 // count reads an element count, which cannot exceed the bytes left.
 func (d *decoder) count() uint64 {
 	n := d.uvarint()

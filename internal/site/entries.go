@@ -3,36 +3,42 @@ package site
 import (
 	"encoding/binary"
 	"errors"
+	"html/template"
 	"sync"
 )
 
 // EntriesName is the file in the site's folder that keeps, for the items
 // on the top pages of the lists, what their list entries show beyond the
-// brief listing: the title, the excerpt and the head image. A new item
+// brief listing (the title, the excerpt and the head image, which search
+// shards show too) and the entries as rendered. A new item
 // changes the top page of every list it lands on, and rendering those
 // pages again needs the entries of the items already there: without the
 // file, thousands of bodies are read from the store and cleaned again to
-// cut an excerpt. Like ItemsName it is a cache, never needed: an entry is
+// cut an excerpt, and thousands of entries are rendered again through
+// the template, a tenth of such a build. Like ItemsName it is a cache, never needed: an entry is
 // used only for an item of the same fingerprint (ID, slug, dates, source
 // and the site's settings), and a missing or damaged file only means the
 // bodies are read. Full builds neither read nor trust it.
 const EntriesName = ".feedmill-entries"
 
-const entriesMagic = "feedmill site entries 1\n"
+const entriesMagic = "feedmill site entries 2\n"
 
-// cachedEntry is what a list entry needs beyond the brief listing.
+// cachedEntry is what a list entry needs beyond the brief listing, and
+// the entry rendered ("" when the build that saved it did not render it).
+// The fingerprint covers everything else the entry shows: the item's
+// dates, slug and source, the templates and the site's settings.
 type cachedEntry struct {
-	fp                    uint64
-	title, excerpt, image string
+	fp                          uint64
+	title, excerpt, image, html string
 }
 
 // encodeEntries writes the cache: magic, count, then per item its ID
-// (varint), fingerprint (8 bytes), title, excerpt and image (uvarint
-// length and bytes), and a final CRC-32C.
+// (varint), fingerprint (8 bytes), title, excerpt, image and the rendered
+// entry (uvarint length and bytes), and a final CRC-32C.
 func encodeEntries(m map[int64]cachedEntry) []byte {
 	n := len(entriesMagic) + 16
 	for _, e := range m {
-		n += 30 + len(e.title) + len(e.excerpt) + len(e.image)
+		n += 32 + len(e.title) + len(e.excerpt) + len(e.image) + len(e.html)
 	}
 	buf := make([]byte, 0, n)
 	buf = append(buf, entriesMagic...)
@@ -47,6 +53,7 @@ func encodeEntries(m map[int64]cachedEntry) []byte {
 		str(e.title)
 		str(e.excerpt)
 		str(e.image)
+		str(e.html)
 	}
 	return seal(buf)
 }
@@ -67,7 +74,7 @@ func decodeEntries(data []byte) (map[int64]cachedEntry, error) {
 	for range n {
 		id := d.varint()
 		e := cachedEntry{fp: d.fixed64()}
-		e.title, e.excerpt, e.image = d.str(), d.str(), d.str()
+		e.title, e.excerpt, e.image, e.html = d.str(), d.str(), d.str(), d.str()
 		if d.bad {
 			return nil, errDamagedEntries
 		}
@@ -82,8 +89,7 @@ func decodeEntries(data []byte) (map[int64]cachedEntry, error) {
 // useCachedEntries gives the items whose list entries alone are needed
 // (no post page, no feed body) their title, excerpt and image from the
 // cache, so that process does not read and clean their bodies, and
-// renders their entries when the build keeps them. It reports the items
-// it served.
+// their rendered entries. It reports the items it served.
 func (b *builder) useCachedEntries(cache map[int64]cachedEntry) map[*item]bool {
 	if len(cache) == 0 {
 		return nil
@@ -98,6 +104,7 @@ func (b *builder) useCachedEntries(cache map[int64]cachedEntry) map[*item]bool {
 			continue
 		}
 		it.Title, it.excerpt, it.image = e.title, e.excerpt, e.image
+		it.entryHTML = template.HTML(e.html)
 		it.haveEntry = true
 		hits[it] = true
 	}
@@ -155,7 +162,7 @@ func (b *builder) entriesToKeep(old map[int64]cachedEntry) map[int64]cachedEntry
 				continue
 			}
 			if it.haveEntry {
-				out[it.ID] = cachedEntry{fp: it.fp, title: it.Title, excerpt: it.excerpt, image: it.image}
+				out[it.ID] = cachedEntry{fp: it.fp, title: it.Title, excerpt: it.excerpt, image: it.image, html: string(it.entryHTML)}
 			} else if e, ok := old[it.ID]; ok && e.fp == it.fp {
 				out[it.ID] = e
 			}

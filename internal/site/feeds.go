@@ -199,7 +199,12 @@ func (b *builder) feedFragments(it *item, body string) {
 	date := it.date.Format(time.RFC3339)
 
 	var w strings.Builder
-	w.Grow(len(desc) + len(desc)/4 + 1024)
+	w.Grow(len(desc) + len(desc)/4)
+	escapeXML(&w, desc)
+	escDesc := w.String()
+
+	w = strings.Builder{}
+	w.Grow(1024)
 	w.WriteString("<item>")
 	xmlElement(&w, "title", title)
 	xmlElement(&w, "link", url)
@@ -215,12 +220,11 @@ func (b *builder) feedFragments(it *item, body string) {
 	w.WriteString(`">`)
 	escapeXML(&w, source)
 	w.WriteString("</source>")
-	xmlElement(&w, "description", desc)
-	w.WriteString("</item>")
-	it.rss = w.String()
+	w.WriteString("<description>")
+	it.rss = feedEntry{head: w.String(), body: escDesc, tail: "</description></item>"}
 
 	w = strings.Builder{}
-	w.Grow(len(desc) + len(desc)/4 + 1024)
+	w.Grow(1024)
 	w.WriteString("<entry>")
 	xmlElement(&w, "title", title)
 	xmlElement(&w, "id", guid)
@@ -243,9 +247,7 @@ func (b *builder) feedFragments(it *item, body string) {
 		w.WriteString(`"></category>`)
 	}
 	w.WriteString(`<content type="html">`)
-	escapeXML(&w, desc)
-	w.WriteString("</content></entry>")
-	it.atom = w.String()
+	it.atom = feedEntry{head: w.String(), body: escDesc, tail: "</content></entry>"}
 
 	w = strings.Builder{}
 	w.Grow(len(body) + len(body)/8 + 1024)
@@ -274,7 +276,22 @@ func (b *builder) feedFragments(it *item, body string) {
 		jsonString(&w, c)
 	}
 	w.WriteString("]}")
-	it.json = w.String()
+	it.json = feedEntry{head: w.String()}
+}
+
+// feedEntry is an item's entry in a feed, in three parts written one
+// after the other. The RSS item and the Atom entry share the body, the
+// post escaped as XML: a first build holds the entries of thousands of
+// items until their feeds are written, and a copy of each body per format
+// was most of that memory.
+type feedEntry struct{ head, body, tail string }
+
+func (e feedEntry) len() int { return len(e.head) + len(e.body) + len(e.tail) }
+
+func (e feedEntry) writeTo(w *bytes.Buffer) {
+	w.WriteString(e.head)
+	w.WriteString(e.body)
+	w.WriteString(e.tail)
 }
 
 // element writes <name>text</name>, the text escaped.
@@ -283,15 +300,15 @@ func element(w *bytes.Buffer, name, text string) {
 }
 
 // entryOf is an item's entry in a feed: reused, else rendered.
-func entryOf(it *item, reuse map[*item]string, rendered string) string {
+func entryOf(it *item, reuse map[*item]string, rendered feedEntry) feedEntry {
 	if e, ok := reuse[it]; ok {
-		return e
+		return feedEntry{head: e}
 	}
 	return rendered
 }
 
 func (b *builder) rss(l *list, items []*item, reuse map[*item]string) ([]byte, error) {
-	var w bytes.Buffer
+	w := b.buffer(feedSize(items, reuse, func(it *item) feedEntry { return it.rss }))
 	title := b.feedTitle(l)
 	desc := b.cfg.Description
 	if desc == "" {
@@ -299,18 +316,18 @@ func (b *builder) rss(l *list, items []*item, reuse map[*item]string) ([]byte, e
 	}
 	w.WriteString(xml.Header)
 	w.WriteString(`<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>`)
-	element(&w, "title", title)
-	element(&w, "link", b.abs(l.dir+"index.html"))
-	element(&w, "description", desc)
+	element(w, "title", title)
+	element(w, "link", b.abs(l.dir+"index.html"))
+	element(w, "description", desc)
 	w.WriteString(`<atom:link href="` + xmlAttrEscape(b.abs(l.dir+"feed.xml")) + `" rel="self" type="application/rss+xml"></atom:link>`)
-	element(&w, "language", "zh-CN")
-	element(&w, "generator", generator)
+	element(w, "language", "zh-CN")
+	element(w, "generator", generator)
 	if len(items) > 0 {
-		element(&w, "lastBuildDate", updated(items).Format(time.RFC1123Z))
+		element(w, "lastBuildDate", updated(items).Format(time.RFC1123Z))
 	}
 	for _, it := range items {
 		w.WriteString("\n")
-		w.WriteString(entryOf(it, reuse, it.rss))
+		entryOf(it, reuse, it.rss).writeTo(w)
 	}
 	w.WriteString("\n</channel></rss>\n")
 	return w.Bytes(), nil
@@ -336,18 +353,18 @@ func (b *builder) originalNote(it *item) string {
 func xmlAttrEscape(s string) string { return xmlText(s) }
 
 func (b *builder) atom(l *list, items []*item, reuse map[*item]string) ([]byte, error) {
-	var w bytes.Buffer
+	w := b.buffer(feedSize(items, reuse, func(it *item) feedEntry { return it.atom }))
 	w.WriteString(xml.Header)
 	w.WriteString(`<feed xmlns="http://www.w3.org/2005/Atom">`)
-	element(&w, "title", b.feedTitle(l))
-	element(&w, "id", b.feedID(l))
-	element(&w, "updated", updated(items).Format(time.RFC3339))
+	element(w, "title", b.feedTitle(l))
+	element(w, "id", b.feedID(l))
+	element(w, "updated", updated(items).Format(time.RFC3339))
 	w.WriteString(`<link href="` + xmlAttrEscape(b.abs(l.dir+"atom.xml")) + `" rel="self" type="application/atom+xml"></link>`)
 	w.WriteString(`<link href="` + xmlAttrEscape(b.abs(l.dir+"index.html")) + `" rel="alternate" type="text/html"></link>`)
-	element(&w, "generator", generator)
+	element(w, "generator", generator)
 	for _, it := range items {
 		w.WriteString("\n")
-		w.WriteString(entryOf(it, reuse, it.atom))
+		entryOf(it, reuse, it.atom).writeTo(w)
 	}
 	w.WriteString("\n</feed>\n")
 	return w.Bytes(), nil
@@ -374,26 +391,39 @@ func marshalXML(v any) ([]byte, error) {
 }
 
 func (b *builder) jsonFeed(l *list, items []*item, reuse map[*item]string) ([]byte, error) {
-	var w strings.Builder
-	w.WriteByte('{')
-	jsonField(&w, "version", "https://jsonfeed.org/version/1.1", true)
-	jsonField(&w, "title", b.feedTitle(l), false)
-	jsonField(&w, "home_page_url", b.abs(l.dir+"index.html"), false)
-	jsonField(&w, "feed_url", b.abs(l.dir+"feed.json"), false)
+	var head strings.Builder
+	head.WriteByte('{')
+	jsonField(&head, "version", "https://jsonfeed.org/version/1.1", true)
+	jsonField(&head, "title", b.feedTitle(l), false)
+	jsonField(&head, "home_page_url", b.abs(l.dir+"index.html"), false)
+	jsonField(&head, "feed_url", b.abs(l.dir+"feed.json"), false)
 	if b.cfg.Description != "" {
-		jsonField(&w, "description", b.cfg.Description, false)
+		jsonField(&head, "description", b.cfg.Description, false)
 	}
-	jsonField(&w, "language", "zh-CN", false)
+	jsonField(&head, "language", "zh-CN", false)
+	w := b.buffer(head.Len() + feedSize(items, reuse, func(it *item) feedEntry { return it.json }))
+	w.WriteString(head.String())
 	w.WriteString(`,"items":[`)
 	for i, it := range items {
 		if i > 0 {
 			w.WriteByte(',')
 		}
 		w.WriteString("\n")
-		w.WriteString(entryOf(it, reuse, it.json))
+		entryOf(it, reuse, it.json).writeTo(w)
 	}
 	w.WriteString("]}\n")
-	return []byte(w.String()), nil
+	return w.Bytes(), nil
+}
+
+// feedSize is about the size of a feed of the given entries, so that its
+// buffer is allocated once: a feed is some 60 KB, and growing it by
+// doubling copied most of it several times.
+func feedSize(items []*item, reuse map[*item]string, rendered func(*item) feedEntry) int {
+	n := 2048
+	for _, it := range items {
+		n += entryOf(it, reuse, rendered(it)).len() + 2
+	}
+	return n
 }
 
 func marshalJSON(v any) ([]byte, error) {

@@ -18,6 +18,9 @@ type job struct {
 	render func() ([]byte, error)
 	// feed lists the items whose feed entries the job uses.
 	feed []*item
+	// shared says that render returns memory the build keeps (an
+	// asset's bytes), not to be reused once written.
+	shared bool
 }
 
 // pageData is what every template gets.
@@ -225,6 +228,9 @@ func (b *builder) plan() []job {
 	for _, name := range b.tpl.assetNames() {
 		data := b.tpl.assets[name]
 		add("assets/"+name, newHash().str("asset").str(b.tpl.assetVer[name]).sum(), func() ([]byte, error) { return data, nil }, nil, nil)
+		if n := len(jobs); n > 0 && jobs[n-1].rel == "assets/"+name {
+			jobs[n-1].shared = true
+		}
 	}
 
 	b.planSearch(add)
@@ -359,7 +365,7 @@ func (b *builder) renderList(l *list, s span) ([]byte, error) {
 		d.Count = len(l.items)
 		d.Children = b.children(l)
 	}
-	return b.tpl.execute("list", d)
+	return b.tpl.execute(b.buffer(pageSize(d)), "list", d)
 }
 
 func (b *builder) renderPost(it *item, body string) ([]byte, error) {
@@ -378,7 +384,7 @@ func (b *builder) renderPost(it *item, body string) ([]byte, error) {
 		p.Host = hostOf(p.Original)
 	}
 	d.Post = p
-	return b.tpl.execute("post", d)
+	return b.tpl.execute(b.buffer(pageSize(d)), "post", d)
 }
 
 func (b *builder) renderCategories() ([]byte, error) {
@@ -401,7 +407,7 @@ func (b *builder) renderCategories() ([]byte, error) {
 		}
 		d.Groups = append(d.Groups, gc)
 	}
-	return b.tpl.execute("categories", d)
+	return b.tpl.execute(b.buffer(pageSize(d)), "categories", d)
 }
 
 func (b *builder) renderArchives() ([]byte, error) {
@@ -415,7 +421,7 @@ func (b *builder) renderArchives() ([]byte, error) {
 		y.Count += len(m.items)
 		y.Months = append(y.Months, category{Label: fmt.Sprintf("%d月", int(m.month)), Href: b.href(m.dir), Count: len(m.items)})
 	}
-	return b.tpl.execute("archives", d)
+	return b.tpl.execute(b.buffer(pageSize(d)), "archives", d)
 }
 
 func (b *builder) renderStatic(name string) ([]byte, error) {
@@ -426,7 +432,7 @@ func (b *builder) renderStatic(name string) ([]byte, error) {
 	case "404":
 		d.Title, d.Heading = "找不到页面", "找不到页面"
 	}
-	return b.tpl.execute(name, d)
+	return b.tpl.execute(b.buffer(pageSize(d)), name, d)
 }
 
 // sortedKeys returns a manifest's paths in order.

@@ -400,24 +400,36 @@ func TestImagesAreLazyAndProxied(t *testing.T) {
 	}
 }
 
-// A build that stopped half-way (the marker is still there) is followed by
-// one that checks every page against the disk and repairs what was lost.
+// A build that stopped half-way (killed, or cut off by a power loss), or
+// one that finished before the machine restarted (a power cut loses the
+// pages still in the page cache), is followed by one that checks every
+// page against the disk and repairs what was lost; the build after that
+// trusts the manifest again.
 func TestInterruptedBuildIsRepaired(t *testing.T) {
-	f := standard(t)
-	dir := t.TempDir()
-	first, _ := build(t, f, site.Config{Dir: dir}, site.Options{})
-	if _, err := os.Stat(filepath.Join(dir, site.BuildingName)); !os.IsNotExist(err) {
-		t.Fatalf("marker left after a finished build: %v", err)
-	}
-	newest := items(t, f)[0]
-	lost := filepath.Join(dir, "posts", newest.Slug+".html")
-	os.WriteFile(lost, nil, 0o644) // a power cut lost the page's data
-	os.WriteFile(filepath.Join(dir, site.BuildingName), nil, 0o644)
-	stats, wrote := build(t, f, site.Config{Dir: dir}, site.Options{})
-	if stats.PagesRendered != first.PagesTotal || !reflect.DeepEqual(wrote, []string{"posts/" + newest.Slug + ".html"}) {
-		t.Errorf("repair build: %+v, wrote %q", stats, wrote)
-	}
-	if _, err := os.Stat(filepath.Join(dir, site.BuildingName)); !os.IsNotExist(err) {
-		t.Errorf("marker left after the repair")
+	for name, marker := range map[string]string{
+		"stopped while building":   "building\n",
+		"finished in another boot": "built in boot 00000000-0000-0000-0000-000000000000\n",
+		"damaged marker":           "",
+		"earlier version's marker": "a feedmill build is writing this site\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := standard(t)
+			dir := t.TempDir()
+			first, _ := build(t, f, site.Config{Dir: dir}, site.Options{})
+			if again, _ := build(t, f, site.Config{Dir: dir}, site.Options{}); again.PagesRendered != 0 {
+				t.Fatalf("a finished build was not trusted: %+v", again)
+			}
+			newest := items(t, f)[0]
+			lost := filepath.Join(dir, "posts", newest.Slug+".html")
+			os.WriteFile(lost, nil, 0o644) // a power cut lost the page's data
+			os.WriteFile(filepath.Join(dir, site.BuildingName), []byte(marker), 0o644)
+			stats, wrote := build(t, f, site.Config{Dir: dir}, site.Options{})
+			if stats.PagesRendered != first.PagesTotal || !reflect.DeepEqual(wrote, []string{"posts/" + newest.Slug + ".html"}) {
+				t.Errorf("repair build: %+v, wrote %q", stats, wrote)
+			}
+			if again, _ := build(t, f, site.Config{Dir: dir}, site.Options{}); again.PagesRendered != 0 {
+				t.Errorf("the build after the repair was not trusted: %+v", again)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/feedmill/feedmill/internal/store"
 )
@@ -54,24 +55,33 @@ func encodeItems(st itemState) []byte {
 
 var errDamagedItems = errors.New("damaged site items file")
 
+// itemsRoom is how many new items the decoded listing has room for, so
+// that merging them in does not copy 100,000 items.
+const itemsRoom = 1024
+
+// decodeItems reads the listing. It takes data over: the slugs share its
+// memory.
 func decodeItems(data []byte) (itemState, error) {
 	var st itemState
 	p, ok := unseal(data, itemsMagic)
 	if !ok {
 		return st, errDamagedItems
 	}
+	// One string for the whole file, never changed after: the slugs are
+	// slices of it, not 100,000 strings.
+	text := unsafe.String(unsafe.SliceData(p), len(p))
 	d := decoder{p: p}
 	st.maxID = d.varint()
 	n := d.count()
 	if d.bad {
 		return st, errDamagedItems
 	}
-	st.items = make([]store.ItemMeta, 0, n)
+	st.items = make([]store.ItemMeta, 0, n+itemsRoom)
 	for range n {
 		var m store.ItemMeta
 		m.ID = d.varint()
 		m.SourceID = d.varint()
-		m.Slug = d.str()
+		m.Slug = d.strIn(text)
 		if pub := d.varint(); pub != 0 {
 			m.Published = time.Unix(0, pub).UTC()
 		}
@@ -137,25 +147,25 @@ func listItems(ctx context.Context, st store.Store, data []byte) ([]store.ItemMe
 	return all, stateOf(all), why, nil
 }
 
-// mergeNewest merges two newest-first listings.
+// mergeNewest merges two newest-first listings into a, from the end, in
+// the room a has (see itemsRoom).
 func mergeNewest(a, b []store.ItemMeta) []store.ItemMeta {
 	if !slices.IsSortedFunc(b, newestFirst) {
 		b = slices.Clone(b)
 		slices.SortFunc(b, newestFirst)
 	}
-	out := make([]store.ItemMeta, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		if newestFirst(b[j], a[i]) < 0 {
-			out = append(out, b[j])
-			j++
+	i, j := len(a)-1, len(b)-1
+	a = slices.Grow(a, len(b))[:len(a)+len(b)]
+	for k := len(a) - 1; j >= 0; k-- {
+		if i >= 0 && newestFirst(b[j], a[i]) < 0 {
+			a[k] = a[i]
+			i--
 		} else {
-			out = append(out, a[i])
-			i++
+			a[k] = b[j]
+			j--
 		}
 	}
-	out = append(out, a[i:]...)
-	return append(out, b[j:]...)
+	return a
 }
 
 // stateOf is the state to cache for a listing. An item without a slug yet

@@ -2,6 +2,7 @@ package site
 
 import (
 	"bytes"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -90,7 +91,8 @@ func TestManifestRoundTrip(t *testing.T) {
 
 func TestEntriesFileRoundTrip(t *testing.T) {
 	m := map[int64]cachedEntry{
-		9: {fp: 1<<64 - 1, title: "新闻 标题", excerpt: "正文开头……", image: "https://img.example.org/a.jpg"},
+		9: {fp: 1<<64 - 1, title: "新闻 标题", excerpt: "正文开头……", image: "https://img.example.org/a.jpg",
+			html: `<li class="entry"><a href="/posts/a.html">新闻 标题</a></li>`},
 		3: {fp: 7},
 	}
 	data := encodeEntries(m)
@@ -110,5 +112,46 @@ func TestEntriesFileRoundTrip(t *testing.T) {
 		if _, err := decodeEntries(bad); err == nil {
 			t.Errorf("a file with byte %d flipped was taken", i)
 		}
+	}
+}
+
+// The marker goes "building" → "built in boot <id>" without a sync, and
+// where the boot cannot be named, "building" → gone after a sync.
+func TestBuildMarker(t *testing.T) {
+	for _, boot := range []string{"", "boot-1"} {
+		t.Run("boot="+boot, func(t *testing.T) {
+			dir := t.TempDir()
+			o := &diskOutput{dir: dir, tmpPrefix: ".feedmill-test-", boot: boot, marker: readMarker(dir, boot)}
+			if o.marker != markerNone {
+				t.Fatalf("empty folder: marker %d", o.marker)
+			}
+			if _, err := o.write("posts/a.html", []byte("a"), false, true); err != nil {
+				t.Fatal(err)
+			}
+			if got := readMarker(dir, boot); got != markerUntrusted {
+				t.Errorf("while building: marker %d, want untrusted", got)
+			}
+			if err := o.saveManifest(manifest{"posts/a.html": 1}); err != nil {
+				t.Fatal(err)
+			}
+			want := markerThisBoot
+			if boot == "" {
+				want = markerNone
+			}
+			if got := readMarker(dir, boot); got != want {
+				t.Errorf("after the build: marker %d, want %d", got, want)
+			}
+			if boot != "" {
+				if got := readMarker(dir, "boot-2"); got != markerUntrusted {
+					t.Errorf("after a restart: marker %d, want untrusted", got)
+				}
+				if _, ok, err := (&diskOutput{dir: dir, marker: readMarker(dir, "boot-2")}).loadManifest(); ok || err != nil {
+					t.Errorf("after a restart the manifest was trusted (%v)", err)
+				}
+			}
+			if names, _ := filepath.Glob(filepath.Join(dir, "*.tmp")); len(names) > 0 {
+				t.Errorf("temp files left: %q", names)
+			}
+		})
 	}
 }

@@ -135,11 +135,24 @@ func (t *templates) part(name string, data any) (template.HTML, error) {
 	return template.HTML(b.String()), nil
 }
 
-// execute renders a page: its template within the layout.
-func (t *templates) execute(name string, d *pageData) ([]byte, error) {
-	var b bytes.Buffer
-	if err := t.pages[name].ExecuteTemplate(&b, "layout.html", d); err != nil {
+// execute renders a page into b: its template within the layout.
+func (t *templates) execute(b *bytes.Buffer, name string, d *pageData) ([]byte, error) {
+	if err := t.pages[name].ExecuteTemplate(b, "layout.html", d); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// pageSize is about the size of a page, so that its buffer is allocated
+// once rather than grown by doubling: the layout around it, and the
+// post's body or the list's entries.
+func pageSize(d *pageData) int {
+	n := 4 << 10
+	if d.Post != nil {
+		n += len(d.Post.Body) + len(d.Post.Body)/8
+	}
+	for _, e := range d.Entries {
+		n += len(e)
+	}
+	return n
 }
