@@ -59,7 +59,7 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 	p.RSSTranslator = &ttlTranslator{DefaultRSSTranslator: gofeed.DefaultRSSTranslator{DisableContentImageScan: true}, ttl: &ttl}
 	p.JSONTranslator = &jsonTextTranslator{}
 	p.AtomTranslator = &atomTextTranslator{}
-	f, err := p.Parse(bytes.NewReader(data))
+	f, err := p.Parse(bytes.NewReader(utcOffsets(data)))
 	var recovered error
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
