@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -40,6 +41,45 @@ func createFile(tmp string, data []byte) error {
 		return fmt.Errorf("write %s: %w", filepath.Base(tmp), werr)
 	}
 	return nil
+}
+
+// createNew creates the file path, which must not exist, holding data,
+// in the folder dir: it writes an unnamed file there (O_TMPFILE) and
+// links it at path when it is complete, so no reader and no crash ever
+// sees a part of it, and a crash leaves no temp file behind. It returns
+// errNoTmpFile when the file system cannot do that or a file is already
+// at path, for the caller to write a temp file and rename it instead.
+func createNew(dir, path string, data []byte) error {
+	fd, err := retry(func() (int, error) {
+		return unix.Open(dir, unix.O_WRONLY|unix.O_TMPFILE|unix.O_CLOEXEC, 0o644)
+	})
+	if err != nil {
+		return errNoTmpFile // EOPNOTSUPP, EISDIR on old kernels, …
+	}
+	defer unix.Close(fd)
+	for rest := data; len(rest) > 0; {
+		n, err := retry(func() (int, error) { return unix.Write(fd, rest) })
+		if err != nil {
+			return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+		}
+		if n == 0 {
+			return fmt.Errorf("write %s: short write", filepath.Base(path))
+		}
+		rest = rest[n:]
+	}
+	// linkat with AT_EMPTY_PATH needs a privilege; through /proc it does not.
+	_, err = retry(func() (int, error) {
+		return 0, unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
+	})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, unix.EEXIST), errors.Is(err, unix.ENOENT):
+		// ENOENT: no /proc; EEXIST: a file appeared, which rename replaces.
+		return errNoTmpFile
+	default:
+		return fmt.Errorf("write %s: %w", filepath.Base(path), &fs.PathError{Op: "link", Path: path, Err: err})
+	}
 }
 
 // renameFile renames the temp file tmp to path, replacing a file there.

@@ -28,3 +28,7 @@ func createFile(tmp string, data []byte) error {
 
 // renameFile renames the temp file tmp to path, replacing a file there.
 func renameFile(tmp, path string) error { return os.Rename(tmp, path) }
+
+// createNew is for Linux's O_TMPFILE; elsewhere posts are written to a
+// temp file and renamed.
+func createNew(dir, path string, data []byte) error { return errNoTmpFile }

@@ -26,6 +26,10 @@ func WriteFile(path string, data []byte) (bool, error) {
 	return (*Files)(nil).Write(path, data, false)
 }
 
+// errNoTmpFile says createNew could not write the file without a name
+// first; the temp file and rename do instead.
+var errNoTmpFile = errors.New("no unnamed file")
+
 // Files writes many posts into few folders: it remembers the folders it
 // made or found, so each is made once rather than checked for every post.
 // It is safe for concurrent use; a nil *Files remembers nothing.
@@ -48,6 +52,17 @@ func (w *Files) Write(path string, data []byte, fresh bool) (bool, error) {
 	dir := filepath.Dir(path)
 	if err := w.mkdir(dir); err != nil {
 		return false, fmt.Errorf("create folder: %w", err)
+	}
+	// A new post is written to a file without a name that gets its name
+	// once it is whole, where the system can: one change to the folder
+	// instead of a temp name made, renamed and removed.
+	if fresh {
+		switch err := createNew(dir, path, data); {
+		case err == nil:
+			return true, nil
+		case !errors.Is(err, errNoTmpFile):
+			return false, err
+		}
 	}
 	// The temp name is short and fixed-length: the post's own name may
 	// already be as long as the file system allows.
