@@ -24,15 +24,7 @@ func createFile(tmp string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("create temp file: %w", &fs.PathError{Op: "open", Path: tmp, Err: err})
 	}
-	var werr error
-	for rest := data; len(rest) > 0 && werr == nil; {
-		var n int
-		n, werr = retry(func() (int, error) { return unix.Write(fd, rest) })
-		if werr == nil && n == 0 {
-			werr = errors.New("short write")
-		}
-		rest = rest[max(n, 0):]
-	}
+	werr := writeAll(fd, data)
 	if cerr := unix.Close(fd); werr == nil {
 		werr = cerr
 	}
@@ -57,15 +49,8 @@ func createNew(dir, path string, data []byte) error {
 		return errNoTmpFile // EOPNOTSUPP, EISDIR on old kernels, …
 	}
 	defer unix.Close(fd)
-	for rest := data; len(rest) > 0; {
-		n, err := retry(func() (int, error) { return unix.Write(fd, rest) })
-		if err != nil {
-			return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-		}
-		if n == 0 {
-			return fmt.Errorf("write %s: short write", filepath.Base(path))
-		}
-		rest = rest[n:]
+	if err := writeAll(fd, data); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
 	// linkat with AT_EMPTY_PATH needs a privilege; through /proc it does not.
 	_, err = retry(func() (int, error) {
@@ -80,6 +65,21 @@ func createNew(dir, path string, data []byte) error {
 	default:
 		return fmt.Errorf("write %s: %w", filepath.Base(path), &fs.PathError{Op: "link", Path: path, Err: err})
 	}
+}
+
+// writeAll writes data to fd.
+func writeAll(fd int, data []byte) error {
+	for rest := data; len(rest) > 0; {
+		n, err := retry(func() (int, error) { return unix.Write(fd, rest) })
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errors.New("short write")
+		}
+		rest = rest[n:]
+	}
+	return nil
 }
 
 // renameFile renames the temp file tmp to path, replacing a file there.
