@@ -176,7 +176,7 @@ func benchSize(ctx context.Context, opts options, install string, fm feedmill, n
 		return nil, fmt.Errorf("feedmill wrote %d posts, want %d", written, n)
 	}
 	var rows []row
-	rows = append(rows, row{tool: "feedmill run (write the posts)", posts: n, pages: written, m: m, note: "from file: feeds; each post fsynced"})
+	rows = append(rows, row{tool: "feedmill run (write the posts)", posts: n, pages: written, m: m, note: "from file: feeds; posts synced to disk in batches"})
 
 	fmt.Fprintf(log, "== %d posts: hexo generate (theme %s)\n", n, opts.theme)
 	cmd := site.Command(ctx, "generate")
