@@ -185,7 +185,10 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 			}
 		}
 	}
-	w := newWriter(wctxOf(ctx), r, results, report)
+	// A source the writer has started is finished even when ctx ends
+	// meanwhile, so that a shutdown leaves its state whole; the ones after
+	// it are left for the next run.
+	w := newWriter(context.WithoutCancel(ctx), r, results, report)
 	tick := time.NewTicker(flushEvery)
 	defer tick.Stop()
 	// Sources are staged in groups, one transaction each: those that
@@ -231,11 +234,6 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 	}
 	return results, ctx.Err()
 }
-
-// wctxOf is the context of the writes: a source the writer has started is
-// finished even when ctx ends meanwhile, so that a shutdown leaves its
-// state whole; the ones after it are left for the next run.
-func wctxOf(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // fetchOne fetches and parses one source. It runs on a worker and touches
 // nothing but the network.
