@@ -17,8 +17,9 @@ import (
 //
 // The goroutine that called Run stages what the workers fetched: the new
 // items of the sources fetched within stageWait of each other and their
-// posts' paths go into the store in one transaction. A few poster goroutines render and write
-// the posts (temp file, rename) while it stages the next sources. Every
+// posts' paths go into the store in one transaction. A few poster
+// goroutines render and write the posts (each appears whole, see
+// publish.Files) while it stages the next sources. Every
 // flushEvery or flushPosts posts the staged batch goes to the flusher
 // goroutine, which waits for its files, makes them durable with one
 // publish.Sync and marks them posted in one transaction, with the
