@@ -52,10 +52,17 @@ func createNew(dir, path string, data []byte) error {
 	if err := writeAll(fd, data); err != nil {
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
-	// linkat with AT_EMPTY_PATH needs a privilege; through /proc it does not.
+	// linkat of the descriptor itself (AT_EMPTY_PATH) is the cheaper way;
+	// kernels before 6.10 allow it only to privileged processes, and then
+	// its name under /proc does.
 	_, err = retry(func() (int, error) {
-		return 0, unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
+		return 0, unix.Linkat(fd, "", unix.AT_FDCWD, path, unix.AT_EMPTY_PATH)
 	})
+	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EINVAL) {
+		_, err = retry(func() (int, error) {
+			return 0, unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
+		})
+	}
 	switch {
 	case err == nil:
 		return nil
