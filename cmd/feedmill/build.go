@@ -43,9 +43,7 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "feedmill: %v\n", err)
 		return exitProblem
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(buildMemoryLimit)
-	}
+	limitMemory()
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	stats, err := site.Build(ctx, st, scfg, site.Options{Full: *full, Logger: logger})
 	if err != nil {
@@ -58,6 +56,13 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintln(stdout, buildLine(stats, scfg.Dir))
 	return exitOK
+}
+
+// limitMemory sets buildMemoryLimit unless GOMEMLIMIT sets a limit.
+func limitMemory() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(buildMemoryLimit)
+	}
 }
 
 // buildMemoryLimit is the soft memory limit feedmill build gives the Go

@@ -86,9 +86,7 @@ func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(refreshGCPercent)
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(buildMemoryLimit)
-	}
+	limitMemory()
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
