@@ -3,6 +3,7 @@ package refresh_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,13 +19,31 @@ var errCrash = errors.New("simulated crash")
 // the step before it has happened, the step itself and all after it not.
 type crashing struct {
 	store.Store
-	at string // "SetPostPath" (after the reservation) or "MarkPosted" (before marking posts posted)
+	// at is "InsertItems" or "SetPostPath" (after a post path is
+	// reserved: as a new item is stored in a new folder, or later) or
+	// "MarkPosted" (before marking posts posted).
+	at string
 }
 
 // Batch hands the batch's store on wrapped, so that a crash inside a
 // transaction is a crash too.
 func (c *crashing) Batch(ctx context.Context, fn func(store.Store) error) error {
 	return c.Store.Batch(ctx, func(tx store.Store) error { return fn(&crashing{Store: tx, at: c.at}) })
+}
+
+func (c *crashing) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, paths []string, now time.Time) ([]store.Item, error) {
+	added, err := c.Store.InsertItems(ctx, sourceID, items, paths, now)
+	if err != nil {
+		return nil, err
+	}
+	if c.at == "InsertItems" {
+		for _, it := range added {
+			if it.PostPath != "" {
+				return nil, errCrash
+			}
+		}
+	}
+	return added, nil
 }
 
 func (c *crashing) SetPostPath(ctx context.Context, id int64, path string) error {
@@ -52,11 +71,20 @@ func (c *crashing) SetPosted(ctx context.Context, posts []store.Posted, at time.
 }
 
 func TestCrashWhilePublishing(t *testing.T) {
-	for _, at := range []string{"SetPostPath", "MarkPosted"} {
-		t.Run("after "+at, func(t *testing.T) {
+	for _, c := range []struct {
+		at     string
+		folder bool // the source's folder is there before the run
+	}{{"InsertItems", false}, {"SetPostPath", true}, {"MarkPosted", false}, {"MarkPosted", true}} {
+		at := c.at
+		t.Run(fmt.Sprintf("after %s, folder there %v", at, c.folder), func(t *testing.T) {
 			f := feeds{"/a": rss("One|1|Fri, 28 Jan 2022 10:30:43 GMT|<p>1</p>", "Two|2|Fri, 28 Jan 2022 11:30:43 GMT|<p>2</p>")}
 			srv := f.serve(t)
 			out := t.TempDir()
+			if c.folder {
+				if err := os.MkdirAll(filepath.Join(out, "g/s/c"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
 			r := newRunner(t, out)
 			real := r.Store
 			r.Store = &crashing{Store: real, at: at}

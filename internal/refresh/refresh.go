@@ -621,10 +621,9 @@ func (r *Runner) Post(src feed.Source, it store.Item) publish.Post {
 // is in the way. It returns the path, whether the file in the way was
 // adopted, and whether no file was at the path (fresh).
 func (r *Runner) reservePath(ctx context.Context, st store.Store, src feed.Source, it store.Item, data []byte, noFolder bool) (string, bool, bool, error) {
-	folder := src.Group + "/" + src.Name + "/" + src.Channel
 	stem := publish.FileStem(it.Title)
 	for n := 1; ; n++ {
-		rel := folder + "/" + publish.FileName(stem, n)
+		rel := postPath(src, stem, n)
 		abs := filepath.Join(r.OutDir, filepath.FromSlash(rel))
 		exists := false
 		if !noFolder {
@@ -660,6 +659,12 @@ func (r *Runner) reservePath(ctx context.Context, st store.Store, src feed.Sourc
 		}
 		return rel, adopt, !exists, nil
 	}
+}
+
+// postPath is the path of a source's post whose file name has stem,
+// with suffix n (1 for none), relative to the output folder.
+func postPath(src feed.Source, stem string, n int) string {
+	return src.Group + "/" + src.Name + "/" + src.Channel + "/" + publish.FileName(stem, n)
 }
 
 // samePost reports whether the file at path is the post in data as the old

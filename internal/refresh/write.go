@@ -278,8 +278,30 @@ func (r *Runner) reserve(ctx context.Context, tx store.Store, p *pending, b *bat
 	if err != nil {
 		return nil, err
 	}
-	if f.err == nil && !f.resp.NotModified {
-		added, err := tx.InsertItems(ctx, f.row.ID, f.items, r.now())
+	fetched := f.err == nil && !f.resp.NotModified
+	// A source's first posts go to a folder not made yet: then no file
+	// can be in the way, and one look at the folder saves one at each
+	// post's name. Its new items are then stored with their paths
+	// reserved, which saves rewriting each row to reserve it.
+	noFolder := false
+	if len(items) > 0 || (fetched && len(f.items) > 0) {
+		folder := filepath.Join(r.OutDir, filepath.FromSlash(f.src.Group+"/"+f.src.Name+"/"+f.src.Channel))
+		exists, err := publish.Exists(folder)
+		noFolder = err == nil && !exists
+	}
+	var lastOld int64 // the newest item stored before this fetch's
+	if n := len(items); n > 0 {
+		lastOld = items[n-1].ID
+	}
+	if fetched {
+		var paths []string
+		if noFolder && f.src.Retain.IsZero() {
+			paths = make([]string, len(f.items))
+			for i, it := range f.items {
+				paths[i] = postPath(f.src, publish.FileStem(it.Title), 1)
+			}
+		}
+		added, err := tx.InsertItems(ctx, f.row.ID, f.items, paths, r.now())
 		if err != nil {
 			return nil, err
 		}
@@ -300,18 +322,11 @@ func (r *Runner) reserve(ctx context.Context, tx store.Store, p *pending, b *bat
 			return nil, err
 		}
 	}
-	// A source's first posts go to a folder not made yet: then no file
-	// can be in the way, and one look at the folder saves one at each
-	// post's name.
-	noFolder := false
-	if len(items) > 1 {
-		folder := filepath.Join(r.OutDir, filepath.FromSlash(f.src.Group+"/"+f.src.Name+"/"+f.src.Channel))
-		exists, err := publish.Exists(folder)
-		noFolder = err == nil && !exists
-	}
 	var todo []postJob
 	for _, it := range items {
-		fresh := false
+		// A path reserved as the item was stored, in a folder that is
+		// not there, has no file in the way.
+		fresh := noFolder && it.PostPath != "" && it.ID > lastOld
 		if it.PostPath == "" {
 			var path string
 			var adopted bool

@@ -87,7 +87,7 @@ func (s *Store) EnsureSlugs(ctx context.Context) (int, error) {
 			if err == nil {
 				break
 			}
-			if !strings.Contains(err.Error(), "UNIQUE constraint failed") || n > 8 {
+			if !isUnique(err) || n > 8 {
 				return 0, fmt.Errorf("ensure slug of item %d: %w", r.id, err)
 			}
 		}

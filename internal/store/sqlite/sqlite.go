@@ -68,9 +68,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // The statements a refresh runs inside its batches, thousands of times.
 const (
-	qAddItem = `INSERT INTO items (source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	// A new item gets its slug, and may get its post path, as it is
+	// stored: naming it later would rewrite the whole row (body and all)
+	// and its index entries once more.
+	qAddItem = `INSERT INTO items (source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, slug, post_path)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (source_id, identity) DO NOTHING`
+	qSourceKey     = `SELECT key FROM sources WHERE id = ?`
 	qSetPostPath   = `UPDATE items SET post_path = ? WHERE id = ?`
 	qPathOwner     = `SELECT id FROM items WHERE post_path = ?`
 	qMarkPosted    = `UPDATE items SET posted_at = ? WHERE id = ?`
@@ -85,7 +89,7 @@ FROM items WHERE source_id = ? AND retired_at IS NULL`
 	qItemsUnposted = ` AND posted_at IS NULL`
 )
 
-var batchQueries = []string{qAddItem, qSetPostPath, qPathOwner, qMarkPosted, qSetPostHash, qSetPosted, qRecordSuccess, qRecordFailure, qSetSchedule,
+var batchQueries = []string{qAddItem, qSourceKey, qSetPostPath, qPathOwner, qMarkPosted, qSetPostHash, qSetPosted, qRecordSuccess, qRecordFailure, qSetSchedule,
 	qItems + qItemsOrder, qItems + qItemsUnposted + qItemsOrder}
 
 // migrations are applied in order; the schema version is their count.
@@ -334,27 +338,54 @@ func (s *Store) SetSchedule(ctx context.Context, id int64, sc store.Schedule) er
 
 // AddItems implements store.Store.
 func (s *Store) AddItems(ctx context.Context, sourceID int64, items []feed.Item, now time.Time) (int, error) {
-	added, err := s.InsertItems(ctx, sourceID, items, now)
+	added, err := s.InsertItems(ctx, sourceID, items, nil, now)
 	return len(added), err
 }
 
 // InsertItems implements store.Store.
-func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, now time.Time) ([]store.Item, error) {
+func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, paths []string, now time.Time) ([]store.Item, error) {
 	if s.tx == nil {
 		var added []store.Item
 		err := s.Batch(ctx, func(tx store.Store) error {
 			var err error
-			added, err = tx.InsertItems(ctx, sourceID, items, now)
+			added, err = tx.InsertItems(ctx, sourceID, items, paths, now)
 			return err
 		})
 		return added, err
 	}
+	if paths != nil && len(paths) != len(items) {
+		return nil, fmt.Errorf("add items: %d paths for %d items", len(paths), len(items))
+	}
+	var key string
+	if err := s.db.QueryRowContext(ctx, qSourceKey, sourceID).Scan(&key); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("add items: source %d: %w", sourceID, store.ErrNotFound)
+		}
+		return nil, fmt.Errorf("add items: %w", err)
+	}
 	var added []store.Item
 	seen := time.Unix(0, now.UnixNano()).UTC()
-	for _, it := range items {
+	for i, it := range items {
 		id, n := it.Identity(), rand.IntN(10001)
-		res, err := s.db.ExecContext(ctx, qAddItem, sourceID, id, it.GUID, it.Link, it.Title, it.Author, it.Content, it.Image,
-			store.EncodeList(it.Categories), store.EncodeEnclosures(it.Enclosures), unixNano(it.Published), now.UnixNano(), n)
+		path := ""
+		if paths != nil {
+			path = paths[i]
+		}
+		args := []any{sourceID, id, it.GUID, it.Link, it.Title, it.Author, it.Content, it.Image,
+			store.EncodeList(it.Categories), store.EncodeEnclosures(it.Enclosures), unixNano(it.Published), now.UnixNano(), n,
+			store.ItemSlug(key, id, 0), nullString(path)}
+		res, err := s.db.ExecContext(ctx, qAddItem, args...)
+		for try := 0; isUnique(err) && try < 2; try++ {
+			// Another item has this post path, or this slug (a hash
+			// collision): store the item without it; the refresh's
+			// path reservation and EnsureSlugs name it the careful way.
+			if path != "" {
+				path, args[len(args)-1] = "", nil
+			} else {
+				args[len(args)-2] = nil
+			}
+			res, err = s.db.ExecContext(ctx, qAddItem, args...)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("add item %q: %w", id, err)
 		}
@@ -365,7 +396,7 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 		if err != nil {
 			return nil, fmt.Errorf("add item %q: %w", id, err)
 		}
-		st := store.Item{ID: rowID, SourceID: sourceID, Identity: id, Item: it, FirstSeen: seen, RandomN: n}
+		st := store.Item{ID: rowID, SourceID: sourceID, Identity: id, Item: it, FirstSeen: seen, RandomN: n, PostPath: path}
 		// As Items would read it back: the dates in UTC to the
 		// nanosecond, and no empty lists.
 		st.Published = fromNano(sql.NullInt64{Int64: it.Published.UnixNano(), Valid: !it.Published.IsZero()})
@@ -374,6 +405,19 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 		added = append(added, st)
 	}
 	return added, nil
+}
+
+// isUnique reports whether err is a UNIQUE constraint failure.
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// nullString is s, or NULL for "".
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // KnownIdentities implements store.Store.
@@ -460,7 +504,7 @@ func (s *Store) PathOwner(ctx context.Context, path string) (int64, bool, error)
 func (s *Store) SetPostPath(ctx context.Context, itemID int64, path string) error {
 	res, err := s.db.ExecContext(ctx, qSetPostPath, path, itemID)
 	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+		if isUnique(err) {
 			return store.ErrPathTaken
 		}
 		return fmt.Errorf("set post path: %w", err)

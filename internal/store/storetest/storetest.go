@@ -190,12 +190,26 @@ func testInsertItems(t *testing.T, ctx context.Context, s store.Store) {
 		{GUID: "old", Title: "Old again"},
 		{Link: "https://b", Title: "B", Categories: []string{}},
 	}
-	added, err := s.InsertItems(ctx, row.ID, items, now)
+	if err := s.SetPostPath(ctx, 1, "g/s/c/taken.md"); err != nil {
+		t.Fatal(err)
+	}
+	// A's path is free, the known item's is ignored, B's is taken.
+	added, err := s.InsertItems(ctx, row.ID, items, []string{"g/s/c/a.md", "g/s/c/old.md", "g/s/c/taken.md"}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(added) != 2 || added[0].Title != "A" || added[1].Title != "B" {
 		t.Fatalf("InsertItems returned %+v, want A and B", added)
+	}
+	if added[0].PostPath != "g/s/c/a.md" || added[1].PostPath != "" {
+		t.Errorf("post paths %q, %q; want g/s/c/a.md and none (taken)", added[0].PostPath, added[1].PostPath)
+	}
+	if id, ok, err := s.PathOwner(ctx, "g/s/c/old.md"); ok || err != nil {
+		t.Errorf("a known item's path was reserved for %d (%v)", id, err)
+	}
+	// New items are named as they are stored: nothing is left to name.
+	if n, err := s.EnsureSlugs(ctx); n != 0 || err != nil {
+		t.Errorf("EnsureSlugs after InsertItems named %d, %v; want none", n, err)
 	}
 	stored, err := s.Items(ctx, row.ID, true)
 	if err != nil {
@@ -209,7 +223,7 @@ func testInsertItems(t *testing.T, ctx context.Context, s store.Store) {
 			t.Errorf("InsertItems gave\n%+v\nItems reads\n%+v", added[i], want)
 		}
 	}
-	again, err := s.InsertItems(ctx, row.ID, items, now)
+	again, err := s.InsertItems(ctx, row.ID, items, nil, now)
 	if err != nil || len(again) != 0 {
 		t.Errorf("InsertItems of known items = %+v, %v", again, err)
 	}
@@ -220,7 +234,7 @@ func testSetPosted(t *testing.T, ctx context.Context, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	added, err := s.InsertItems(ctx, row.ID, []feed.Item{{GUID: "1", Title: "One"}, {GUID: "2", Title: "Two"}, {GUID: "3", Title: "Three"}}, time.Now())
+	added, err := s.InsertItems(ctx, row.ID, []feed.Item{{GUID: "1", Title: "One"}, {GUID: "2", Title: "Two"}, {GUID: "3", Title: "Three"}}, nil, time.Now())
 	if err != nil || len(added) != 3 {
 		t.Fatalf("InsertItems = %d, %v", len(added), err)
 	}
