@@ -59,7 +59,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
-	if err := s.db.prepare(ctx, batchQueries...); err != nil {
+	if err := s.db.prepare(ctx, batchQueries()...); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -79,7 +79,6 @@ ON CONFLICT (source_id, identity) DO NOTHING`
 	qPathOwner     = `SELECT id FROM items WHERE post_path = ?`
 	qMarkPosted    = `UPDATE items SET posted_at = ? WHERE id = ?`
 	qSetPostHash   = `UPDATE items SET post_hash = ? WHERE id = ?`
-	qSetPosted     = `UPDATE items SET posted_at = ?1, post_hash = CASE WHEN ?2 = '' THEN post_hash ELSE ?2 END WHERE id = ?3`
 	qRecordSuccess = `UPDATE sources SET etag = ?, last_modified = ?, last_success_at = ?, last_error = '', consecutive_errors = 0 WHERE id = ?`
 	qRecordFailure = `UPDATE sources SET last_error = ?, last_error_at = ?, consecutive_errors = consecutive_errors + 1 WHERE id = ?`
 	qSetSchedule   = `UPDATE sources SET next_due_at = ?, paused_until = ?, feed_hint = ? WHERE id = ?`
@@ -89,8 +88,14 @@ FROM items WHERE source_id = ? AND retired_at IS NULL`
 	qItemsUnposted = ` AND posted_at IS NULL`
 )
 
-var batchQueries = []string{qAddItem, qSourceKey, qSetPostPath, qPathOwner, qMarkPosted, qSetPostHash, qSetPosted, qRecordSuccess, qRecordFailure, qSetSchedule,
-	qItems + qItemsOrder, qItems + qItemsUnposted + qItemsOrder}
+func batchQueries() []string {
+	qs := []string{qAddItem, qSourceKey, qSetPostPath, qPathOwner, qMarkPosted, qSetPostHash, qRecordSuccess, qRecordFailure, qSetSchedule,
+		qItems + qItemsOrder, qItems + qItemsUnposted + qItemsOrder}
+	for _, n := range setPostedSizes {
+		qs = append(qs, setPostedQuery(n))
+	}
+	return qs
+}
 
 // migrations are applied in order; the schema version is their count.
 // Append only: a released migration never changes.
@@ -557,16 +562,63 @@ func (s *Store) SetPosted(ctx context.Context, posts []store.Posted, at time.Tim
 	if s.tx == nil {
 		return s.Batch(ctx, func(tx store.Store) error { return tx.SetPosted(ctx, posts, at) })
 	}
-	for _, p := range posts {
-		res, err := s.db.ExecContext(ctx, qSetPosted, at.UnixNano(), p.Hash, p.ItemID)
+	// Many posts are marked by one statement: a refresh marks thousands,
+	// and each statement costs about as much again as its row. An item
+	// given twice is marked once, with its last hash: one
+	// statement cannot update a row twice.
+	last := make(map[int64]int, len(posts))
+	for i, p := range posts {
+		last[p.ItemID] = i
+	}
+	if len(last) < len(posts) {
+		var once []store.Posted
+		for i, p := range posts {
+			if last[p.ItemID] == i {
+				once = append(once, p)
+			}
+		}
+		posts = once
+	}
+	for len(posts) > 0 {
+		n := setPostedChunk(len(posts))
+		args := make([]any, 0, 1+2*n)
+		args = append(args, at.UnixNano())
+		for _, p := range posts[:n] {
+			args = append(args, p.ItemID, p.Hash)
+		}
+		res, err := s.db.ExecContext(ctx, setPostedQuery(n), args...)
 		if err != nil {
 			return fmt.Errorf("mark posted: %w", err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("mark posted: item %d: %w", p.ItemID, store.ErrNotFound)
+		if k, _ := res.RowsAffected(); k != int64(n) {
+			return fmt.Errorf("mark posted: %d of %d items: %w", int64(n)-k, n, store.ErrNotFound)
 		}
+		posts = posts[n:]
 	}
 	return nil
+}
+
+// setPostedSizes are the numbers of posts one SetPosted statement marks:
+// a few sizes, so that their statements stay prepared.
+var setPostedSizes = []int{256, 32, 4, 1}
+
+func setPostedChunk(n int) int {
+	for _, k := range setPostedSizes {
+		if n >= k {
+			return k
+		}
+	}
+	return n
+}
+
+// setPostedQuery marks n posts, given as (item ID, hash) pairs after the
+// time. OR FAIL spares SQLite a statement journal for the rows already
+// changed when a later one fails: nothing here can fail but a missing
+// row, which the count of changes finds, and then the whole transaction
+// is rolled back.
+func setPostedQuery(n int) string {
+	return `UPDATE OR FAIL items SET posted_at = ?, post_hash = CASE WHEN v.column2 = '' THEN items.post_hash ELSE v.column2 END
+FROM (VALUES (?, ?)` + strings.Repeat(`, (?, ?)`, n-1) + `) AS v WHERE items.id = v.column1`
 }
 
 // Retire implements store.Store.

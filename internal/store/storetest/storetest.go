@@ -24,6 +24,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FetchState", testFetchState},
 		{"AddItemsOncePerIdentity", testAddItems},
 		{"InsertItemsAsStored", testInsertItems},
+		{"InsertManyItems", testInsertManyItems},
 		{"PostPaths", testPostPaths},
 		{"SetPosted", testSetPosted},
 		{"RetireAndPostHashes", testRetire},
@@ -226,6 +227,88 @@ func testInsertItems(t *testing.T, ctx context.Context, s store.Store) {
 	again, err := s.InsertItems(ctx, row.ID, items, nil, now)
 	if err != nil || len(again) != 0 {
 		t.Errorf("InsertItems of known items = %+v, %v", again, err)
+	}
+}
+
+// testInsertManyItems stores feeds long enough to be stored many items
+// to a statement, with a duplicate and a taken path among them.
+func testInsertManyItems(t *testing.T, ctx context.Context, s store.Store) {
+	row, err := s.EnsureSource(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2022, 2, 1, 8, 0, 0, 0, time.UTC)
+	var items []feed.Item
+	var paths []string
+	for i := range 90 {
+		items = append(items, feed.Item{GUID: fmt.Sprint(i), Title: fmt.Sprint("T", i), Content: fmt.Sprint("<p>", i, "</p>")})
+		paths = append(paths, fmt.Sprintf("g/s/c/T%d.md", i))
+	}
+	items[7].GUID = "3" // a duplicate: the first of the two is stored
+	if _, err := s.InsertItems(ctx, row.ID, items[:1], []string{"g/s/c/T70.md"}, now); err != nil {
+		t.Fatal(err)
+	}
+	added, err := s.InsertItems(ctx, row.ID, items, paths, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(added) != 88 {
+		t.Fatalf("%d items added, want 88 (90 less a known one and a duplicate)", len(added))
+	}
+	stored, err := s.Items(ctx, row.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 89 {
+		t.Fatalf("%d items stored, want 89", len(stored))
+	}
+	for i, want := range stored[1:] {
+		if !reflect.DeepEqual(added[i], want) {
+			t.Fatalf("InsertItems gave\n%+v\nItems reads\n%+v", added[i], want)
+		}
+		want := fmt.Sprintf("g/s/c/%s.md", want.Title)
+		if want == "g/s/c/T70.md" {
+			want = "" // item 0 holds it
+		}
+		if added[i].PostPath != want {
+			t.Errorf("%s: post path %q, want %q", added[i].Title, added[i].PostPath, want)
+		}
+	}
+	if added[2].Title != "T3" || added[6].Title != "T8" {
+		t.Errorf("the duplicate GUID 3 was stored as %s, %s", added[2].Title, added[6].Title)
+	}
+	// Marking many at once: each gets its own hash, "" keeps the hash it
+	// has, and an item given twice gets the last one.
+	var posted []store.Posted
+	for i, it := range added {
+		posted = append(posted, store.Posted{ItemID: it.ID, Hash: fmt.Sprint("h", i)})
+	}
+	posted[5].Hash = ""
+	posted = append(posted, store.Posted{ItemID: added[0].ID, Hash: "again"})
+	if err := s.SetPostHashes(ctx, map[int64]string{added[5].ID: "kept"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPosted(ctx, posted, now); err != nil {
+		t.Fatal(err)
+	}
+	if left, err := s.Items(ctx, row.ID, true); len(left) != 1 || err != nil { // item 0, never marked
+		t.Fatalf("%d items left unposted (%v), want 1", len(left), err)
+	}
+	all, err := s.Items(ctx, row.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, it := range all[1:] {
+		want := fmt.Sprint("h", i)
+		switch i {
+		case 0:
+			want = "again"
+		case 5:
+			want = "kept"
+		}
+		if !it.Posted || it.PostHash != want {
+			t.Errorf("%s: posted %v, hash %q; want %q", it.Title, it.Posted, it.PostHash, want)
+		}
 	}
 }
 

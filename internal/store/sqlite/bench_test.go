@@ -1,0 +1,94 @@
+package sqlite_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedmill/feedmill/internal/feed"
+	"github.com/feedmill/feedmill/internal/store"
+	"github.com/feedmill/feedmill/internal/store/sqlite"
+)
+
+// BenchmarkRefreshWrites makes the store writes of a first refresh of 500
+// sources of 20 items, as internal/refresh batches them: the items of 64
+// sources stored with their post paths in one transaction, then marked
+// posted with the sources' fetch records in another. It is the store's
+// share of bench/refresh's first pass.
+func BenchmarkRefreshWrites(b *testing.B) {
+	const sources, perSource, group = 500, 20, 64
+	body := "<p><img src=\"https://img.example.com/1.jpg\"></p><p>" + strings.Repeat("Some paragraph text of the article. ", 12) + "</p>"
+	srcs := make([]feed.Source, sources)
+	items := make([][]feed.Item, sources)
+	paths := make([][]string, sources)
+	for s := range sources {
+		srcs[s] = feed.Source{Group: "g", Name: fmt.Sprint("s", s/10), Channel: fmt.Sprint("c", s), URL: fmt.Sprintf("http://h/%d", s)}
+		for i := range perSource {
+			title := fmt.Sprintf("Route %d headline number %d about something that happened", s, i)
+			items[s] = append(items[s], feed.Item{GUID: fmt.Sprintf("https://example.com/route/%d/%d", s, i), Link: fmt.Sprintf("https://example.com/route/%d/%d", s, i),
+				Title: title, Content: body, Published: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Add(-time.Duration(i) * time.Hour)})
+			paths[s] = append(paths[s], srcs[s].Group+"/"+srcs[s].Name+"/"+srcs[s].Channel+"/"+title+".md")
+		}
+	}
+	for b.Loop() {
+		b.StopTimer()
+		st, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "feedmill.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows := make([]store.Source, sources)
+		for s, src := range srcs {
+			if rows[s], err = st.EnsureSource(b.Context(), src); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		ctx := b.Context()
+		now := time.Now()
+		for start := 0; start < sources; start += group {
+			end := min(sources, start+group)
+			var posted []store.Posted
+			err := st.Batch(ctx, func(tx store.Store) error {
+				for s := start; s < end; s++ {
+					if _, err := tx.Items(ctx, rows[s].ID, true); err != nil {
+						return err
+					}
+					added, err := tx.InsertItems(ctx, rows[s].ID, items[s], paths[s], now)
+					if err != nil {
+						return err
+					}
+					for _, it := range added {
+						posted = append(posted, store.Posted{ItemID: it.ID, Hash: "0123456789abcdef0123456789abcdef"})
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			err = st.Batch(ctx, func(tx store.Store) error {
+				if err := tx.SetPosted(ctx, posted, now); err != nil {
+					return err
+				}
+				for s := start; s < end; s++ {
+					if err := tx.RecordSuccess(ctx, rows[s].ID, store.FetchResult{ETag: `"x"`, At: now}); err != nil {
+						return err
+					}
+					if err := tx.SetSchedule(ctx, rows[s].ID, store.Schedule{NextDue: now.Add(time.Hour)}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		st.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*sources*perSource), "ns/item")
+}
