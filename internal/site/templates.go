@@ -98,10 +98,20 @@ func loadTemplates(override string) (*templates, error) {
 	}
 	t.hash = binary.LittleEndian.Uint64(all.Sum(nil))
 	layout, entry := files["layout.html"], files["entry.html"]
+	builtinLayout, err := defaults.ReadFile("templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("read built-in templates: %w", err)
+	}
 	for _, name := range pageTemplates {
 		tp := template.New(name).Funcs(template.FuncMap{
 			"add": func(a, b int) int { return a + b },
 		})
+		// The built-in layout first: a layout.html of the user's that
+		// lacks a part a built-in page template uses ("crumbs", added
+		// later than the others) still has the built-in one.
+		if _, err := tp.New("layout.html").Parse(string(builtinLayout)); err != nil {
+			return nil, fmt.Errorf("site template layout.html: %w", err)
+		}
 		if _, err := tp.New("layout.html").Parse(string(layout)); err != nil {
 			return nil, fmt.Errorf("site template layout.html: %w", err)
 		}
