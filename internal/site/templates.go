@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // defaults are the built-in templates and assets.
@@ -31,6 +32,7 @@ type templates struct {
 	assets   map[string][]byte
 	assetVer map[string]string // a short hash of each asset, for cache busting
 	hash     uint64            // of every template and asset
+	partBufs sync.Pool         // *bytes.Buffer for part
 }
 
 // loadTemplates reads the built-in templates, replacing any of them, and
@@ -138,8 +140,17 @@ func (t *templates) assetNames() []string {
 // part renders one of the templates defined inside layout.html or
 // entry.html ("sitehead", "header", "footer", "entry") on its own.
 func (t *templates) part(name string, data any) (template.HTML, error) {
-	var b bytes.Buffer
-	if err := t.pages["list"].ExecuteTemplate(&b, name, data); err != nil {
+	// A buffer kept from the last part rather than one growing from
+	// nothing: an entry is rendered for every post, and growing its
+	// buffer was a tenth of it. The result is a copy of exactly its size,
+	// since a build may keep every entry.
+	b, _ := t.partBufs.Get().(*bytes.Buffer)
+	if b == nil {
+		b = new(bytes.Buffer)
+	}
+	b.Reset()
+	defer t.partBufs.Put(b)
+	if err := t.pages["list"].ExecuteTemplate(b, name, data); err != nil {
 		return "", fmt.Errorf("site template %q: %w", name, err)
 	}
 	return template.HTML(b.String()), nil
