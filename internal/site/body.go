@@ -2,6 +2,7 @@ package site
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -94,8 +95,19 @@ func tagEnd(s string, start int) int {
 	return -1
 }
 
-// parseImg reads the attributes of one <img ...> tag.
+// parseImg reads the attributes of one <img ...> tag as x/net/html's
+// tokenizer does: scanImg for the plain tags of cleaned bodies, the
+// tokenizer itself for the rest.
 func parseImg(tag string) ([]html.Attribute, bool, bool) {
+	if attrs, selfClosing, ok := scanImg(tag); ok {
+		return attrs, selfClosing, true
+	}
+	return tokenizeImg(tag)
+}
+
+// tokenizeImg reads the attributes of one <img ...> tag with the
+// tokenizer.
+func tokenizeImg(tag string) ([]html.Attribute, bool, bool) {
 	z := html.NewTokenizer(strings.NewReader(tag))
 	tt := z.Next()
 	if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
@@ -112,6 +124,118 @@ func parseImg(tag string) ([]html.Attribute, bool, bool) {
 		attrs = append(attrs, html.Attribute{Key: string(k), Val: string(v)})
 	}
 	return attrs, tt == html.SelfClosingTagToken, true
+}
+
+// scanImg is the tokenizer's reading of an <img> tag (as indexImg and
+// tagEnd find it: "<img", a space, "/" or ">", and a last ">"), by hand:
+// a tokenizer per image was most of siteBody's time. It follows
+// readTag and readStartTag of x/net/html step by step (lower-cased
+// names, the first of duplicate names, the self-closing check) and gives
+// up (ok false) on what it does not handle: entities, NUL and carriage
+// returns, which the tokenizer rewrites, and a tag that ends inside a
+// value. FuzzScanImg compares the two.
+func scanImg(tag string) (attrs []html.Attribute, selfClosing, ok bool) {
+	n := len(tag)
+	if n < 5 || tag[n-1] != '>' || strings.ContainsAny(tag, "&\x00\r") {
+		return nil, false, false
+	}
+	i := 4
+	if isSpace(tag[i]) {
+		i++
+	}
+	skip := func() {
+		for i < n && isSpace(tag[i]) {
+			i++
+		}
+	}
+	skip()
+	lastEnd := -1 // end of the last kept attribute's value
+	closed := false
+	for i < n {
+		if tag[i] == '>' {
+			i++
+			closed = true
+			break
+		}
+		ks := i
+		for i < n {
+			c := tag[i]
+			if c == '=' && i == ks {
+				i++
+				continue
+			}
+			if isSpace(c) || c == '/' || c == '>' || c == '=' {
+				break
+			}
+			i++
+		}
+		ke := i
+		vs, ve := i, i
+		skip()
+		if i < n {
+			switch tag[i] {
+			case '/':
+				i++
+			case '=':
+				i++
+				skip()
+				if i >= n {
+					break
+				}
+				switch q := tag[i]; q {
+				case '>':
+				case '\'', '"':
+					i++
+					vs = i
+					k := strings.IndexByte(tag[i:], q)
+					if k < 0 {
+						return nil, false, false // the tag ends inside the value
+					}
+					ve = i + k
+					i = ve + 1
+				default:
+					vs = i
+					for i < n && !isSpace(tag[i]) && tag[i] != '>' {
+						i++
+					}
+					ve = i
+				}
+			}
+		}
+		if ks != ke {
+			key := lowerASCII(tag[ks:ke])
+			if !slices.ContainsFunc(attrs, func(a html.Attribute) bool { return a.Key == key }) {
+				attrs = append(attrs, html.Attribute{Key: key, Val: tag[vs:ve]})
+				lastEnd = ve
+			}
+		}
+		skip()
+	}
+	if !closed || i != n {
+		return nil, false, false
+	}
+	selfClosing = tag[n-2] == '/' && (len(attrs) == 0 || n-2 != lastEnd-1)
+	return attrs, selfClosing, true
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f'
+}
+
+// lowerASCII lower-cases A to Z only, as the tokenizer does names.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; 'A' <= c && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // imgTag returns an <img> tag with the site's attributes, and whether it

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/feedmill/feedmill/internal/imgproxy"
@@ -44,6 +45,28 @@ func FuzzSiteBody(f *testing.F) {
 		once := b.siteBody(s)
 		if twice := b.siteBody(once); twice != once {
 			t.Errorf("not idempotent: %q -> %q -> %q", s, once, twice)
+		}
+	})
+}
+
+// FuzzScanImg checks that scanImg reads a tag as the tokenizer does
+// whenever it reads it at all.
+func FuzzScanImg(f *testing.F) {
+	for _, s := range []string{`<img src="a.png" alt="图">`, `<IMG SRC='a' Src=b loading=eager/>`, `<img/>`, `<img a=/>`, `<img =x y= z>`,
+		`<img alt="a>b" src="x">`, `<img src=a.png/>`, `<img alt='x"y' src=a.png/>`, "<img\tsrc\n=\f'x' / >", `<img a="1" a="2" A="3">`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if indexImg(s) != 0 || tagEnd(s, 0) != len(s) {
+			return // siteBody passes parseImg such tags only
+		}
+		attrs, selfClosing, ok := scanImg(s)
+		if !ok {
+			return
+		}
+		want, wantSelf, wantOK := tokenizeImg(s)
+		if !wantOK || !slices.Equal(attrs, want) || selfClosing != wantSelf {
+			t.Errorf("scanImg(%q) = %q %v, tokenizer %q %v %v", s, attrs, selfClosing, want, wantSelf, wantOK)
 		}
 	})
 }

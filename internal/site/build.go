@@ -116,6 +116,9 @@ func (b *builder) run(ctx context.Context, st store.Store) error {
 	if b.site, err = b.makeSiteData(); err != nil {
 		return err
 	}
+	if err := b.renderNavs(); err != nil {
+		return err
+	}
 	jobs := b.plan()
 	phase("plan")
 	var c counters

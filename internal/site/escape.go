@@ -57,6 +57,10 @@ func escapeXML(b *strings.Builder, s string) {
 			start = i
 			continue
 		}
+		if plain3(s, i) {
+			i += 3
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if (r == utf8.RuneError && size == 1) || r == 0xFFFE || r == 0xFFFF {
 			b.WriteString(s[start:i])
@@ -68,6 +72,16 @@ func escapeXML(b *strings.Builder, s string) {
 		i += size
 	}
 	b.WriteString(s[start:])
+}
+
+// plain3 reports whether s[i:] starts with a valid three-byte UTF-8
+// sequence whose lead byte is E1 to EC: U+1000 to U+CFFF, where most
+// Chinese text lies. No such character is a surrogate, U+FFFE or U+FFFF,
+// so the escapers copy them as they are (jsonString still looks for
+// U+2028 and U+2029) without decoding them one by one, which took most of
+// their time on Chinese bodies.
+func plain3(s string, i int) bool {
+	return i+2 < len(s) && s[i]-0xE1 <= 0xEC-0xE1 && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80
 }
 
 // xmlText returns s escaped for XML.
@@ -118,6 +132,10 @@ func jsonString(b *strings.Builder, s string) {
 			}
 			i++
 			start = i
+			continue
+		}
+		if plain3(s, i) && (c != 0xE2 || s[i+1] != 0x80 || s[i+2]&^1 != 0xA8) {
+			i += 3 // not U+2028 or U+2029
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])

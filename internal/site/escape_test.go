@@ -27,7 +27,7 @@ func sanitized(s string, xmlRules bool) string {
 }
 
 func FuzzEscapeXML(f *testing.F) {
-	for _, s := range []string{"", "<p>新华社 &amp; \"x\" 'y'</p>", "a\r\nb\tc\x00d\x7f", "\xff\xfe", "\uFFFE\uFFFF", "]]>", "\u2028"} {
+	for _, s := range []string{"", "<p>新华社 &amp; \"x\" 'y'</p>", "a\r\nb\tc\x00d\x7f", "\xff\xfe", "\uFFFE\uFFFF", "]]>", "\u2028", "中文\uFFFE文\xe4\xb8"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -51,7 +51,7 @@ func FuzzEscapeXML(f *testing.F) {
 }
 
 func FuzzJSONString(f *testing.F) {
-	for _, s := range []string{"", `"\`, "新华社\n\t\x00\x1f", "\xff", "\u2028\u2029", "<script>"} {
+	for _, s := range []string{"", `"\`, "新华社\n\t\x00\x1f", "\xff", "\u2028\u2029", "<script>", "中\u2028文\u2029\xe4\xb8"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -68,4 +68,23 @@ func FuzzJSONString(f *testing.F) {
 			t.Errorf("raw line separator in %q", b.String())
 		}
 	})
+}
+
+// TestPlain3 checks the fast path of the escapers against the decoder on
+// every three-byte sequence.
+func TestPlain3(t *testing.T) {
+	for a := 0x80; a < 0x100; a++ {
+		for b := 0; b < 0x100; b++ {
+			for _, c := range []int{0x00, 0x41, 0x80, 0xA8, 0xA9, 0xBE, 0xBF, 0xC0, 0xFF} {
+				s := string([]byte{byte(a), byte(b), byte(c)})
+				if !plain3(s, 0) {
+					continue
+				}
+				r, size := utf8.DecodeRuneInString(s)
+				if r == utf8.RuneError || size != 3 || r == 0xFFFE || r == 0xFFFF || (r >= 0xD800 && r < 0xE000) {
+					t.Fatalf("plain3(%q) but it decodes as %U, %d bytes", s, r, size)
+				}
+			}
+		}
+	}
 }

@@ -64,7 +64,8 @@ type list struct {
 	title   string
 	dir     string // output folder, "" or ending in "/"
 	crumbs  []link
-	items   []*item // newest first
+	nav     template.HTML // crumbs rendered, see pageData.Nav
+	items   []*item       // newest first
 	feeds   bool
 	year    int
 	month   time.Month

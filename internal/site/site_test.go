@@ -382,6 +382,22 @@ func TestTemplatesAndAssetsCanBeOverridden(t *testing.T) {
 	}
 }
 
+// TestOverriddenLayoutKeepsBuiltinParts: a layout.html of the user's
+// (here one that defines only the page skeleton) need not define the
+// parts the built-in page templates use.
+func TestOverriddenLayoutKeepsBuiltinParts(t *testing.T) {
+	f := standard(t)
+	tpl := t.TempDir()
+	os.WriteFile(filepath.Join(tpl, "layout.html"), []byte(`<!DOCTYPE html><title>{{.Title}}</title><body class="mine">{{template "main" .}}</body>`), 0o644)
+	dir := t.TempDir()
+	build(t, f, site.Config{Dir: dir, Templates: tpl}, site.Options{})
+	newest := items(t, f)[0]
+	post := read(t, dir, "posts/"+newest.Slug+".html")
+	if !strings.Contains(post, `<body class="mine">`) || !strings.Contains(post, `<nav class="crumbs"><a href="/">首页</a> › <a href="/categories/`) {
+		t.Errorf("post with the user's layout: %s", post)
+	}
+}
+
 func TestImagesAreLazyAndProxied(t *testing.T) {
 	f := standard(t)
 	dir := t.TempDir()

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // defaults are the built-in templates and assets.
@@ -31,6 +32,7 @@ type templates struct {
 	assets   map[string][]byte
 	assetVer map[string]string // a short hash of each asset, for cache busting
 	hash     uint64            // of every template and asset
+	partBufs sync.Pool         // *bytes.Buffer for part
 }
 
 // loadTemplates reads the built-in templates, replacing any of them, and
@@ -98,10 +100,20 @@ func loadTemplates(override string) (*templates, error) {
 	}
 	t.hash = binary.LittleEndian.Uint64(all.Sum(nil))
 	layout, entry := files["layout.html"], files["entry.html"]
+	builtinLayout, err := defaults.ReadFile("templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("read built-in templates: %w", err)
+	}
 	for _, name := range pageTemplates {
 		tp := template.New(name).Funcs(template.FuncMap{
 			"add": func(a, b int) int { return a + b },
 		})
+		// The built-in layout first: a layout.html of the user's that
+		// lacks a part a built-in page template uses ("crumbs", added
+		// later than the others) still has the built-in one.
+		if _, err := tp.New("layout.html").Parse(string(builtinLayout)); err != nil {
+			return nil, fmt.Errorf("site template layout.html: %w", err)
+		}
 		if _, err := tp.New("layout.html").Parse(string(layout)); err != nil {
 			return nil, fmt.Errorf("site template layout.html: %w", err)
 		}
@@ -128,8 +140,17 @@ func (t *templates) assetNames() []string {
 // part renders one of the templates defined inside layout.html or
 // entry.html ("sitehead", "header", "footer", "entry") on its own.
 func (t *templates) part(name string, data any) (template.HTML, error) {
-	var b bytes.Buffer
-	if err := t.pages["list"].ExecuteTemplate(&b, name, data); err != nil {
+	// A buffer kept from the last part rather than one growing from
+	// nothing: an entry is rendered for every post, and growing its
+	// buffer was a tenth of it. The result is a copy of exactly its size,
+	// since a build may keep every entry.
+	b, _ := t.partBufs.Get().(*bytes.Buffer)
+	if b == nil {
+		b = new(bytes.Buffer)
+	}
+	b.Reset()
+	defer t.partBufs.Put(b)
+	if err := t.pages["list"].ExecuteTemplate(b, name, data); err != nil {
 		return "", fmt.Errorf("site template %q: %w", name, err)
 	}
 	return template.HTML(b.String()), nil
