@@ -234,9 +234,9 @@ func (b *builder) process(ctx context.Context, st store.Store, w *writers) error
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 
 	type task struct {
-		it      *item
-		meta    store.ItemMeta
-		content string
+		it   *item
+		meta store.ItemMeta
+		body store.ItemBody
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -254,14 +254,14 @@ func (b *builder) process(ctx context.Context, st store.Store, w *writers) error
 				// the item's raw content alive for the rest of the build.
 				meta := t.meta
 				t.it.ItemMeta = &meta
-				if err := b.processItem(ctx, t.it, t.content, w); err != nil {
+				if err := b.processItem(ctx, t.it, t.body, w); err != nil {
 					cancel(err)
 				}
 			}
 		}()
 	}
 	done := map[int64]bool{}
-	err := st.ItemContents(ctx, ids, func(m store.ItemMeta, body string) error {
+	err := st.ItemContents(ctx, ids, func(m store.ItemMeta, body store.ItemBody) error {
 		it := byID[m.ID]
 		if it == nil {
 			return nil
@@ -293,8 +293,10 @@ func (b *builder) process(ctx context.Context, st store.Store, w *writers) error
 }
 
 // processItem cleans one item's content and renders its post page.
-func (b *builder) processItem(ctx context.Context, it *item, raw string, w *writers) error {
-	r := content.Process(raw, it.Link, b.cfg.Content)
+func (b *builder) processItem(ctx context.Context, it *item, raw store.ItemBody, w *writers) error {
+	opts := b.cfg.Content
+	opts.Enclosures = raw.Enclosures // as the post shows them
+	r := content.Process(raw.Content, it.Link, opts)
 	it.excerpt = excerpt(r.HTML)
 	it.image, it.bodyImg = r.Image, r.Image != ""
 	if it.image == "" {

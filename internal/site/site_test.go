@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedmill/feedmill/internal/content"
+	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/imgproxy"
 	"github.com/feedmill/feedmill/internal/site"
 	"github.com/feedmill/feedmill/internal/store"
@@ -447,5 +449,24 @@ func TestInterruptedBuildIsRepaired(t *testing.T) {
 				t.Errorf("the build after the repair was not trusted: %+v", again)
 			}
 		})
+	}
+}
+
+// A podcast's audio is on its post page as it is in its Hexo post: the
+// site cleans the body with the item's enclosures, as the refresh does.
+func TestPostShowsItsEnclosures(t *testing.T) {
+	f := newFixture(t, "")
+	item := feed.Item{GUID: "ep1", Link: "https://pod.example/ep1", Title: "第一期：新闻播客", Content: "<p>本期节目讨论新能源汽车。</p>",
+		Published:  f.now.Add(-time.Hour),
+		Enclosures: []feed.Enclosure{{URL: "https://pod.example/ep1.mp3", Type: "audio/mpeg", Length: "123456"}}}
+	if _, err := f.st.AddItems(t.Context(), f.ids[0], []feed.Item{item}, f.now); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	build(t, f, site.Config{Dir: dir}, site.Options{})
+	post := read(t, dir, "posts/"+items(t, f)[0].Slug+".html")
+	want := content.Process(item.Content, item.Link, content.Options{Enclosures: item.Enclosures}).HTML
+	if !strings.Contains(want, "<audio") || !strings.Contains(post, `src="https://pod.example/ep1.mp3"`) || !strings.Contains(post, "<audio") {
+		t.Errorf("post page lacks the audio the post has (%s):\n%s", want, post)
 	}
 }

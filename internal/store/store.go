@@ -186,7 +186,7 @@ type Store interface {
 	// are skipped. An error from fn stops it and is returned. fn must not
 	// call the store: a backend may hold its only connection while it
 	// runs.
-	ItemContents(ctx context.Context, ids []int64, fn func(m ItemMeta, content string) error) error
+	ItemContents(ctx context.Context, ids []int64, fn func(m ItemMeta, body ItemBody) error) error
 
 	// Setting returns a stored setting (such as a generated key), or
 	// ErrNotFound.
@@ -247,6 +247,14 @@ type ItemMeta struct {
 	Published time.Time
 	FirstSeen time.Time
 	RandomN   int
+}
+
+// ItemBody is what an item's page shows beyond its ItemMeta: the content
+// as the feed gave it, and its media, which the content stage adds to the
+// body when the body does not show them.
+type ItemBody struct {
+	Content    string
+	Enclosures []feed.Enclosure
 }
 
 // Date is when the item counts as published: the feed's date, or the

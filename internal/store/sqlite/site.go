@@ -238,7 +238,7 @@ func (s *Store) listBrief(ctx context.Context, where []string, args []any, limit
 }
 
 // ItemContents implements store.Store.
-func (s *Store) ItemContents(ctx context.Context, ids []int64, fn func(m store.ItemMeta, content string) error) error {
+func (s *Store) ItemContents(ctx context.Context, ids []int64, fn func(m store.ItemMeta, body store.ItemBody) error) error {
 	// Chunks keep the statement under SQLite's parameter limit and the
 	// rows in flight few.
 	const chunk = 256
@@ -250,7 +250,7 @@ func (s *Store) ItemContents(ctx context.Context, ids []int64, fn func(m store.I
 			args = append(args, id)
 		}
 		ids = ids[n:]
-		rows, err := s.db.QueryContext(ctx, `SELECT id, source_id, COALESCE(slug, ''), link, title, author, image, published_at, first_seen_at, random_n, content FROM items WHERE id IN (`+strings.Repeat(",?", n)[1:]+`)`, args...)
+		rows, err := s.db.QueryContext(ctx, `SELECT id, source_id, COALESCE(slug, ''), link, title, author, image, published_at, first_seen_at, random_n, content, enclosures FROM items WHERE id IN (`+strings.Repeat(",?", n)[1:]+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("item contents: %w", err)
 		}
@@ -258,14 +258,16 @@ func (s *Store) ItemContents(ctx context.Context, ids []int64, fn func(m store.I
 			var m store.ItemMeta
 			var pub sql.NullInt64
 			var seen int64
-			var c string
-			if err := rows.Scan(&m.ID, &m.SourceID, &m.Slug, &m.Link, &m.Title, &m.Author, &m.Image, &pub, &seen, &m.RandomN, &c); err != nil {
+			var b store.ItemBody
+			var encs string
+			if err := rows.Scan(&m.ID, &m.SourceID, &m.Slug, &m.Link, &m.Title, &m.Author, &m.Image, &pub, &seen, &m.RandomN, &b.Content, &encs); err != nil {
 				rows.Close()
 				return fmt.Errorf("scan item content: %w", err)
 			}
 			m.Published = fromNano(pub)
 			m.FirstSeen = time.Unix(0, seen).UTC()
-			if err := fn(m, c); err != nil {
+			b.Enclosures = store.DecodeEnclosures(encs)
+			if err := fn(m, b); err != nil {
 				rows.Close()
 				return err
 			}
