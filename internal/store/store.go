@@ -117,10 +117,11 @@ type Store interface {
 	AddItems(ctx context.Context, sourceID int64, items []feed.Item, now time.Time) (int, error)
 	// InsertItems is AddItems returning the new items as stored (ID,
 	// FirstSeen and RandomN set, not posted), in the order given, so that
-	// a refresh need not read them back. paths, when not nil, holds a post
-	// path for each item ("" for none) to reserve as the item is stored,
-	// as SetPostPath would: a new item whose path another item owns is
-	// stored without one, and its PostPath says which it got.
+	// a refresh need not read them back. A new item gets its slug as it is
+	// stored. paths, when not nil, holds a post path for each item ("" for
+	// none) to reserve as the item is stored, as SetPostPath would: a new
+	// item whose path another item owns is stored without one, and its
+	// PostPath says which it got.
 	InsertItems(ctx context.Context, sourceID int64, items []feed.Item, paths []string, now time.Time) ([]Item, error)
 	// KnownIdentities returns which of identities (feed.Item.Identity
 	// values) the source has stored items for: a known identity maps to

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -23,7 +24,12 @@ func open(t *testing.T) *sqlite.Store {
 
 func TestListItemsAcrossSourcesNewestFirst(t *testing.T) {
 	ctx := t.Context()
-	st := open(t)
+	path := filepath.Join(t.TempDir(), "feedmill.db")
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
 	a, err := st.EnsureSource(ctx, feed.Source{Group: "g", Name: "a", Channel: "c", URL: "http://a/"})
 	if err != nil {
 		t.Fatal(err)
@@ -46,11 +52,37 @@ func TestListItemsAcrossSourcesNewestFirst(t *testing.T) {
 	}, now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	// Items are named as they are stored; EnsureSlugs names those
+	// stored without a slug (by an older feedmill), the same way.
+	if n, err := st.EnsureSlugs(ctx); err != nil || n != 0 {
+		t.Fatalf("EnsureSlugs = %d, %v; want 0: AddItems names items", n, err)
+	}
+	named, err := st.ListItems(ctx, store.ItemFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.ExecContext(ctx, `UPDATE items SET slug = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
 	if n, err := st.EnsureSlugs(ctx); err != nil || n != 4 {
-		t.Fatalf("EnsureSlugs = %d, %v; want 4", n, err)
+		t.Fatalf("EnsureSlugs of unnamed items = %d, %v; want 4", n, err)
 	}
 	if n, err := st.EnsureSlugs(ctx); err != nil || n != 0 {
 		t.Fatalf("second EnsureSlugs = %d, %v; want 0", n, err)
+	}
+	renamed, err := st.ListItems(ctx, store.ItemFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range named {
+		if named[i].Slug != renamed[i].Slug {
+			t.Errorf("%s: named %q as stored, %q by EnsureSlugs", named[i].Title, named[i].Slug, renamed[i].Slug)
+		}
 	}
 	all, err := st.ListItems(ctx, store.ItemFilter{})
 	if err != nil {

@@ -68,15 +68,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // The statements a refresh runs inside its batches, thousands of times.
 const (
-	// A new item may get its post path as it is stored: reserving it
-	// later would rewrite the whole row (body and all) and its index
-	// entries once more. Its slug is left to the site (EnsureSlugs): a
-	// slug is a hash, and inserting hashes into their index here, in
-	// random order, cost a refresh more than naming them later costs the
-	// site's build.
-	qAddItem = `INSERT INTO items (source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	// A new item gets its slug, and may get its post path, as it is
+	// stored: naming it later would rewrite the whole row (body and all)
+	// and its index entries once more.
+	qAddItem = `INSERT INTO items (source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, slug, post_path)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (source_id, identity) DO NOTHING`
+	qSourceKey     = `SELECT key FROM sources WHERE id = ?`
 	qSetPostPath   = `UPDATE items SET post_path = ? WHERE id = ?`
 	qPathOwner     = `SELECT id FROM items WHERE post_path = ?`
 	qMarkPosted    = `UPDATE items SET posted_at = ? WHERE id = ?`
@@ -91,7 +89,7 @@ FROM items WHERE source_id = ? AND retired_at IS NULL`
 )
 
 func batchQueries() []string {
-	qs := []string{qAddItem, qSetPostPath, qPathOwner, qMarkPosted, qSetPostHash, qRecordSuccess, qRecordFailure, qSetSchedule,
+	qs := []string{qAddItem, qSourceKey, qSetPostPath, qPathOwner, qMarkPosted, qSetPostHash, qRecordSuccess, qRecordFailure, qSetSchedule,
 		qItems + qItemsOrder, qItems + qItemsUnposted + qItemsOrder}
 	for _, n := range setPostedSizes {
 		qs = append(qs, setPostedQuery(n))
@@ -363,6 +361,13 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 	if paths != nil && len(paths) != len(items) {
 		return nil, fmt.Errorf("add items: %d paths for %d items", len(paths), len(items))
 	}
+	var key string
+	if err := s.db.QueryRowContext(ctx, qSourceKey, sourceID).Scan(&key); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("add items: source %d: %w", sourceID, store.ErrNotFound)
+		}
+		return nil, fmt.Errorf("add items: %w", err)
+	}
 	var added []store.Item
 	seen := time.Unix(0, now.UnixNano()).UTC()
 	for i, it := range items {
@@ -373,12 +378,17 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 		}
 		args := []any{sourceID, id, it.GUID, it.Link, it.Title, it.Author, it.Content, it.Image,
 			store.EncodeList(it.Categories), store.EncodeEnclosures(it.Enclosures), unixNano(it.Published), now.UnixNano(), n,
-			nullString(path)}
+			store.ItemSlug(key, id, 0), nullString(path)}
 		res, err := s.db.ExecContext(ctx, qAddItem, args...)
-		if isUnique(err) && path != "" {
-			// Another item has this post path: store the item without
-			// one; the refresh's path reservation finds it another.
-			path, args[len(args)-1] = "", nil
+		for try := 0; isUnique(err) && try < 2; try++ {
+			// Another item has this post path, or this slug (a hash
+			// collision): store the item without it; the refresh's
+			// path reservation and EnsureSlugs name it the careful way.
+			if path != "" {
+				path, args[len(args)-1] = "", nil
+			} else {
+				args[len(args)-2] = nil
+			}
 			res, err = s.db.ExecContext(ctx, qAddItem, args...)
 		}
 		if err != nil {

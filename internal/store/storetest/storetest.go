@@ -208,6 +208,10 @@ func testInsertItems(t *testing.T, ctx context.Context, s store.Store) {
 	if id, ok, err := s.PathOwner(ctx, "g/s/c/old.md"); ok || err != nil {
 		t.Errorf("a known item's path was reserved for %d (%v)", id, err)
 	}
+	// New items are named as they are stored: nothing is left to name.
+	if n, err := s.EnsureSlugs(ctx); n != 0 || err != nil {
+		t.Errorf("EnsureSlugs after InsertItems named %d, %v; want none", n, err)
+	}
 	stored, err := s.Items(ctx, row.ID, true)
 	if err != nil {
 		t.Fatal(err)
