@@ -294,6 +294,8 @@ func (r *Runner) reserve(ctx context.Context, tx store.Store, p *pending, b *bat
 		lastOld = items[n-1].ID
 	}
 	if fetched {
+		// With a keep, retention below may retire some new items before
+		// they are posted; those reserve no path.
 		var paths []string
 		if noFolder && f.src.Retain.IsZero() {
 			paths = make([]string, len(f.items))
