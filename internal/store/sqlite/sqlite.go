@@ -376,8 +376,9 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 		if paths != nil {
 			path = paths[i]
 		}
+		cats, encs := store.EncodeList(it.Categories), store.EncodeEnclosures(it.Enclosures)
 		args := []any{sourceID, id, it.GUID, it.Link, it.Title, it.Author, it.Content, it.Image,
-			store.EncodeList(it.Categories), store.EncodeEnclosures(it.Enclosures), unixNano(it.Published), now.UnixNano(), n,
+			cats, encs, unixNano(it.Published), now.UnixNano(), n,
 			store.ItemSlug(key, id, 0), nullString(path)}
 		res, err := s.db.ExecContext(ctx, qAddItem, args...)
 		for try := 0; isUnique(err) && try < 2; try++ {
@@ -405,8 +406,8 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 		// As Items would read it back: the dates in UTC to the
 		// nanosecond, and no empty lists.
 		st.Published = fromNano(sql.NullInt64{Int64: it.Published.UnixNano(), Valid: !it.Published.IsZero()})
-		st.Categories = store.DecodeList(store.EncodeList(it.Categories))
-		st.Enclosures = store.DecodeEnclosures(store.EncodeEnclosures(it.Enclosures))
+		st.Categories = store.DecodeList(cats)
+		st.Enclosures = store.DecodeEnclosures(encs)
 		added = append(added, st)
 	}
 	return added, nil
