@@ -3,6 +3,7 @@ package content
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -69,5 +70,16 @@ func TestBenchBodies(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkOutput(t, string(data), "https://news.example.cn/2022/01/28/1.html", Options{})
+	}
+}
+
+// BenchmarkCleanSmall measures Process over a short RSSHub-shaped body (a
+// paragraph and an image), where its fixed cost per call shows.
+func BenchmarkCleanSmall(b *testing.B) {
+	body := `<p><img src="https://img.example.com/1/2.jpg"></p><p>` + strings.Repeat("Some paragraph text of the article. ", 12) + `</p>`
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		Process(body, "https://example.com/route/1/2", Options{})
 	}
 }
