@@ -21,6 +21,9 @@
 package content
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -42,6 +45,27 @@ type Options struct {
 	// Enclosures are the item's media (podcast audio, video, images); the
 	// ones the body lacks are added at its top.
 	Enclosures []feed.Enclosure
+}
+
+// Version numbers what Process makes of a body. It goes up with every
+// change to Process's output for some input, so that a body prepared by
+// an older feedmill and kept (the store keeps the bodies the refresh
+// prepared, for the site) is not taken for this one's.
+// TestVersionFollowsOutput fails when the golden outputs change and it
+// does not.
+const Version = 1
+
+// Key names what Process's output depends on besides the item (its body,
+// link and enclosures): Version and the options that are not per item.
+// Bodies prepared with equal keys from the same item are equal.
+func (o Options) Key() string {
+	h := sha256.New()
+	for _, s := range []string{strconv.Itoa(Version), o.ImageProxy, string(o.Style.orDefault()), o.BaseURL} {
+		h.Write([]byte(strconv.Itoa(len(s))))
+		h.Write([]byte{':'})
+		h.Write([]byte(s))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // Result is a prepared body.

@@ -1,9 +1,12 @@
 package content
 
 import (
+	"crypto/sha256"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -192,5 +195,45 @@ func TestBalanced(t *testing.T) {
 		if got := balanced(tc.css); got != tc.want {
 			t.Errorf("balanced(%q) = %v, want %v", tc.css, got, tc.want)
 		}
+	}
+}
+
+// TestVersionFollowsOutput: when the golden outputs change, Version must
+// go up, or a body prepared and kept by an older feedmill (the store
+// keeps them for the site) would pass for this one's. testdata/VERSION
+// records the version and a hash of the goldens it produced; go test
+// -update records a new version's hash.
+func TestVersionFollowsOutput(t *testing.T) {
+	files, err := filepath.Glob("testdata/clean/*.golden.html")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no goldens: %v", err)
+	}
+	sort.Strings(files)
+	h := sha256.New()
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(f), len(data))
+		h.Write(data)
+	}
+	got := fmt.Sprintf("%d %x\n", Version, h.Sum(nil))
+	const path = "testdata/VERSION"
+	want, err := os.ReadFile(path)
+	if err != nil && !*update {
+		t.Fatal(err)
+	}
+	recorded, _, _ := strings.Cut(string(want), " ")
+	switch {
+	case got == string(want):
+	case recorded == itoa(Version):
+		t.Fatalf("the golden outputs changed but content.Version is still %d: raise it, then run go test -update", Version)
+	case *update:
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	default:
+		t.Fatalf("content.Version is %d, %s records %s: run go test -update", Version, path, recorded)
 	}
 }

@@ -532,8 +532,11 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 	var jobs []job
 	var done []int64 // items whose post is in place, to mark posted
 	var errs []error
+	var prepared []store.Prepared
 	for _, it := range items {
-		data := publish.RenderHexo(r.Post(src, it))
+		post, body := r.prepare(src, it)
+		prepared = append(prepared, body)
+		data := publish.RenderHexo(post)
 		if it.PostPath == "" {
 			path, adopted, _, err := r.reservePath(ctx, r.Store, src, it, data, false)
 			if err != nil {
@@ -577,6 +580,9 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 	if err := r.Store.SetPostHashes(ctx, hashes); err != nil {
 		return written, err
 	}
+	if err := r.Store.SetPrepared(ctx, prepared); err != nil {
+		return written, err
+	}
 	if len(done) > 0 {
 		if err := r.Store.MarkPosted(ctx, done, r.now()); err != nil {
 			return written, err
@@ -590,12 +596,20 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 
 // Post renders a stored item's post.
 func (r *Runner) Post(src feed.Source, it store.Item) publish.Post {
+	p, _ := r.prepare(src, it)
+	return p
+}
+
+// prepare renders a stored item's post, and gives the body it prepared
+// for the store to keep.
+func (r *Runner) prepare(src feed.Source, it store.Item) (publish.Post, store.Prepared) {
 	opts, ok := r.SourceContent[src.Key()]
 	if !ok {
 		opts = r.Content
 	}
 	opts.Enclosures = it.Enclosures
 	body := content.Process(it.Content, it.Link, opts)
+	prepared := store.Prepared{ItemID: it.ID, Key: opts.Key(), HTML: body.HTML, Image: body.Image}
 	date := it.Item.Published
 	if date.IsZero() {
 		date = it.FirstSeen
@@ -608,7 +622,7 @@ func (r *Runner) Post(src feed.Source, it store.Item) publish.Post {
 		Image:      body.Image,
 		RandomN:    it.RandomN,
 		Body:       body.HTML,
-	}
+	}, prepared
 }
 
 // reservePath finds the item's post path: its title's file name, with a

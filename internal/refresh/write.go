@@ -75,9 +75,11 @@ type pending struct {
 	// hashes are the hashes of the posts written, by item, which let
 	// retention tell feedmill's files from a user's edit.
 	hashes map[int64]string
-	wrote  bool // some file was written, so a sync is due
-	errs   []error
-	tried  int
+	// prepared are the bodies the posts were made of, kept for the site.
+	prepared []store.Prepared
+	wrote    bool // some file was written, so a sync is due
+	errs     []error
+	tried    int
 }
 
 // postJob is one post to render and write.
@@ -192,7 +194,8 @@ func (w *writer) finish() error {
 func (w *writer) writePosts() {
 	r := w.r
 	for j := range w.jobs {
-		data := publish.RenderHexo(r.Post(j.p.f.src, j.it))
+		post, body := r.prepare(j.p.f.src, j.it)
+		data := publish.RenderHexo(post)
 		wrote, err := w.files.Write(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), data, j.fresh)
 		hash := ""
 		if err == nil {
@@ -200,6 +203,7 @@ func (w *writer) writePosts() {
 		}
 		j.p.mu.Lock()
 		j.p.tried++
+		j.p.prepared = append(j.p.prepared, body)
 		if err != nil {
 			j.p.errs = append(j.p.errs, &postError{err: fmt.Errorf("%s: %w", j.it.PostPath, err)})
 		} else {
@@ -377,6 +381,11 @@ func (r *Runner) flush(ctx context.Context, b *batch, results []Result, report f
 		}
 		if err := tx.SetPosted(ctx, posted, now); err != nil {
 			return err
+		}
+		for _, p := range b.pending {
+			if err := tx.SetPrepared(ctx, p.prepared); err != nil {
+				return err
+			}
 		}
 		for _, p := range b.pending {
 			if err := r.record(ctx, tx, p, now); err != nil {

@@ -261,7 +261,9 @@ func (b *builder) process(ctx context.Context, st store.Store, w *writers) error
 		}()
 	}
 	done := map[int64]bool{}
-	err := st.ItemContents(ctx, ids, func(m store.ItemMeta, body store.ItemBody) error {
+	// The bodies the refresh prepared for the posts with the site's
+	// options are taken as they are: cleaning is most of a post's cost.
+	err := st.ItemContents(ctx, ids, b.cfg.Content.Key(), func(m store.ItemMeta, body store.ItemBody) error {
 		it := byID[m.ID]
 		if it == nil {
 			return nil
@@ -292,11 +294,17 @@ func (b *builder) process(ctx context.Context, st store.Store, w *writers) error
 	return ctx.Err()
 }
 
-// processItem cleans one item's content and renders its post page.
+// processItem cleans one item's content, unless the refresh kept it
+// cleaned, and renders its post page.
 func (b *builder) processItem(ctx context.Context, it *item, raw store.ItemBody, w *writers) error {
-	opts := b.cfg.Content
-	opts.Enclosures = raw.Enclosures // as the post shows them
-	r := content.Process(raw.Content, it.Link, opts)
+	var r content.Result
+	if p := raw.Prepared; p != nil {
+		r = content.Result{HTML: p.HTML, Image: p.Image}
+	} else {
+		opts := b.cfg.Content
+		opts.Enclosures = raw.Enclosures // as the post shows them
+		r = content.Process(raw.Content, it.Link, opts)
+	}
 	it.excerpt = excerpt(r.HTML)
 	it.image, it.bodyImg = r.Image, r.Image != ""
 	if it.image == "" {

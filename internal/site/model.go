@@ -125,7 +125,7 @@ func newBuilder(cfg Config, opts Options, out output, tpl *templates, prev manif
 		root: cfg.root(), origin: cfg.origin(), logger: opts.Logger, byDir: map[string]*list{}}
 	h := newHash()
 	h.str(layoutVersion).u64(tpl.hash).str(cfg.Title).str(cfg.Description).str(cfg.BaseURL)
-	h.int(cfg.PerPage).int(cfg.FeedItems).str(cfg.Location.String()).str(fmt.Sprintf("%#v", cfg.Content))
+	h.int(cfg.PerPage).int(cfg.FeedItems).str(cfg.Location.String()).str(fmt.Sprintf("%#v", cfg.Content)).str(cfg.Content.Key())
 	if cfg.ImageProxy != nil {
 		h.str("proxy").str(cfg.ImageProxy.ID())
 	}

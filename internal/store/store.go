@@ -151,10 +151,17 @@ type Store interface {
 	// returns ErrNotFound when an ID does not exist, and then changes
 	// nothing.
 	SetPosted(ctx context.Context, posts []Posted, at time.Time) error
+	// SetPrepared keeps the bodies the content stage prepared for the
+	// items' posts, each replacing what was kept for its item, so that
+	// ItemContents can hand them to the site instead of the raw content
+	// it would prepare again. It returns an error, and keeps none, when
+	// an item does not exist.
+	SetPrepared(ctx context.Context, bodies []Prepared) error
 	// Retire takes the item off the site for good: Items leaves it out
 	// from then on, while AddItems still knows it (so it is never new
 	// again) and it keeps its post path (so no other item takes that
-	// name). It returns ErrNotFound for an unknown item.
+	// name). Its prepared body is dropped. It returns ErrNotFound for an
+	// unknown item.
 	Retire(ctx context.Context, itemID int64, at time.Time) error
 
 	// Batch runs fn with a Store whose writes form one transaction: all
@@ -183,10 +190,12 @@ type Store interface {
 	CountItems(ctx context.Context, f ItemFilter) (int, error)
 	// ItemContents calls fn with each item in ids that exists (all of
 	// ItemMeta) and its content, in no particular order; IDs with no item
-	// are skipped. An error from fn stops it and is returned. fn must not
-	// call the store: a backend may hold its only connection while it
-	// runs.
-	ItemContents(ctx context.Context, ids []int64, fn func(m ItemMeta, body ItemBody) error) error
+	// are skipped. When the item's body was kept (SetPrepared) with the
+	// key prepared, fn gets that body instead of the content (see
+	// ItemBody); "" asks for the content always. An error from fn stops
+	// it and is returned. fn must not call the store: a backend may hold
+	// its only connection while it runs.
+	ItemContents(ctx context.Context, ids []int64, prepared string, fn func(m ItemMeta, body ItemBody) error) error
 
 	// Setting returns a stored setting (such as a generated key), or
 	// ErrNotFound.
@@ -251,10 +260,26 @@ type ItemMeta struct {
 
 // ItemBody is what an item's page shows beyond its ItemMeta: the content
 // as the feed gave it, and its media, which the content stage adds to the
-// body when the body does not show them.
+// body when the body does not show them; or, when Prepared is set, the
+// body the content stage made of them.
 type ItemBody struct {
 	Content    string
 	Enclosures []feed.Enclosure
+	// Prepared is the body kept with the key ItemContents was asked for;
+	// Content and Enclosures are then empty.
+	Prepared *Prepared
+}
+
+// Prepared is an item's body as the content stage prepared it
+// (content.Process) for its post. A refresh keeps them (SetPrepared),
+// so that the site does not clean every body a second time.
+type Prepared struct {
+	ItemID int64
+	// Key names the options it was prepared with (content.Options.Key):
+	// a reader with other options prepares the body itself.
+	Key   string
+	HTML  string
+	Image string // the body's first image
 }
 
 // Date is when the item counts as published: the feed's date, or the

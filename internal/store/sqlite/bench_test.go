@@ -15,8 +15,8 @@ import (
 // BenchmarkRefreshWrites makes the store writes of a first refresh of 500
 // sources of 20 items, as internal/refresh batches them: the items of 64
 // sources stored with their post paths in one transaction, then marked
-// posted with the sources' fetch records in another. It is the store's
-// share of bench/refresh's first pass.
+// posted, with their prepared bodies and the sources' fetch records, in
+// another. It is the store's share of bench/refresh's first pass.
 func BenchmarkRefreshWrites(b *testing.B) {
 	const sources, perSource, group = 500, 20, 64
 	body := "<p><img src=\"https://img.example.com/1.jpg\"></p><p>" + strings.Repeat("Some paragraph text of the article. ", 12) + "</p>"
@@ -50,6 +50,7 @@ func BenchmarkRefreshWrites(b *testing.B) {
 		for start := 0; start < sources; start += group {
 			end := min(sources, start+group)
 			var posted []store.Posted
+			var prepared []store.Prepared
 			err := st.Batch(ctx, func(tx store.Store) error {
 				for s := start; s < end; s++ {
 					if _, err := tx.Items(ctx, rows[s].ID, true); err != nil {
@@ -61,6 +62,7 @@ func BenchmarkRefreshWrites(b *testing.B) {
 					}
 					for _, it := range added {
 						posted = append(posted, store.Posted{ItemID: it.ID, Hash: "0123456789abcdef0123456789abcdef"})
+						prepared = append(prepared, store.Prepared{ItemID: it.ID, Key: "0123456789abcdef01234567", HTML: body})
 					}
 				}
 				return nil
@@ -70,6 +72,9 @@ func BenchmarkRefreshWrites(b *testing.B) {
 			}
 			err = st.Batch(ctx, func(tx store.Store) error {
 				if err := tx.SetPosted(ctx, posted, now); err != nil {
+					return err
+				}
+				if err := tx.SetPrepared(ctx, prepared); err != nil {
 					return err
 				}
 				for s := start; s < end; s++ {

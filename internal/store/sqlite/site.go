@@ -238,19 +238,25 @@ func (s *Store) listBrief(ctx context.Context, where []string, args []any, limit
 }
 
 // ItemContents implements store.Store.
-func (s *Store) ItemContents(ctx context.Context, ids []int64, fn func(m store.ItemMeta, body store.ItemBody) error) error {
+func (s *Store) ItemContents(ctx context.Context, ids []int64, prepared string, fn func(m store.ItemMeta, body store.ItemBody) error) error {
 	// Chunks keep the statement under SQLite's parameter limit and the
 	// rows in flight few.
 	const chunk = 256
-	args := make([]any, 0, chunk)
+	args := make([]any, 0, 1+chunk)
 	for len(ids) > 0 {
 		n := min(chunk, len(ids))
-		args = args[:0]
+		args = append(args[:0], prepared)
 		for _, id := range ids[:n] {
 			args = append(args, id)
 		}
 		ids = ids[n:]
-		rows, err := s.db.QueryContext(ctx, `SELECT id, source_id, COALESCE(slug, ''), link, title, author, image, published_at, first_seen_at, random_n, content, enclosures FROM items WHERE id IN (`+strings.Repeat(",?", n)[1:]+`)`, args...)
+		// An item with its body prepared with the key is read without its
+		// content: the CASEs leave its columns unread.
+		rows, err := s.db.QueryContext(ctx, `SELECT i.id, i.source_id, COALESCE(i.slug, ''), i.link, i.title, i.author, i.image, i.published_at, i.first_seen_at, i.random_n,
+	p.item_id IS NOT NULL, COALESCE(p.html, ''), COALESCE(p.image, ''),
+	CASE WHEN p.item_id IS NULL THEN i.content ELSE '' END, CASE WHEN p.item_id IS NULL THEN i.enclosures ELSE '' END
+FROM items AS i LEFT JOIN prepared AS p ON p.item_id = i.id AND p.key = ?1 AND ?1 <> ''
+WHERE i.id IN (`+strings.Repeat(",?", n)[1:]+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("item contents: %w", err)
 		}
@@ -260,13 +266,20 @@ func (s *Store) ItemContents(ctx context.Context, ids []int64, fn func(m store.I
 			var seen int64
 			var b store.ItemBody
 			var encs string
-			if err := rows.Scan(&m.ID, &m.SourceID, &m.Slug, &m.Link, &m.Title, &m.Author, &m.Image, &pub, &seen, &m.RandomN, &b.Content, &encs); err != nil {
+			var have bool
+			var p store.Prepared
+			if err := rows.Scan(&m.ID, &m.SourceID, &m.Slug, &m.Link, &m.Title, &m.Author, &m.Image, &pub, &seen, &m.RandomN, &have, &p.HTML, &p.Image, &b.Content, &encs); err != nil {
 				rows.Close()
 				return fmt.Errorf("scan item content: %w", err)
 			}
 			m.Published = fromNano(pub)
 			m.FirstSeen = time.Unix(0, seen).UTC()
-			b.Enclosures = store.DecodeEnclosures(encs)
+			if have {
+				p.ItemID, p.Key = m.ID, prepared
+				b.Prepared = &p
+			} else {
+				b.Enclosures = store.DecodeEnclosures(encs)
+			}
 			if err := fn(m, b); err != nil {
 				rows.Close()
 				return err

@@ -132,7 +132,7 @@ func TestListItemsAcrossSourcesNewestFirst(t *testing.T) {
 
 	contents := map[int64]string{}
 	ids := []int64{all[0].ID, all[3].ID, 99999}
-	if err := st.ItemContents(ctx, ids, func(m store.ItemMeta, b store.ItemBody) error {
+	if err := st.ItemContents(ctx, ids, "", func(m store.ItemMeta, b store.ItemBody) error {
 		contents[m.ID] = b.Content
 		if m.Title == "" || m.Slug == "" || m.FirstSeen.IsZero() {
 			t.Errorf("ItemContents gave %+v", m)

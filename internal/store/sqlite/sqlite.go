@@ -96,7 +96,7 @@ func batchQueries() []string {
 	qs := []string{qAddItem, qSourceKey, qSetPostPath, qPathOwner, qMarkPosted, qSetPostHash, qRecordSuccess, qRecordFailure, qSetSchedule,
 		qItems + qItemsOrder, qItems + qItemsUnposted + qItemsOrder}
 	for _, n := range setPostedSizes {
-		qs = append(qs, setPostedQuery(n))
+		qs = append(qs, setPostedQuery(n), setPreparedQuery(n))
 	}
 	return qs
 }
@@ -178,6 +178,20 @@ CREATE INDEX items_brief ON items (source_id, id, slug, published_at, first_seen
 CREATE TABLE settings (
 	name TEXT PRIMARY KEY,
 	value TEXT NOT NULL
+);
+`)
+		return err
+	},
+	// Bodies as the refresh prepared them for the posts, kept for the
+	// site. Apart from the items: a row with its body is large, and the
+	// refresh marks posts on their item rows.
+	func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+CREATE TABLE prepared (
+	item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+	key TEXT NOT NULL,
+	html TEXT NOT NULL,
+	image TEXT NOT NULL
 );
 `)
 		return err
@@ -626,14 +640,47 @@ func setPostedQuery(n int) string {
 FROM (VALUES (?, ?)` + strings.Repeat(`, (?, ?)`, n-1) + `) AS v WHERE items.id = v.column1`
 }
 
+// SetPrepared implements store.Store.
+func (s *Store) SetPrepared(ctx context.Context, bodies []store.Prepared) error {
+	if len(bodies) == 0 {
+		return nil
+	}
+	if s.tx == nil {
+		return s.Batch(ctx, func(tx store.Store) error { return tx.SetPrepared(ctx, bodies) })
+	}
+	// Many bodies go in one statement, as SetPosted marks many posts.
+	for len(bodies) > 0 {
+		n := setPostedChunk(len(bodies))
+		args := make([]any, 0, 4*n)
+		for _, b := range bodies[:n] {
+			args = append(args, b.ItemID, b.Key, b.HTML, b.Image)
+		}
+		if _, err := s.db.ExecContext(ctx, setPreparedQuery(n), args...); err != nil {
+			return fmt.Errorf("keep prepared bodies: %w", err)
+		}
+		bodies = bodies[n:]
+	}
+	return nil
+}
+
+func setPreparedQuery(n int) string {
+	return `INSERT OR REPLACE INTO prepared (item_id, key, html, image) VALUES (?, ?, ?, ?)` + strings.Repeat(`, (?, ?, ?, ?)`, n-1)
+}
+
 // Retire implements store.Store.
 func (s *Store) Retire(ctx context.Context, itemID int64, at time.Time) error {
+	if s.tx == nil {
+		return s.Batch(ctx, func(tx store.Store) error { return tx.Retire(ctx, itemID, at) })
+	}
 	res, err := s.db.ExecContext(ctx, `UPDATE items SET retired_at = COALESCE(retired_at, ?) WHERE id = ?`, at.UnixNano(), itemID)
 	if err != nil {
 		return fmt.Errorf("retire item: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.ErrNotFound
+	}
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM prepared WHERE item_id = ?`, itemID); err != nil {
+		return fmt.Errorf("retire item: %w", err)
 	}
 	return nil
 }

@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PostPaths", testPostPaths},
 		{"SetPosted", testSetPosted},
 		{"RetireAndPostHashes", testRetire},
+		{"PreparedBodies", testPrepared},
 		{"FetchURL", testFetchURL},
 		{"Batch", testBatch},
 	}

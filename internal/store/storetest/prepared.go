@@ -1,0 +1,99 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/feedmill/feedmill/internal/feed"
+	"github.com/feedmill/feedmill/internal/store"
+)
+
+// testPrepared: the bodies a refresh keeps reach ItemContents only under
+// their own key, replace each other, go with a failed batch and with a
+// retired item.
+func testPrepared(t *testing.T, ctx context.Context, s store.Store) {
+	row, err := s.EnsureSource(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	encs := []feed.Enclosure{{URL: "https://example.com/a.mp3", Type: "audio/mpeg"}}
+	if _, err := s.AddItems(ctx, row.ID, []feed.Item{
+		{GUID: "1", Title: "one", Content: "<p>raw one</p>", Enclosures: encs},
+		{GUID: "2", Title: "two", Content: "<p>raw two</p>"},
+		{GUID: "3", Title: "three", Content: "<p>raw three</p>"},
+	}, now); err != nil {
+		t.Fatal(err)
+	}
+	added, err := s.Items(ctx, row.ID, false)
+	if err != nil || len(added) != 3 {
+		t.Fatalf("items: %d, %v", len(added), err)
+	}
+	if _, err := s.EnsureSlugs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	one, two, three := added[0].ID, added[1].ID, added[2].ID
+	if err := s.SetPrepared(ctx, []store.Prepared{
+		{ItemID: one, Key: "k1", HTML: "<p>one, old</p>", Image: "old.jpg"},
+		{ItemID: two, Key: "k2", HTML: "<p>two</p>"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A later body replaces the first; an unknown item fails the lot.
+	if err := s.SetPrepared(ctx, []store.Prepared{{ItemID: one, Key: "k1", HTML: "<p>one</p>", Image: "a.jpg"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPrepared(ctx, []store.Prepared{{ItemID: three, Key: "k1", HTML: "x"}, {ItemID: 1 << 40, Key: "k1", HTML: "y"}}); err == nil {
+		t.Error("SetPrepared of an unknown item: no error")
+	}
+	if err := s.SetPrepared(ctx, nil); err != nil {
+		t.Errorf("no bodies: %v", err)
+	}
+
+	read := func(key string) map[int64]store.ItemBody {
+		t.Helper()
+		got := map[int64]store.ItemBody{}
+		if err := s.ItemContents(ctx, []int64{one, two, three, 1 << 40}, key, func(m store.ItemMeta, b store.ItemBody) error {
+			if m.Title == "" || m.Slug == "" {
+				t.Errorf("item %d: meta %+v", m.ID, m)
+			}
+			got[m.ID] = b
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	got := read("k1")
+	if len(got) != 3 {
+		t.Fatalf("ItemContents gave %d items, want 3", len(got))
+	}
+	if p := got[one].Prepared; p == nil || p.HTML != "<p>one</p>" || p.Image != "a.jpg" || p.Key != "k1" || p.ItemID != one || got[one].Content != "" || got[one].Enclosures != nil {
+		t.Errorf("item one under k1: %+v, prepared %+v", got[one], got[one].Prepared)
+	}
+	if got[two].Prepared != nil || got[two].Content != "<p>raw two</p>" {
+		t.Errorf("item two, kept under k2, read under k1: %+v", got[two])
+	}
+	if got[three].Prepared != nil || got[three].Content != "<p>raw three</p>" {
+		t.Errorf("item three, whose batch failed: %+v", got[three])
+	}
+	for id, b := range read("") {
+		if b.Prepared != nil || b.Content == "" {
+			t.Errorf("item %d with no key: %+v", id, b)
+		}
+		if id == one && len(b.Enclosures) != 1 {
+			t.Errorf("item one's enclosures: %+v", b.Enclosures)
+		}
+	}
+	if p := read("k2")[two].Prepared; p == nil || p.HTML != "<p>two</p>" {
+		t.Errorf("item two under k2: %+v", p)
+	}
+
+	if err := s.Retire(ctx, one, now); err != nil {
+		t.Fatal(err)
+	}
+	if b := read("k1")[one]; b.Prepared != nil || b.Content != "<p>raw one</p>" {
+		t.Errorf("retired item one: %+v", b)
+	}
+}
