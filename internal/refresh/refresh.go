@@ -137,7 +137,16 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 		return nil, err
 	}
 
-	jobs := make(chan int)
+	// Every source to fetch is queued at once: a feeding goroutine woke
+	// for each source a worker took.
+	order := hostOrder(sources, rows)
+	jobs := make(chan int, len(order))
+	for _, i := range order {
+		if !rows[i].Paused { // paused ones are reported below, without a fetch
+			jobs <- i
+		}
+	}
+	close(jobs)
 	// Buffered, so that workers go on fetching while the writer is in a
 	// transaction.
 	out := make(chan fetched, max(1, r.Concurrency))
@@ -147,6 +156,9 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
+				if ctx.Err() != nil {
+					return
+				}
 				start := time.Now()
 				f := r.fetchOne(ctx, sources[i], rows[i])
 				f.index, f.took = i, time.Since(start)
@@ -158,19 +170,6 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 			}
 		}()
 	}
-	go func() {
-		defer close(jobs)
-		for _, i := range hostOrder(sources, rows) {
-			if rows[i].Paused {
-				continue // reported below, without a fetch
-			}
-			select {
-			case jobs <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
 	go func() {
 		wg.Wait()
 		close(out)

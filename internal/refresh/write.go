@@ -32,7 +32,7 @@ const (
 	flushEvery   = 250 * time.Millisecond
 	flushPosts   = 2000
 	postWriters  = 4
-	jobQueue     = 256                   // posts staged ahead of the posters, so staging goes on while they write
+	jobQueue     = 32                    // sources' posts staged ahead of the posters, so staging goes on while they write
 	maxQueued    = 64                    // batches waiting for the flusher at most
 	stageSources = 64                    // sources staged in one transaction at most
 	stageWait    = 20 * time.Millisecond // how long a fetched source waits for others to stage with
@@ -45,8 +45,8 @@ type writer struct {
 	results []Result
 	report  func(Result)
 
-	files   publish.Files // the folders made this run
-	jobs    chan postJob
+	files   publish.Files  // the folders made this run
+	jobs    chan []postJob // a source's posts at a time
 	posters sync.WaitGroup
 
 	cur     *batch      // being staged
@@ -95,7 +95,7 @@ type postJob struct {
 func newWriter(ctx context.Context, r *Runner, results []Result, report func(Result)) *writer {
 	w := &writer{
 		r: r, ctx: ctx, results: results, report: report,
-		jobs:    make(chan postJob, jobQueue),
+		jobs:    make(chan []postJob, jobQueue),
 		cur:     &batch{},
 		flushes: make(chan *batch, maxQueued),
 		flushed: make(chan struct{}),
@@ -192,42 +192,49 @@ func (w *writer) finish() error {
 
 // writePosts renders and writes posts until jobs is closed.
 func (w *writer) writePosts() {
-	r := w.r
-	for j := range w.jobs {
-		post, body := r.prepare(j.p.f.src, j.it)
-		data := publish.RenderHexo(post)
-		wrote, err := w.files.Write(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), data, j.fresh)
-		hash := ""
-		if err == nil {
-			hash = publish.Hash(data)
+	for todo := range w.jobs {
+		for _, j := range todo {
+			w.writePost(j)
 		}
-		j.p.mu.Lock()
-		j.p.tried++
-		j.p.prepared = append(j.p.prepared, body)
-		if err != nil {
-			j.p.errs = append(j.p.errs, &postError{err: fmt.Errorf("%s: %w", j.it.PostPath, err)})
-		} else {
-			j.p.posted = append(j.p.posted, j.it.ID)
-			if hash != j.it.PostHash {
-				if j.p.hashes == nil {
-					j.p.hashes = map[int64]string{}
-				}
-				j.p.hashes[j.it.ID] = hash
-			}
-			if wrote {
-				j.p.res.Posts++
-				j.p.wrote = true
-			}
-		}
-		j.p.mu.Unlock()
-		j.b.writes.Done()
 	}
+}
+
+// writePost renders and writes one post.
+func (w *writer) writePost(j postJob) {
+	r := w.r
+	post, body := r.prepare(j.p.f.src, j.it)
+	data := publish.RenderHexo(post)
+	wrote, err := w.files.Write(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), data, j.fresh)
+	hash := ""
+	if err == nil {
+		hash = publish.Hash(data)
+	}
+	j.p.mu.Lock()
+	j.p.tried++
+	j.p.prepared = append(j.p.prepared, body)
+	if err != nil {
+		j.p.errs = append(j.p.errs, &postError{err: fmt.Errorf("%s: %w", j.it.PostPath, err)})
+	} else {
+		j.p.posted = append(j.p.posted, j.it.ID)
+		if hash != j.it.PostHash {
+			if j.p.hashes == nil {
+				j.p.hashes = map[int64]string{}
+			}
+			j.p.hashes[j.it.ID] = hash
+		}
+		if wrote {
+			j.p.res.Posts++
+			j.p.wrote = true
+		}
+	}
+	j.p.mu.Unlock()
+	j.b.writes.Done()
 }
 
 // stage stores the fetched sources' items in one transaction, reserves
 // paths for their unposted ones and hands their posts to the posters. Only
 // store failures are returned; a source's own failure is its Result.
-func (r *Runner) stage(ctx context.Context, group []fetched, b *batch, jobs chan<- postJob) error {
+func (r *Runner) stage(ctx context.Context, group []fetched, b *batch, jobs chan<- []postJob) error {
 	ps := make([]*pending, len(group))
 	todos := make([][]postJob, len(group))
 	err := r.Store.Batch(ctx, func(tx store.Store) error {
@@ -251,9 +258,11 @@ func (r *Runner) stage(ctx context.Context, group []fetched, b *batch, jobs chan
 		b.posts += len(p.posted) + len(todos[i])
 		b.writes.Add(len(todos[i]))
 	}
+	// A source's posts go to one poster together: a hand-over per post
+	// woke a poster per post, which cost more than the posts.
 	for _, todo := range todos {
-		for _, j := range todo {
-			jobs <- j
+		if len(todo) > 0 {
+			jobs <- todo
 		}
 	}
 	return nil
