@@ -74,6 +74,71 @@ func escapeXML(b *strings.Builder, s string) {
 	b.WriteString(s[start:])
 }
 
+// cdataTable marks the ASCII bytes cdataXML must look at.
+var cdataTable = func() (t [128]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = c != '\t' && c != '\n'
+	}
+	t[']'] = true
+	return t
+}()
+
+// cdataXML appends s as XML character data in CDATA sections, as feeds
+// usually carry HTML: the markup stays as it is, which makes a feed's
+// bodies smaller than escapeXML's entities and cheaper to write. "]]>"
+// is split across two sections, a carriage return (which XML reads as a
+// line feed) goes between sections as a character reference, and what
+// XML 1.0 cannot hold becomes U+FFFD, as with escapeXML.
+func cdataXML(b *strings.Builder, s string) {
+	b.WriteString("<![CDATA[")
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if !cdataTable[c] {
+				i++
+				continue
+			}
+			switch {
+			case c == ']':
+				if !strings.HasPrefix(s[i:], "]]>") {
+					i++
+					continue
+				}
+				// "]]" ends this section; the ">" opens the next.
+				b.WriteString(s[start : i+2])
+				b.WriteString("]]><![CDATA[")
+				i += 2
+			case c == '\r':
+				b.WriteString(s[start:i])
+				b.WriteString("]]>&#xD;<![CDATA[")
+				i++
+			default:
+				b.WriteString(s[start:i])
+				b.WriteString("\uFFFD")
+				i++
+			}
+			start = i
+			continue
+		}
+		if plain3(s, i) {
+			i += 3
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || r == 0xFFFE || r == 0xFFFF {
+			b.WriteString(s[start:i])
+			b.WriteString("\uFFFD")
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b.WriteString(s[start:])
+	b.WriteString("]]>")
+}
+
 // plain3 reports whether s[i:] starts with a valid three-byte UTF-8
 // sequence whose lead byte is E1 to EC: U+1000 to U+CFFF, where most
 // Chinese text lies. No such character is a surrogate, U+FFFE or U+FFFF,

@@ -50,6 +50,28 @@ func FuzzEscapeXML(f *testing.F) {
 	})
 }
 
+// FuzzCDATA: a feed body in CDATA sections parses, and reads back as
+// escapeXML's does.
+func FuzzCDATA(f *testing.F) {
+	for _, s := range []string{"", "<p>新华社 &amp; \"x\"</p>", "]]>", "a]]]>b]]", "]]>]]>", "a\r\nb\tc\x00d\x7f", "\xff\xfe", "\uFFFE\uFFFF", "<![CDATA[x]]>", "中文\uFFFE文\xe4\xb8]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b strings.Builder
+		cdataXML(&b, s)
+		var v struct {
+			Text string `xml:",chardata"`
+		}
+		doc := `<x>` + b.String() + `</x>`
+		if err := xml.Unmarshal([]byte(doc), &v); err != nil {
+			t.Fatalf("%q in CDATA does not parse: %v\n%s", s, err, doc)
+		}
+		if want := sanitized(s, true); v.Text != want {
+			t.Errorf("%q reads back as %q, want %q", s, v.Text, want)
+		}
+	})
+}
+
 func FuzzJSONString(f *testing.F) {
 	for _, s := range []string{"", `"\`, "新华社\n\t\x00\x1f", "\xff", "\u2028\u2029", "<script>", "中\u2028文\u2029\xe4\xb8"} {
 		f.Add(s)

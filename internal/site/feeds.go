@@ -199,8 +199,8 @@ func (b *builder) feedFragments(it *item, body string) {
 	date := it.date.Format(time.RFC3339)
 
 	var w strings.Builder
-	w.Grow(len(desc) + len(desc)/4)
-	escapeXML(&w, desc)
+	w.Grow(len(desc) + 32)
+	cdataXML(&w, desc)
 	escDesc := w.String()
 
 	w = strings.Builder{}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmcdole/gofeed"
+
 	"github.com/feedmill/feedmill/internal/content"
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/imgproxy"
@@ -143,6 +145,22 @@ func TestBuildWritesEveryKindOfPage(t *testing.T) {
 		}
 		if len(atom.Entries) != len(rss.Channel.Items) || len(jf.Items) != len(rss.Channel.Items) || jf.Version != "https://jsonfeed.org/version/1.1" {
 			t.Errorf("%s: %d rss, %d atom, %d json items", dirRel, len(rss.Channel.Items), len(atom.Entries), len(jf.Items))
+		}
+		// The three carry the same HTML body (RSS and Atom with a link to
+		// the original after it), and a feed reader's parser reads it as
+		// the HTML it is.
+		body := rss.Channel.Items[0].Description
+		if !strings.Contains(body, "<p>") || atom.Entries[0].Content != body || !strings.HasPrefix(body, jf.Items[0].ContentHTML) {
+			t.Errorf("%s: the feeds' bodies differ:\nrss  %q\natom %q\njson %q", dirRel, rss.Channel.Items[0].Description, atom.Entries[0].Content, body)
+		}
+		for _, name := range []string{"feed.xml", "atom.xml"} {
+			parsed, err := gofeed.NewParser().ParseString(read(t, dir, dirRel+name))
+			if err != nil {
+				t.Fatalf("%s%s: gofeed: %v", dirRel, name, err)
+			}
+			if got := parsed.Items[0]; got.Content != body && got.Description != body {
+				t.Errorf("%s%s: gofeed reads the body as %q / %q", dirRel, name, got.Description, got.Content)
+			}
 		}
 	}
 
