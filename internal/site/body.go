@@ -38,7 +38,7 @@ func (b *builder) siteBody(body string) string {
 		if !ok {
 			continue
 		}
-		tag, changed := b.imgTag(attrs, selfClosing)
+		tag, changed := b.imgTag(body[start:end], attrs, selfClosing)
 		if !changed {
 			continue
 		}
@@ -238,9 +238,11 @@ func lowerASCII(s string) string {
 	return s
 }
 
-// imgTag returns an <img> tag with the site's attributes, and whether it
-// differs from the one given.
-func (b *builder) imgTag(attrs []html.Attribute, selfClosing bool) (string, bool) {
+// imgTag returns the <img> tag orig (its attributes read as attrs) with
+// the site's attributes, and whether it differs from orig. Attributes it
+// only adds go right after "<img", and the rest of the tag keeps its
+// bytes; a tag whose values change is written anew.
+func (b *builder) imgTag(orig string, attrs []html.Attribute, selfClosing bool) (string, bool) {
 	changed := false
 	var lazy, policy bool
 	for i, a := range attrs {
@@ -259,16 +261,24 @@ func (b *builder) imgTag(attrs []html.Attribute, selfClosing bool) (string, bool
 			}
 		}
 	}
+	if !changed {
+		if lazy && policy {
+			return "", false
+		}
+		add := "<img"
+		if !lazy {
+			add += ` loading="lazy"`
+		}
+		if !policy {
+			add += ` referrerpolicy="no-referrer"`
+		}
+		return add + orig[len("<img"):], true
+	}
 	if !lazy {
 		attrs = append(attrs, html.Attribute{Key: "loading", Val: "lazy"})
-		changed = true
 	}
 	if !policy {
 		attrs = append(attrs, html.Attribute{Key: "referrerpolicy", Val: "no-referrer"})
-		changed = true
-	}
-	if !changed {
-		return "", false
 	}
 	var s strings.Builder
 	s.WriteString("<img")
