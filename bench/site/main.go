@@ -6,6 +6,9 @@
 //	go run ./bench/site                       # 1,000, 5,000, 10,000, 100,000
 //	go run ./bench/site -sizes 1000,5000      # fewer
 //
+// The stores hold each item's cleaned body, as feedmill run keeps them;
+// -raw leaves them out, so that the build cleans every body itself.
+//
 // It is not part of go test: it takes minutes and a few GB of disk.
 package main
 
@@ -27,8 +30,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/feedmill/feedmill/internal/content"
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/site"
+	"github.com/feedmill/feedmill/internal/store"
 	"github.com/feedmill/feedmill/internal/store/sqlite"
 )
 
@@ -42,7 +47,9 @@ func main() {
 	childOut := flag.String("child-out", "", "internal: output folder of the child build")
 	cpuprofile := flag.String("cpuprofile", "", "internal: write the child's CPU profile here")
 	addTo := flag.String("add-to", "", "add -incremental new items to this store and exit (for profiling by hand)")
+	raw := flag.Bool("raw", false, "store the items without the cleaned bodies feedmill run keeps, so that the build cleans every body")
 	flag.Parse()
+	keepBodies = !*raw
 	ctx := context.Background()
 	if *addTo != "" {
 		if err := generate(ctx, *addTo, *added, int(time.Now().Unix()%1000000)); err != nil {
@@ -288,6 +295,10 @@ var (
 		"高校毕业生", "就业", "服务", "铁路", "客流", "高峰", "新能源汽车", "出口", "同比增长", "科学家", "发现", "化石", "会谈", "外交部", "回应"}
 )
 
+// keepBodies says generate keeps each item's cleaned body, as feedmill
+// run does for its posts (store.SetPrepared).
+var keepBodies = true
+
 // generate adds n items spread over the 200 channels, one every five
 // minutes back from a fixed date; batch 1 adds them after it (new items).
 func generate(ctx context.Context, db string, n, batch int) error {
@@ -332,6 +343,11 @@ func generate(ctx context.Context, db string, n, batch int) error {
 		if _, err := st.AddItems(ctx, ids[k], items, seen); err != nil {
 			return err
 		}
+		if keepBodies {
+			if err := keep(ctx, st, ids[k]); err != nil {
+				return err
+			}
+		}
 	}
 	// Slugs are given as items arrive, a few per build; giving 100,000 at
 	// once is a one-time cost of the first build, kept out of the figures.
@@ -339,6 +355,30 @@ func generate(ctx context.Context, db string, n, batch int) error {
 		_, err = st.EnsureSlugs(ctx)
 	}
 	return err
+}
+
+// keep stores the cleaned bodies of the source's unposted items, as
+// feedmill run keeps them with the default settings, and marks them
+// posted.
+func keep(ctx context.Context, st *sqlite.Store, sourceID int64) error {
+	items, err := st.Items(ctx, sourceID, true)
+	if err != nil {
+		return err
+	}
+	bodies := make([]store.Prepared, len(items))
+	posted := make([]store.Posted, len(items))
+	for i, it := range items {
+		opts := content.Options{Enclosures: it.Enclosures}
+		r := content.Process(it.Content, it.Link, opts)
+		bodies[i] = store.Prepared{ItemID: it.ID, Key: opts.Key(), HTML: r.HTML, Image: r.Image}
+		posted[i] = store.Posted{ItemID: it.ID}
+	}
+	return st.Batch(ctx, func(tx store.Store) error {
+		if err := tx.SetPosted(ctx, posted, time.Now()); err != nil {
+			return err
+		}
+		return tx.SetPrepared(ctx, bodies)
+	})
 }
 
 // item is a news item of about 2.5 KB of Chinese HTML with two images.
