@@ -24,6 +24,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +47,7 @@ func main() {
 	childStore := flag.String("child-store", "", "internal: build the site of this store and print its stats")
 	childOut := flag.String("child-out", "", "internal: output folder of the child build")
 	cpuprofile := flag.String("cpuprofile", "", "internal: write the child's CPU profile here")
+	traceFile := flag.String("trace", "", "with -child-store: write an execution trace of the build here (go tool trace)")
 	addTo := flag.String("add-to", "", "add -incremental new items to this store and exit (for profiling by hand)")
 	raw := flag.Bool("raw", false, "store the items without the cleaned bodies feedmill run keeps, so that the build cleans every body")
 	flag.Parse()
@@ -59,7 +61,7 @@ func main() {
 		return
 	}
 	if *childStore != "" {
-		if err := child(ctx, *childStore, *childOut, *cpuprofile); err != nil {
+		if err := child(ctx, *childStore, *childOut, *cpuprofile, *traceFile); err != nil {
 			fmt.Fprintln(os.Stderr, "child:", err)
 			os.Exit(1)
 		}
@@ -242,7 +244,7 @@ func (c *childStats) UnmarshalJSON(data []byte) error {
 // memoryLimit is what feedmill build sets (cmd/feedmill/build.go).
 const memoryLimit = 224 << 20
 
-func child(ctx context.Context, db, out, profile string) error {
+func child(ctx context.Context, db, out, profile, traceFile string) error {
 	// The child builds as feedmill build does, with its soft memory limit.
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
@@ -257,6 +259,17 @@ func child(ctx context.Context, db, out, profile string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if traceFile != "" {
+		f, err := os.Create(traceFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
 	}
 	st, err := sqlite.Open(ctx, db)
 	if err != nil {
