@@ -61,13 +61,11 @@ func escapeXML(b *strings.Builder, s string) {
 			i += 3
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || r == 0xFFFE || r == 0xFFFF {
+		size, bad := xmlRune(s, i)
+		if bad {
 			b.WriteString(s[start:i])
 			b.WriteString("\uFFFD")
-			i += size
-			start = i
-			continue
+			start = i + size
 		}
 		i += size
 	}
@@ -125,18 +123,24 @@ func cdataXML(b *strings.Builder, s string) {
 			i += 3
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || r == 0xFFFE || r == 0xFFFF {
+		size, bad := xmlRune(s, i)
+		if bad {
 			b.WriteString(s[start:i])
 			b.WriteString("\uFFFD")
-			i += size
-			start = i
-			continue
+			start = i + size
 		}
 		i += size
 	}
 	b.WriteString(s[start:])
 	b.WriteString("]]>")
+}
+
+// xmlRune returns the size of the character at s[i], which is not
+// ASCII, and whether XML 1.0 cannot hold it (invalid UTF-8, U+FFFE,
+// U+FFFF).
+func xmlRune(s string, i int) (size int, bad bool) {
+	r, size := utf8.DecodeRuneInString(s[i:])
+	return size, (r == utf8.RuneError && size == 1) || r == 0xFFFE || r == 0xFFFF
 }
 
 // plain3 reports whether s[i:] starts with a valid three-byte UTF-8

@@ -1,9 +1,6 @@
 package site_test
 
 import (
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -74,28 +71,11 @@ func TestPreparedBodiesMakeTheSamePages(t *testing.T) {
 	}
 }
 
-// compareTrees returns "" when the two folders hold the same files with
-// the same bytes, else the first difference. The build's own state files
-// (.feedmill-*) are left out: their order is not fixed.
+// compareTrees returns "" when the two built sites hold the same pages
+// with the same bytes (see tree), else the first difference.
 func compareTrees(t *testing.T, a, b string) string {
 	t.Helper()
-	files := func(root string) map[string]string {
-		m := map[string]string{}
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), ".feedmill-") {
-				return err
-			}
-			data, err := os.ReadFile(p)
-			rel, _ := filepath.Rel(root, p)
-			m[filepath.ToSlash(rel)] = string(data)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
-	fa, fb := files(a), files(b)
+	fa, fb := tree(t, a), tree(t, b)
 	if len(fa) < 10 {
 		t.Fatalf("only %d files in %s", len(fa), a)
 	}
