@@ -609,6 +609,9 @@ func (r *Runner) prepare(src feed.Source, it store.Item) (publish.Post, store.Pr
 	opts.Enclosures = it.Enclosures
 	body := content.Process(it.Content, it.Link, opts)
 	prepared := store.Prepared{ItemID: it.ID, Key: opts.Key(), HTML: body.HTML, Image: body.Image}
+	if body.HTML == it.Content {
+		prepared.HTML, prepared.Unchanged = "", true // not kept twice
+	}
 	date := it.Item.Published
 	if date.IsZero() {
 		date = it.FirstSeen

@@ -277,9 +277,13 @@ type Prepared struct {
 	ItemID int64
 	// Key names the options it was prepared with (content.Options.Key):
 	// a reader with other options prepares the body itself.
-	Key   string
-	HTML  string
-	Image string // the body's first image
+	Key  string
+	HTML string
+	// Unchanged says the body is the item's content as stored (the
+	// content stage changed nothing): HTML is then not kept twice, and
+	// ItemContents gives the content as HTML.
+	Unchanged bool
+	Image     string // the body's first image
 }
 
 // Date is when the item counts as published: the feed's date, or the

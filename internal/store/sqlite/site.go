@@ -253,7 +253,7 @@ func (s *Store) ItemContents(ctx context.Context, ids []int64, prepared string, 
 		// An item with its body prepared with the key is read without its
 		// content: the CASEs leave its columns unread.
 		rows, err := s.db.QueryContext(ctx, `SELECT i.id, i.source_id, COALESCE(i.slug, ''), i.link, i.title, i.author, i.image, i.published_at, i.first_seen_at, i.random_n,
-	p.item_id IS NOT NULL, COALESCE(p.html, ''), COALESCE(p.image, ''),
+	p.item_id IS NOT NULL, CASE WHEN p.item_id IS NULL THEN '' ELSE COALESCE(p.html, i.content) END, COALESCE(p.image, ''),
 	CASE WHEN p.item_id IS NULL THEN i.content ELSE '' END, CASE WHEN p.item_id IS NULL THEN i.enclosures ELSE '' END
 FROM items AS i LEFT JOIN prepared AS p ON p.item_id = i.id AND p.key = ?1 AND ?1 <> ''
 WHERE i.id IN (`+strings.Repeat(",?", n)[1:]+`)`, args...)

@@ -190,7 +190,7 @@ CREATE TABLE settings (
 CREATE TABLE prepared (
 	item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
 	key TEXT NOT NULL,
-	html TEXT NOT NULL,
+	html TEXT, -- NULL: the item's content, unchanged
 	image TEXT NOT NULL
 );
 `)
@@ -653,7 +653,11 @@ func (s *Store) SetPrepared(ctx context.Context, bodies []store.Prepared) error 
 		n := setPostedChunk(len(bodies))
 		args := make([]any, 0, 4*n)
 		for _, b := range bodies[:n] {
-			args = append(args, b.ItemID, b.Key, b.HTML, b.Image)
+			var html any = b.HTML
+			if b.Unchanged {
+				html = nil
+			}
+			args = append(args, b.ItemID, b.Key, html, b.Image)
 		}
 		if _, err := s.db.ExecContext(ctx, setPreparedQuery(n), args...); err != nil {
 			return fmt.Errorf("keep prepared bodies: %w", err)

@@ -50,6 +50,10 @@ func testPrepared(t *testing.T, ctx context.Context, s store.Store) {
 	if err := s.SetPrepared(ctx, nil); err != nil {
 		t.Errorf("no bodies: %v", err)
 	}
+	// A body the content stage left unchanged is the content, kept once.
+	if err := s.SetPrepared(ctx, []store.Prepared{{ItemID: two, Key: "k3", Unchanged: true, Image: "two.jpg"}}); err != nil {
+		t.Fatal(err)
+	}
 
 	read := func(key string) map[int64]store.ItemBody {
 		t.Helper()
@@ -86,8 +90,11 @@ func testPrepared(t *testing.T, ctx context.Context, s store.Store) {
 			t.Errorf("item one's enclosures: %+v", b.Enclosures)
 		}
 	}
-	if p := read("k2")[two].Prepared; p == nil || p.HTML != "<p>two</p>" {
-		t.Errorf("item two under k2: %+v", p)
+	if p := read("k2")[two].Prepared; p != nil {
+		t.Errorf("item two under k2, replaced by its body under k3: %+v", p)
+	}
+	if b := read("k3")[two]; b.Prepared == nil || b.Prepared.HTML != "<p>raw two</p>" || b.Prepared.Image != "two.jpg" || b.Content != "" {
+		t.Errorf("item two, unchanged under k3: %+v, prepared %+v", b, b.Prepared)
 	}
 
 	if err := s.Retire(ctx, one, now); err != nil {
