@@ -312,7 +312,7 @@ func (b *builder) processItem(ctx context.Context, it *item, raw store.ItemBody,
 	}
 	it.haveEntry = true
 	if it.needSummary && b.cacheEntries {
-		e, err := b.tpl.part("entry", b.entry(it))
+		e, err := b.tpl.entry(b.entry(it))
 		if err != nil {
 			return err
 		}

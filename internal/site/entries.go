@@ -122,7 +122,7 @@ func (b *builder) renderEntries(items []*item) error {
 		go func() {
 			defer wg.Done()
 			for it := range next {
-				e, err := b.tpl.part("entry", b.entry(it))
+				e, err := b.tpl.entry(b.entry(it))
 				if err != nil {
 					mu.Lock()
 					first = cmpErr(first, err)

@@ -359,7 +359,7 @@ func (b *builder) renderList(l *list, s span) ([]byte, error) {
 		e := it.entryHTML
 		if e == "" {
 			var err error
-			if e, err = b.tpl.part("entry", b.entry(it)); err != nil {
+			if e, err = b.tpl.entry(b.entry(it)); err != nil {
 				return nil, err
 			}
 		}

@@ -33,6 +33,41 @@ type templates struct {
 	assetVer map[string]string // a short hash of each asset, for cache busting
 	hash     uint64            // of every template and asset
 	partBufs sync.Pool         // *bytes.Buffer for part
+	// fast says which kinds the page writers of fastpages.go render
+	// instead of html/template.
+	fast fastKinds
+}
+
+// fastKinds says which kinds of page are rendered by the hand-written
+// writers of fastpages.go.
+type fastKinds struct {
+	entry, list, post bool
+}
+
+// builtinKinds returns the kinds whose template files are all the
+// built-in ones, byte for byte: the writers of fastpages.go render those
+// alone, and html/template any file of the user's. A kind depends on
+// every file parsed into its template set, not only on the ones it
+// executes, since any of them may define a template another one calls
+// (a list.html may define "entry", an entry.html "layout.html"): post
+// pages on layout.html, entry.html and post.html; list pages and the
+// entries, which are executed from the list set, on layout.html,
+// entry.html and list.html.
+func builtinKinds(files map[string][]byte) (fastKinds, error) {
+	builtin := map[string]bool{}
+	for _, n := range []string{"layout.html", "entry.html", "list.html", "post.html"} {
+		data, err := defaults.ReadFile("templates/" + n)
+		if err != nil {
+			return fastKinds{}, fmt.Errorf("read built-in templates: %w", err)
+		}
+		builtin[n] = bytes.Equal(files[n], data)
+	}
+	list := builtin["layout.html"] && builtin["entry.html"] && builtin["list.html"]
+	return fastKinds{
+		entry: list,
+		list:  list,
+		post:  builtin["layout.html"] && builtin["entry.html"] && builtin["post.html"],
+	}, nil
 }
 
 // loadTemplates reads the built-in templates, replacing any of them, and
@@ -99,6 +134,9 @@ func loadTemplates(override string) (*templates, error) {
 		}
 	}
 	t.hash = binary.LittleEndian.Uint64(all.Sum(nil))
+	if t.fast, err = builtinKinds(files); err != nil {
+		return nil, err
+	}
 	layout, entry := files["layout.html"], files["entry.html"]
 	builtinLayout, err := defaults.ReadFile("templates/layout.html")
 	if err != nil {
@@ -144,11 +182,7 @@ func (t *templates) part(name string, data any) (template.HTML, error) {
 	// nothing: an entry is rendered for every post, and growing its
 	// buffer was a tenth of it. The result is a copy of exactly its size,
 	// since a build may keep every entry.
-	b, _ := t.partBufs.Get().(*bytes.Buffer)
-	if b == nil {
-		b = new(bytes.Buffer)
-	}
-	b.Reset()
+	b := t.partBuffer()
 	defer t.partBufs.Put(b)
 	if err := t.pages["list"].ExecuteTemplate(b, name, data); err != nil {
 		return "", fmt.Errorf("site template %q: %w", name, err)
@@ -156,8 +190,38 @@ func (t *templates) part(name string, data any) (template.HTML, error) {
 	return template.HTML(b.String()), nil
 }
 
+// partBuffer returns an empty buffer for a part, to put back in
+// t.partBufs once copied.
+func (t *templates) partBuffer() *bytes.Buffer {
+	b, _ := t.partBufs.Get().(*bytes.Buffer)
+	if b == nil {
+		b = new(bytes.Buffer)
+	}
+	b.Reset()
+	return b
+}
+
+// entry renders entry.html's "entry" of a post, for lists.
+func (t *templates) entry(e entry) (template.HTML, error) {
+	if !t.fast.entry {
+		return t.part("entry", e)
+	}
+	b := t.partBuffer()
+	defer t.partBufs.Put(b)
+	writeEntry(b, &e)
+	return template.HTML(b.String()), nil
+}
+
 // execute renders a page into b: its template within the layout.
 func (t *templates) execute(b *bytes.Buffer, name string, d *pageData) ([]byte, error) {
+	switch {
+	case name == "post" && t.fast.post:
+		writePage(b, d, true)
+		return b.Bytes(), nil
+	case name == "list" && t.fast.list:
+		writePage(b, d, false)
+		return b.Bytes(), nil
+	}
 	if err := t.pages[name].ExecuteTemplate(b, "layout.html", d); err != nil {
 		return nil, err
 	}
