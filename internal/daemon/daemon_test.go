@@ -201,7 +201,15 @@ func TestServe(t *testing.T) {
 	// Rounds follow the 1 s interval: a and b are fetched again and
 	// again, while the route that answered 429 with Retry-After: 3600
 	// stays paused although it is on the same host.
-	waitFor(t, "three fetches of each good route", func() bool { return f.count("/a") >= 3 && f.count("/b") >= 3 })
+	// A round is counted once it is done (posts written, site built),
+	// after its fetches: wait for both.
+	waitFor(t, "three fetches of each good route, in three finished rounds", func() bool {
+		if f.count("/a") < 3 || f.count("/b") < 3 {
+			return false
+		}
+		rounds, _ := health(t, r.base)["rounds"].(float64)
+		return rounds >= 3
+	})
 	if n := f.count("/limited"); n != 1 {
 		t.Errorf("the refused route was fetched %d times, want 1", n)
 	}
