@@ -32,6 +32,7 @@ const (
 	flushEvery   = 250 * time.Millisecond
 	flushPosts   = 2000
 	postWriters  = 4
+	postChunk    = 32                    // posts handed to a poster at once at most
 	jobQueue     = 32                    // sources' posts staged ahead of the posters, so staging goes on while they write
 	maxQueued    = 64                    // batches waiting for the flusher at most
 	stageSources = 64                    // sources staged in one transaction at most
@@ -46,7 +47,7 @@ type writer struct {
 	report  func(Result)
 
 	files   publish.Files  // the folders made this run
-	jobs    chan []postJob // a source's posts at a time
+	jobs    chan []postJob // a source's posts, postChunk at most, at a time
 	posters sync.WaitGroup
 
 	cur     *batch      // being staged
@@ -258,11 +259,15 @@ func (r *Runner) stage(ctx context.Context, group []fetched, b *batch, jobs chan
 		b.posts += len(p.posted) + len(todos[i])
 		b.writes.Add(len(todos[i]))
 	}
-	// A source's posts go to one poster together: a hand-over per post
-	// woke a poster per post, which cost more than the posts.
+	// Posts go to the posters a source (or postChunk posts) at a time: a
+	// hand-over per post woke a poster per post, and on two CPUs those
+	// wake-ups left a fifth of the machine idle. A large source is still
+	// shared among the posters.
 	for _, todo := range todos {
-		if len(todo) > 0 {
-			jobs <- todo
+		for len(todo) > 0 {
+			n := min(len(todo), postChunk)
+			jobs <- todo[:n]
+			todo = todo[n:]
 		}
 	}
 	return nil
