@@ -146,6 +146,10 @@ func New(opts Options) *Client {
 		// Compression is ours: net/http would only do gzip, and without
 		// the size cap on what it inflates.
 		DisableCompression: true,
+		// A feed of a few dozen items arrives with its headers in one
+		// read instead of several: every system call is dear on the
+		// small virtual machines feedmill runs on.
+		ReadBufferSize: 32 << 10,
 	}
 	c.http = &http.Client{
 		Transport:     &limitedTransport{next: tr, limiter: c.limiter},
@@ -322,7 +326,11 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		if body != io.Reader(raw) {
 			body = &capReader{r: body, left: c.opts.MaxBytes, what: "decompressed body"}
 		}
-		out.Body, err = io.ReadAll(body)
+		hint := int64(0)
+		if body == io.Reader(raw) {
+			hint = resp.ContentLength
+		}
+		out.Body, err = readAll(body, hint)
 	}
 	if err != nil {
 		return nil, c.explain(ctx, tctx, "reading the body", err)
@@ -416,6 +424,30 @@ func (c *Client) file(u *url.URL) (*Response, error) {
 // capReader fails with ErrTooLarge once more than left bytes come
 // through, so an endless body or a decompression bomb stops at the cap
 // instead of filling memory.
+// readAll reads r to its end like io.ReadAll, into a buffer of the size
+// announced (a Content-Length) where io.ReadAll starts at 512 bytes and
+// reads a 20 kB feed in a dozen system calls. What a server announces
+// reserves a megabyte at most before the bytes arrive.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, min(size, 1<<20)+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow as io.ReadAll does
+		}
+	}
+}
+
 type capReader struct {
 	r    io.Reader
 	left int64
