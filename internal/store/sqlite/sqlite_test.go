@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -42,5 +44,63 @@ func TestReopenKeepsData(t *testing.T) {
 	rows, err := s.Sources(t.Context())
 	if err != nil || len(rows) != 1 {
 		t.Fatalf("after reopen: %v, %v", rows, err)
+	}
+}
+
+// A new database gets 16 kB pages; one made with SQLite's 4 kB pages (by
+// an earlier feedmill) keeps them and still checkpoints its WAL at 16 MB.
+func TestPageSize(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.db")
+	db, err := sql.Open("sqlite", "file:"+old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE kept (a)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		path            string
+		pageSize, pages int
+	}{
+		{filepath.Join(dir, "new.db"), 16384, 1024},
+		{empty, 16384, 1024},
+		{old, 4096, 4096},
+	}
+	for _, tc := range cases {
+		t.Run(filepath.Base(tc.path), func(t *testing.T) {
+			s, err := Open(t.Context(), tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			var size, checkpoint int
+			var mode string
+			for q, v := range map[string]any{`PRAGMA page_size`: &size, `PRAGMA wal_autocheckpoint`: &checkpoint, `PRAGMA journal_mode`: &mode} {
+				if err := s.pool.QueryRow(q).Scan(v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if size != tc.pageSize || checkpoint != tc.pages || mode != "wal" {
+				t.Fatalf("page_size %d, wal_autocheckpoint %d, journal_mode %s; want %d, %d, wal", size, checkpoint, mode, tc.pageSize, tc.pages)
+			}
+			if _, err := s.EnsureSource(t.Context(), feed.Source{Group: "g", Name: "s", Channel: "c", URL: "https://x.example.com/"}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	var n int
+	db, err = sql.Open("sqlite", "file:"+old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.QueryRow(`SELECT count(*) FROM kept`).Scan(&n); err != nil {
+		t.Fatalf("the old database's own table: %v", err)
 	}
 }
