@@ -25,6 +25,7 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/net/html"
 
@@ -59,8 +60,32 @@ const Version = 1
 // link and enclosures): Version and the options that are not per item.
 // Bodies prepared with equal keys from the same item are equal.
 func (o Options) Key() string {
+	k := keyOf{o.ImageProxy, o.Style, o.BaseURL}
+	if o.BaseURL != "" {
+		return k.hash() // per item: not worth keeping
+	}
+	if v, ok := keys.Load(k); ok {
+		return v.(string)
+	}
+	v, _ := keys.LoadOrStore(k, k.hash())
+	return v.(string)
+}
+
+// keys holds the keys made so far: Key runs for every post a refresh
+// writes, and a sha256 each time was a hundredth of a first refresh's CPU.
+// A run has a few sets of options, one per source at most, besides an
+// item's own BaseURL.
+var keys sync.Map // keyOf → string
+
+type keyOf struct {
+	imageProxy string
+	style      Style
+	baseURL    string
+}
+
+func (o keyOf) hash() string {
 	h := sha256.New()
-	for _, s := range []string{strconv.Itoa(Version), o.ImageProxy, string(o.Style.orDefault()), o.BaseURL} {
+	for _, s := range []string{strconv.Itoa(Version), o.imageProxy, string(o.style.orDefault()), o.baseURL} {
 		h.Write([]byte(strconv.Itoa(len(s))))
 		h.Write([]byte{':'})
 		h.Write([]byte(s))
