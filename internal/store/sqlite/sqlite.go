@@ -52,10 +52,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	// A 16 MB page cache (SQLite's default is 2 MB) keeps the indexes a
 	// refresh of thousands of sources touches in memory. The WAL is
-	// checkpointed at 16 MB instead of 4 MB: a checkpoint runs (and waits
-	// for its fsync) on the connection that commits, which during a
+	// checkpointed at 64 MB instead of 4 MB: a checkpoint runs, and waits
+	// for its two fsyncs, on the connection that commits, which during a
 	// refresh is the one writer every source's items pass through, and
 	// index pages changed again between two checkpoints are copied once.
+	// On disk a first refresh of 100,000 items spent 0.67 s in those
+	// fsyncs at 16 MB and 0.24 s at 64 MB. The WAL file is removed when
+	// the last connection closes.
 	dsn += fmt.Sprintf("?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(%d)&_txlock=immediate", walCheckpoint/pageSize)
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -86,7 +89,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 const newPageSize = 16384
 
 // walCheckpoint is how large the WAL grows before it is checkpointed.
-const walCheckpoint = 16 << 20
+const walCheckpoint = 64 << 20
 
 // create makes the database at dsn with newPageSize pages and the WAL
 // journal when it does not exist yet (or is empty: SQLite made the file

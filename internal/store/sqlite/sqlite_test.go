@@ -48,7 +48,7 @@ func TestReopenKeepsData(t *testing.T) {
 }
 
 // A new database gets 16 kB pages; one made with SQLite's 4 kB pages (by
-// an earlier feedmill) keeps them and still checkpoints its WAL at 16 MB.
+// an earlier feedmill) keeps them and still checkpoints its WAL at 64 MB.
 func TestPageSize(t *testing.T) {
 	dir := t.TempDir()
 	old := filepath.Join(dir, "old.db")
@@ -68,9 +68,9 @@ func TestPageSize(t *testing.T) {
 		path            string
 		pageSize, pages int
 	}{
-		{filepath.Join(dir, "new.db"), 16384, 1024},
-		{empty, 16384, 1024},
-		{old, 4096, 4096},
+		{filepath.Join(dir, "new.db"), 16384, 4096},
+		{empty, 16384, 4096},
+		{old, 4096, 16384},
 	}
 	for _, tc := range cases {
 		t.Run(filepath.Base(tc.path), func(t *testing.T) {
