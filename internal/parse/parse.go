@@ -83,11 +83,12 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 	if strings.TrimSpace(f.Link) != "" {
 		feedBase = resolve(base, f.Link)
 	}
+	res := newResolver(feedBase) // the base is parsed once, not for every link
 	for _, it := range f.Items {
 		if it == nil {
 			continue
 		}
-		out.Items = append(out.Items, item(it, feedBase, loc))
+		out.Items = append(out.Items, item(it, res, loc))
 	}
 	return out, nil
 }
@@ -97,7 +98,7 @@ func looksLikeHTML(b []byte) bool {
 	return strings.HasPrefix(head, "<!doctype html") || strings.Contains(head, "<html")
 }
 
-func item(it *gofeed.Item, base string, loc *time.Location) feed.Item {
+func item(it *gofeed.Item, base resolver, loc *time.Location) feed.Item {
 	out := feed.Item{
 		GUID:       strings.TrimSpace(it.GUID),
 		Title:      it.Title,
@@ -112,7 +113,7 @@ func item(it *gofeed.Item, base string, loc *time.Location) feed.Item {
 		link = strings.TrimSpace(it.Links[0])
 	}
 	if link != "" {
-		out.Link = resolve(base, link)
+		out.Link = base.resolve(link)
 	}
 	if len(it.Authors) > 0 && it.Authors[0] != nil {
 		out.Author = it.Authors[0].Name
@@ -124,7 +125,7 @@ func item(it *gofeed.Item, base string, loc *time.Location) feed.Item {
 	}
 	for _, e := range it.Enclosures {
 		if e != nil && e.URL != "" {
-			out.Enclosures = append(out.Enclosures, feed.Enclosure{URL: resolve(base, e.URL), Type: e.Type, Length: e.Length})
+			out.Enclosures = append(out.Enclosures, feed.Enclosure{URL: base.resolve(e.URL), Type: e.Type, Length: e.Length})
 		}
 	}
 	out.Enclosures = appendMedia(out.Enclosures, it.Extensions, base)
@@ -196,25 +197,40 @@ func Text(fragment string) string {
 }
 
 func resolve(base, ref string) string {
-	ref = strings.TrimSpace(ref)
-	if base == "" || ref == "" {
-		return ref
+	return newResolver(base).resolve(ref)
+}
+
+// resolver resolves references against one base URL; nil base: none
+// (empty, unparsable or a file: URL), references stay as they are.
+type resolver struct{ base *url.URL }
+
+func newResolver(base string) resolver {
+	if base == "" {
+		return resolver{}
 	}
 	b, err := url.Parse(base)
 	if err != nil || b.Scheme == "file" {
+		return resolver{}
+	}
+	return resolver{base: b}
+}
+
+func (r resolver) resolve(ref string) string {
+	ref = strings.TrimSpace(ref)
+	if r.base == nil || ref == "" {
 		return ref
 	}
-	r, err := url.Parse(ref)
+	u, err := url.Parse(ref)
 	if err != nil {
 		return ref
 	}
-	return b.ResolveReference(r).String()
+	return r.base.ResolveReference(u).String()
 }
 
 // appendMedia adds an item's Media RSS files (media:content, also inside
 // media:group) to its enclosures, and media:thumbnail when there is no
 // media:content; URLs already there are skipped.
-func appendMedia(encs []feed.Enclosure, exts ext.Extensions, base string) []feed.Enclosure {
+func appendMedia(encs []feed.Enclosure, exts ext.Extensions, base resolver) []feed.Enclosure {
 	media := exts["media"]
 	if media == nil {
 		return encs
@@ -230,7 +246,7 @@ func appendMedia(encs []feed.Enclosure, exts ext.Extensions, base string) []feed
 		if u = strings.TrimSpace(u); u == "" {
 			return
 		}
-		u = resolve(base, u)
+		u = base.resolve(u)
 		for _, e := range encs {
 			if e.URL == u {
 				return
