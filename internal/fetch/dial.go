@@ -87,6 +87,12 @@ func newDialer(connectTimeout time.Duration, deny bool) *dialer {
 
 func (d *dialer) trust(hostport string) { d.proxies.Store(hostport, true) }
 
+// isTrusted reports whether hostport is an environment proxy's address.
+func (d *dialer) isTrusted(hostport string) bool {
+	_, ok := d.proxies.Load(hostport)
+	return ok
+}
+
 func (d *dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	if _, ok := d.proxies.Load(addr); ok {
 		return d.trusted.DialContext(ctx, network, addr)

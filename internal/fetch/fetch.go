@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -361,7 +362,10 @@ func (c *Client) proxy(req *http.Request) (*url.URL, error) {
 			c.dialer.trust(canonicalAddr(p))
 		}
 	}
-	if p != nil && c.opts.DenyPrivateNetworks {
+	// A target at an environment proxy's own address (a redirect to it,
+	// say) goes there directly, where the dialer trusts that address: it
+	// is checked here instead.
+	if c.opts.DenyPrivateNetworks && (p != nil || c.dialer.isTrusted(canonicalAddr(req.URL))) {
 		if err := checkHost(req.Context(), req.URL.Hostname()); err != nil {
 			return nil, err
 		}
@@ -381,7 +385,7 @@ func canonicalAddr(u *url.URL) string {
 			port = "80"
 		}
 	}
-	return strings.ToLower(u.Hostname()) + ":" + port
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 // checkRedirect follows at most MaxRedirects redirects, refuses to visit a

@@ -390,6 +390,49 @@ func TestDenyPrivateNetworks(t *testing.T) {
 	}
 }
 
+// TestDenyPrivateNetworksProxyAddress: the address of a proxy from the
+// environment is trusted for proxying only. A redirect to that very
+// address, which goes there directly, is refused like any loopback target;
+// and a proxy given as an IPv6 address is trusted like any other.
+func TestDenyPrivateNetworksProxyAddress(t *testing.T) {
+	var direct atomic.Int32
+	var proxyURL string
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !r.URL.IsAbs() { // asked directly, not as a proxy
+			direct.Add(1)
+			w.Write([]byte(rss))
+			return
+		}
+		http.Redirect(w, r, proxyURL+"/admin", http.StatusFound)
+	}))
+	defer proxy.Close()
+	proxyURL = proxy.URL
+	t.Setenv("HTTP_PROXY", proxy.URL)
+	t.Setenv("NO_PROXY", "")
+	deny := newClient(fetch.Options{DenyPrivateNetworks: true})
+	_, err := deny.Fetch(t.Context(), "http://93.184.215.14/feed", fetch.Validators{})
+	if !errors.Is(err, fetch.ErrPrivateNetwork) {
+		t.Errorf("redirect to the proxy's own address: err = %v, want ErrPrivateNetwork", err)
+	}
+	if n := direct.Load(); n != 0 {
+		t.Errorf("the proxy's address was reached directly %d times", n)
+	}
+
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	v6 := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(rss)) }))
+	v6.Listener.Close()
+	v6.Listener = ln
+	v6.Start()
+	defer v6.Close()
+	t.Setenv("HTTP_PROXY", v6.URL)
+	if _, err := newClient(fetch.Options{DenyPrivateNetworks: true}).Fetch(t.Context(), "http://93.184.215.14/feed", fetch.Validators{}); err != nil {
+		t.Errorf("through the environment's proxy at %s: %v", v6.URL, err)
+	}
+}
+
 func TestPolitenessLimits(t *testing.T) {
 	type host struct {
 		srv      *httptest.Server
