@@ -5,6 +5,7 @@ package parse
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -78,6 +79,12 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 		}
 		recovered = err
 	}
+	if f.FeedType == "json" && !isJSONFeed(trimmed) {
+		// gofeed takes any JSON object for a JSON Feed: an API's answer
+		// or an error object would be a feed of no items, and the source
+		// would look fine.
+		return nil, fmt.Errorf("%w: a JSON document with neither a JSON Feed version nor items", ErrNotFeed)
+	}
 	out := &Feed{Title: f.Title, Link: f.Link, TTL: minutes(ttl), UpdatePeriod: updatePeriod(f.Extensions), Recovered: recovered}
 	feedBase := base // a feed without a link of its own resolves against its URL
 	if strings.TrimSpace(f.Link) != "" {
@@ -91,6 +98,19 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 		out.Items = append(out.Items, item(it, res, loc))
 	}
 	return out, nil
+}
+
+// isJSONFeed reports whether a JSON object is a JSON Feed: it names the
+// JSON Feed version, or at least has items.
+func isJSONFeed(b []byte) bool {
+	var head struct {
+		Version string          `json:"version"`
+		Items   json.RawMessage `json:"items"`
+	}
+	if json.Unmarshal(b, &head) != nil {
+		return true // gofeed read it; its reading stands
+	}
+	return strings.Contains(head.Version, "jsonfeed.org/version/") || len(head.Items) > 0
 }
 
 func looksLikeHTML(b []byte) bool {

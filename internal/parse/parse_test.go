@@ -128,6 +128,18 @@ func TestParseMissingFields(t *testing.T) {
 	}
 }
 
+func TestParseEmptyJSONFeed(t *testing.T) {
+	for _, in := range []string{
+		`{"version": "https://jsonfeed.org/version/1.1", "title": "t"}`,
+		`{"title": "t", "items": []}`,
+	} {
+		f, err := Parse([]byte(in), "https://x.example.com/", time.UTC)
+		if err != nil || len(f.Items) != 0 {
+			t.Errorf("%s: %v, %v; want a feed of no items", in, f, err)
+		}
+	}
+}
+
 func TestParseNotAFeed(t *testing.T) {
 	tests := []struct {
 		name string
@@ -138,6 +150,7 @@ func TestParseNotAFeed(t *testing.T) {
 		{"whitespace", " \n\t", ErrEmpty},
 		{"html page", "<!DOCTYPE html><html><head><title>x</title></head><body>hi</body></html>", ErrNotFeed},
 		{"plain text", "hello world", ErrNotFeed},
+		{"json that is no json feed", `{"error": "route not found", "code": 404}`, ErrNotFeed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
