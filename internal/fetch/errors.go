@@ -56,6 +56,8 @@ func (c *Client) explain(parent, timed context.Context, phase string, err error)
 		return fmt.Errorf("connection refused: %w", err)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("connection closed early%s: %w", while, err)
+	case errors.Is(err, io.EOF) && phase == "":
+		return fmt.Errorf("connection closed by the server before it answered: %w", err)
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return fmt.Errorf("%w%s: %w", ErrTimeout, while, err)
 	case phase != "":

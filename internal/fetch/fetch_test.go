@@ -524,6 +524,7 @@ func TestTransportFailures(t *testing.T) {
 		{"untrusted certificate", tlsSrv.URL, "TLS failed"},
 		{"no such host", "http://nosuch.invalid/feed", "DNS"},
 		{"reset mid-body", reset, "reading the body"},
+		{"closed before the response", closeServer(t), "closed by the server before it answered"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -534,6 +535,17 @@ func TestTransportFailures(t *testing.T) {
 			t.Log(err)
 		})
 	}
+}
+
+// closeServer closes every connection without answering.
+func closeServer(t *testing.T) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // resetServer serves half of a promised body, then resets the connection.
