@@ -40,7 +40,7 @@ func (c *Client) explain(parent, timed context.Context, phase string, err error)
 	case errors.Is(timed.Err(), context.DeadlineExceeded):
 		return fmt.Errorf("%w after %s%s", ErrTimeout, c.opts.Timeout, while)
 	case errors.Is(err, ErrTooLarge), errors.Is(err, ErrPrivateNetwork),
-		errors.Is(err, ErrTooManyRedirects), errors.Is(err, ErrRedirectLoop):
+		errors.Is(err, ErrTooManyRedirects), errors.Is(err, ErrRedirectLoop), errors.Is(err, ErrRedirectScheme):
 		return err
 	case errors.As(err, &dnsErr):
 		if dnsErr.IsNotFound {

@@ -46,10 +46,12 @@ var ErrTooLarge = errors.New("response too large")
 var ErrTimeout = errors.New("timed out")
 
 // ErrTooManyRedirects and ErrRedirectLoop are returned when redirects
-// would go on beyond MaxRedirects or come back to a URL already visited.
+// would go on beyond MaxRedirects or come back to a URL already visited,
+// ErrRedirectScheme when one leads to a URL that is not http or https.
 var (
 	ErrTooManyRedirects = errors.New("too many redirects")
 	ErrRedirectLoop     = errors.New("redirect loop")
+	ErrRedirectScheme   = errors.New("redirect refused")
 )
 
 // HTTPError is a response with a status other than 2xx or 304.
@@ -395,6 +397,9 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 		return fmt.Errorf("%w: stopped after %d", ErrTooManyRedirects, MaxRedirects)
 	}
 	next := req.URL.String()
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return fmt.Errorf("%w: %s leads to %s; only http and https are followed", ErrRedirectScheme, via[len(via)-1].URL, next)
+	}
 	for _, v := range via {
 		if v.URL.String() == next {
 			return fmt.Errorf("%w: %s leads back to %s", ErrRedirectLoop, via[len(via)-1].URL, next)

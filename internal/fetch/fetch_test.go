@@ -172,6 +172,7 @@ func TestRedirects(t *testing.T) {
 	mux.HandleFunc("/temp", hop(http.StatusFound, "/feed"))
 	mux.HandleFunc("/loop-a", hop(http.StatusFound, "/loop-b"))
 	mux.HandleFunc("/loop-b", hop(http.StatusFound, "/loop-a"))
+	mux.HandleFunc("/to-file", hop(http.StatusFound, "file:///etc/passwd"))
 	mux.HandleFunc("/chain/", func(w http.ResponseWriter, r *http.Request) {
 		var n int
 		fmt.Sscanf(strings.TrimPrefix(r.URL.Path, "/chain/"), "%d", &n)
@@ -196,6 +197,7 @@ func TestRedirects(t *testing.T) {
 		{"/chain/5", false, nil},
 		{"/chain/6", false, fetch.ErrTooManyRedirects},
 		{"/loop-a", false, fetch.ErrRedirectLoop},
+		{"/to-file", false, fetch.ErrRedirectScheme},
 	}
 	for _, tc := range cases {
 		t.Run(tc.path, func(t *testing.T) {
