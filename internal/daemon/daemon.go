@@ -488,9 +488,11 @@ func (d *Daemon) health(context.Context) (map[string]any, error) {
 		"rounds":         st.rounds,
 	}
 	if st.counts != nil {
+		// Every status, 0 too, as /metrics has them: a check reading
+		// statuses.failing finds 0 rather than nothing.
 		counts := map[string]int{}
-		for s, n := range st.counts {
-			counts[statusLabel(s)] = n
+		for _, s := range []schedule.Status{schedule.OK, schedule.Failing, schedule.BackingOff, schedule.Paused, schedule.NeverFetched} {
+			counts[statusLabel(s)] = st.counts[s]
 		}
 		body["statuses"] = counts
 	}

@@ -217,8 +217,8 @@ func TestServe(t *testing.T) {
 	if h["status"] != "ok" || h["sources"] != 3.0 || h["rounds"].(float64) < 3 {
 		t.Errorf("/healthz = %v", h)
 	}
-	if st, _ := h["statuses"].(map[string]any); st["paused"] != 1.0 || st["ok"] != 2.0 {
-		t.Errorf("/healthz statuses = %v, want 2 ok and 1 paused", h["statuses"])
+	if st, _ := h["statuses"].(map[string]any); st["paused"] != 1.0 || st["ok"] != 2.0 || st["failing"] != 0.0 || st["backing_off"] != 0.0 || st["never_fetched"] != 0.0 {
+		t.Errorf("/healthz statuses = %v, want 2 ok, 1 paused and every other status 0", h["statuses"])
 	}
 
 	_, page := get(t, r.base+"/metrics")
