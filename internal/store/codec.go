@@ -20,6 +20,9 @@ func EncodeList(v []string) string {
 
 // DecodeList reverses EncodeList; a damaged value reads as empty.
 func DecodeList(s string) []string {
+	if s == "[]" {
+		return []string{} // what json.Unmarshal makes of it, for the common case
+	}
 	var v []string
 	_ = json.Unmarshal([]byte(s), &v)
 	return v
@@ -36,6 +39,9 @@ func EncodeEnclosures(v []feed.Enclosure) string {
 
 // DecodeEnclosures reverses EncodeEnclosures; a damaged value reads as empty.
 func DecodeEnclosures(s string) []feed.Enclosure {
+	if s == "[]" {
+		return []feed.Enclosure{} // as DecodeList
+	}
 	var v []feed.Enclosure
 	_ = json.Unmarshal([]byte(s), &v)
 	return v
