@@ -430,9 +430,6 @@ func (c *Client) file(u *url.URL) (*Response, error) {
 	return &Response{URL: u.String(), Body: body}, nil
 }
 
-// capReader fails with ErrTooLarge once more than left bytes come
-// through, so an endless body or a decompression bomb stops at the cap
-// instead of filling memory.
 // readAll reads r to its end like io.ReadAll, into a buffer of the size
 // announced (a Content-Length) where io.ReadAll starts at 512 bytes and
 // reads a 20 kB feed in a dozen system calls. What a server announces
@@ -457,6 +454,9 @@ func readAll(r io.Reader, size int64) ([]byte, error) {
 	}
 }
 
+// capReader fails with ErrTooLarge once more than left bytes come
+// through, so an endless body or a decompression bomb stops at the cap
+// instead of filling memory.
 type capReader struct {
 	r    io.Reader
 	left int64
