@@ -97,7 +97,8 @@ const walCheckpoint = 64 << 20
 // before the journal mode, which the driver's _pragma list would set
 // first (it sorts them).
 func create(ctx context.Context, dsn string) (int, error) {
-	db, err := sql.Open("sqlite", dsn)
+	// Another feedmill may be writing: wait for its locks as Open does.
+	db, err := sql.Open("sqlite", dsn+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		return 0, err
 	}
