@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/feedmill/feedmill/internal/feed"
@@ -102,5 +103,34 @@ func TestPageSize(t *testing.T) {
 	defer db.Close()
 	if err := db.QueryRow(`SELECT count(*) FROM kept`).Scan(&n); err != nil {
 		t.Fatalf("the old database's own table: %v", err)
+	}
+}
+
+// Two feedmills opening a database that does not exist yet both get it,
+// with the new page size, whichever makes it.
+func TestConcurrentCreate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "feedmill.db")
+	stores := make([]*Store, 4)
+	errs := make([]error, len(stores))
+	var wg sync.WaitGroup
+	for i := range stores {
+		wg.Go(func() { stores[i], errs[i] = Open(t.Context(), path) })
+	}
+	wg.Wait()
+	for i, s := range stores {
+		if errs[i] != nil {
+			t.Fatalf("open %d: %v", i, errs[i])
+		}
+		defer s.Close()
+		var size int
+		if err := s.pool.QueryRow(`PRAGMA page_size`).Scan(&size); err != nil || size != newPageSize {
+			t.Fatalf("open %d: page_size %d, %v", i, size, err)
+		}
+	}
+	if _, err := stores[0].EnsureSource(t.Context(), feed.Source{Group: "g", Name: "s", Channel: "c", URL: "https://x.example.com/"}); err != nil {
+		t.Fatal(err)
+	}
+	if rows, err := stores[3].Sources(t.Context()); err != nil || len(rows) != 1 {
+		t.Fatalf("the other store sees %v, %v", rows, err)
 	}
 }
