@@ -22,8 +22,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -156,7 +158,7 @@ func run(ctx context.Context, p params) error {
 		p.sources, p.items, p.hosts, p.latency, p.concurrency, p.perHost, p.hostDelay, runtime.NumCPU(), loadAvg())
 	var first, firstCPU time.Duration
 	for pass := 1; pass <= 2; pass++ {
-		cpu0 := cpuTime()
+		cpu0, wchar0 := cpuTime(), writtenBytes()
 		start := time.Now()
 		results, err := runner.Run(ctx, srcs, nil)
 		wall := time.Since(start)
@@ -183,6 +185,10 @@ func run(ctx context.Context, p params) error {
 		if pass == 1 {
 			first, firstCPU = wall, cpu
 			fmt.Printf("; floor %s, %.2fx the floor (target <= 1.5x)\n", floor, wall.Seconds()/floor.Seconds())
+			fmt.Printf("  %s\n", perSource(results, p.concurrency))
+			if w := writtenBytes(); w >= 0 && wchar0 >= 0 {
+				fmt.Printf("  written by write calls (posts, store, WAL, checkpoints): %d MB\n", (w-wchar0)>>20)
+			}
 		} else {
 			fmt.Printf("; %.1fx faster than pass 1 (target >= 5x)\n", first.Seconds()/wall.Seconds())
 		}
@@ -206,6 +212,44 @@ func run(ctx context.Context, p params) error {
 	runtime.ReadMemStats(&ms)
 	fmt.Printf("peak memory (maxrss) %d MB; Go heap now %d MB, runtime total %d MB\n", ru.Maxrss>>10, ms.HeapAlloc>>20, ms.Sys>>20)
 	return nil
+}
+
+// perSource sums up how long the sources took from the request to the
+// parsed feed (refresh.Result.Duration). At concurrency sources at a time,
+// their mean bounds pass 1 from below, whatever comes after the parse.
+func perSource(results []refresh.Result, concurrency int) string {
+	ds := make([]time.Duration, 0, len(results))
+	var sum time.Duration
+	for _, r := range results {
+		ds = append(ds, r.Duration)
+		sum += r.Duration
+	}
+	if len(ds) == 0 {
+		return "no sources"
+	}
+	slices.Sort(ds)
+	q := func(f float64) time.Duration { return ds[int(f*float64(len(ds)-1))].Round(100 * time.Microsecond) }
+	return fmt.Sprintf("per source, request to parsed feed: mean %s, p50 %s, p90 %s, p99 %s; %d at a time, that alone is %s",
+		(sum / time.Duration(len(ds))).Round(100*time.Microsecond), q(.5), q(.9), q(.99), concurrency, (sum / time.Duration(max(1, concurrency))).Round(10*time.Millisecond))
+}
+
+// writtenBytes is what this process has written with write calls so far
+// (wchar in /proc/self/io), or -1 where that is not known.
+func writtenBytes() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "wchar: "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return -1
+			}
+			return n
+		}
+	}
+	return -1
 }
 
 func cpuTime() time.Duration {
@@ -269,7 +313,9 @@ func serveFeeds(hosts, sources, items int, latency time.Duration, latency304 boo
 	for n := range docs {
 		docs[n] = feedXML(n, items)
 	}
+	var answered, answerTime atomic.Int64 // feeds sent, and their handlers' time
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
 		n, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/feed/"))
 		if err != nil {
 			http.NotFound(w, r)
@@ -294,6 +340,8 @@ func serveFeeds(hosts, sources, items int, latency time.Duration, latency304 boo
 		w.Header().Set("Content-Length", strconv.Itoa(len(doc)))
 		w.Header().Set("ETag", etag)
 		w.Write(doc)
+		answered.Add(1)
+		answerTime.Add(int64(time.Since(start)))
 	})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	out := bufio.NewWriter(os.Stdout)
@@ -309,6 +357,10 @@ func serveFeeds(hosts, sources, items int, latency time.Duration, latency304 boo
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
+	if n := answered.Load(); n > 0 {
+		fmt.Fprintf(os.Stderr, "bench server: %d feeds sent, %s from request to feed written on average (the latency is %s)\n",
+			n, (time.Duration(answerTime.Load() / n)).Round(10*time.Microsecond), latency)
+	}
 	return nil
 }
 
