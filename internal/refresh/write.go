@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/feedmill/feedmill/internal/publish"
@@ -17,9 +18,10 @@ import (
 //
 // The goroutine that called Run stages what the workers fetched: the new
 // items of the sources fetched within stageWait of each other and their
-// posts' paths go into the store in one transaction. A few poster
-// goroutines render and write the posts (each appears whole, see
-// publish.Files) while it stages the next sources. Every
+// posts' paths go into the store in one transaction. A poster goroutine
+// (a few when it falls behind, see send) renders and writes the posts
+// (each appears whole, see publish.Files) while it stages the next
+// sources. Every
 // flushEvery or flushPosts posts the staged batch goes to the flusher
 // goroutine, which waits for its files, makes them durable with one
 // publish.Sync and marks them posted in one transaction, with the
@@ -31,7 +33,8 @@ import (
 const (
 	flushEvery   = 250 * time.Millisecond
 	flushPosts   = 2000
-	postWriters  = 4
+	postWriters  = 4                     // posters at most
+	helperWait   = 20 * time.Millisecond // how long the posters' queue is full before a helper joins
 	postChunk    = 32                    // posts handed to a poster at once at most
 	jobQueue     = 32                    // sources' posts staged ahead of the posters, so staging goes on while they write
 	maxQueued    = 64                    // batches waiting for the flusher at most
@@ -49,6 +52,8 @@ type writer struct {
 	files   publish.Files  // the folders made this run
 	jobs    chan []postJob // a source's posts, postChunk at most, at a time
 	posters sync.WaitGroup
+	helpers atomic.Int32  // posters beside the first (see send)
+	post    func(postJob) // writePost; tests stand in for it
 
 	cur     *batch      // being staged
 	flushes chan *batch // to the flusher
@@ -101,9 +106,8 @@ func newWriter(ctx context.Context, r *Runner, results []Result, report func(Res
 		flushes: make(chan *batch, maxQueued),
 		flushed: make(chan struct{}),
 	}
-	for range postWriters {
-		w.posters.Go(w.writePosts)
-	}
+	w.post = w.writePost
+	w.posters.Go(w.writePosts)
 	go w.flusher()
 	return w
 }
@@ -128,7 +132,7 @@ func (w *writer) stage(group []fetched) {
 	if w.failed() {
 		return
 	}
-	if err := w.r.stage(w.ctx, group, w.cur, w.jobs); err != nil {
+	if err := w.r.stage(w.ctx, group, w.cur, w.send); err != nil {
 		w.fail(err)
 		return
 	}
@@ -195,7 +199,51 @@ func (w *writer) finish() error {
 func (w *writer) writePosts() {
 	for todo := range w.jobs {
 		for _, j := range todo {
-			w.writePost(j)
+			w.post(j)
+		}
+	}
+}
+
+// send hands posts to the posters. One poster writes while it keeps up:
+// posters compete for the CPUs with the fetch workers, and each wait of a
+// worker for a CPU makes its next request later, which is what bounds a
+// run. When the queue stays full for helperWait (the disk is slow, or
+// the posts are many), a helper poster joins, up to postWriters in all,
+// and leaves when the queue is empty.
+func (w *writer) send(todo []postJob) {
+	select {
+	case w.jobs <- todo:
+		return
+	default:
+	}
+	t := time.NewTimer(helperWait)
+	defer t.Stop()
+	select {
+	case w.jobs <- todo:
+		return
+	case <-t.C:
+	}
+	if w.helpers.Load() < postWriters-1 {
+		w.helpers.Add(1)
+		w.posters.Go(w.help)
+	}
+	w.jobs <- todo
+}
+
+// help writes posts until the queue is empty.
+func (w *writer) help() {
+	defer w.helpers.Add(-1)
+	for {
+		select {
+		case todo, ok := <-w.jobs:
+			if !ok {
+				return
+			}
+			for _, j := range todo {
+				w.post(j)
+			}
+		default:
+			return
 		}
 	}
 }
@@ -235,7 +283,7 @@ func (w *writer) writePost(j postJob) {
 // stage stores the fetched sources' items in one transaction, reserves
 // paths for their unposted ones and hands their posts to the posters. Only
 // store failures are returned; a source's own failure is its Result.
-func (r *Runner) stage(ctx context.Context, group []fetched, b *batch, jobs chan<- []postJob) error {
+func (r *Runner) stage(ctx context.Context, group []fetched, b *batch, send func([]postJob)) error {
 	ps := make([]*pending, len(group))
 	todos := make([][]postJob, len(group))
 	err := r.Store.Batch(ctx, func(tx store.Store) error {
@@ -266,7 +314,7 @@ func (r *Runner) stage(ctx context.Context, group []fetched, b *batch, jobs chan
 	for _, todo := range todos {
 		for len(todo) > 0 {
 			n := min(len(todo), postChunk)
-			jobs <- todo[:n]
+			send(todo[:n])
 			todo = todo[n:]
 		}
 	}
