@@ -97,3 +97,39 @@ func BenchmarkRefreshWrites(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*sources*perSource), "ns/item")
 }
+
+// BenchmarkEnsureSources ensures 5,000 sources in one transaction, as a
+// run does before its first fetch: on a new store (every source is
+// inserted), then again (every source is there).
+func BenchmarkEnsureSources(b *testing.B) {
+	srcs := make([]feed.Source, 5000)
+	for i := range srcs {
+		srcs[i] = feed.Source{Group: "bench", Name: fmt.Sprintf("host%03d", i/20), Channel: fmt.Sprintf("route%05d", i), URL: fmt.Sprintf("http://h/feed/%d", i)}
+	}
+	ensure := func(st *sqlite.Store) {
+		err := st.Batch(b.Context(), func(tx store.Store) error {
+			for _, src := range srcs {
+				if _, err := tx.EnsureSource(b.Context(), src); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		b.StopTimer()
+		st, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "feedmill.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		ensure(st)
+		ensure(st)
+		b.StopTimer()
+		st.Close()
+		b.StartTimer()
+	}
+}
