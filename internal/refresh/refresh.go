@@ -4,8 +4,8 @@
 // Many workers fetch and parse concurrently; one writer, the goroutine that
 // called Run, stores items and reserves post paths, a poster (a few when
 // it falls behind) writes the posts, and one flusher makes them durable
-// and marks them posted (see write.go). A single goroutine choosing paths keeps them free of races
-// without locks.
+// and marks them posted (see write.go). A single goroutine choosing paths
+// keeps them free of races without locks.
 package refresh
 
 import (

@@ -21,11 +21,10 @@ import (
 // posts' paths go into the store in one transaction. A poster goroutine
 // (a few when it falls behind, see send) renders and writes the posts
 // (each appears whole, see publish.Files) while it stages the next
-// sources. Every
-// flushEvery or flushPosts posts the staged batch goes to the flusher
-// goroutine, which waits for its files, makes them durable with one
-// publish.Sync and marks them posted in one transaction, with the
-// sources' fetches and schedules, while staging goes on with the next
+// sources. Every flushEvery or flushPosts posts the staged batch goes to
+// the flusher goroutine, which waits for its files, makes them durable
+// with one publish.Sync and marks them posted in one transaction, with
+// the sources' fetches and schedules, while staging goes on with the next
 // batch. Each post keeps the order publishSource describes (path reserved,
 // file in place and flushed, marked posted), so a crash at any point loses
 // no item and writes none twice; the fetch records come last, so a source
