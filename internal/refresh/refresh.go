@@ -122,17 +122,7 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 			return nil, fmt.Errorf("clean temp files: %w", err)
 		}
 	}
-	rows := make([]store.Source, len(sources))
-	err := r.Store.Batch(ctx, func(tx store.Store) error {
-		for i, src := range sources {
-			row, err := tx.EnsureSource(ctx, src)
-			if err != nil {
-				return err
-			}
-			rows[i] = row
-		}
-		return nil
-	})
+	rows, err := r.ensureSources(ctx, sources)
 	if err != nil {
 		return nil, err
 	}
@@ -319,6 +309,44 @@ func fetchURL(src feed.Source, row store.Source) string {
 		return row.FetchURL
 	}
 	return src.URL
+}
+
+// ensureSources returns the sources' rows, creating the missing ones and
+// updating those whose URL changed. The rows are read at once first: a
+// run over sources it knows, as most are, then writes nothing, where an
+// upsert per source cost about 20 µs each before the first fetch.
+func (r *Runner) ensureSources(ctx context.Context, sources []feed.Source) ([]store.Source, error) {
+	known, err := r.Store.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byKey := make(map[string]store.Source, len(known))
+	for _, row := range known {
+		byKey[row.Key] = row
+	}
+	rows := make([]store.Source, len(sources))
+	var todo []int
+	for i, src := range sources {
+		if row, ok := byKey[src.Key()]; ok && row.URL == src.URL {
+			rows[i] = row
+		} else {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) == 0 {
+		return rows, nil
+	}
+	err = r.Store.Batch(ctx, func(tx store.Store) error {
+		for _, i := range todo {
+			row, err := tx.EnsureSource(ctx, sources[i])
+			if err != nil {
+				return err
+			}
+			rows[i] = row
+		}
+		return nil
+	})
+	return rows, err
 }
 
 // hostOrder returns the source indexes interleaved by host, each host's in

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,5 +69,59 @@ func TestGoldenGuanchaHeadline(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("post differs from the golden post\n got: %q\nwant: %q", got[:min(len(got), 600)], want[:600])
+	}
+}
+
+// TestSourceURLChange runs a source three times: a second run at the same
+// URL asks with the validators the first one stored; after the
+// configuration moves the source to another URL, the validators of the old
+// one are not sent there, and the new feed's items are published.
+func TestSourceURLChange(t *testing.T) {
+	var mu sync.Mutex
+	var asked []string // path and If-None-Match of each request
+	feedXML := func(guid string) string {
+		return `<rss version="2.0"><channel><title>t</title><item><title>` + guid + `</title><guid>` + guid + `</guid><description>x</description></item></channel></rss>`
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.URL.Path+" "+r.Header.Get("If-None-Match"))
+		mu.Unlock()
+		etag := `"` + r.URL.Path + `"`
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", etag)
+		w.Write([]byte(feedXML(r.URL.Path[1:])))
+	}))
+	defer srv.Close()
+	r := newRunner(t, t.TempDir())
+	src := feed.Source{Group: "g", Name: "s", Channel: "c", URL: srv.URL + "/a"}
+	run := func() refresh.Result {
+		t.Helper()
+		results, err := r.Run(t.Context(), []feed.Source{src}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return results[0]
+	}
+	if res := run(); res.Err != nil || res.Posts != 1 {
+		t.Fatalf("first run: %+v", res)
+	}
+	if res := run(); res.Err != nil || !res.NotModified {
+		t.Fatalf("second run at the same URL: %+v, want not modified", res)
+	}
+	src.URL = srv.URL + "/b"
+	if res := run(); res.Err != nil || res.NotModified || res.Posts != 1 {
+		t.Fatalf("run at the new URL: %+v, want one new post", res)
+	}
+	want := []string{`/a `, `/a "/a"`, `/b `}
+	if len(asked) != len(want) {
+		t.Fatalf("requests %q, want %q", asked, want)
+	}
+	for i := range want {
+		if asked[i] != want[i] {
+			t.Errorf("request %d: %q, want %q", i, asked[i], want[i])
+		}
 	}
 }
