@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
@@ -160,5 +162,53 @@ func TestRunDueSkipsSourcesNotDue(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "run", "--config", path); code != 0 || hits != 2 {
 		t.Errorf("without --due every source is fetched: exit %d, %d fetches", code, hits)
+	}
+}
+
+// A plain run fetches every source, but not a route whose server asked
+// to be left alone for a while (Retry-After) until that time has passed;
+// the other routes of that host are fetched as usual.
+func TestRunSkipsRoutesTheServerHeld(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		if r.URL.Path == "/busy" {
+			w.Header().Set("Retry-After", "3")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		}
+		w.Write([]byte(`<rss version="2.0"><channel><title>t</title><item><title>Hi</title><guid>1</guid></item></channel></rss>`))
+	}))
+	defer srv.Close()
+	path := writeConfig(t, "rsshub: "+srv.URL+"\nsources:\n  - {group: g, source: s, channel: busy, url: /busy}\n  - {group: g, source: s, channel: fine, url: /fine}\n")
+	count := func() (int, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		return hits["/busy"], hits["/fine"]
+	}
+	code, out, _ := runCLI(t, "run", "--config", path)
+	refused := time.Now()
+	if busy, fine := count(); code != exitFailed || busy != 1 || fine != 1 {
+		t.Fatalf("first run: exit %d, /busy %d, /fine %d fetches\n%s", code, busy, fine, out)
+	}
+	code, out, _ = runCLI(t, "run", "--config", path)
+	if time.Since(refused) >= 2*time.Second {
+		t.Skip("the second run came after the server's wait was over")
+	}
+	if busy, fine := count(); code != exitOK || busy != 1 || fine != 2 {
+		t.Errorf("second run: exit %d, /busy %d, /fine %d fetches (want /busy left alone, /fine fetched)\n%s", code, busy, fine, out)
+	}
+	for _, want := range []string{"wait g/s/busy", "the server asked to wait until", "429", "(1 asked by their server to wait, skipped)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("second run's output lacks %q:\n%s", want, out)
+		}
+	}
+	time.Sleep(time.Until(refused.Add(3*time.Second + 100*time.Millisecond)))
+	code, out, _ = runCLI(t, "run", "--config", path)
+	if busy, _ := count(); code != exitFailed || busy != 2 {
+		t.Errorf("after the wait the route was not fetched again: exit %d, /busy %d fetches\n%s", code, busy, out)
 	}
 }

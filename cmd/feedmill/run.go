@@ -25,7 +25,9 @@ import (
 const runUsage = `Usage: feedmill run [--config PATH] [--due] [--republish]
 
 Fetches every source once and writes each item not published before as a
-post. Prints a line per source and a summary. Exit status: 0 when every
+post. A route whose server asked feedmill to wait (429, 503, Retry-After)
+is left alone until then; --due also skips the sources whose interval or
+backoff is not over. Prints a line per source and a summary. Exit status: 0 when every
 source succeeded, 1 when any failed (the others are still published), 2 for
 a bad configuration or command line.
 
@@ -111,8 +113,14 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	sources := cfg.FeedSources()
 	skipped := 0
 	var err error
-	if *dueOnly && !*republish {
-		sources, skipped, err = dueSources(ctx, st, sources, time.Now())
+	var held []heldSource
+	if !*republish {
+		now := time.Now()
+		if *dueOnly {
+			sources, skipped, err = dueSources(ctx, st, sources, now)
+		} else {
+			sources, held, err = unheldSources(ctx, st, sources, now)
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
 			return exitProblem
@@ -121,6 +129,14 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	width := 0
 	for _, s := range sources {
 		width = max(width, displayWidth(s.Key()))
+	}
+	for _, h := range held {
+		width = max(width, displayWidth(h.src.Key()))
+	}
+	for _, h := range held {
+		key := h.src.Key()
+		fmt.Fprintf(stdout, "wait %s%s  the server asked to wait until %s, skipped (last error: %s)\n",
+			key, strings.Repeat(" ", max(0, width-displayWidth(key))), clock(h.until, time.Now()), oneLine(h.lastErr, 120))
 	}
 	var mu sync.Mutex
 	report := func(r refresh.Result) {
@@ -154,16 +170,20 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		retired.Removed += r.Removed
 		retired.Left += r.Left
 	}
-	verb := "new posts"
+	verb := plural(posts, "new post", "new posts")
 	if *republish {
-		verb = "posts rewritten"
+		verb = plural(posts, "post rewritten", "posts rewritten")
 	}
 	notDue := ""
 	if skipped > 0 {
 		notDue = fmt.Sprintf(" (%d not due, skipped)", skipped)
 	}
-	fmt.Fprintf(stdout, "%d sources%s, %d ok, %d failed; %d items seen, %d %s%s in %s\n",
-		len(results), notDue, len(results)-failed, failed, items, posts, verb, retiredText(retired), runner.OutDir)
+	if len(held) > 0 {
+		notDue = fmt.Sprintf(" (%d asked by their server to wait, skipped)", len(held))
+	}
+	fmt.Fprintf(stdout, "%d %s%s, %d ok, %d failed; %d %s seen, %d %s%s in %s\n",
+		len(results), plural(len(results), "source", "sources"), notDue, len(results)-failed, failed,
+		items, plural(items, "item", "items"), posts, verb, retiredText(retired), runner.OutDir)
 	if failed > 0 {
 		return exitFailed
 	}
@@ -187,6 +207,38 @@ func dueSources(ctx context.Context, st store.Store, sources []feed.Source, now 
 	return due, len(sources) - len(due), nil
 }
 
+// heldSource is a source whose server asked feedmill to keep away (429,
+// 503 or Retry-After) until a time not reached yet.
+type heldSource struct {
+	src     feed.Source
+	until   time.Time
+	lastErr string
+}
+
+// unheldSources keeps the sources whose server has not asked feedmill to
+// wait past now, and returns the others. A plain run fetches every
+// source, whatever its interval or backoff, but not a route whose server
+// said when to come back: that is the server's rule, not feedmill's.
+func unheldSources(ctx context.Context, st store.Store, sources []feed.Source, now time.Time) ([]feed.Source, []heldSource, error) {
+	rows, err := st.Sources(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	byKey := store.ByKey(rows)
+	var keep []feed.Source
+	var held []heldSource
+	for _, s := range sources {
+		row := byKey[s.Key()]
+		// A source moved to another URL asks another route.
+		if row.PausedUntil.After(now) && !row.Paused && row.URL == s.URL {
+			held = append(held, heldSource{src: s, until: row.PausedUntil, lastErr: row.LastError})
+			continue
+		}
+		keep = append(keep, s)
+	}
+	return keep, held, nil
+}
+
 func resultLine(r refresh.Result, width int) string {
 	key := r.Source.Key()
 	pad := strings.Repeat(" ", max(0, width-displayWidth(key)))
@@ -196,13 +248,21 @@ func resultLine(r refresh.Result, width int) string {
 	}
 	switch {
 	case r.Err != nil:
-		return fmt.Sprintf("FAIL %s%s  %v", key, pad, r.Err)
+		held := ""
+		if refused, wait := schedule.Refusal(r.Err); refused {
+			// As schedule.Next pauses the route.
+			if wait <= 0 {
+				wait = schedule.DefaultPause
+			}
+			held = fmt.Sprintf("; left alone for %s, as the server asked", min(wait, schedule.MaxHint))
+		}
+		return fmt.Sprintf("FAIL %s%s  %v%s", key, pad, r.Err, held)
 	case r.Paused:
 		return fmt.Sprintf("ok   %s%s  paused (resume it on the admin page)", key, pad)
 	case r.NotModified:
-		return fmt.Sprintf("ok   %s%s  not modified, %d new posts%s", key, pad, r.Posts, retiredText(r)+moved)
+		return fmt.Sprintf("ok   %s%s  not modified, %d %s%s", key, pad, r.Posts, plural(r.Posts, "new post", "new posts"), retiredText(r)+moved)
 	default:
-		return fmt.Sprintf("ok   %s%s  %d new posts, %d items seen", key, pad, r.Posts, r.Items) + sourceExtras(r) + retiredText(r) + moved
+		return fmt.Sprintf("ok   %s%s  %d %s, %d %s seen", key, pad, r.Posts, plural(r.Posts, "new post", "new posts"), r.Items, plural(r.Items, "item", "items")) + sourceExtras(r) + retiredText(r) + moved
 	}
 }
 
