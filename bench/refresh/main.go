@@ -57,6 +57,7 @@ func main() {
 		cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the passes to `file`")
 		traceFile  = flag.String("trace", "", "write an execution trace of the passes to `file` (go tool trace)")
 		base       = flag.Bool("baseline", false, "after the passes, time creating as many files in the same folders with os.WriteFile and rename")
+		settleFS   = flag.Bool("settle", true, "before the passes, wait while inodes freed in the last six minutes would slow down creating files (ext4 without a journal; see settle.go)")
 	)
 	flag.Parse()
 	if *serve {
@@ -73,7 +74,7 @@ func main() {
 	defer stop()
 	err := run(ctx, params{
 		sources: *sources, items: *items, latency: *latency, latency304: *latency304, hosts: *hosts,
-		concurrency: *concurrency, perHost: *perHost, hostDelay: *hostDelay, dir: *dir, cpuProfile: *cpuProfile, trace: *traceFile, baseline: *base,
+		concurrency: *concurrency, perHost: *perHost, hostDelay: *hostDelay, dir: *dir, cpuProfile: *cpuProfile, trace: *traceFile, baseline: *base, settle: *settleFS,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -84,7 +85,7 @@ func main() {
 type params struct {
 	sources, items, hosts, concurrency, perHost int
 	latency, hostDelay                          time.Duration
-	latency304, baseline                        bool
+	latency304, baseline, settle                bool
 	dir, cpuProfile, trace                      string
 }
 
@@ -94,8 +95,13 @@ func run(ctx context.Context, p params) error {
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(d)
+		defer removeTree(d)
 		p.dir = d
+	}
+	if p.settle {
+		if err := settle(p.dir); err != nil {
+			return err
+		}
 	}
 	addrs, server, err := startServer(p)
 	if err != nil {
@@ -199,7 +205,7 @@ func run(ctx context.Context, p params) error {
 	if p.baseline {
 		bdir := filepath.Join(p.dir, "baseline")
 		wall, cpu, err := baseline(bdir, p)
-		os.RemoveAll(bdir)
+		removeTree(bdir)
 		if err != nil {
 			return fmt.Errorf("baseline: %w", err)
 		}
