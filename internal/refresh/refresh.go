@@ -21,6 +21,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/feedmill/feedmill/internal/content"
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
@@ -82,12 +84,27 @@ type Result struct {
 	Schedule store.Schedule
 }
 
+// waitingBytes bounds the items fetched and waiting to be staged, about:
+// a worker waits before handing over a source that would exceed it. A
+// variable for the tests.
+var waitingBytes int64 = 64 << 20
+
+// itemsSize is about how much memory items hold.
+func itemsSize(items []feed.Item) int64 {
+	var n int64
+	for _, it := range items {
+		n += int64(len(it.Title) + len(it.Content) + len(it.Link) + len(it.GUID) + len(it.Author) + len(it.Image) + 256)
+	}
+	return n
+}
+
 // fullTextWorkers bounds the pages of one source fetched at once.
 const fullTextWorkers = 4
 
 // fetched is a worker's output for one source.
 type fetched struct {
 	index  int
+	held   int64 // bytes of waiting (see Run) it holds until staged
 	row    store.Source
 	src    feed.Source
 	resp   *fetch.Response
@@ -137,9 +154,12 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 		}
 	}
 	close(jobs)
-	// Buffered, so that workers go on fetching while the writer is in a
-	// transaction.
-	out := make(chan fetched, max(1, r.Concurrency))
+	// Fetched sources wait for the writer without holding up the
+	// workers, up to waitingBytes of items: while the writer is in a
+	// transaction, and above all while its commit waits for a
+	// checkpoint's fsyncs, the fetches go on.
+	out := make(chan fetched, len(order))
+	waiting := semaphore.NewWeighted(waitingBytes)
 	var wg sync.WaitGroup
 	for range max(1, min(r.Concurrency, len(sources))) {
 		wg.Add(1)
@@ -152,11 +172,11 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 				start := time.Now()
 				f := r.fetchOne(ctx, sources[i], rows[i])
 				f.index, f.took = i, time.Since(start)
-				select {
-				case out <- f:
-				case <-ctx.Done():
+				f.held = min(itemsSize(f.items), waitingBytes)
+				if waiting.Acquire(ctx, f.held) != nil {
 					return
 				}
+				out <- f
 			}
 		}()
 	}
@@ -185,10 +205,13 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 	var ready []fetched
 	wait := time.NewTimer(stageWait)
 	wait.Stop()
-	var waiting <-chan time.Time
+	var waitC <-chan time.Time
 	stage := func() {
 		w.stage(ready)
-		ready, waiting = nil, nil
+		for _, f := range ready {
+			waiting.Release(f.held)
+		}
+		ready, waitC = nil, nil
 		wait.Stop()
 	}
 	for open := true; open; {
@@ -198,18 +221,18 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 			case !ok:
 				open = false
 			case w.failed() || ctx.Err() != nil:
-				// drain the workers
+				waiting.Release(f.held) // drain the workers
 			default:
 				ready = append(ready, f)
 				if len(ready) == 1 {
 					wait.Reset(stageWait)
-					waiting = wait.C
+					waitC = wait.C
 				}
 				if len(ready) >= stageSources {
 					stage()
 				}
 			}
-		case <-waiting:
+		case <-waitC:
 			stage()
 		case <-tick.C:
 			w.flush()

@@ -1,0 +1,8 @@
+package refresh
+
+// SetWaitingBytes sets waitingBytes until the returned func restores it.
+func SetWaitingBytes(n int64) (restore func()) {
+	old := waitingBytes
+	waitingBytes = n
+	return func() { waitingBytes = old }
+}
