@@ -89,6 +89,10 @@ type Result struct {
 // variable for the tests.
 var waitingBytes int64 = 64 << 20
 
+// waitingSources is how many fetched sources wait for the writer, per
+// worker, at most.
+const waitingSources = 16
+
 // itemsSize is about how much memory items hold.
 func itemsSize(items []feed.Item) int64 {
 	var n int64
@@ -155,10 +159,11 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 	}
 	close(jobs)
 	// Fetched sources wait for the writer without holding up the
-	// workers, up to waitingBytes of items: while the writer is in a
-	// transaction, and above all while its commit waits for a
-	// checkpoint's fsyncs, the fetches go on.
-	out := make(chan fetched, len(order))
+	// workers, up to waitingBytes of items and waitingSources sources
+	// each: while the writer is in a transaction, and above all while
+	// its commit waits for a checkpoint's fsyncs, the fetches go on. (A
+	// fetched is large: a channel for every source took 30 MB more.)
+	out := make(chan fetched, waitingSources*max(1, r.Concurrency))
 	waiting := semaphore.NewWeighted(waitingBytes)
 	var wg sync.WaitGroup
 	for range max(1, min(r.Concurrency, len(sources))) {

@@ -50,7 +50,7 @@ func TestFetchesGoOnWhileTheWriterWaits(t *testing.T) {
 }
 
 func testWriterWaits(t *testing.T, full bool) {
-	const sources = 40
+	const sources = 30 // fewer than the sources that may wait (waitingSources × 2 workers)
 	var requests atomic.Int32
 	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
