@@ -27,7 +27,9 @@ type stalling struct {
 }
 
 func (s *stalling) Batch(ctx context.Context, fn func(store.Store) error) error {
-	return s.Store.Batch(ctx, func(tx store.Store) error { return fn(&stalling{Store: tx, once: s.once, stalled: s.stalled, gate: s.gate}) })
+	return s.Store.Batch(ctx, func(tx store.Store) error {
+		return fn(&stalling{Store: tx, once: s.once, stalled: s.stalled, gate: s.gate})
+	})
 }
 
 func (s *stalling) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, paths []string, now time.Time) ([]store.Item, error) {
