@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"bufio"
+	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
@@ -59,4 +60,24 @@ func deflateReader(r io.Reader) io.Reader {
 		}
 	}
 	return flate.NewReader(br)
+}
+
+// isGzip reports whether body is a gzip file: a feed stored gzipped
+// (feed.xml.gz) and served as a file, as application/gzip and without a
+// Content-Encoding. No feed or page starts with gzip's magic bytes.
+func isGzip(body []byte) bool {
+	return len(body) >= 3 && body[0] == 0x1f && body[1] == 0x8b && body[2] == 8
+}
+
+// gunzip decompresses a gzip file, max bytes of it at most.
+func gunzip(body []byte, max int64) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("gzip file: %w", err)
+	}
+	out, err := readAll(&capReader{r: zr, left: max, what: "decompressed gzip file"}, 0)
+	if err != nil {
+		return nil, fmt.Errorf("gzip file: %w", err)
+	}
+	return out, nil
 }

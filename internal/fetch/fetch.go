@@ -335,6 +335,9 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		}
 		out.Body, err = readAll(body, hint)
 	}
+	if err == nil && isGzip(out.Body) {
+		out.Body, err = gunzip(out.Body, c.opts.MaxBytes)
+	}
 	if err != nil {
 		return nil, c.explain(ctx, tctx, "reading the body", err)
 	}

@@ -117,6 +117,37 @@ func TestContentEncodings(t *testing.T) {
 	}
 }
 
+// A feed stored gzipped and served as a file (feed.xml.gz) has no
+// Content-Encoding; its magic bytes say what it is.
+func TestGzipFile(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(rss))
+	zw.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/feed.xml.gz":
+			w.Header().Set("Content-Type", "application/gzip")
+			w.Write(buf.Bytes())
+		case "/broken.xml.gz":
+			w.Header().Set("Content-Type", "application/x-gzip")
+			w.Write(buf.Bytes()[:20])
+		}
+	}))
+	defer srv.Close()
+	c := newClient(fetch.Options{})
+	resp, err := c.Fetch(t.Context(), srv.URL+"/feed.xml.gz", fetch.Validators{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(resp.Body) != rss {
+		t.Errorf("body = %q", resp.Body)
+	}
+	if _, err := c.Fetch(t.Context(), srv.URL+"/broken.xml.gz", fetch.Validators{}); err == nil || !strings.Contains(err.Error(), "gzip file") {
+		t.Errorf("a cut gzip file: err = %v, want a gzip file error", err)
+	}
+}
+
 func TestSizeCaps(t *testing.T) {
 	const max = 64 << 10
 	var bomb bytes.Buffer
@@ -140,6 +171,10 @@ func TestSizeCaps(t *testing.T) {
 		}},
 		{"gzip bomb", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Encoding", "gzip")
+			w.Write(bomb.Bytes())
+		}},
+		{"gzip file bomb", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/gzip")
 			w.Write(bomb.Bytes())
 		}},
 		{"announced length", func(w http.ResponseWriter, r *http.Request) {
