@@ -108,7 +108,7 @@ const fullTextWorkers = 4
 // fetched is a worker's output for one source.
 type fetched struct {
 	index  int
-	held   int64 // bytes of waiting (see Run) it holds until staged
+	held   int64 // the room (see Run) its items take until they are staged
 	row    store.Source
 	src    feed.Source
 	resp   *fetch.Response
@@ -164,7 +164,7 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 	// its commit waits for a checkpoint's fsyncs, the fetches go on. (A
 	// fetched is large: a channel for every source took 30 MB more.)
 	out := make(chan fetched, waitingSources*max(1, r.Concurrency))
-	waiting := semaphore.NewWeighted(waitingBytes)
+	room := semaphore.NewWeighted(waitingBytes) // for the items waiting
 	var wg sync.WaitGroup
 	for range max(1, min(r.Concurrency, len(sources))) {
 		wg.Add(1)
@@ -178,7 +178,7 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 				f := r.fetchOne(ctx, sources[i], rows[i])
 				f.index, f.took = i, time.Since(start)
 				f.held = min(itemsSize(f.items), waitingBytes)
-				if waiting.Acquire(ctx, f.held) != nil {
+				if room.Acquire(ctx, f.held) != nil {
 					return
 				}
 				out <- f
@@ -214,7 +214,7 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 	stage := func() {
 		w.stage(ready)
 		for _, f := range ready {
-			waiting.Release(f.held)
+			room.Release(f.held)
 		}
 		ready, waitC = nil, nil
 		wait.Stop()
@@ -226,7 +226,7 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 			case !ok:
 				open = false
 			case w.failed() || ctx.Err() != nil:
-				waiting.Release(f.held) // drain the workers
+				room.Release(f.held) // drain the workers
 			default:
 				ready = append(ready, f)
 				if len(ready) == 1 {
