@@ -194,6 +194,9 @@ func TestRunSkipsRoutesTheServerHeld(t *testing.T) {
 	if busy, fine := count(); code != exitFailed || busy != 1 || fine != 1 {
 		t.Fatalf("first run: exit %d, /busy %d, /fine %d fetches\n%s", code, busy, fine, out)
 	}
+	if !strings.Contains(out, "429 Too Many Requests; left alone until ") {
+		t.Errorf("the refusal does not say until when the route is left alone:\n%s", out)
+	}
 	code, out, _ = runCLI(t, "run", "--config", path)
 	if time.Since(refused) >= 2*time.Second {
 		t.Skip("the second run came after the server's wait was over")

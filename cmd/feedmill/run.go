@@ -27,9 +27,9 @@ const runUsage = `Usage: feedmill run [--config PATH] [--due] [--republish]
 Fetches every source once and writes each item not published before as a
 post. A route whose server asked feedmill to wait (429, 503, Retry-After)
 is left alone until then; --due also skips the sources whose interval or
-backoff is not over. Prints a line per source and a summary. Exit status: 0 when every
-source succeeded, 1 when any failed (the others are still published), 2 for
-a bad configuration or command line.
+backoff is not over. Prints a line per source and a summary. Exit status:
+0 when every source succeeded, 1 when any failed (the others are still
+published), 2 for a bad configuration or command line.
 
 Flags:
 `
@@ -249,12 +249,8 @@ func resultLine(r refresh.Result, width int) string {
 	switch {
 	case r.Err != nil:
 		held := ""
-		if refused, wait := schedule.Refusal(r.Err); refused {
-			// As schedule.Next pauses the route.
-			if wait <= 0 {
-				wait = schedule.DefaultPause
-			}
-			held = fmt.Sprintf("; left alone for %s, as the server asked", min(wait, schedule.MaxHint))
+		if until := r.Schedule.PausedUntil; !until.IsZero() {
+			held = fmt.Sprintf("; left alone until %s, as the server asked", clock(until, time.Now()))
 		}
 		return fmt.Sprintf("FAIL %s%s  %v%s", key, pad, r.Err, held)
 	case r.Paused:
