@@ -478,12 +478,27 @@ func isLazySrc(name string) bool {
 // lazy gives lazy-loaded images and frames the URL their script would
 // have put in src and srcset.
 func (c *cleaner) lazy(tag string, t *rawTag) {
-	real := ""
+	// The placeholder test is for the src being replaced: a real URL may
+	// well have "lazy" or "loading" in its file name (lazy-river.jpg).
+	// A lazy attribute that looks like a placeholder is passed over only
+	// for another that does not.
+	real, fallback := "", ""
 	for _, n := range lazySrc {
-		if a := t.first(n); a != nil && !placeholder(a.val) && !scriptURL(a.val) {
-			real = trimSpace(a.val)
+		a := t.first(n)
+		if a == nil || scriptURL(a.val) {
+			continue
+		}
+		v := trimSpace(a.val)
+		if !placeholder(v) {
+			real = v
 			break
 		}
+		if _, data := dataMIME(v); fallback == "" && !data && v != "#" && !isNothing(v) {
+			fallback = v
+		}
+	}
+	if real == "" {
+		real = fallback
 	}
 	lazySet := ""
 	for _, n := range lazySrcset {
