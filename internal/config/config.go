@@ -858,6 +858,10 @@ func checkPathName(v string) string {
 		return "missing or empty"
 	case v == "." || v == "..":
 		return fmt.Sprintf("%q cannot be a folder name", v)
+	case strings.HasPrefix(v, "_") || strings.HasPrefix(v, "."):
+		// Hexo skips every folder whose name starts with either, and
+		// every post in it, without a word.
+		return fmt.Sprintf("%q starts with %q: Hexo skips folders whose name starts with _ or ., and every post in them", v, v[:1])
 	case strings.ContainsAny(v, "/\\\x00"):
 		return fmt.Sprintf("%q contains a path separator", v)
 	case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }):

@@ -174,9 +174,9 @@ func TestHexoGeneratesFeedmillPosts(t *testing.T) {
 			path   string
 			titles []string
 		}{
-			{"新媒体", []string{"模板语法", "空行与缩进", "澎湃要闻"}},
-			{"新媒体/观察者网", []string{"模板语法", "空行与缩进"}},
-			{"新媒体/观察者网/头条", []string{"模板语法", "空行与缩进"}},
+			{"新媒体", []string{"模板语法", "空行与缩进", "元宇宙", "视频", "澎湃要闻"}},
+			{"新媒体/观察者网", []string{"模板语法", "空行与缩进", "元宇宙", "视频"}},
+			{"新媒体/观察者网/头条", []string{"模板语法", "空行与缩进", "元宇宙", "视频"}},
 			{"新媒体/澎湃新闻", []string{"澎湃要闻"}},
 			{"新媒体/澎湃新闻/要闻", []string{"澎湃要闻"}},
 		} {
@@ -198,12 +198,12 @@ func TestHexoGeneratesFeedmillPosts(t *testing.T) {
 	})
 
 	pages := postPages(t, public)
-	if len(pages) != 3 {
+	if len(pages) != 5 {
 		names := make([]string, 0, len(pages))
 		for k := range pages {
 			names = append(names, k)
 		}
-		t.Fatalf("found %d post pages, want 3: %q", len(pages), names)
+		t.Fatalf("found %d post pages, want 5: %q", len(pages), names)
 	}
 	body := func(t *testing.T, prefix string) *html.Node {
 		t.Helper()
@@ -235,6 +235,16 @@ func TestHexoGeneratesFeedmillPosts(t *testing.T) {
 		imgs := find(b, isElement("img"))
 		if len(imgs) != 1 {
 			t.Fatalf("post has %d images, want 1", len(imgs))
+		}
+	})
+
+	// A title starting with “ or [ starts with "_" after the title rule,
+	// and Hexo skips files whose name starts with "_".
+	t.Run("titles starting with a quote or a bracket", func(t *testing.T) {
+		for prefix, want := range map[string]string{"＿元宇宙": "标题以引号开头的新闻。", "＿视频": "标题以方括号开头的新闻。"} {
+			if got := text(body(t, prefix)); !strings.Contains(got, want) {
+				t.Errorf("post %s… reads %q", prefix, got)
+			}
 		}
 	})
 

@@ -196,15 +196,25 @@ const MaxNameBytes = 255
 // file name with decodeURI, which throws on a "%" not followed by two hex
 // digits ("增长5%，"), and Hexo then drops the post with only an ERROR in
 // its log. The old system wrote such names and lost those posts.
+//
+// A leading "_" or "." becomes the full-width "＿" or "．": Hexo skips
+// every file and folder whose name starts with either, without a word,
+// and a title starting with “, [, <, : and the like starts with "_" once
+// the title rule has replaced it.
 func FileStem(title string) string {
+	return VisibleName(strings.ReplaceAll(OldFileStem(title), "%", "％"))
+}
+
+// OldFileStem is the file stem the old system gave a post: FileStem
+// without the changes that keep Hexo from dropping it ("%" and a leading
+// "_" kept). Hexo never showed a post of such a name.
+func OldFileStem(title string) string {
 	stem := strings.Map(func(r rune) rune {
 		switch r {
 		case '#', '.', 0:
 			return -1
 		case '/', '\\':
 			return '_'
-		case '%':
-			return '％'
 		}
 		return r
 	}, Title(title))
@@ -212,6 +222,25 @@ func FileStem(title string) string {
 		return "untitled"
 	}
 	return stem
+}
+
+// VisibleName returns name with a leading "_" or "." made full-width
+// ("＿", "．"), so that Hexo does not take the file or folder for a hidden
+// one and skip it.
+func VisibleName(name string) string {
+	switch {
+	case strings.HasPrefix(name, "_"):
+		return "＿" + name[1:]
+	case strings.HasPrefix(name, "."):
+		return "．" + name[1:]
+	}
+	return name
+}
+
+// Hidden reports whether Hexo skips a file or folder of this name: one
+// that starts with "_" or ".".
+func Hidden(name string) bool {
+	return strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".")
 }
 
 // FileName returns the file name of a post with the given stem and the

@@ -153,7 +153,12 @@ func TestFileName(t *testing.T) {
 	}{
 		{"plain", "美方书面拒绝“不东扩红线”，德法俄乌巴黎会谈8小时", 1, "美方书面拒绝_不东扩红线_，德法俄乌巴黎会谈8小时.md"},
 		{"hash and dot removed", "C# 1.0 发布.", 1, "C 10 发布.md"},
-		{"parent dirs", "../../x", 1, "__x.md"},
+		{"parent dirs", "../../x", 1, "＿_x.md"},
+		{"leading quote would hide it from Hexo", "“元宇宙”概念股持续活跃", 1, "＿元宇宙_概念股持续活跃.md"},
+		{"leading bracket", "[视频]今日要闻", 1, "＿视频_今日要闻.md"},
+		{"leading colon after dots", ".:x", 1, "＿x.md"},
+		{"leading underscore", "_x_", 1, "＿x_.md"},
+		{"underscore inside kept", "a_b", 1, "a_b.md"},
 		{"dot dot", "..", 1, "untitled.md"},
 		{"empty", "", 1, "untitled.md"},
 		{"percent made full-width for Hexo", "GDP增长5%，好于预期", 1, "GDP增长5％，好于预期.md"},
@@ -196,6 +201,9 @@ func FuzzRenderHexo(f *testing.F) {
 		}
 		if strings.Contains(name, "%") {
 			t.Errorf("file name %q has a %%, which makes Hexo drop the post", name)
+		}
+		if Hidden(name) {
+			t.Errorf("file name %q starts with _ or ., which makes Hexo skip the post", name)
 		}
 		if len(name) > MaxNameBytes || !utf8.ValidString(name) {
 			t.Errorf("file name %q: %d bytes, valid UTF-8 %v", name, len(name), utf8.ValidString(name))

@@ -129,6 +129,21 @@ func Exists(path string) (bool, error) {
 	return false, err
 }
 
+// Move gives the file at from the name to, in the same folder or
+// another on the same file system, and flushes the change to disk. It
+// never replaces a file at to: it fails with an error wrapping
+// fs.ErrExist instead.
+func Move(from, to string) error {
+	if err := os.Link(from, to); err != nil {
+		return err
+	}
+	if err := os.Remove(from); err != nil {
+		os.Remove(to)
+		return err
+	}
+	return Sync(filepath.Dir(to))
+}
+
 // CleanTemp removes temp files a crashed run left in dir and below.
 func CleanTemp(dir string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {

@@ -331,3 +331,59 @@ func TestExistingFiles(t *testing.T) {
 		t.Errorf("posts: %s", got)
 	}
 }
+
+// Hexo skips files whose name starts with "_" and drops those whose name
+// holds a bare "%": a title starting with “ gets a name starting with
+// "＿" instead. The old system's post of the same item under the name
+// Hexo never showed is moved to the new name and adopted, so that the
+// folder holds the post once; a different post under such a name stays.
+func TestPostsHexoWouldHide(t *testing.T) {
+	items := []string{
+		"“元宇宙”概念股持续活跃|meta|Fri, 28 Jan 2022 10:30:43 GMT|<p>a</p>",
+		"[视频]今日要闻|video|Fri, 28 Jan 2022 11:30:43 GMT|<p>b</p>",
+		"增长5%，好于预期|pct|Fri, 28 Jan 2022 12:30:43 GMT|<p>c</p>",
+		"<不是同一篇>|other|Fri, 28 Jan 2022 13:30:43 GMT|<p>d</p>",
+	}
+	f := feeds{"/a": rss(items...)}
+	srv := f.serve(t)
+
+	// What feedmill writes: names Hexo shows.
+	fresh := t.TempDir()
+	if _, err := newRunner(t, fresh).Run(t.Context(), []feed.Source{source(srv, "c", "/a")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := "g/s/c/增长5％，好于预期.md,g/s/c/＿不是同一篇_.md,g/s/c/＿元宇宙_概念股持续活跃.md,g/s/c/＿视频_今日要闻.md"
+	if got := strings.Join(posts(t, fresh), ","); got != want {
+		t.Errorf("posts:\n%s\nwant\n%s", got, want)
+	}
+
+	// The old system's folder: the same posts under the names it gave
+	// them, and another post under the name the last item would have.
+	out := t.TempDir()
+	dir := filepath.Join(out, "g/s/c")
+	os.MkdirAll(dir, 0o755)
+	old := map[string]string{"＿元宇宙_概念股持续活跃.md": "_元宇宙_概念股持续活跃.md", "＿视频_今日要闻.md": "_视频_今日要闻.md", "增长5％，好于预期.md": "增长5%，好于预期.md"}
+	for name, oldName := range old {
+		data, err := os.ReadFile(filepath.Join(fresh, "g/s/c", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, oldName), data, 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "_不是同一篇_.md"), []byte("\n---\ntitle: '别的'\ndate: Fri, 28 Jan 2022 13:30:43 GMT\n---\n"), 0o644)
+
+	res, err := newRunner(t, out).Run(t.Context(), []feed.Source{source(srv, "c", "/a")}, nil)
+	if err != nil || res[0].Err != nil {
+		t.Fatal(err, res[0].Err)
+	}
+	if res[0].Posts != 1 {
+		t.Errorf("%d posts written, want 1 (the other three are the old system's, moved)", res[0].Posts)
+	}
+	want = "g/s/c/_不是同一篇_.md,g/s/c/增长5％，好于预期.md,g/s/c/＿不是同一篇_.md,g/s/c/＿元宇宙_概念股持续活跃.md,g/s/c/＿视频_今日要闻.md"
+	if got := strings.Join(posts(t, out), ","); got != want {
+		t.Errorf("posts:\n%s\nwant\n%s", got, want)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "_不是同一篇_.md")); !strings.Contains(string(got), "别的") {
+		t.Error("another post under a hidden name was changed")
+	}
+}

@@ -705,6 +705,15 @@ func (r *Runner) reservePath(ctx context.Context, st store.Store, src feed.Sourc
 			}
 		}
 		adopt := false
+		oldPost := ""
+		if !exists && !noFolder && n == 1 {
+			// The old system's post may be under a name Hexo never
+			// showed ("_…", "…%…"): moved to this name, it shows.
+			var err error
+			if oldPost, err = r.oldPost(ctx, st, src, it, &data, abs); err != nil {
+				return "", false, false, err
+			}
+		}
 		if exists {
 			// A file is in the way: another item's post, a file feedmill
 			// did not write, or this very post as the old system wrote it.
@@ -729,8 +738,45 @@ func (r *Runner) reservePath(ctx context.Context, st store.Store, src feed.Sourc
 		case err != nil:
 			return "", false, false, err
 		}
+		if oldPost != "" {
+			// Moved only now that the path is the item's: a crash
+			// before the store commits leaves the post at this path,
+			// where the next run adopts it.
+			if err := publish.Move(oldPost, abs); err != nil {
+				r.logger().Warn("could not move the old system's post to a name Hexo shows; writing the post", "source", src.Key(), "from", oldPost, "error", err)
+				return rel, false, false, nil
+			}
+			r.logger().Info("moved the old system's post to a name Hexo shows", "source", src.Key(), "from", oldPost, "to", rel)
+			return rel, true, false, nil
+		}
 		return rel, adopt, !exists, nil
 	}
+}
+
+// oldPost returns the old system's file of this very post (same title
+// and date) under the name the old system gave it, when that name is not
+// abs's and is one Hexo never showed (see publish.FileStem), and no item
+// owns it; "" when there is none. Moved to abs and adopted, the post
+// shows, and the folder holds it once.
+func (r *Runner) oldPost(ctx context.Context, st store.Store, src feed.Source, it store.Item, data *[]byte, abs string) (string, error) {
+	rel := postPath(src, publish.OldFileStem(it.Title), 1)
+	old := filepath.Join(r.OutDir, filepath.FromSlash(rel))
+	if old == abs {
+		return "", nil
+	}
+	if exists, err := publish.Exists(old); err != nil || !exists {
+		return "", nil
+	}
+	if _, owned, err := st.PathOwner(ctx, rel); err != nil || owned {
+		return "", err
+	}
+	if *data == nil {
+		*data = publish.RenderHexo(r.Post(src, it))
+	}
+	if !samePost(old, *data) {
+		return "", nil
+	}
+	return old, nil
 }
 
 // postPath is the path of a source's post whose file name has stem,
