@@ -79,10 +79,6 @@ type Options struct {
 	// NoSite leaves the news site out: no builds, no pages at "/" and no
 	// image proxy. /admin, /healthz and /metrics stay.
 	NoSite bool
-	// ImageProxyAllowPrivate lets the builtin image proxy fetch from
-	// loopback and private networks. Only tests set it (their image
-	// servers are on 127.0.0.1); see imgproxy.Options.AllowPrivate.
-	ImageProxyAllowPrivate bool
 	// Mounts are more handlers for the server. "/", "/admin" and
 	// "/admin/" are the daemon's own (the site and the admin page).
 	Mounts []server.Mount
@@ -99,7 +95,6 @@ type Daemon struct {
 	wake    chan struct{}
 	started time.Time
 	noSite  bool
-	private bool // the image proxy may fetch from private networks
 
 	// site serves the news site and the image proxy at "/", admin the
 	// admin page; both are replaced on a reload.
@@ -165,7 +160,6 @@ func New(opts Options) *Daemon {
 		wake:    make(chan struct{}, 1),
 		started: time.Now(),
 		noSite:  opts.NoSite,
-		private: opts.ImageProxyAllowPrivate,
 		cfg:     cfg,
 		queued:  map[string]bool{},
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/feedmill/feedmill/internal/daemon"
+	"github.com/feedmill/feedmill/internal/fetch"
 )
 
 const adminToken = "test-admin-token-0123456789"
@@ -115,12 +116,13 @@ func TestServeSite(t *testing.T) {
 		w.Write(pic)
 	}))
 	defer imgs.Close()
+	fetch.AllowTestServer(t, imgs.Listener.Addr().String())
 	f := &newsFeed{img: imgs.URL}
 	feeds := httptest.NewServer(f)
 	defer feeds.Close()
 	dir := t.TempDir()
 	r := startWith(t, siteConfig(t, dir, feeds.URL+"/news", "image_proxy: builtin\nsite:\n  title: 测试新闻"),
-		daemon.Options{ImageProxyAllowPrivate: true})
+		daemon.Options{})
 
 	// The site is built after the first round, in public/ beside the
 	// configuration.

@@ -51,10 +51,9 @@ func (d *Daemon) web(ctx context.Context, cfg config.Config) (web, error) {
 			site: w.siteH,
 			path: w.site.ImagePath(),
 			proxy: imgproxy.New(imgproxy.Options{
-				Signer:       w.site.ImageProxy,
-				UserAgent:    cfg.UserAgent,
-				AllowPrivate: d.private,
-				Logger:       d.logger,
+				Signer:    w.site.ImageProxy,
+				UserAgent: cfg.UserAgent,
+				Logger:    d.logger,
 			}),
 		}
 	}

@@ -28,6 +28,14 @@ func TestPrivateKind(t *testing.T) {
 		"ff02::1":          true,
 		"::ffff:127.0.0.1": true,
 		"::ffff:10.0.0.1":  true,
+		"192.0.2.1":        true, // documentation
+		"198.18.0.1":       true, // benchmarking
+		"240.0.0.1":        true,
+		"255.255.255.255":  true,
+		"64:ff9b::a00:1":   true, // NAT64 of 10.0.0.1
+		"2001:db8::1":      true,
+		"1.1.1.1":          false,
+		"2606:4700::1111":  false,
 		"8.8.8.8":          false,
 		"172.32.0.1":       false,
 		"100.128.0.1":      false,

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/net/http/httpproxy"
@@ -44,6 +46,10 @@ var ErrTooLarge = errors.New("response too large")
 
 // ErrTimeout is returned when a fetch takes longer than Options.Timeout.
 var ErrTimeout = errors.New("timed out")
+
+// ErrContentType is returned when a response is not of the media types a
+// Request accepts.
+var ErrContentType = errors.New("unwanted content type")
 
 // ErrTooManyRedirects and ErrRedirectLoop are returned when redirects
 // would go on beyond MaxRedirects or come back to a URL already visited,
@@ -91,7 +97,8 @@ type Options struct {
 	HostDelay   time.Duration
 	// DenyPrivateNetworks refuses loopback, private, link-local,
 	// unspecified and multicast addresses after DNS resolution, on every
-	// connection (redirects included), and file: URLs.
+	// connection (redirects included), and file: URLs. The client of
+	// ItemLinks refuses them whatever it says.
 	DenyPrivateNetworks bool
 }
 
@@ -125,17 +132,49 @@ type Client struct {
 	limiter  *limiter
 	dialer   *dialer
 	envProxy func(*url.URL) (*url.URL, error)
+	why      string // why a non-public address is refused
+
+	itemLinksOnce sync.Once
+	itemLinks     *Client
 }
 
 // New returns a Client. Proxies come from HTTP_PROXY, HTTPS_PROXY and
 // NO_PROXY as they are when New is called.
 func New(opts Options) *Client {
 	opts = opts.withDefaults()
+	return newClient(opts, newLimiter(opts.Concurrency, opts.PerHost, opts.HostDelay), whySources)
+}
+
+// ItemLinks returns the client for URLs that feed content names, such as
+// an item's link that full text fetches: text from the feed, untrusted
+// even when the operator chose the source. It shares c's limits and
+// settings, but fetches http(s) only and never reaches a loopback,
+// private, link-local, unspecified, multicast or otherwise non-public
+// address (metadata services among them), whatever DenyPrivateNetworks
+// says: checked after DNS resolution on every connection, redirects
+// included, as DenyPrivateNetworks does for sources. It has connections
+// of its own, so none opened for a source on the operator's network is
+// reused for it.
+func (c *Client) ItemLinks() *Client {
+	c.itemLinksOnce.Do(func() {
+		if c.why == whyItemLinks {
+			c.itemLinks = c
+			return
+		}
+		opts := c.opts
+		opts.DenyPrivateNetworks = true
+		c.itemLinks = newClient(opts, c.limiter, whyItemLinks)
+	})
+	return c.itemLinks
+}
+
+func newClient(opts Options, lim *limiter, why string) *Client {
 	c := &Client{
 		opts:     opts,
-		limiter:  newLimiter(opts.Concurrency, opts.PerHost, opts.HostDelay),
-		dialer:   newDialer(opts.ConnectTimeout, opts.DenyPrivateNetworks),
+		limiter:  lim,
+		dialer:   newDialer(opts.ConnectTimeout, opts.DenyPrivateNetworks, why),
 		envProxy: httpproxy.FromEnvironment().ProxyFunc(),
+		why:      why,
 	}
 	tr := &http.Transport{
 		Proxy:                 c.proxy,
@@ -181,6 +220,10 @@ type Request struct {
 	// Proxy is a proxy URL (http, https, socks5) for this request,
 	// "direct" for none, or "" for the environment's.
 	Proxy string
+	// Types, when set, are the media types accepted (such as
+	// "text/html"): a response of another type, or of none, fails with
+	// ErrContentType before its body is read.
+	Types []string
 }
 
 // Response is a fetched document.
@@ -234,7 +277,7 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	}
 	if u.Scheme == "file" {
 		if c.opts.DenyPrivateNetworks {
-			return nil, fmt.Errorf("%w: file URLs are refused (deny_private_networks is on)", ErrPrivateNetwork)
+			return nil, fmt.Errorf("%w: file URLs are refused (%s)", ErrPrivateNetwork, c.why)
 		}
 		return c.file(u)
 	}
@@ -320,6 +363,11 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
 		return nil, &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
+	if len(r.Types) > 0 {
+		if err := checkType(resp.Header.Get("Content-Type"), r.Types); err != nil {
+			return nil, err
+		}
+	}
 	if resp.ContentLength > c.opts.MaxBytes {
 		return nil, fmt.Errorf("%w: %d bytes announced, max_bytes is %d", ErrTooLarge, resp.ContentLength, c.opts.MaxBytes)
 	}
@@ -348,6 +396,23 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 	return out, nil
 }
 
+// checkType refuses a Content-Type that is none of types.
+func checkType(contentType string, types []string) error {
+	if contentType == "" {
+		return fmt.Errorf("%w: the server sent no Content-Type", ErrContentType)
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return fmt.Errorf("%w: %q", ErrContentType, contentType)
+	}
+	for _, t := range types {
+		if mt == t {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s", ErrContentType, mt)
+}
+
 // proxy picks the proxy of a request: the source's own, none, or the
 // environment's. With DenyPrivateNetworks it checks the target itself,
 // since through a proxy the dialer only sees the proxy's address.
@@ -371,7 +436,7 @@ func (c *Client) proxy(req *http.Request) (*url.URL, error) {
 	// say) goes there directly, where the dialer trusts that address: it
 	// is checked here instead.
 	if c.opts.DenyPrivateNetworks && (p != nil || c.dialer.isTrusted(canonicalAddr(req.URL))) {
-		if err := checkHost(req.Context(), req.URL.Hostname()); err != nil {
+		if err := checkHost(req.Context(), req.URL.Hostname(), c.why); err != nil {
 			return nil, err
 		}
 	}

@@ -54,6 +54,7 @@ func pageServer(t *testing.T) *httptest.Server {
 	})
 	srv := httptest.NewServer(mux) // unknown paths answer 404
 	t.Cleanup(srv.Close)
+	fetch.AllowTestServer(t, srv.Listener.Addr().String())
 	return srv
 }
 

@@ -20,13 +20,13 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/feedmill/feedmill/internal/fetch"
 )
 
 // Signer signs and checks proxied image URLs with an HMAC key.
@@ -104,11 +104,7 @@ type Options struct {
 	Timeout time.Duration
 	// UserAgent is sent upstream.
 	UserAgent string
-	// AllowPrivate lets the proxy fetch from loopback and private
-	// networks. Only tests set it: on a server it would let anyone who
-	// gets a URL signed reach the machine's own network.
-	AllowPrivate bool
-	Logger       *slog.Logger
+	Logger    *slog.Logger
 }
 
 // Handler serves GET <endpoint>?u=URL&s=SIGNATURE.
@@ -149,12 +145,12 @@ func New(opts Options) *Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	dialer := &net.Dialer{Timeout: 10 * time.Second}
-	if !opts.AllowPrivate {
-		dialer.Control = denyPrivate
-	}
+	// Image URLs come from feeds: never from a private network, whoever
+	// signed them (tests let their own server through with
+	// fetch.AllowTestServer).
+	dialer := &net.Dialer{Timeout: 10 * time.Second, Control: fetch.PublicOnly}
 	tr := &http.Transport{
-		Proxy:                 nil, // a proxy would hide the real target from denyPrivate
+		Proxy:                 nil, // a proxy would hide the real target from the dialer
 		DialContext:           dialer.DialContext,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: opts.Timeout,
@@ -179,55 +175,6 @@ func New(opts Options) *Handler {
 		h.cache = newLRU(opts.CacheBytes)
 	}
 	return h
-}
-
-// ErrPrivate is the error of a fetch that would reach a private network.
-var ErrPrivate = errors.New("address is loopback, private or otherwise not public")
-
-// denyPrivate refuses connections to non-public addresses. It runs after
-// DNS resolution, on every connection (redirects included), so neither a
-// name that resolves to 127.0.0.1 nor a redirect to one gets through.
-func denyPrivate(network, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return fmt.Errorf("%s: %w", address, ErrPrivate)
-	}
-	if !Public(ip) {
-		return fmt.Errorf("%s: %w", address, ErrPrivate)
-	}
-	return nil
-}
-
-var nonPublic = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
-	netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("192.0.2.0/24"),
-	netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("198.51.100.0/24"),
-	netip.MustParsePrefix("203.0.113.0/24"),
-	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("64:ff9b::/96"), // NAT64 can reach IPv4 private space
-	netip.MustParsePrefix("2001:db8::/32"),
-}
-
-// Public reports whether ip is an address on the public internet.
-func Public(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsUnspecified() || ip.IsMulticast() ||
-		ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() {
-		return false
-	}
-	for _, p := range nonPublic {
-		if p.Contains(ip) {
-			return false
-		}
-	}
-	return true
 }
 
 // ServeHTTP implements http.Handler.
@@ -324,7 +271,7 @@ func (h *Handler) fetch(ctx context.Context, raw string) (*image, error) {
 	req.Header.Set("Accept", "image/avif,image/webp,image/*;q=0.9,*/*;q=0.1")
 	resp, err := h.client.Do(req)
 	if err != nil {
-		if errors.Is(err, ErrPrivate) {
+		if errors.Is(err, fetch.ErrPrivateNetwork) {
 			return nil, &statusError{http.StatusForbidden, "image host is not on the public internet"}
 		}
 		return nil, err

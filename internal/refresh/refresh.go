@@ -312,13 +312,23 @@ func (r *Runner) fetchOne(ctx context.Context, src feed.Source, row store.Source
 // discover handles a source URL that is a web page rather than a feed: it
 // fetches the feed the page announces, once, and marks the source as moved
 // there so that later runs fetch the feed directly.
+//
+// The feed's URL is text from the page. On the page's own host it is
+// fetched as the source is; on another host it is a link taken from
+// content, fetched from the public internet only and without the
+// source's headers and cookies, which are for the host the operator named.
 func (r *Runner) discover(ctx context.Context, f *fetched, req fetch.Request, notFeed error) (*parse.Feed, error) {
 	links := fetch.Discover(f.resp.Body, f.resp.URL)
 	if len(links) == 0 || links[0] == f.resp.URL {
 		return nil, fmt.Errorf("%w; it names no feed to autodiscover", notFeed)
 	}
+	client := r.Fetch
+	if !sameHost(links[0], f.resp.URL) {
+		client = r.Fetch.ItemLinks()
+		req.Headers, req.Cookies = nil, nil
+	}
 	req.URL, req.Validators = links[0], fetch.Validators{}
-	resp, err := r.Fetch.Do(ctx, req)
+	resp, err := client.Do(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s, the feed its page names: %w", links[0], err)
 	}
@@ -328,6 +338,28 @@ func (r *Runner) discover(ctx context.Context, f *fetched, req fetch.Request, no
 	}
 	f.resp, f.moveTo = resp, resp.URL
 	return parsed, nil
+}
+
+// sameHost reports whether two http(s) URLs name one host and port.
+func sameHost(a, b string) bool {
+	ua, err := url.Parse(a)
+	if err != nil {
+		return false
+	}
+	ub, err := url.Parse(b)
+	if err != nil {
+		return false
+	}
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if u.Scheme == "https" {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(ua.Hostname(), ub.Hostname()) && port(ua) == port(ub)
 }
 
 // fetchURL is where a source is fetched from: where it moved, else its

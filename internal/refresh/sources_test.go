@@ -204,6 +204,7 @@ func TestRunFullText(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
+	fetch.AllowTestServer(t, srv.Listener.Addr().String()) // the item links' pages
 	summary := "<p>会议召开。</p>"
 	feedItems = []rssItem{
 		{"会议一", srv.URL + "/a/1.html", summary, "Tue, 02 Jan 2024 10:00:00 +0800"},
