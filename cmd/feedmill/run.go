@@ -67,7 +67,10 @@ func openStore(ctx context.Context, cfg config.Config, stderr io.Writer) (*sqlit
 func loadConfig(path string, stderr io.Writer) (config.Config, bool) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		fmt.Fprintf(stderr, "feedmill: config: %v\n", err)
+		// One line per mistake, each naming the file, line and column.
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(stderr, "feedmill: config: %s\n", line)
+		}
 		return cfg, false
 	}
 	return cfg, true

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -96,10 +97,10 @@ type Config struct {
 	sourceLines []int
 	// keyLines are the YAML lines of each source's keys ("page",
 	// "selectors.item", "include[1]"), for messages.
-	keyLines []map[string]int
+	keyLines []map[string]position
 	// lines holds the line of every key in the file by its dotted path
 	// ("output.dir", "sources[1].url"), for messages about settings.
-	lines map[string]int
+	lines map[string]position
 }
 
 // Output says where and how posts are written.
@@ -287,10 +288,13 @@ func Default() Config {
 
 // Error is a configuration mistake: which file, where, which field and what.
 type Error struct {
-	File  string
-	Line  int
-	Field string
-	Msg   string
+	File string
+	// Line and Column are where the offending node starts, both from 1;
+	// 0 when unknown.
+	Line   int
+	Column int
+	Field  string
+	Msg    string
 }
 
 func (e *Error) Error() string {
@@ -298,6 +302,9 @@ func (e *Error) Error() string {
 	b.WriteString(e.File)
 	if e.Line > 0 {
 		b.WriteString(":" + strconv.Itoa(e.Line))
+		if e.Column > 0 {
+			b.WriteString(":" + strconv.Itoa(e.Column))
+		}
 	}
 	b.WriteString(": ")
 	if e.Field != "" {
@@ -311,7 +318,11 @@ func (e *Error) Error() string {
 func Load(path string) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return Config{}, &Error{File: path, Msg: fmt.Sprintf("cannot read: %v", errors.Unwrap(err))}
+		msg := fmt.Sprintf("cannot read: %v", errors.Unwrap(err))
+		if errors.Is(err, fs.ErrNotExist) {
+			msg += "; name the configuration with --config PATH, or create one with 'feedmill init'"
+		}
+		return Config{}, &Error{File: path, Msg: msg}
 	}
 	return Parse(path, data)
 }
@@ -326,7 +337,7 @@ func Parse(path string, data []byte) (Config, error) {
 		if errors.Is(err, io.EOF) {
 			return cfg, &Error{File: path, Msg: "the file is empty; it needs at least a sources list"}
 		}
-		return cfg, yamlError(path, err)
+		return cfg, yamlError(path, data, err)
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
@@ -335,61 +346,61 @@ func Parse(path string, data []byte) (Config, error) {
 	if root.Kind != yaml.MappingNode {
 		return cfg, &Error{File: path, Line: root.Line, Msg: "the top level must be a mapping of settings (rsshub, output, sources, ...)"}
 	}
-	if err := checkKeys(path, root, reflect.TypeOf(cfg), ""); err != nil {
-		return cfg, err
-	}
+	var errs errorList
+	checkKeys(path, root, reflect.TypeOf(cfg), "", &errs)
 	if err := root.Decode(&cfg); err != nil {
-		return cfg, yamlError(path, err)
+		// The library still sets every value it could read; checkKeys
+		// has said what is wrong with the others, so go on to check the
+		// rest. Any other failure is the library's to explain.
+		var te *yaml.TypeError
+		switch {
+		case len(errs) == 0:
+			return cfg, yamlError(path, data, err)
+		case !errors.As(err, &te):
+			return cfg, errs.err()
+		}
 	}
-	cfg.lines = map[string]int{}
+	if slices.ContainsFunc(errs, func(e *Error) bool { return oldSystemKeys[e.Field] }) {
+		// The old system's file: what feedmill would miss in it is
+		// everything, and 'feedmill import' is the whole answer.
+		return cfg, errs.err()
+	}
+	cfg.lines = map[string]position{}
 	keyLines(root, "", cfg.lines)
 	for _, kv := range pairs(root) {
 		if kv[0].Value == "sources" && kv[1].Kind == yaml.SequenceNode {
 			for _, s := range kv[1].Content {
 				cfg.sourceLines = append(cfg.sourceLines, s.Line)
-				lines := map[string]int{}
+				lines := map[string]position{}
 				keyLines(s, "", lines)
 				cfg.keyLines = append(cfg.keyLines, lines)
 			}
 		}
 	}
-	return cfg, cfg.Validate()
+	// Unknown settings leave the others readable: check those too, so
+	// that one pass reports every mistake.
+	errs.add(cfg.Validate())
+	return cfg, errs.err()
 }
 
-// yamlError turns a YAML library error into an Error with its line.
-func yamlError(path string, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg = strings.Join(te.Errors, "; ")
-	}
-	line := 0
-	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if n, after, ok := strings.Cut(rest, ":"); ok {
-			if v, err := strconv.Atoi(n); err == nil {
-				line = v
-				msg = strings.TrimSpace(after)
-			}
-		}
-	}
-	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
-	return &Error{File: path, Line: line, Msg: "invalid YAML: " + msg}
-}
-
-// keyLines records the line of every key under n, by its dotted path,
-// and of every list entry, as path[i].
-func keyLines(n *yaml.Node, path string, out map[string]int) {
+// keyLines records where every setting under n is, by its dotted path,
+// and every list entry, as path[i]: a setting's value when it is a single
+// value (what a message about it points at), else its key.
+func keyLines(n *yaml.Node, path string, out map[string]position) {
 	switch n.Kind {
 	case yaml.MappingNode:
 		for _, kv := range pairs(n) {
 			p := join(path, kv[0].Value)
-			out[p] = kv[0].Line
+			out[p] = position{kv[0].Line, kv[0].Column}
+			if kv[1].Kind == yaml.ScalarNode && kv[1].Tag != "!!null" {
+				out[p] = position{kv[1].Line, kv[1].Column}
+			}
 			keyLines(kv[1], p, out)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
 			p := fmt.Sprintf("%s[%d]", path, i)
-			out[p] = c.Line
+			out[p] = position{c.Line, c.Column}
 			keyLines(c, p, out)
 		}
 	}
@@ -403,26 +414,34 @@ func pairs(m *yaml.Node) [][2]*yaml.Node {
 	return out
 }
 
-// checkKeys reports the first key of a mapping that the struct type t does
-// not have, so a misspelt setting is an error instead of silently ignored.
-func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
+// checkKeys reports every key of a mapping that the struct type t does
+// not have, so a misspelt setting is an error instead of silently ignored,
+// and every value of the wrong type, up to maxErrors in all.
+func checkKeys(file string, n *yaml.Node, t reflect.Type, path string, errs *errorList) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if errs.full() {
+		return
+	}
 	if t.Kind() == reflect.Struct && reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
-		return nil // a struct such as Keep reads its own node and says what is wrong
+		return // a struct such as Keep reads its own node and says what is wrong
+	}
+	at := func(n *yaml.Node, field, msg string) {
+		errs.add(&Error{File: file, Line: n.Line, Column: n.Column, Field: field, Msg: msg})
 	}
 	if isLeaf(t) {
 		// Decode the value alone, so that a value of the wrong type is
 		// reported with its field, not as an anonymous YAML error.
 		if err := n.Decode(reflect.New(t).Interface()); err != nil {
-			return &Error{File: file, Line: n.Line, Field: path, Msg: leafMsg(t, n, err)}
+			at(n, path, leafMsg(t, n, err))
+			return
 		}
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!float" && t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64 {
 			// The YAML library would cut 1.5 down to 1 without a word.
-			return &Error{File: file, Line: n.Line, Field: path, Msg: fmt.Sprintf("must be a whole number, not %q", n.Value)}
+			at(n, path, fmt.Sprintf("must be a whole number, not %q", n.Value))
 		}
-		return nil
+		return
 	}
 	switch {
 	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct:
@@ -441,39 +460,35 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string) error {
 			if key == "<<" && kv[0].Tag == "!!merge" {
 				// A YAML merge key (<<: *defaults) brings in another
 				// mapping's settings, which must be known ones too.
-				if err := checkMerge(file, kv[1], t, path); err != nil {
-					return err
-				}
+				checkMerge(file, kv[1], t, path, errs)
 				continue
 			}
 			ft, ok := fields[key]
-			if !ok {
-				return &Error{File: file, Line: kv[0].Line, Field: field, Msg: "unknown setting" + suggest(key, fields)}
-			}
-			if seen[key] {
-				return &Error{File: file, Line: kv[0].Line, Field: field, Msg: "set twice"}
-			}
-			seen[key] = true
-			if err := checkKeys(file, kv[1], ft, field); err != nil {
-				return err
+			switch {
+			case !ok && path == "" && oldSystemKeys[key]:
+				at(kv[0], field, "is a setting of the old RSSHub-to-Hexo scripts, not of feedmill: convert that configuration with 'feedmill import'")
+			case !ok:
+				at(kv[0], field, "unknown setting"+suggest(key, fields))
+			case seen[key]:
+				at(kv[0], field, "set twice")
+			default:
+				seen[key] = true
+				checkKeys(file, kv[1], ft, field, errs)
 			}
 		}
 	case n.Kind == yaml.SequenceNode && t.Kind() == reflect.Slice:
 		for i, c := range n.Content {
-			if err := checkKeys(file, c, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
+			checkKeys(file, c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), errs)
 		}
 	case n.Kind == yaml.ScalarNode && n.Tag != "!!null" && t.Kind() == reflect.Slice:
-		return &Error{File: file, Line: n.Line, Field: path, Msg: fmt.Sprintf("must be a list (each entry starting with \"- \"), not %q", n.Value)}
+		at(n, path, fmt.Sprintf("must be a list (each entry starting with \"- \"), not %q", n.Value))
 	case n.Kind == yaml.ScalarNode && n.Tag != "!!null" && t.Kind() == reflect.Struct:
-		return &Error{File: file, Line: n.Line, Field: path, Msg: fmt.Sprintf("must be a mapping of settings, not %q", n.Value)}
+		at(n, path, fmt.Sprintf("must be a mapping of settings, not %q", n.Value))
 	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Slice:
-		return &Error{File: file, Line: n.Line, Field: path, Msg: "must be a list (each entry starting with \"- \")"}
+		at(n, path, "must be a list (each entry starting with \"- \")")
 	case n.Kind == yaml.SequenceNode && t.Kind() == reflect.Struct:
-		return &Error{File: file, Line: n.Line, Field: path, Msg: "must be a mapping of settings, not a list"}
+		at(n, path, "must be a mapping of settings, not a list")
 	}
-	return nil
 }
 
 // isLeaf reports whether values of t are read whole: scalars, maps and
@@ -524,32 +539,17 @@ func leafMsg(t reflect.Type, n *yaml.Node, err error) string {
 
 // checkMerge checks the mappings a merge key brings in: one mapping or
 // alias, or a list of them.
-func checkMerge(file string, n *yaml.Node, t reflect.Type, path string) error {
+func checkMerge(file string, n *yaml.Node, t reflect.Type, path string, errs *errorList) {
 	for n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
 	if n.Kind == yaml.SequenceNode {
 		for _, c := range n.Content {
-			if err := checkMerge(file, c, t, path); err != nil {
-				return err
-			}
+			checkMerge(file, c, t, path, errs)
 		}
-		return nil
+		return
 	}
-	return checkKeys(file, n, t, path)
-}
-
-func suggest(key string, fields map[string]reflect.Type) string {
-	var names []string
-	for k := range fields {
-		names = append(names, k)
-	}
-	for _, k := range names {
-		if strings.EqualFold(strings.ReplaceAll(k, "_", ""), strings.ReplaceAll(strings.ReplaceAll(key, "-", ""), "_", "")) {
-			return fmt.Sprintf("; did you mean %q?", k)
-		}
-	}
-	return ""
+	checkKeys(file, n, t, path, errs)
 }
 
 func join(path, key string) string {
@@ -585,18 +585,21 @@ func (c Config) Location() *time.Location {
 	return loc
 }
 
+// errorf makes the Error of a setting: at the setting when the file has
+// it, else at line (a missing setting's mapping).
 func (c Config) errorf(line int, field, format string, args ...any) error {
-	if line == 0 {
-		line = c.lines[field]
+	at, ok := c.lines[field]
+	if !ok {
+		at = position{Line: line, Column: c.firstColumn(line)}
 	}
-	return &Error{File: c.File, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}
+	return &Error{File: c.File, Line: at.Line, Column: at.Column, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
 // keyLine is the line of a source's key, else of the source.
 func (c Config) keyLine(i int, key string) int {
 	if i < len(c.keyLines) {
 		if l, ok := c.keyLines[i][key]; ok {
-			return l
+			return l.Line
 		}
 	}
 	return c.sourceLine(i)
@@ -609,115 +612,122 @@ func (c Config) sourceLine(i int) int {
 	return 0
 }
 
-// Validate checks every setting and returns the first mistake as an *Error.
+// Validate checks every setting and returns its mistakes: an *Error, or
+// an Errors of up to maxErrors of them.
 func (c Config) Validate() error {
+	var errs errorList
 	if c.RSSHub != "" {
 		u, err := url.Parse(c.RSSHub)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return c.errorf(0, "rsshub", "%q is not an http(s) URL", c.RSSHub)
+			errs.add(c.errorf(0, "rsshub", "%q is not an http(s) URL", c.RSSHub))
 		}
 	}
 	if strings.TrimSpace(c.Output.Dir) == "" {
-		return c.errorf(0, "output.dir", "must not be empty")
+		errs.add(c.errorf(0, "output.dir", "must not be empty"))
 	}
 	if c.Output.Format != "hexo" {
-		return c.errorf(0, "output.format", "%q is not a known format (known: hexo)", c.Output.Format)
+		errs.add(c.errorf(0, "output.format", "%q is not a known format (known: hexo)", c.Output.Format))
 	}
 	if strings.TrimSpace(c.Store) == "" {
-		return c.errorf(0, "store", "must not be empty")
+		errs.add(c.errorf(0, "store", "must not be empty"))
 	}
 	if c.Concurrency < 1 {
-		return c.errorf(0, "concurrency", "must be at least 1, not %d", c.Concurrency)
+		errs.add(c.errorf(0, "concurrency", "must be at least 1, not %d", c.Concurrency))
 	}
 	if c.Timeout <= 0 {
-		return c.errorf(0, "timeout", "must be positive")
+		errs.add(c.errorf(0, "timeout", "must be positive"))
 	}
 	if c.MaxBytes <= 0 {
-		return c.errorf(0, "max_bytes", "must be positive")
+		errs.add(c.errorf(0, "max_bytes", "must be positive"))
 	}
 	if c.MaxItems < 0 {
-		return c.errorf(0, "max_items", "must not be negative")
+		errs.add(c.errorf(0, "max_items", "must not be negative"))
 	}
 	if c.ConnectTimeout <= 0 {
-		return c.errorf(0, "connect_timeout", "must be positive")
+		errs.add(c.errorf(0, "connect_timeout", "must be positive"))
 	}
 	if c.PerHost < 1 {
-		return c.errorf(0, "per_host", "must be at least 1, not %d", c.PerHost)
+		errs.add(c.errorf(0, "per_host", "must be at least 1, not %d", c.PerHost))
 	}
 	if c.HostDelay < 0 || c.HostDelay.Std() > time.Minute {
-		return c.errorf(0, "host_delay", "must be between 0 and 1m, not %s", c.HostDelay.Std())
+		errs.add(c.errorf(0, "host_delay", "must be between 0 and 1m, not %s", c.HostDelay.Std()))
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
-		return c.errorf(0, "listen", "%q is not an address such as 127.0.0.1:8080 or :8080", c.Listen)
+		errs.add(c.errorf(0, "listen", "%q is not an address such as 127.0.0.1:8080 or :8080", c.Listen))
 	}
 	if c.Interval <= 0 {
-		return c.errorf(0, "interval", "must be positive")
+		errs.add(c.errorf(0, "interval", "must be positive"))
 	}
 	if c.Keep.Line > 0 || c.Keep.Text != "" {
 		if _, err := ParseKeep(c.Keep.Text); err != nil {
-			return c.errorf(c.Keep.Line, "keep", "%v", err)
+			errs.add(c.errorf(c.Keep.Line, "keep", "%v", err))
 		}
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
-		return c.errorf(0, "timezone", "%q is not a time zone name such as UTC or Asia/Shanghai", c.Timezone)
+		errs.add(c.errorf(0, "timezone", "%q is not a time zone name such as UTC or Asia/Shanghai", c.Timezone))
 	}
 	if field, msg := checkCleaning(c.ImageProxy, c.Style); msg != "" {
-		return c.errorf(0, field, "%s", msg)
+		errs.add(c.errorf(0, field, "%s", msg))
 	}
-	if err := c.validateSite(); err != nil {
-		return err
-	}
+	errs.add(c.validateSite())
 	if len(c.Sources) == 0 {
-		return c.errorf(0, "sources", "no sources: add at least one entry with group, source, channel and url")
+		errs.add(c.errorf(0, "sources", "no sources: add at least one entry with group, source, channel and url"))
 	}
 	seen := map[string]int{}
 	for i, s := range c.Sources {
-		line := c.sourceLine(i)
-		field := fmt.Sprintf("sources[%d]", i)
-		for _, f := range []struct{ name, value string }{{"group", s.Group}, {"source", s.Source}, {"channel", s.Channel}} {
-			if msg := checkPathName(f.value); msg != "" {
-				return c.errorf(line, field+"."+f.name, "%s", msg)
-			}
-		}
-		if err := c.validateKind(i, s); err != nil {
-			return err
-		}
-		if strings.TrimSpace(s.Page) == "" {
-			if _, err := c.resolveURL(s.URL); err != nil {
-				return c.errorf(line, field+".url", "%v", err)
-			}
-		}
-		if err := c.validateExtras(i, s); err != nil {
-			return err
-		}
-		if s.MaxItems != nil && *s.MaxItems < 0 {
-			return c.errorf(line, field+".max_items", "must not be negative")
-		}
-		if f, msg := checkRequestSettings(s); msg != "" {
-			return c.errorf(line, field+"."+f, "%s", msg)
-		}
-		if s.Interval != nil && *s.Interval <= 0 {
-			return c.errorf(line, field+".interval", "must be positive")
-		}
-		if s.Keep != nil {
-			if _, err := ParseKeep(s.Keep.Text); err != nil {
-				return c.errorf(s.Keep.Line, field+".keep", "%v", err)
-			}
-		}
-		if s.ImageProxy != nil {
-			if f, msg := checkCleaning(*s.ImageProxy, ""); msg != "" {
-				return c.errorf(line, field+"."+f, "%s", msg)
-			}
-		}
-		if f, msg := checkCleaning("", s.Style); msg != "" {
-			return c.errorf(line, field+"."+f, "%s", msg)
-		}
-		key := s.Group + "/" + s.Source + "/" + s.Channel
-		if j, dup := seen[key]; dup {
-			return c.errorf(line, field, "group/source/channel %q is already used by sources[%d]", key, j)
-		}
-		seen[key] = i
+		errs.add(c.validateSource(i, s, seen))
 	}
+	return errs.err()
+}
+
+// validateSource checks the i-th source and returns its first mistake;
+// seen holds the taxonomies of the sources before it.
+func (c Config) validateSource(i int, s Source, seen map[string]int) error {
+	line := c.sourceLine(i)
+	field := fmt.Sprintf("sources[%d]", i)
+	for _, f := range []struct{ name, value string }{{"group", s.Group}, {"source", s.Source}, {"channel", s.Channel}} {
+		if msg := checkPathName(f.value); msg != "" {
+			return c.errorf(line, field+"."+f.name, "%s", msg)
+		}
+	}
+	if err := c.validateKind(i, s); err != nil {
+		return err
+	}
+	if strings.TrimSpace(s.Page) == "" {
+		if _, err := c.resolveURL(s.URL); err != nil {
+			return c.errorf(line, field+".url", "%v", err)
+		}
+	}
+	if err := c.validateExtras(i, s); err != nil {
+		return err
+	}
+	if s.MaxItems != nil && *s.MaxItems < 0 {
+		return c.errorf(line, field+".max_items", "must not be negative")
+	}
+	if f, msg := checkRequestSettings(s); msg != "" {
+		return c.errorf(line, field+"."+f, "%s", msg)
+	}
+	if s.Interval != nil && *s.Interval <= 0 {
+		return c.errorf(line, field+".interval", "must be positive")
+	}
+	if s.Keep != nil {
+		if _, err := ParseKeep(s.Keep.Text); err != nil {
+			return c.errorf(s.Keep.Line, field+".keep", "%v", err)
+		}
+	}
+	if s.ImageProxy != nil {
+		if f, msg := checkCleaning(*s.ImageProxy, ""); msg != "" {
+			return c.errorf(line, field+"."+f, "%s", msg)
+		}
+	}
+	if f, msg := checkCleaning("", s.Style); msg != "" {
+		return c.errorf(line, field+"."+f, "%s", msg)
+	}
+	key := s.Group + "/" + s.Source + "/" + s.Channel
+	if j, dup := seen[key]; dup {
+		return c.errorf(line, field, "group/source/channel %q is already used by sources[%d]", key, j)
+	}
+	seen[key] = i
 	return nil
 }
 
@@ -826,7 +836,9 @@ func (c Config) validateExtras(i int, s Source) error {
 			key := fmt.Sprintf("%s[%d]", f.name, j)
 			line, ok := 0, false
 			if i < len(c.keyLines) {
-				line, ok = c.keyLines[i][key]
+				var at position
+				at, ok = c.keyLines[i][key]
+				line = at.Line
 			}
 			if !ok {
 				key, line = f.name, c.keyLine(i, f.name)

@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,7 +65,7 @@ func TestParseErrors(t *testing.T) {
 		msg   string
 	}{
 		{"empty file", "", "", 0, "empty"},
-		{"invalid yaml", "sources: [\n  - a", "", 1, "invalid YAML"},
+		{"invalid yaml", "sources: [\n  - a", "", 2, "invalid YAML"},
 		{"not a mapping", "- a\n- b\n", "", 1, "mapping"},
 		{"unknown top key", "rsshub: https://r.example.com\nsource:\n  - x\n", "source", 2, "unknown setting"},
 		{"unknown source key", src("    chanel: x\n"), "sources[0].chanel", 6, "unknown setting"},
@@ -71,15 +73,15 @@ func TestParseErrors(t *testing.T) {
 		{"no sources", "rsshub: https://r.example.com\n", "sources", 0, "no sources"},
 		{"missing group", "sources:\n  - source: s\n    channel: c\n    url: /x\n", "sources[0].group", 2, "missing"},
 		{"missing url", "sources:\n  - group: g\n    source: s\n    channel: c\n", "sources[0].url", 2, "missing"},
-		{"route without rsshub", "sources:\n  - group: g\n    source: s\n    channel: c\n    url: /guancha/headline\n", "sources[0].url", 2, "no rsshub"},
-		{"bad scheme", src("")[:len(src(""))-len("https://x.example.com/\n")] + "ftp://x.example.com/\n", "sources[0].url", 2, "scheme"},
+		{"route without rsshub", "sources:\n  - group: g\n    source: s\n    channel: c\n    url: /guancha/headline\n", "sources[0].url", 5, "no rsshub"},
+		{"bad scheme", src("")[:len(src(""))-len("https://x.example.com/\n")] + "ftp://x.example.com/\n", "sources[0].url", 5, "scheme"},
 		{"duplicate taxonomy", src("  - group: g\n    source: s\n    channel: c\n    url: /y\nrsshub: https://r.example.com\n"), "sources[1]", 6, "already used by sources[0]"},
 		{"slash in name", "sources:\n  - group: a/b\n    source: s\n    channel: c\n    url: https://x.example.com/\n", "sources[0].group", 2, "path separator"},
 		{"name Hexo would hide (underscore)", "sources:\n  - group: _drafts\n    source: s\n    channel: c\n    url: https://x.example.com/\n", "sources[0].group", 2, "Hexo skips folders"},
 		{"name Hexo would hide (dot)", "sources:\n  - group: g\n    source: .hidden\n    channel: c\n    url: https://x.example.com/\n", "sources[0].source", 2, "Hexo skips folders"},
 		{"channel Hexo would hide", "sources:\n  - group: g\n    source: s\n    channel: _视频\n    url: https://x.example.com/\n", "sources[0].channel", 2, "starts with \"_\""},
 		{"dot dot name", "sources:\n  - group: ..\n    source: s\n    channel: c\n    url: https://x.example.com/\n", "sources[0].group", 2, "folder name"},
-		{"negative max_items", src("    max_items: -1\n"), "sources[0].max_items", 2, "negative"},
+		{"negative max_items", src("    max_items: -1\n"), "sources[0].max_items", 6, "negative"},
 		{"wrong type", src("    max_items: many\n"), "sources[0].max_items", 6, "whole number"},
 		{"list for a string", "sources:\n  - group: [a]\n    source: s\n    channel: c\n    url: https://x.example.com/\n", "sources[0].group", 2, "single value"},
 		{"bad duration first", "timeout: fast\n" + src(""), "timeout", 1, "not a duration"},
@@ -144,5 +146,65 @@ func TestMergeKeys(t *testing.T) {
 	srcs := cfg.FeedSources()
 	if len(srcs) != 3 || srcs[1].Key() != "g/s/b" || srcs[1].URL != "https://x.example.com/" || srcs[1].MaxItems != 3 || srcs[2].Key() != "g/s/c" {
 		t.Errorf("sources %+v", srcs)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// TestErrorMessages checks the whole message of each broken configuration
+// in testdata/errors against its .golden file (go test -update rewrites
+// them): every mistake, each at the line and column of the node at fault.
+func TestErrorMessages(t *testing.T) {
+	paths, _ := filepath.Glob("testdata/errors/*.yaml")
+	if len(paths) == 0 {
+		t.Fatal("no cases")
+	}
+	for _, p := range paths {
+		name := strings.TrimSuffix(filepath.Base(p), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			_, err := Load(p)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			got := err.Error() + "\n"
+			golden := strings.TrimSuffix(p, ".yaml") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("message:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+func TestErrorsAreCapped(t *testing.T) {
+	var b strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&b, "unknown_%d: x\n", i)
+	}
+	_, err := Parse("f.yaml", []byte(b.String()))
+	var list Errors
+	if !errors.As(err, &list) || len(list) != maxErrors {
+		t.Fatalf("err = %v, want %d errors", err, maxErrors)
+	}
+	var first *Error
+	if !errors.As(err, &first) || first.Field != "unknown_0" || first.Line != 1 || first.Column != 1 {
+		t.Errorf("first error %+v, want unknown_0 at 1:1", first)
+	}
+}
+
+func TestMissingFileSaysWhatToDo(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "feedmill.yaml"))
+	for _, want := range []string{"no such file", "--config", "feedmill init"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to mention %q", err, want)
+		}
 	}
 }

@@ -68,8 +68,8 @@ func TestKeepSetting(t *testing.T) {
 		{"source overrides global", head + "keep: 15\nsources:\n" + src("    keep: 7d\n") + strings.Replace(src(""), "channel: c", "channel: d", 1),
 			[]feed.Retention{{Age: 7 * 24 * time.Hour}, {Count: 15}}, ""},
 		{"source keeps all against global", head + "keep: 15\nsources:\n" + src("    keep: all\n"), []feed.Retention{{}}, ""},
-		{"bad global", head + "keep: 15x\nsources:\n" + src(""), nil, "feedmill.yaml:2: keep: \"15x\""},
-		{"bad source", head + "sources:\n" + src("    keep: 2mo\n"), nil, "feedmill.yaml:7: sources[0].keep: \"2mo\""},
+		{"bad global", head + "keep: 15x\nsources:\n" + src(""), nil, "feedmill.yaml:2:7: keep: \"15x\""},
+		{"bad source", head + "sources:\n" + src("    keep: 2mo\n"), nil, "feedmill.yaml:7:11: sources[0].keep: \"2mo\""},
 		{"empty global keeps all", head + "keep:\nsources:\n" + src(""), []feed.Retention{{}}, ""},
 		{"list", head + "keep: [1]\nsources:\n" + src(""), nil, "feedmill.yaml:2: invalid YAML: keep must be"},
 	} {
