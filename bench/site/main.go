@@ -353,7 +353,7 @@ func generate(ctx context.Context, db string, n, batch int) error {
 		if batch > 0 {
 			seen = base.Add(30 * 24 * time.Hour) // new items are seen after the old ones
 		}
-		if _, err := st.AddItems(ctx, ids[k], items, seen); err != nil {
+		if _, err := st.InsertItems(ctx, ids[k], items, nil, seen); err != nil {
 			return err
 		}
 		if keepBodies {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -19,7 +18,7 @@ import (
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/schedule"
 	"github.com/feedmill/feedmill/internal/store"
-	"github.com/feedmill/feedmill/internal/store/sqlite"
+	"github.com/feedmill/feedmill/internal/store/backend"
 )
 
 const runUsage = `Usage: feedmill run [--config PATH] [--due] [--republish]
@@ -46,15 +45,10 @@ func configFlags(name, usage string) (*flag.FlagSet, *string) {
 	return fs, path
 }
 
-// openStore opens the configuration's store, creating its folder,
-// printing what went wrong.
-func openStore(ctx context.Context, cfg config.Config, stderr io.Writer) (*sqlite.Store, bool) {
-	path := cfg.Path(cfg.Store)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
-		return nil, false
-	}
-	st, err := sqlite.Open(ctx, path)
+// openStore opens the configuration's store (an SQLite file is created,
+// with its folder, when missing), printing what went wrong.
+func openStore(ctx context.Context, cfg config.Config, stderr io.Writer) (store.Store, bool) {
+	st, err := backend.Open(ctx, cfg.StoreDSN())
 	if err != nil {
 		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
 		return nil, false

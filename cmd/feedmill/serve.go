@@ -11,7 +11,7 @@ import (
 	"syscall"
 
 	"github.com/feedmill/feedmill/internal/daemon"
-	"github.com/feedmill/feedmill/internal/store/sqlite"
+	"github.com/feedmill/feedmill/internal/store/backend"
 )
 
 const serveUsage = `Usage: feedmill serve [--config PATH] [--listen ADDR] [--log-format text|json] [--no-site]
@@ -58,7 +58,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		addr = *listen
 	}
-	st, err := sqlite.Open(ctx, cfg.Path(cfg.Store))
+	st, err := backend.Open(ctx, cfg.StoreDSN())
 	if err != nil {
 		logger.Error("store", "error", err)
 		return exitProblem

@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/feedmill/feedmill/internal/schedule"
 	"github.com/feedmill/feedmill/internal/store"
-	"github.com/feedmill/feedmill/internal/store/sqlite"
+	"github.com/feedmill/feedmill/internal/store/backend"
 )
 
 const sourcesUsage = `Usage: feedmill sources [--config PATH] [--failing]
@@ -39,7 +37,7 @@ func sourcesCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if !ok {
 		return exitUsage
 	}
-	rows, err := sourceRows(ctx, cfg.Path(cfg.Store))
+	rows, err := sourceRows(ctx, cfg.StoreDSN())
 	if err != nil {
 		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
 		return exitProblem
@@ -79,11 +77,11 @@ func sourcesCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 
 // sourceRows returns the store's source rows by key. A store that does
 // not exist yet has none: listing sources never creates one.
-func sourceRows(ctx context.Context, path string) (map[string]store.Source, error) {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+func sourceRows(ctx context.Context, dsn string) (map[string]store.Source, error) {
+	st, err := backend.OpenExisting(ctx, dsn)
+	if errors.Is(err, backend.ErrNoStore) {
 		return nil, nil
 	}
-	st, err := sqlite.Open(ctx, path)
 	if err != nil {
 		return nil, err
 	}

@@ -21,9 +21,15 @@ import (
 	"github.com/feedmill/feedmill/internal/store"
 )
 
+// Store is the part of the store the admin page reads and changes.
+type Store interface {
+	Sources(ctx context.Context) ([]store.Source, error)
+	SetPaused(ctx context.Context, sourceID int64, paused bool) error
+}
+
 // Options wire the page to the rest of feedmill.
 type Options struct {
-	Store store.Store
+	Store Store
 	// Token unlocks the actions; "" leaves the page read-only.
 	Token string
 	// FetchNow asks for the source to be fetched as soon as possible; nil

@@ -39,7 +39,9 @@ type Config struct {
 	// (starting with "/") are resolved against.
 	RSSHub string `yaml:"rsshub"`
 	Output Output `yaml:"output"`
-	// Store is the SQLite database file.
+	// Store is where feedmill keeps its state: an SQLite database file
+	// (the default), or a PostgreSQL URL (postgres://… or
+	// postgresql://…) for a store shared by several processes.
 	Store string `yaml:"store"`
 	// Concurrency bounds how many sources are fetched at once.
 	Concurrency int `yaml:"concurrency"`
@@ -568,6 +570,20 @@ func (c Config) Dir() string {
 	return d
 }
 
+// StoreDSN is the store as store/backend opens it: a PostgreSQL URL as
+// it is, a database file resolved against the configuration's folder.
+func (c Config) StoreDSN() string {
+	if strings.Contains(c.Store, "://") {
+		return c.Store
+	}
+	return c.Path(c.Store)
+}
+
+// StorePostgres reports whether the store is a PostgreSQL database.
+func (c Config) StorePostgres() bool {
+	return strings.HasPrefix(c.Store, "postgres://") || strings.HasPrefix(c.Store, "postgresql://")
+}
+
 // Path resolves p against the configuration's folder.
 func (c Config) Path(p string) string {
 	if filepath.IsAbs(p) {
@@ -630,6 +646,9 @@ func (c Config) Validate() error {
 	}
 	if strings.TrimSpace(c.Store) == "" {
 		errs.add(c.errorf(0, "store", "must not be empty"))
+	}
+	if scheme, _, ok := strings.Cut(c.Store, "://"); ok && scheme != "postgres" && scheme != "postgresql" {
+		return c.errorf(0, "store", "%q: want a database file or a postgres:// URL", scheme+"://")
 	}
 	if c.Concurrency < 1 {
 		errs.add(c.errorf(0, "concurrency", "must be at least 1, not %d", c.Concurrency))

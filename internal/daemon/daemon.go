@@ -29,14 +29,17 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/feedmill/feedmill/internal/admin"
 	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/feed"
+	"github.com/feedmill/feedmill/internal/imgproxy"
 	"github.com/feedmill/feedmill/internal/publish"
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/schedule"
 	"github.com/feedmill/feedmill/internal/server"
 	"github.com/feedmill/feedmill/internal/site"
 	"github.com/feedmill/feedmill/internal/store"
+	"github.com/feedmill/feedmill/internal/store/backend"
 )
 
 // Log keys.
@@ -67,13 +70,23 @@ const (
 	minGap = time.Second
 )
 
+// Store is what the daemon's parts use of the store: the refresh's, the
+// site's and the admin page's, and the settings that keep the image
+// proxy's key.
+type Store interface {
+	refresh.Store
+	site.Store
+	admin.Store
+	imgproxy.Settings
+}
+
 // Options are what New needs.
 type Options struct {
 	Config config.Config
 	// Listen, when set, is the --listen flag: it wins over the listen of
 	// the configuration, also after a reload.
 	Listen  string
-	Store   store.Store
+	Store   Store
 	Logger  *slog.Logger
 	Version string
 	// NoSite leaves the news site out: no builds, no pages at "/" and no
@@ -86,7 +99,7 @@ type Options struct {
 
 // Daemon is a running feedmill serve.
 type Daemon struct {
-	store   store.Store
+	store   Store
 	logger  *slog.Logger
 	version string
 	listen  string
@@ -433,9 +446,9 @@ func (d *Daemon) Reload() error {
 	if cfg.Listen != old.Listen {
 		d.logger.Warn("listen changed; restart feedmill serve to apply it", keyAddr, cfg.Listen)
 	}
-	if cfg.Path(cfg.Store) != old.Path(old.Store) {
-		d.logger.Warn("store changed; restart feedmill serve to apply it", "store", cfg.Path(cfg.Store))
-		cfg.Store = old.Path(old.Store)
+	if cfg.StoreDSN() != old.StoreDSN() {
+		d.logger.Warn("store changed; restart feedmill serve to apply it", "store", backend.Redact(cfg.StoreDSN()))
+		cfg.Store = old.StoreDSN()
 	}
 	w, err := d.web(context.Background(), cfg)
 	if err != nil {

@@ -6,13 +6,12 @@ import (
 	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/content"
 	"github.com/feedmill/feedmill/internal/fetch"
-	"github.com/feedmill/feedmill/internal/store"
 )
 
 // FromConfig returns the Runner a configuration describes, on st. feedmill
 // run and feedmill serve both build theirs here, so that they fetch,
 // clean and publish alike.
-func FromConfig(cfg config.Config, st store.Store, logger *slog.Logger) *Runner {
+func FromConfig(cfg config.Config, st Store, logger *slog.Logger) *Runner {
 	proxy, style := cfg.Cleaning(-1)
 	per := make(map[string]content.Options, len(cfg.Sources))
 	for i, s := range cfg.FeedSources() {

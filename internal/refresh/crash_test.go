@@ -21,7 +21,7 @@ type crashing struct {
 	store.Store
 	// at is "InsertItems" or "SetPostPath" (after a post path is
 	// reserved: as a new item is stored in a new folder, or later) or
-	// "MarkPosted" (before marking posts posted).
+	// "SetPosted" (before marking posts posted).
 	at string
 }
 
@@ -56,15 +56,8 @@ func (c *crashing) SetPostPath(ctx context.Context, id int64, path string) error
 	return nil
 }
 
-func (c *crashing) MarkPosted(ctx context.Context, ids []int64, at time.Time) error {
-	if c.at == "MarkPosted" {
-		return errCrash
-	}
-	return c.Store.MarkPosted(ctx, ids, at)
-}
-
 func (c *crashing) SetPosted(ctx context.Context, posts []store.Posted, at time.Time) error {
-	if c.at == "MarkPosted" {
+	if c.at == "SetPosted" {
 		return errCrash
 	}
 	return c.Store.SetPosted(ctx, posts, at)
@@ -74,7 +67,7 @@ func TestCrashWhilePublishing(t *testing.T) {
 	for _, c := range []struct {
 		at     string
 		folder bool // the source's folder is there before the run
-	}{{"InsertItems", false}, {"SetPostPath", true}, {"MarkPosted", false}, {"MarkPosted", true}} {
+	}{{"InsertItems", false}, {"SetPostPath", true}, {"SetPosted", false}, {"SetPosted", true}} {
 		at := c.at
 		t.Run(fmt.Sprintf("after %s, folder there %v", at, c.folder), func(t *testing.T) {
 			f := feeds{"/a": rss("One|1|Fri, 28 Jan 2022 10:30:43 GMT|<p>1</p>", "Two|2|Fri, 28 Jan 2022 11:30:43 GMT|<p>2</p>")}
@@ -86,7 +79,7 @@ func TestCrashWhilePublishing(t *testing.T) {
 				}
 			}
 			r := newRunner(t, out)
-			real := r.Store
+			real := r.Store.(store.Store)
 			r.Store = &crashing{Store: real, at: at}
 			srcs := []feed.Source{source(srv, "c", "/a")}
 			if _, err := r.Run(t.Context(), srcs, nil); !errors.Is(err, errCrash) {

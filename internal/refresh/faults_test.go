@@ -329,9 +329,9 @@ func (s *countingStore) Batch(ctx context.Context, fn func(store.Store) error) e
 	})
 }
 
-func (s *countingStore) AddItems(ctx context.Context, id int64, items []feed.Item, now time.Time) (int, error) {
+func (s *countingStore) InsertItems(ctx context.Context, id int64, items []feed.Item, paths []string, now time.Time) ([]store.Item, error) {
 	s.writes.Add(1)
-	return s.Store.AddItems(ctx, id, items, now)
+	return s.Store.InsertItems(ctx, id, items, paths, now)
 }
 
 func (s *countingStore) SetPostPath(ctx context.Context, id int64, path string) error {
@@ -339,9 +339,11 @@ func (s *countingStore) SetPostPath(ctx context.Context, id int64, path string) 
 	return s.Store.SetPostPath(ctx, id, path)
 }
 
-func (s *countingStore) MarkPosted(ctx context.Context, ids []int64, at time.Time) error {
-	s.writes.Add(1)
-	return s.Store.MarkPosted(ctx, ids, at)
+func (s *countingStore) SetPosted(ctx context.Context, posts []store.Posted, at time.Time) error {
+	if len(posts) > 0 {
+		s.writes.Add(1)
+	}
+	return s.Store.SetPosted(ctx, posts, at)
 }
 
 func (s *countingStore) SetFetchURL(ctx context.Context, id int64, url string) error {
@@ -362,7 +364,7 @@ func TestNotModifiedCostsNothing(t *testing.T) {
 		w.Write(rssFeed("same", 3))
 	})
 	r := newRunner(t, t.TempDir())
-	cs := &countingStore{Store: r.Store, writes: new(atomic.Int32)}
+	cs := &countingStore{Store: r.Store.(store.Store), writes: new(atomic.Int32)}
 	r.Store = cs
 	src := feed.Source{Group: "g", Name: "s", Channel: "c", URL: srv.URL}
 	if res, err := r.Run(t.Context(), []feed.Source{src}, nil); err != nil || res[0].Posts != 3 {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/feedmill/feedmill/internal/feed"
+	"github.com/feedmill/feedmill/internal/store"
 )
 
 // A paused source is not fetched at all until it is resumed.
@@ -23,7 +24,7 @@ func TestPausedSourceIsSkipped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Store.SetPaused(t.Context(), row.ID, true); err != nil {
+	if err := r.Store.(store.Store).SetPaused(t.Context(), row.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	res, err := r.Run(t.Context(), []feed.Source{src}, nil)
@@ -33,7 +34,7 @@ func TestPausedSourceIsSkipped(t *testing.T) {
 	if !res[0].Paused || res[0].Posts != 0 || hits.Load() != 0 {
 		t.Fatalf("paused run: %+v, %d requests", res[0], hits.Load())
 	}
-	if err := r.Store.SetPaused(t.Context(), row.ID, false); err != nil {
+	if err := r.Store.(store.Store).SetPaused(t.Context(), row.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	res, err = r.Run(t.Context(), []feed.Source{src}, nil)

@@ -43,7 +43,7 @@ func TestRunKeepsPreparedBodies(t *testing.T) {
 			ids[i] = it.ID
 		}
 		got := map[int64]*store.Prepared{}
-		if err := r.Store.ItemContents(t.Context(), ids, opts.Key(), func(m store.ItemMeta, body store.ItemBody) error {
+		if err := r.Store.(store.Store).ItemContents(t.Context(), ids, opts.Key(), func(m store.ItemMeta, body store.ItemBody) error {
 			got[m.ID] = body.Prepared
 			return nil
 		}); err != nil {

@@ -33,10 +33,29 @@ import (
 	"github.com/feedmill/feedmill/internal/store"
 )
 
+// Store is the part of the store a refresh uses outside its batches;
+// inside one (Batch) it has the whole store.Store.
+type Store interface {
+	Sources(ctx context.Context) ([]store.Source, error)
+	EnsureSource(ctx context.Context, src feed.Source) (store.Source, error)
+	Items(ctx context.Context, sourceID int64, unposted bool) ([]store.Item, error)
+	KnownIdentities(ctx context.Context, sourceID int64, identities []string) (map[string]bool, error)
+	paths
+	SetPosted(ctx context.Context, posts []store.Posted, at time.Time) error
+	SetPrepared(ctx context.Context, bodies []store.Prepared) error
+	Batch(ctx context.Context, fn func(store.Store) error) error
+}
+
+// paths is what reserving a post path needs, in a batch or outside.
+type paths interface {
+	PathOwner(ctx context.Context, path string) (int64, bool, error)
+	SetPostPath(ctx context.Context, itemID int64, path string) error
+}
+
 // Runner holds what a run needs. Its fields are set by main.
 type Runner struct {
 	Fetch       *fetch.Client
-	Store       store.Store
+	Store       Store
 	OutDir      string         // posts go under OutDir/<group>/<source>/<channel>/
 	Location    *time.Location // zone of dates written without one
 	Concurrency int
@@ -617,7 +636,7 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 		data []byte
 	}
 	var jobs []job
-	var done []int64 // items whose post is in place, to mark posted
+	var done []store.Posted // posts in place, to mark posted
 	var errs []error
 	var prepared []store.Prepared
 	for _, it := range items {
@@ -634,7 +653,7 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 				return 0, err
 			}
 			if adopted {
-				done = append(done, it.ID)
+				done = append(done, store.Posted{ItemID: it.ID})
 				continue
 			}
 			it.PostPath = path
@@ -642,7 +661,6 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 		jobs = append(jobs, job{it, data})
 	}
 	written := 0
-	hashes := map[int64]string{} // lets retention tell these files from a user's edit
 	for _, j := range jobs {
 		wrote, err := publish.WriteFile(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), j.data)
 		if err != nil {
@@ -652,11 +670,13 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 		if wrote {
 			written++
 		}
-		if h := publish.Hash(j.data); h != j.it.PostHash {
-			hashes[j.it.ID] = h
+		// The hash lets retention tell these files from a user's edit.
+		h := publish.Hash(j.data)
+		if h == j.it.PostHash {
+			h = ""
 		}
-		if !j.it.Posted {
-			done = append(done, j.it.ID)
+		if !j.it.Posted || h != "" {
+			done = append(done, store.Posted{ItemID: j.it.ID, Hash: h})
 		}
 	}
 	if written > 0 {
@@ -664,16 +684,11 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 			return 0, &postError{err: err}
 		}
 	}
-	if err := r.Store.SetPostHashes(ctx, hashes); err != nil {
-		return written, err
-	}
 	if err := r.Store.SetPrepared(ctx, prepared); err != nil {
 		return written, err
 	}
-	if len(done) > 0 {
-		if err := r.Store.MarkPosted(ctx, done, r.now()); err != nil {
-			return written, err
-		}
+	if err := r.Store.SetPosted(ctx, done, r.now()); err != nil {
+		return written, err
 	}
 	if len(errs) > 0 {
 		return written, &postError{err: fmt.Errorf("%d of %d posts failed, first: %w", len(errs), len(items), errors.Unwrap(errs[0]))}
@@ -724,7 +739,7 @@ func (r *Runner) prepare(src feed.Source, it store.Item) (publish.Post, store.Pr
 // says the caller saw that the source's folder does not exist, so no file
 // is in the way. It returns the path, whether the file in the way was
 // adopted, and whether no file was at the path (fresh).
-func (r *Runner) reservePath(ctx context.Context, st store.Store, src feed.Source, it store.Item, data []byte, noFolder bool) (string, bool, bool, error) {
+func (r *Runner) reservePath(ctx context.Context, st paths, src feed.Source, it store.Item, data []byte, noFolder bool) (string, bool, bool, error) {
 	stem := publish.FileStem(it.Title)
 	for n := 1; ; n++ {
 		rel := postPath(src, stem, n)

@@ -63,7 +63,7 @@ func testWriterWaits(t *testing.T, full bool) {
 	out := t.TempDir()
 	r := newRunner(t, out)
 	r.Concurrency = 2
-	st := &stalling{Store: r.Store, once: &sync.Once{}, stalled: make(chan struct{}), gate: make(chan struct{})}
+	st := &stalling{Store: r.Store.(store.Store), once: &sync.Once{}, stalled: make(chan struct{}), gate: make(chan struct{})}
 	r.Store = st
 	var srcs []feed.Source
 	for i := range sources {

@@ -106,7 +106,7 @@ func (w *writers) close() error {
 
 // run plans, renders and writes the site, removes the pages of items that
 // are gone and saves the manifest.
-func (b *builder) run(ctx context.Context, st store.Store) error {
+func (b *builder) run(ctx context.Context, st Store) error {
 	t := time.Now()
 	phase := func(name string) {
 		b.logger.Debug("site build phase", "phase", name, "took", time.Since(t))
@@ -195,7 +195,7 @@ func (b *builder) write(rel string, data []byte, c *counters) error {
 // cleans it once, and renders the item's post page when it changed. The
 // store streams the contents to a pool of workers, so that memory holds
 // only the bodies that feeds still need, never all of them.
-func (b *builder) process(ctx context.Context, st store.Store, w *writers) error {
+func (b *builder) process(ctx context.Context, st Store, w *writers) error {
 	byID := map[int64]*item{}
 	var ids []int64
 	var posts, summaries, bodies int

@@ -7,14 +7,13 @@ import (
 	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/content"
 	"github.com/feedmill/feedmill/internal/imgproxy"
-	"github.com/feedmill/feedmill/internal/store"
 )
 
 // FromConfig turns feedmill's configuration into the site's, so that
 // feedmill build and feedmill serve build the same site. With
 // image_proxy: builtin it reads the signing key from the store, and
 // generates and keeps one there on first use.
-func FromConfig(ctx context.Context, cfg config.Config, st store.Store) (Config, error) {
+func FromConfig(ctx context.Context, cfg config.Config, st imgproxy.Settings) (Config, error) {
 	sc := Config{
 		Dir:         cfg.SiteDir(),
 		Title:       cfg.Site.Title,

@@ -132,7 +132,17 @@ func (c Config) origin() string {
 // Build renders the site from the store into cfg.Dir (or cfg.Memory) and
 // reports what it did. It is safe to call again after new items arrive:
 // only the pages they touch are rendered and written.
-func Build(ctx context.Context, st store.Store, cfg Config, opts Options) (Stats, error) {
+// Store is the part of the store a site build reads: the sources, the
+// items' lists and contents, and their slugs, given once.
+type Store interface {
+	Sources(ctx context.Context) ([]store.Source, error)
+	EnsureSlugs(ctx context.Context) (int, error)
+	ListItems(ctx context.Context, f store.ItemFilter) ([]store.ItemMeta, error)
+	CountItems(ctx context.Context, f store.ItemFilter) (int, error)
+	ItemContents(ctx context.Context, ids []int64, prepared string, fn func(m store.ItemMeta, body store.ItemBody) error) error
+}
+
+func Build(ctx context.Context, st Store, cfg Config, opts Options) (Stats, error) {
 	start := time.Now()
 	cfg = cfg.withDefaults()
 	if opts.Logger == nil {

@@ -111,7 +111,7 @@ func newestFirst(a, b store.ItemMeta) int {
 // items the store still has, every one (it counts them: items are never
 // changed, only added, retired or removed), it asks only for the items
 // added since; otherwise it lists them all.
-func listItems(ctx context.Context, st store.Store, data []byte) ([]store.ItemMeta, *itemState, string, error) {
+func listItems(ctx context.Context, st Store, data []byte) ([]store.ItemMeta, *itemState, string, error) {
 	var why string
 	if data == nil {
 		why = "no items file"

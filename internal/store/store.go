@@ -1,7 +1,9 @@
 // Package store defines what feedmill remembers between runs: its sources
 // with their fetch state, and every item it has seen with where its post
-// was published. Backends live in their own packages (store/sqlite, and
-// PostgreSQL later) and are checked by the shared suite in store/storetest.
+// was published. Backends live in their own packages (store/sqlite and
+// store/postgres), are opened from a DSN by store/backend, and are checked
+// by the shared suite in store/storetest. Each consumer (refresh, site,
+// admin, daemon) declares the part of Store it uses.
 package store
 
 import (
@@ -111,17 +113,17 @@ type Store interface {
 	// ErrNotFound when no source has the ID.
 	SetSchedule(ctx context.Context, sourceID int64, s Schedule) error
 
-	// AddItems stores the items the source does not have yet (by
-	// Identity), with FirstSeen set to now and a fresh RandomN, and returns
-	// how many were new. Items already stored are left unchanged.
-	AddItems(ctx context.Context, sourceID int64, items []feed.Item, now time.Time) (int, error)
-	// InsertItems is AddItems returning the new items as stored (ID,
-	// FirstSeen and RandomN set, not posted), in the order given, so that
-	// a refresh need not read them back. A new item gets its slug as it is
+	// InsertItems stores the items the source does not have yet (by
+	// Identity; of two items with one identity the first counts), with
+	// FirstSeen set to now and a fresh RandomN, and returns them as
+	// stored (ID, FirstSeen and RandomN set, not posted), in the order
+	// given, so that a refresh need not read them back. Items already
+	// stored are left unchanged. A new item gets its slug as it is
 	// stored. paths, when not nil, holds a post path for each item ("" for
 	// none) to reserve as the item is stored, as SetPostPath would: a new
 	// item whose path another item owns is stored without one, and its
-	// PostPath says which it got.
+	// PostPath says which it got. A taken path never fails the call nor
+	// the batch it runs in. It returns ErrNotFound for an unknown source.
 	InsertItems(ctx context.Context, sourceID int64, items []feed.Item, paths []string, now time.Time) ([]Item, error)
 	// KnownIdentities returns which of identities (feed.Item.Identity
 	// values) the source has stored items for: a known identity maps to
@@ -136,20 +138,18 @@ type Store interface {
 	// false when none does.
 	PathOwner(ctx context.Context, path string) (int64, bool, error)
 	// SetPostPath reserves path for the item. It returns ErrPathTaken when
-	// another item owns it.
+	// another item owns it, and ErrNotFound for an unknown item. A taken
+	// path is an answer, not a failure: inside a Batch the transaction
+	// goes on, and the caller tries the next name (a backend whose
+	// database aborts a transaction on a constraint violation guards the
+	// statement with a savepoint or avoids the violation).
 	SetPostPath(ctx context.Context, itemID int64, path string) error
-	// MarkPosted records, in one transaction, that the items' post files
-	// are in place. It returns ErrNotFound when an ID does not exist, and
-	// then marks none.
-	MarkPosted(ctx context.Context, itemIDs []int64, at time.Time) error
-	// SetPostHashes records, in one transaction, the hash (publish.Hash)
-	// of the bytes just written at each item's post path, by item ID. It
-	// returns ErrNotFound when an ID does not exist, and then records none.
-	SetPostHashes(ctx context.Context, hashes map[int64]string) error
-	// SetPosted is MarkPosted and SetPostHashes in one: each post's item
-	// is marked posted at at, and its hash recorded unless it is "". It
-	// returns ErrNotFound when an ID does not exist, and then changes
-	// nothing.
+	// SetPosted records, in one transaction, that the posts' files are in
+	// place: each item is marked posted (at at, the first time it is
+	// marked), and the hash (publish.Hash) of the bytes just written at
+	// its path recorded unless it is "". An item given twice gets its last
+	// hash. It returns ErrNotFound when an ID does not exist, and then
+	// changes nothing.
 	SetPosted(ctx context.Context, posts []Posted, at time.Time) error
 	// SetPrepared keeps the bodies the content stage prepared for the
 	// items' posts, each replacing what was kept for its item, so that
@@ -158,7 +158,7 @@ type Store interface {
 	// an item does not exist.
 	SetPrepared(ctx context.Context, bodies []Prepared) error
 	// Retire takes the item off the site for good: Items leaves it out
-	// from then on, while AddItems still knows it (so it is never new
+	// from then on, while InsertItems still knows it (so it is never new
 	// again) and it keeps its post path (so no other item takes that
 	// name). Its prepared body is dropped. It returns ErrNotFound for an
 	// unknown item.
@@ -203,7 +203,7 @@ type Store interface {
 	// SetSetting stores a setting, replacing any value it had.
 	SetSetting(ctx context.Context, name, value string) error
 
-	// Close releases the store.
+	// Close releases the store; it is not used afterwards.
 	Close() error
 }
 
@@ -215,7 +215,7 @@ type Posted struct {
 	Hash string
 }
 
-// Items are immutable once stored: AddItems never changes an item it
+// Items are immutable once stored: InsertItems never changes an item it
 // has, so what ListItems returns about an item, with its ID, stands for
 // its content too (the site's incremental builds rely on this). A backend
 // method that ever rewrites content must give the item a new ID or make

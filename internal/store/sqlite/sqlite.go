@@ -135,8 +135,6 @@ ON CONFLICT (source_id, identity) DO NOTHING`
 	qSourceKey     = `SELECT key FROM sources WHERE id = ?`
 	qSetPostPath   = `UPDATE items SET post_path = ? WHERE id = ?`
 	qPathOwner     = `SELECT id FROM items WHERE post_path = ?`
-	qMarkPosted    = `UPDATE items SET posted_at = ? WHERE id = ?`
-	qSetPostHash   = `UPDATE items SET post_hash = ? WHERE id = ?`
 	qRecordSuccess = `UPDATE sources SET etag = ?, last_modified = ?, last_success_at = ?, last_error = '', consecutive_errors = 0 WHERE id = ?`
 	qRecordFailure = `UPDATE sources SET last_error = ?, last_error_at = ?, consecutive_errors = consecutive_errors + 1 WHERE id = ?`
 	qSetSchedule   = `UPDATE sources SET next_due_at = ?, paused_until = ?, feed_hint = ? WHERE id = ?`
@@ -147,7 +145,7 @@ FROM items WHERE source_id = ? AND retired_at IS NULL`
 )
 
 func batchQueries() []string {
-	qs := []string{qAddItem, qSourceKey, qSetPostPath, qPathOwner, qMarkPosted, qSetPostHash, qRecordSuccess, qRecordFailure, qSetSchedule,
+	qs := []string{qAddItem, qSourceKey, qSetPostPath, qPathOwner, qRecordSuccess, qRecordFailure, qSetSchedule,
 		qItems + qItemsOrder, qItems + qItemsUnposted + qItemsOrder}
 	for _, n := range setPostedSizes {
 		qs = append(qs, setPostedQuery(n), setPreparedQuery(n))
@@ -413,12 +411,6 @@ func (s *Store) SetSchedule(ctx context.Context, id int64, sc store.Schedule) er
 	return nil
 }
 
-// AddItems implements store.Store.
-func (s *Store) AddItems(ctx context.Context, sourceID int64, items []feed.Item, now time.Time) (int, error) {
-	added, err := s.InsertItems(ctx, sourceID, items, nil, now)
-	return len(added), err
-}
-
 // InsertItems implements store.Store.
 func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, paths []string, now time.Time) ([]store.Item, error) {
 	if s.tx == nil {
@@ -593,43 +585,6 @@ func (s *Store) SetPostPath(ctx context.Context, itemID int64, path string) erro
 	return nil
 }
 
-// MarkPosted implements store.Store.
-func (s *Store) MarkPosted(ctx context.Context, itemIDs []int64, at time.Time) error {
-	if s.tx == nil {
-		return s.Batch(ctx, func(tx store.Store) error { return tx.MarkPosted(ctx, itemIDs, at) })
-	}
-	for _, id := range itemIDs {
-		res, err := s.db.ExecContext(ctx, qMarkPosted, at.UnixNano(), id)
-		if err != nil {
-			return fmt.Errorf("mark posted: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("mark posted: item %d: %w", id, store.ErrNotFound)
-		}
-	}
-	return nil
-}
-
-// SetPostHashes implements store.Store.
-func (s *Store) SetPostHashes(ctx context.Context, hashes map[int64]string) error {
-	if len(hashes) == 0 {
-		return nil
-	}
-	if s.tx == nil {
-		return s.Batch(ctx, func(tx store.Store) error { return tx.SetPostHashes(ctx, hashes) })
-	}
-	for id, h := range hashes {
-		res, err := s.db.ExecContext(ctx, qSetPostHash, h, id)
-		if err != nil {
-			return fmt.Errorf("set post hash: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return store.ErrNotFound
-		}
-	}
-	return nil
-}
-
 // SetPosted implements store.Store.
 func (s *Store) SetPosted(ctx context.Context, posts []store.Posted, at time.Time) error {
 	if s.tx == nil {
@@ -690,7 +645,7 @@ func setPostedChunk(n int) int {
 // row, which the count of changes finds, and then the whole transaction
 // is rolled back.
 func setPostedQuery(n int) string {
-	return `UPDATE OR FAIL items SET posted_at = ?, post_hash = CASE WHEN v.column2 = '' THEN items.post_hash ELSE v.column2 END
+	return `UPDATE OR FAIL items SET posted_at = COALESCE(items.posted_at, ?), post_hash = CASE WHEN v.column2 = '' THEN items.post_hash ELSE v.column2 END
 FROM (VALUES (?, ?)` + strings.Repeat(`, (?, ?)`, n-1) + `) AS v WHERE items.id = v.column1`
 }
 

@@ -13,13 +13,20 @@ import (
 )
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		s, err := Open(t.Context(), ":memory:")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
+	storetest.Run(t, storetest.Backend{
+		Open: func(t *testing.T) store.Store {
+			s, err := Open(t.Context(), ":memory:")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		},
+		ClearSlugs: func(t *testing.T, s store.Store) {
+			if _, err := s.(*Store).pool.ExecContext(t.Context(), `UPDATE items SET slug = NULL`); err != nil {
+				t.Fatal(err)
+			}
+		},
 	})
 }
 

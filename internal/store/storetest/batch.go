@@ -45,7 +45,7 @@ func testBatch(t *testing.T, ctx context.Context, s store.Store) {
 	items := []feed.Item{{GUID: "a", Title: "A"}, {GUID: "b", Title: "B"}}
 	boom := errors.New("boom")
 	err = s.Batch(ctx, func(tx store.Store) error {
-		if _, err := tx.AddItems(ctx, row.ID, items, time.Now()); err != nil {
+		if _, err := tx.InsertItems(ctx, row.ID, items, nil, time.Now()); err != nil {
 			return err
 		}
 		if err := tx.RecordFailure(ctx, row.ID, "x", time.Now()); err != nil {
@@ -62,7 +62,7 @@ func testBatch(t *testing.T, ctx context.Context, s store.Store) {
 		t.Errorf("a failed batch left %d items and %d errors", len(got), rows[0].ConsecutiveErrors)
 	}
 	err = s.Batch(ctx, func(tx store.Store) error {
-		if _, err := tx.AddItems(ctx, row.ID, items, time.Now()); err != nil {
+		if _, err := tx.InsertItems(ctx, row.ID, items, nil, time.Now()); err != nil {
 			return err
 		}
 		stored, err := tx.Items(ctx, row.ID, true)
@@ -71,7 +71,7 @@ func testBatch(t *testing.T, ctx context.Context, s store.Store) {
 		}
 		// A batch inside a batch joins it.
 		return tx.Batch(ctx, func(inner store.Store) error {
-			return inner.MarkPosted(ctx, []int64{stored[0].ID}, time.Now())
+			return inner.SetPosted(ctx, []store.Posted{{ItemID: stored[0].ID}}, time.Now())
 		})
 	})
 	if err != nil {

@@ -19,11 +19,11 @@ func testPrepared(t *testing.T, ctx context.Context, s store.Store) {
 	}
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	encs := []feed.Enclosure{{URL: "https://example.com/a.mp3", Type: "audio/mpeg"}}
-	if _, err := s.AddItems(ctx, row.ID, []feed.Item{
+	if _, err := s.InsertItems(ctx, row.ID, []feed.Item{
 		{GUID: "1", Title: "one", Content: "<p>raw one</p>", Enclosures: encs},
 		{GUID: "2", Title: "two", Content: "<p>raw two</p>"},
 		{GUID: "3", Title: "three", Content: "<p>raw three</p>"},
-	}, now); err != nil {
+	}, nil, now); err != nil {
 		t.Fatal(err)
 	}
 	added, err := s.Items(ctx, row.ID, false)

@@ -14,15 +14,25 @@ import (
 	"github.com/feedmill/feedmill/internal/store"
 )
 
-// Run runs the suite; open returns a fresh, empty store for each case.
-func Run(t *testing.T, open func(t *testing.T) store.Store) {
+// Backend is what the suite needs of a backend.
+type Backend struct {
+	// Open returns a fresh, empty store, closed when the test ends.
+	Open func(t *testing.T) store.Store
+	// ClearSlugs takes every item's slug away, as a feedmill from before
+	// slugs left them, so that EnsureSlugs has items to name.
+	ClearSlugs func(t *testing.T, s store.Store)
+}
+
+// Run runs the suite against a backend.
+func Run(t *testing.T, b Backend) {
+	open := b.Open
 	cases := []struct {
 		name string
 		fn   func(t *testing.T, ctx context.Context, s store.Store)
 	}{
 		{"EnsureSourceIsIdempotent", testEnsureSource},
 		{"FetchState", testFetchState},
-		{"AddItemsOncePerIdentity", testAddItems},
+		{"InsertItemsOncePerIdentity", testAddItems},
 		{"InsertItemsAsStored", testInsertItems},
 		{"InsertManyItems", testInsertManyItems},
 		{"PostPaths", testPostPaths},
@@ -31,12 +41,33 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PreparedBodies", testPrepared},
 		{"FetchURL", testFetchURL},
 		{"Batch", testBatch},
+		{"PathTakenInsideBatch", testPathTakenInBatch},
+		{"Schedule", testSchedule},
+		{"Paused", testPaused},
+		{"Settings", testSettings},
+		{"KnownIdentities", testKnownIdentities},
+		{"ListItemsNewestFirst", testListItems},
+		{"CountItems", testCountItems},
+		{"ItemContents", testItemContents},
+		{"EnsureSlugs", func(t *testing.T, ctx context.Context, s store.Store) { testEnsureSlugs(t, ctx, s, b.ClearSlugs) }},
+		{"Close", testClose},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.fn(t, t.Context(), open(t))
 		})
 	}
+}
+
+// add stores items as a refresh does, without post paths, and returns
+// how many were new.
+func add(t *testing.T, ctx context.Context, s store.Store, sourceID int64, items []feed.Item, now time.Time) int {
+	t.Helper()
+	added, err := s.InsertItems(ctx, sourceID, items, nil, now)
+	if err != nil {
+		t.Fatalf("InsertItems: %v", err)
+	}
+	return len(added)
 }
 
 var src = feed.Source{Group: "新媒体", Name: "观察者网", Channel: "头条", URL: "https://rsshub.example.com/guancha/headline"}
@@ -110,15 +141,13 @@ func testAddItems(t *testing.T, ctx context.Context, s store.Store) {
 		{Title: "C", Content: "c"},
 	}
 	now := time.Date(2022, 2, 1, 0, 0, 0, 0, time.UTC)
-	n, err := s.AddItems(ctx, row.ID, items, now)
-	if err != nil || n != 3 {
-		t.Fatalf("AddItems = %d, %v", n, err)
+	if n := add(t, ctx, s, row.ID, items, now); n != 3 {
+		t.Fatalf("InsertItems added %d, want 3", n)
 	}
 	changed := items[0]
 	changed.Title = "A changed"
-	n, err = s.AddItems(ctx, row.ID, append(items, changed, feed.Item{GUID: "d", Title: "D"}), now.Add(time.Hour))
-	if err != nil || n != 1 {
-		t.Fatalf("second AddItems = %d, %v; want 1 new", n, err)
+	if n := add(t, ctx, s, row.ID, append(items, changed, feed.Item{GUID: "d", Title: "D"}), now.Add(time.Hour)); n != 1 {
+		t.Fatalf("second InsertItems added %d; want 1 new", n)
 	}
 	got, err := s.Items(ctx, row.ID, true)
 	if err != nil {
@@ -142,9 +171,7 @@ func testPostPaths(t *testing.T, ctx context.Context, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AddItems(ctx, row.ID, []feed.Item{{GUID: "1", Title: "Same"}, {GUID: "2", Title: "Same"}}, time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	add(t, ctx, s, row.ID, []feed.Item{{GUID: "1", Title: "Same"}, {GUID: "2", Title: "Same"}}, time.Now())
 	items, _ := s.Items(ctx, row.ID, true)
 	const path = "新媒体/观察者网/头条/Same.md"
 	if err := s.SetPostPath(ctx, items[0].ID, path); err != nil {
@@ -160,11 +187,14 @@ func testPostPaths(t *testing.T, ctx context.Context, s store.Store) {
 	if _, ok, _ := s.PathOwner(ctx, "nobody.md"); ok {
 		t.Error("PathOwner found an owner for a free path")
 	}
-	if err := s.MarkPosted(ctx, []int64{items[0].ID}, time.Now()); err != nil {
+	if err := s.SetPostPath(ctx, 1<<40, "free.md"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("SetPostPath of a missing item: %v, want ErrNotFound", err)
+	}
+	if err := s.SetPosted(ctx, []store.Posted{{ItemID: items[0].ID}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MarkPosted(ctx, []int64{items[1].ID, 1 << 40}, time.Now()); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("MarkPosted of a missing item: %v", err)
+	if err := s.SetPosted(ctx, []store.Posted{{ItemID: items[1].ID}, {ItemID: 1 << 40}}, time.Now()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("SetPosted of a missing item: %v", err)
 	}
 	// The failed batch marked nothing, not even the item that exists.
 	unposted, _ := s.Items(ctx, row.ID, true)
@@ -183,16 +213,18 @@ func testInsertItems(t *testing.T, ctx context.Context, s store.Store) {
 	}
 	loc := time.FixedZone("CST", 8*3600)
 	now := time.Date(2022, 2, 1, 8, 0, 0, 123456789, loc)
-	if _, err := s.AddItems(ctx, row.ID, []feed.Item{{GUID: "old", Title: "Old"}}, now); err != nil {
-		t.Fatal(err)
-	}
+	add(t, ctx, s, row.ID, []feed.Item{{GUID: "old", Title: "Old"}}, now)
 	items := []feed.Item{
 		{GUID: "a", Title: "A", Author: "甲", Content: "<p>a</p>", Image: "https://e/a.jpg", Published: time.Date(2022, 1, 28, 18, 30, 43, 5, loc),
 			Categories: []string{"x", "y"}, Enclosures: []feed.Enclosure{{URL: "https://e/a.mp3", Type: "audio/mpeg", Length: "7"}}},
 		{GUID: "old", Title: "Old again"},
 		{Link: "https://b", Title: "B", Categories: []string{}},
 	}
-	if err := s.SetPostPath(ctx, 1, "g/s/c/taken.md"); err != nil {
+	old, err := s.Items(ctx, row.ID, false)
+	if err != nil || len(old) != 1 {
+		t.Fatalf("Items = %v, %v", old, err)
+	}
+	if err := s.SetPostPath(ctx, old[0].ID, "g/s/c/taken.md"); err != nil {
 		t.Fatal(err)
 	}
 	// A's path is free, the known item's is ignored, B's is taken.
@@ -286,7 +318,7 @@ func testInsertManyItems(t *testing.T, ctx context.Context, s store.Store) {
 	}
 	posted[5].Hash = ""
 	posted = append(posted, store.Posted{ItemID: added[0].ID, Hash: "again"})
-	if err := s.SetPostHashes(ctx, map[int64]string{added[5].ID: "kept"}); err != nil {
+	if err := s.SetPosted(ctx, []store.Posted{{ItemID: added[5].ID, Hash: "kept"}}, now); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SetPosted(ctx, posted, now); err != nil {
@@ -322,15 +354,15 @@ func testSetPosted(t *testing.T, ctx context.Context, s store.Store) {
 	if err != nil || len(added) != 3 {
 		t.Fatalf("InsertItems = %d, %v", len(added), err)
 	}
-	if err := s.SetPostHashes(ctx, map[int64]string{added[1].ID: "kept"}); err != nil {
+	at := time.Date(2022, 3, 1, 0, 0, 0, 0, time.UTC)
+	if err := s.SetPosted(ctx, []store.Posted{{ItemID: added[1].ID, Hash: "kept"}}, at); err != nil {
 		t.Fatal(err)
 	}
-	at := time.Date(2022, 3, 1, 0, 0, 0, 0, time.UTC)
 	if err := s.SetPosted(ctx, []store.Posted{{ItemID: added[2].ID, Hash: "h3"}, {ItemID: 1 << 40, Hash: "x"}}, at); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("SetPosted of a missing item: %v", err)
 	}
-	if left, _ := s.Items(ctx, row.ID, true); len(left) != 3 {
-		t.Fatalf("a failed SetPosted marked %d items", 3-len(left))
+	if left, _ := s.Items(ctx, row.ID, true); len(left) != 2 {
+		t.Fatalf("a failed SetPosted marked %d items", 2-len(left))
 	}
 	if err := s.SetPosted(ctx, []store.Posted{{ItemID: added[0].ID, Hash: "h1"}, {ItemID: added[1].ID}}, at); err != nil {
 		t.Fatal(err)
