@@ -805,7 +805,7 @@ func (r *Runner) reservePath(ctx context.Context, st paths, src feed.Source, it 
 // abs's and is one Hexo never showed (see publish.FileStem), and no item
 // owns it; "" when there is none. Moved to abs and adopted, the post
 // shows, and the folder holds it once.
-func (r *Runner) oldPost(ctx context.Context, st store.Store, src feed.Source, it store.Item, data *[]byte, abs string) (string, error) {
+func (r *Runner) oldPost(ctx context.Context, st paths, src feed.Source, it store.Item, data *[]byte, abs string) (string, error) {
 	rel := postPath(src, publish.OldFileStem(it.Title), 1)
 	old := filepath.Join(r.OutDir, filepath.FromSlash(rel))
 	if old == abs {
