@@ -39,6 +39,9 @@ type Feed struct {
 	// Recovered is the syntax error of a broken document whose complete
 	// items were kept anyway; nil for a sound one.
 	Recovered error
+	// Lost counts the items of a broken document that could not be kept
+	// (cut off, or half received); Recovered says why. 0 when none was.
+	Lost int
 }
 
 // Parse reads a feed document. base is the URL it was fetched from, for
@@ -60,8 +63,9 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 	p.RSSTranslator = &ttlTranslator{DefaultRSSTranslator: gofeed.DefaultRSSTranslator{DisableContentImageScan: true}, ttl: &ttl}
 	p.JSONTranslator = &jsonTextTranslator{}
 	p.AtomTranslator = &atomTextTranslator{}
-	f, err := p.Parse(bytes.NewReader(utcOffsets(data)))
+	f, err := p.Parse(bytes.NewReader(utcOffsets(trimmed)))
 	var recovered error
+	lost := 0
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			if looksLikeHTML(trimmed) {
@@ -69,15 +73,11 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 			}
 			return nil, fmt.Errorf("%w: neither RSS, Atom nor JSON Feed", ErrNotFeed)
 		}
-		// Keep the complete items of a broken document (see repairXML).
-		fixed, ok := repairXML(data)
-		if !ok {
-			return nil, fmt.Errorf("parse feed: %w", err)
-		}
-		if f, _ = p.Parse(bytes.NewReader(fixed)); f == nil {
+		if f, err = recoverFeed(p, trimmed); f == nil {
 			return nil, fmt.Errorf("parse feed: %w", err)
 		}
 		recovered = err
+		lost = max(0, countItems(trimmed)-len(f.Items))
 	}
 	if f.FeedType == "json" && !isJSONFeed(trimmed) {
 		// gofeed takes any JSON object for a JSON Feed: an API's answer
@@ -85,7 +85,7 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 		// would look fine.
 		return nil, fmt.Errorf("%w: a JSON document with neither a JSON Feed version nor items", ErrNotFeed)
 	}
-	out := &Feed{Title: f.Title, Link: f.Link, TTL: minutes(ttl), UpdatePeriod: updatePeriod(f.Extensions), Recovered: recovered}
+	out := &Feed{Title: f.Title, Link: f.Link, TTL: minutes(ttl), UpdatePeriod: updatePeriod(f.Extensions), Recovered: recovered, Lost: lost}
 	feedBase := base // a feed without a link of its own resolves against its URL
 	if strings.TrimSpace(f.Link) != "" {
 		feedBase = resolve(base, f.Link)

@@ -6,14 +6,43 @@ import (
 	"errors"
 	"io"
 	"strings"
+
+	"github.com/mmcdole/gofeed"
 )
+
+// recoverFeed reads a document gofeed failed to read, keeping every
+// complete item it can: without the characters XML forbids (a stray &#0;
+// stops encoding/xml wherever it is), then, if that is not enough,
+// through repairXML. It returns nil and gofeed's first error when nothing
+// can be read, else the feed and that error, which says what was wrong.
+func recoverFeed(p *gofeed.Parser, data []byte) (*gofeed.Feed, error) {
+	f, err := p.Parse(bytes.NewReader(data))
+	if err == nil {
+		return f, nil
+	}
+	first := err
+	if clean, n := dropBadChars(data); n > 0 {
+		data = clean
+		if f, err = p.Parse(bytes.NewReader(data)); err == nil {
+			return f, first
+		}
+	}
+	fixed, ok := repairXML(data)
+	if !ok {
+		return nil, first
+	}
+	if f, _ = p.Parse(bytes.NewReader(fixed)); f == nil {
+		return nil, first
+	}
+	return f, first
+}
 
 // repairXML rewrites a broken XML feed into a well-formed one keeping every
 // complete item, for the documents gofeed gives up on: a stray "<" in text
 // and a document cut short (a dropped connection, a full disk on the
-// server). Other damage (bad entities, control characters, mismatched
-// tags) gofeed already reads past. It returns false when nothing worth
-// re-parsing is left.
+// server). Characters XML forbids are dropped before (dropBadChars); other
+// damage (unknown entities, mismatched tags) gofeed already reads past.
+// It returns false when nothing worth re-parsing is left.
 //
 // It re-writes the document token by token through encoding/xml in its
 // lenient mode and, at the first error it cannot read past, cuts back to
@@ -76,11 +105,16 @@ func repairXML(data []byte) ([]byte, bool) {
 				safeStack = append(safeStack[:0], stack...)
 			}
 		case xml.CharData:
-			xml.EscapeText(&out, t)
+			// Outside the root element only white space is allowed, and
+			// an XML declaration after it is an error: dropped, so that a
+			// document is read the same whatever precedes its root.
+			if len(stack) > 0 {
+				xml.EscapeText(&out, t)
+			}
 		case xml.Comment:
 			// dropped: nothing reads them
 		case xml.ProcInst:
-			if t.Target == "xml" {
+			if t.Target == "xml" && out.Len() == 0 {
 				out.WriteString(`<?xml version="1.0" encoding="UTF-8"?>`)
 			}
 		case xml.Directive:

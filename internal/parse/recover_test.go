@@ -65,3 +65,50 @@ func FuzzRepairXML(f *testing.F) {
 		_, _ = Parse(data, "http://example.com/", time.UTC)
 	})
 }
+
+// FuzzParseKeepsItems puts arbitrary text (no markup: references,
+// controls, stray ampersands, invalid UTF-8) in the titles and bodies of
+// a three-item feed, optionally cut short, and checks that no complete
+// item is lost and that every item lost is counted.
+func FuzzParseKeepsItems(f *testing.F) {
+	f.Add("a&#0;b", "x", uint16(0))
+	f.Add("\x01&#xFFFE;", "&nbsp;&bogus;", uint16(200))
+	f.Add("&", "\x00\xff", uint16(150))
+	f.Add("t&#xD800;", "<![CDATA[", uint16(0))
+	f.Fuzz(func(t *testing.T, title, body string, cut uint16) {
+		clean := strings.NewReplacer("<", "", ">", "").Replace
+		title, body = clean(title), clean(body)
+		var doc strings.Builder
+		doc.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<rss version="2.0"><channel><title>F</title>`)
+		var ends []int // where each item ends in doc
+		for i := range 3 {
+			fmt.Fprintf(&doc, "<item><guid>g%d</guid><title>%s</title><description>%s</description></item>", i, title, body)
+			ends = append(ends, doc.Len())
+		}
+		doc.WriteString("</channel></rss>")
+		data := doc.String()
+		complete, started := 3, 3
+		if c := int(cut); c > 0 && c < len(data) {
+			data = data[:c]
+			complete, started = 0, strings.Count(data, "<item>")
+			for _, e := range ends {
+				if e <= c {
+					complete++
+				}
+			}
+		}
+		feed, err := Parse([]byte(data), "https://x.example.com/", time.UTC)
+		if err != nil {
+			if complete > 0 {
+				t.Fatalf("%d complete items, and an error: %v", complete, err)
+			}
+			return
+		}
+		if len(feed.Items) < complete {
+			t.Errorf("kept %d items of %d complete", len(feed.Items), complete)
+		}
+		if len(feed.Items)+feed.Lost < started {
+			t.Errorf("kept %d items and lost %d of %d begun: lost silently", len(feed.Items), feed.Lost, started)
+		}
+	})
+}
