@@ -263,6 +263,9 @@ func resultLine(r refresh.Result, width int) string {
 // anything: a page that could not be had keeps the summary, and says so.
 func sourceExtras(r refresh.Result) string {
 	var b strings.Builder
+	if r.Warning != "" {
+		fmt.Fprintf(&b, "; %s", r.Warning)
+	}
 	if r.Filtered > 0 {
 		fmt.Fprintf(&b, ", %d filtered out", r.Filtered)
 	}

@@ -139,3 +139,49 @@ func TestSourcesShowsAdminPause(t *testing.T) {
 		}
 	}
 }
+
+// Items a broken document loses are said on the source's line of run and
+// in sources, while the source stays ok; bad character references lose
+// none.
+func TestRunAndSourcesSayItemsLost(t *testing.T) {
+	const head = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/cut":
+			fmt.Fprint(w, head+`<item><title>one</title><guid>1</guid></item><item><title>two</title><guid>2</guid></item><item><title>thr`)
+		case "/nul":
+			fmt.Fprint(w, head+`<item><title>one</title><guid>1</guid></item><item><title>t&#0;wo</title><guid>2</guid></item><item><title>three</title><guid>3</guid></item></channel></rss>`)
+		}
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "feedmill.yaml")
+	cfg := fmt.Sprintf("rsshub: %s\noutput:\n  dir: posts\nsources:\n  - {group: 新闻, source: s, channel: cut, url: /cut}\n  - {group: 新闻, source: s, channel: nul, url: /nul}\n", srv.URL)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"run", "--config", cfgPath}, &out, &out); code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, out.String())
+	}
+	for _, want := range []string{
+		`(?m)^ok +新闻/s/cut +2 new posts, 2 items seen; lost 1 item of a broken document: .*EOF`,
+		`(?m)^ok +新闻/s/nul +3 new posts, 3 items seen$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out.String()) {
+			t.Errorf("run: no line matching %s in\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"sources", "--config", cfgPath}, &out, &out); code != 0 {
+		t.Fatalf("sources: exit %d\n%s", code, out.String())
+	}
+	for _, want := range []string{
+		`(?m)^新闻/s/cut +ok +0 +\d\d:\d\d:\d\d +\S+ +lost 1 item of a broken document: .*EOF$`,
+		`(?m)^新闻/s/nul +ok +0 +\d\d:\d\d:\d\d +\S+$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(out.String()) {
+			t.Errorf("sources: no line matching %s in\n%s", want, out.String())
+		}
+	}
+}

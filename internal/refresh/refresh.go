@@ -97,6 +97,10 @@ type Result struct {
 	FullText       int
 	FullTextFailed int
 	FullTextErr    error
+	// Warning says what went wrong although the source was read, such as
+	// items lost from a broken document; "" for nothing. It is stored as
+	// the source's last error, without counting as one.
+	Warning string
 	// Duration is how long the fetch and parse took.
 	Duration time.Duration
 	// Schedule is when the source is due next (see package schedule).
@@ -138,6 +142,7 @@ type fetched struct {
 	filtered int
 	fullText fulltext.Report
 	hint     time.Duration // the feed's <ttl> / sy:updatePeriod
+	warning  string        // see Result.Warning
 	took     time.Duration
 	// moveTo is the source's new fetch URL, after a permanent redirect or
 	// autodiscovery.
@@ -308,7 +313,14 @@ func (r *Runner) fetchOne(ctx context.Context, src feed.Source, row store.Source
 		return f
 	}
 	if parsed.Recovered != nil {
-		r.logger().Warn("broken feed: kept its complete items", "source", src.Key(), "items", len(parsed.Items), "error", parsed.Recovered)
+		r.logger().Warn("broken feed: kept its complete items", "source", src.Key(), "items", len(parsed.Items), "lost", parsed.Lost, "error", parsed.Recovered)
+	}
+	if parsed.Lost > 0 {
+		noun := "items"
+		if parsed.Lost == 1 {
+			noun = "item"
+		}
+		f.warning = fmt.Sprintf("lost %d %s of a broken document: %v", parsed.Lost, noun, parsed.Recovered)
 	}
 	f.resp.Body = nil // the writer needs only the validators
 	// Filters come before max_items, as RSSHub's filter comes before its
@@ -556,7 +568,7 @@ func (r *Runner) recordFetch(ctx context.Context, tx store.Store, p *pending, no
 	}
 	// The validators are stored with the posts marked, so a run that
 	// stops before this point fetches the document again.
-	rec := store.FetchResult{At: now}
+	rec := store.FetchResult{At: now, Warning: f.warning}
 	if f.resp.NotModified {
 		rec.ETag, rec.LastModified = f.row.ETag, f.row.LastModified
 	} else {

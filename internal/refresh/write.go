@@ -322,7 +322,7 @@ func (r *Runner) stage(ctx context.Context, group []fetched, b *batch, send func
 
 func newPending(f fetched) *pending {
 	p := &pending{f: f, res: Result{Source: f.src, Items: len(f.items), Err: f.err, Filtered: f.filtered, Duration: f.took,
-		FullText: f.fullText.Replaced, FullTextFailed: len(f.fullText.Failed)}}
+		Warning: f.warning, FullText: f.fullText.Replaced, FullTextFailed: len(f.fullText.Failed)}}
 	if len(f.fullText.Failed) > 0 {
 		p.res.FullTextErr = f.fullText.Failed[0]
 	}

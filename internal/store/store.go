@@ -35,7 +35,7 @@ type Source struct {
 	ETag         string
 	LastModified string
 	LastSuccess  time.Time // zero: never
-	LastError    string    // "" after a success
+	LastError    string    // "" after a success, unless it left a warning
 	LastErrorAt  time.Time
 	// ConsecutiveErrors counts failed fetches since the last success.
 	ConsecutiveErrors int
@@ -64,6 +64,10 @@ type FetchResult struct {
 	At           time.Time
 	ETag         string
 	LastModified string
+	// Warning says what went wrong although the fetch succeeded, such as
+	// items lost from a broken document; it becomes LastError (and its
+	// time LastErrorAt) without counting as an error. "" for none.
+	Warning string
 }
 
 // Item is an item as stored: the feed's values plus what feedmill decided
@@ -100,7 +104,8 @@ type Store interface {
 	EnsureSource(ctx context.Context, src feed.Source) (Source, error)
 	// Sources returns every source row, ordered by key.
 	Sources(ctx context.Context) ([]Source, error)
-	// RecordSuccess stores a successful fetch and clears the error state.
+	// RecordSuccess stores a successful fetch and clears the error state;
+	// r.Warning, when set, is kept as LastError.
 	RecordSuccess(ctx context.Context, sourceID int64, r FetchResult) error
 	// RecordFailure stores a failed fetch and counts it.
 	RecordFailure(ctx context.Context, sourceID int64, msg string, at time.Time) error

@@ -135,7 +135,7 @@ ON CONFLICT (source_id, identity) DO NOTHING`
 	qSourceKey     = `SELECT key FROM sources WHERE id = ?`
 	qSetPostPath   = `UPDATE items SET post_path = ? WHERE id = ?`
 	qPathOwner     = `SELECT id FROM items WHERE post_path = ?`
-	qRecordSuccess = `UPDATE sources SET etag = ?, last_modified = ?, last_success_at = ?, last_error = '', consecutive_errors = 0 WHERE id = ?`
+	qRecordSuccess = `UPDATE sources SET etag = ?, last_modified = ?, last_success_at = ?, last_error = ?, last_error_at = CASE WHEN ? = '' THEN last_error_at ELSE ? END, consecutive_errors = 0 WHERE id = ?`
 	qRecordFailure = `UPDATE sources SET last_error = ?, last_error_at = ?, consecutive_errors = consecutive_errors + 1 WHERE id = ?`
 	qSetSchedule   = `UPDATE sources SET next_due_at = ?, paused_until = ?, feed_hint = ? WHERE id = ?`
 	qItems         = `SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at, post_hash
@@ -369,7 +369,7 @@ func (s *Store) querySources(ctx context.Context, where string, args ...any) ([]
 // RecordSuccess implements store.Store.
 func (s *Store) RecordSuccess(ctx context.Context, id int64, r store.FetchResult) error {
 	_, err := s.db.ExecContext(ctx, qRecordSuccess,
-		r.ETag, r.LastModified, unixNano(r.At), id)
+		r.ETag, r.LastModified, unixNano(r.At), r.Warning, r.Warning, unixNano(r.At), id)
 	if err != nil {
 		return fmt.Errorf("record success: %w", err)
 	}

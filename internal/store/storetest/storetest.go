@@ -121,6 +121,16 @@ func testFetchState(t *testing.T, ctx context.Context, s store.Store) {
 	if row.ConsecutiveErrors != 0 || row.LastError != "" || row.ETag != `"v1"` || row.LastModified == "" || !row.LastSuccess.Equal(at.Add(time.Hour)) {
 		t.Errorf("after success: %+v", row)
 	}
+	// A fetch that succeeded with a warning (items lost from a broken
+	// document) shows it as the last error, without counting an error.
+	warned := at.Add(2 * time.Hour)
+	if err := s.RecordSuccess(ctx, row.ID, store.FetchResult{At: warned, ETag: `"v2"`, Warning: "lost 2 items: XML syntax error"}); err != nil {
+		t.Fatal(err)
+	}
+	row, _ = s.EnsureSource(ctx, src)
+	if row.ConsecutiveErrors != 0 || row.LastError != "lost 2 items: XML syntax error" || !row.LastErrorAt.Equal(warned) || !row.LastSuccess.Equal(warned) {
+		t.Errorf("after a success with a warning: %+v", row)
+	}
 	moved := src
 	moved.URL = "https://moved.example.com/"
 	row, _ = s.EnsureSource(ctx, moved)
