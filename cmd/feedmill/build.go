@@ -55,6 +55,10 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitProblem
 	}
 	fmt.Fprintln(stdout, buildLine(stats, scfg.Dir))
+	// Links start at the site's root, so the pages work from a web
+	// server, not opened from the disk: say how to look at them.
+	fmt.Fprintf(stdout, "to view it: feedmill serve --config %s, then open %s (opened from the disk, the pages have no style and their links go nowhere)\n",
+		*configPath, siteURL(cfg.Listen, cfg.Site.BaseURL))
 	return exitOK
 }
 

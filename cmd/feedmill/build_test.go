@@ -40,7 +40,7 @@ sources:
 	if code := run(context.Background(), []string{"run", "--config", cfg}, &out, &errOut); code != exitOK {
 		t.Fatalf("run: %d\n%s%s", code, out.String(), errOut.String())
 	}
-	line := regexp.MustCompile(`^site: (\d+) of (\d+) pages written \((\d+) rendered, 0 removed\), (\d+) posts, in \S+ -> (.+)\n$`)
+	line := regexp.MustCompile(`^site: (\d+) of (\d+) pages written \((\d+) rendered, 0 removed\), (\d+) posts, in \S+ -> (.+)\nto view it: feedmill serve --config .+, then open http://127\.0\.0\.1:8080/ \(opened from the disk.*\n$`)
 	out.Reset()
 	if code := run(context.Background(), []string{"build", "--config", cfg}, &out, &errOut); code != exitOK {
 		t.Fatalf("build: %d\n%s", code, errOut.String())
@@ -65,5 +65,20 @@ sources:
 	}
 	if code := run(context.Background(), []string{"build", "--config", filepath.Join(dir, "missing.yaml")}, &out, &errOut); code != exitUsage {
 		t.Errorf("missing config: exit %d", code)
+	}
+}
+
+func TestSiteURL(t *testing.T) {
+	for _, c := range []struct{ addr, base, want string }{
+		{"127.0.0.1:8080", "", "http://127.0.0.1:8080/"},
+		{":8080", "", "http://127.0.0.1:8080/"},
+		{"0.0.0.0:9000", "https://news.example.com/", "http://127.0.0.1:9000/"},
+		{"[::]:8080", "", "http://127.0.0.1:8080/"},
+		{"[::1]:8080", "", "http://[::1]:8080/"},
+		{"192.168.1.2:80", "https://example.com/news", "http://192.168.1.2:80/news/"},
+	} {
+		if got := siteURL(c.addr, c.base); got != c.want {
+			t.Errorf("siteURL(%q, %q) = %q, want %q", c.addr, c.base, got, c.want)
+		}
 	}
 }

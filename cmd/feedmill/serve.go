@@ -6,8 +6,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/feedmill/feedmill/internal/daemon"
@@ -70,6 +72,13 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitProblem
 	}
 
+	// Once, as a line of its own: terminals make it a link to click.
+	if *noSite {
+		fmt.Fprintf(stdout, "feedmill: serving %sadmin\n", siteURL(ln.Addr().String(), ""))
+	} else {
+		fmt.Fprintf(stdout, "feedmill: serving the site on %s (sources on %sadmin)\n", siteURL(ln.Addr().String(), cfg.Site.BaseURL), siteURL(ln.Addr().String(), ""))
+	}
+
 	d := daemon.New(daemon.Options{Config: cfg, Listen: *listen, Store: st, Logger: logger, Version: buildVersion(), NoSite: *noSite})
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -100,4 +109,24 @@ func newLogger(format string, w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, nil)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// siteURL is the URL a browser on this machine opens to reach a server
+// listening on addr: an address on every interface (":8080", "0.0.0.0")
+// is reached on 127.0.0.1. The path is base_url's, as the site is served
+// under it.
+func siteURL(addr, baseURL string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr + "/"
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	path := "/"
+	if u, err := url.Parse(baseURL); err == nil && baseURL != "" {
+		path = "/" + strings.Trim(u.Path, "/") + "/"
+		path = strings.ReplaceAll(path, "//", "/")
+	}
+	return "http://" + net.JoinHostPort(host, port) + path
 }

@@ -138,6 +138,33 @@ func TestExampleConfigsAreValid(t *testing.T) {
 	}
 }
 
+// The examples are Beijing news sites: each keeps its posts, site and
+// store in its own folder, so running both never mixes them.
+func TestExampleConfigsKeepApart(t *testing.T) {
+	paths, _ := filepath.Glob("../../examples/*.yaml")
+	used := map[string]string{}
+	for _, p := range paths {
+		cfg, err := Load(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Timezone != "Asia/Shanghai" {
+			t.Errorf("%s: timezone %q, want Asia/Shanghai", p, cfg.Timezone)
+		}
+		if cfg.Site.Title == Default().Site.Title {
+			t.Errorf("%s: the site keeps the default title %q", p, cfg.Site.Title)
+		}
+		for _, dir := range []string{cfg.Path(cfg.Output.Dir), cfg.Path(cfg.Store), cfg.SiteDir()} {
+			for other, by := range used {
+				if by != p && (dir == other || strings.HasPrefix(dir, other+string(filepath.Separator)) || strings.HasPrefix(other, dir+string(filepath.Separator))) {
+					t.Errorf("%s and %s share %s", p, by, dir)
+				}
+			}
+			used[dir] = p
+		}
+	}
+}
+
 func TestMergeKeys(t *testing.T) {
 	cfg, err := Parse("feedmill.yaml", []byte("sources:\n  - &b\n    group: g\n    source: s\n    channel: a\n    url: https://x.example.com/\n    max_items: 3\n  - <<: *b\n    channel: b\n  - <<: [*b]\n    channel: c\n"))
 	if err != nil {
