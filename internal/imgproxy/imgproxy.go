@@ -26,6 +26,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/feedmill/feedmill/internal/fetch"
 )
 
@@ -100,6 +102,16 @@ type Options struct {
 	// CacheBytes bounds the in-memory cache (default 64 MiB; negative
 	// turns it off).
 	CacheBytes int64
+	// MaxFetches bounds the upstream fetches at once (default 8).
+	MaxFetches int
+	// MaxInFlight bounds the bytes of the images being fetched or sent
+	// to clients (default 64 MiB; never below MaxBytes). An image holds
+	// its share from its response's headers until the last client it
+	// is sent to has it.
+	MaxInFlight int64
+	// Wait is how long a request waits for a fetch slot or for room in
+	// MaxInFlight before it is answered 503 (default 2 s).
+	Wait time.Duration
 	// Timeout bounds one upstream fetch (default 20 s).
 	Timeout time.Duration
 	// UserAgent is sent upstream.
@@ -107,37 +119,81 @@ type Options struct {
 	Logger    *slog.Logger
 }
 
+// Defaults of the Options left zero.
+const (
+	DefaultMaxBytes    = 10 << 20
+	DefaultCacheBytes  = 64 << 20
+	DefaultMaxFetches  = 8
+	DefaultMaxInFlight = 64 << 20
+	DefaultWait        = 2 * time.Second
+	DefaultTimeout     = 20 * time.Second
+	// sendTimeout bounds sending one image to a client, which holds its
+	// share of MaxInFlight meanwhile: 10 MiB at 1 Mbit/s takes 80 s.
+	sendTimeout = 2 * time.Minute
+	// chunkSize is the piece an image of unknown length is read in, so
+	// that it is never copied to grow.
+	chunkSize = 64 << 10
+)
+
 // Handler serves GET <endpoint>?u=URL&s=SIGNATURE.
+//
+// Memory is bounded: at most MaxFetches fetches run at once, the images
+// being fetched or sent hold at most MaxInFlight bytes, the cache at most
+// CacheBytes, and a request that finds no room within Wait is answered
+// 503. Requests for one URL share one fetch, which is cancelled when the
+// last of them goes away before it ends.
 type Handler struct {
-	opts   Options
-	client *http.Client
-	cache  *lru
+	opts    Options
+	client  *http.Client
+	cache   *lru
+	fetches *semaphore.Weighted
+	budget  *semaphore.Weighted
 
 	mu       sync.Mutex
 	inflight map[string]*call
 }
 
+// call is one upstream fetch and the requests that share it.
 type call struct {
-	done chan struct{}
-	img  *image
-	err  error
+	done   chan struct{}
+	cancel context.CancelFunc
+	img    *image
+	err    error
+	// What follows is guarded by Handler.mu. refs counts the requests
+	// waiting for the image or sending it; held is the share of
+	// MaxInFlight the image keeps until refs falls to 0 after finished.
+	refs     int
+	finished bool
+	held     int64
 }
 
+// image is a fetched image, in the pieces it was read in.
 type image struct {
-	typ  string
-	data []byte
+	typ    string
+	size   int64
+	chunks [][]byte
 }
 
 // New returns the proxy handler.
 func New(opts Options) *Handler {
 	if opts.MaxBytes <= 0 {
-		opts.MaxBytes = 10 << 20
+		opts.MaxBytes = DefaultMaxBytes
 	}
 	if opts.CacheBytes == 0 {
-		opts.CacheBytes = 64 << 20
+		opts.CacheBytes = DefaultCacheBytes
+	}
+	if opts.MaxFetches <= 0 {
+		opts.MaxFetches = DefaultMaxFetches
+	}
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = DefaultMaxInFlight
+	}
+	opts.MaxInFlight = max(opts.MaxInFlight, opts.MaxBytes)
+	if opts.Wait <= 0 {
+		opts.Wait = DefaultWait
 	}
 	if opts.Timeout <= 0 {
-		opts.Timeout = 20 * time.Second
+		opts.Timeout = DefaultTimeout
 	}
 	if opts.UserAgent == "" {
 		opts.UserAgent = "feedmill image proxy"
@@ -157,7 +213,12 @@ func New(opts Options) *Handler {
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       90 * time.Second,
 	}
-	h := &Handler{opts: opts, inflight: map[string]*call{}}
+	h := &Handler{
+		opts:     opts,
+		fetches:  semaphore.NewWeighted(int64(opts.MaxFetches)),
+		budget:   semaphore.NewWeighted(opts.MaxInFlight),
+		inflight: map[string]*call{},
+	}
 	h.client = &http.Client{
 		Transport: tr,
 		Timeout:   opts.Timeout,
@@ -194,21 +255,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not an http(s) image URL", http.StatusBadRequest)
 		return
 	}
-	img, err := h.get(r.Context(), raw)
+	img, release, err := h.get(r.Context(), raw)
 	if err != nil {
 		h.opts.Logger.Debug("image proxy fetch failed", "url", raw, "err", err)
 		var se *statusError
 		switch {
 		case errors.As(err, &se):
+			if se.code == http.StatusServiceUnavailable {
+				w.Header().Set("Retry-After", "1")
+			}
 			http.Error(w, err.Error(), se.code)
 		default:
 			http.Error(w, "upstream image unavailable", http.StatusBadGateway)
 		}
 		return
 	}
+	defer release()
 	hd := w.Header()
 	hd.Set("Content-Type", img.typ)
-	hd.Set("Content-Length", strconv.Itoa(len(img.data)))
+	hd.Set("Content-Length", strconv.FormatInt(img.size, 10))
 	hd.Set("Cache-Control", "public, max-age=86400")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	// An SVG opened directly must not run script in the site's origin.
@@ -216,7 +281,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		return
 	}
-	w.Write(img.data)
+	// A client that reads slowly keeps the image's share of MaxInFlight
+	// only so long.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(sendTimeout))
+	for _, c := range img.chunks {
+		if _, err := w.Write(c); err != nil {
+			return
+		}
+	}
 }
 
 // statusError is an upstream answer the proxy passes on as a status.
@@ -227,54 +299,124 @@ type statusError struct {
 
 func (e *statusError) Error() string { return e.msg }
 
-// get returns the image from the cache or upstream; concurrent requests
-// for one URL share one fetch.
-func (h *Handler) get(ctx context.Context, raw string) (*image, error) {
+var errBusy = &statusError{http.StatusServiceUnavailable, "the image proxy is busy; try again"}
+
+// get returns the image from the cache or upstream, and the function to
+// call once it is sent. Concurrent requests for one URL share one fetch,
+// which runs apart from any of them: it is cancelled only when every
+// request that wanted it has gone.
+func (h *Handler) get(ctx context.Context, raw string) (*image, func(), error) {
 	if h.cache != nil {
 		if img, ok := h.cache.get(raw); ok {
-			return img, nil
+			return img, func() {}, nil
 		}
 	}
 	h.mu.Lock()
-	if c, ok := h.inflight[raw]; ok {
-		h.mu.Unlock()
-		select {
-		case <-c.done:
-			return c.img, c.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
+	c, ok := h.inflight[raw]
+	if !ok {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.opts.Timeout)
+		c = &call{done: make(chan struct{}), cancel: cancel}
+		h.inflight[raw] = c
+		go h.run(fctx, c, raw)
+	}
+	c.refs++
+	h.mu.Unlock()
+	select {
+	case <-c.done:
+		if c.err != nil {
+			h.leave(raw, c)
+			return nil, nil, c.err
 		}
+		return c.img, func() { h.leave(raw, c) }, nil
+	case <-ctx.Done():
+		h.leave(raw, c)
+		return nil, nil, ctx.Err()
 	}
-	c := &call{done: make(chan struct{})}
-	h.inflight[raw] = c
-	h.mu.Unlock()
-
-	// The fetch outlives a client that goes away: others may wait on it,
-	// and the cache keeps its result.
-	c.img, c.err = h.fetch(context.WithoutCancel(ctx), raw)
-	if c.err == nil && h.cache != nil {
-		h.cache.add(raw, c.img)
-	}
-	h.mu.Lock()
-	delete(h.inflight, raw)
-	h.mu.Unlock()
-	close(c.done)
-	return c.img, c.err
 }
 
-func (h *Handler) fetch(ctx context.Context, raw string) (*image, error) {
+// leave is a request done with c: the last one to go cancels a fetch
+// still running, or gives back the image's share of MaxInFlight.
+func (h *Handler) leave(raw string, c *call) {
+	h.mu.Lock()
+	c.refs--
+	var held int64
+	if c.refs == 0 {
+		if !c.finished {
+			if h.inflight[raw] == c {
+				delete(h.inflight, raw)
+			}
+			c.cancel()
+		}
+		held, c.held = c.held, 0
+	}
+	h.mu.Unlock()
+	if held > 0 {
+		h.budget.Release(held)
+	}
+}
+
+// run fetches the image of c once a fetch slot is free, and hands it to
+// the requests sharing c.
+func (h *Handler) run(ctx context.Context, c *call, raw string) {
+	defer c.cancel()
+	img, held, err := h.fetchWithSlot(ctx, raw)
+	if err == nil && h.cache != nil {
+		h.cache.add(raw, img)
+	}
+	h.mu.Lock()
+	c.img, c.err, c.finished = img, err, true
+	if h.inflight[raw] == c {
+		delete(h.inflight, raw)
+	}
+	if c.refs > 0 {
+		c.held, held = held, 0
+	}
+	close(c.done)
+	h.mu.Unlock()
+	if held > 0 {
+		h.budget.Release(held)
+	}
+}
+
+// acquire takes n of sem, waiting at most Wait: errBusy after that.
+func (h *Handler) acquire(ctx context.Context, sem *semaphore.Weighted, n int64) error {
+	if sem.TryAcquire(n) {
+		return nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, h.opts.Wait)
+	defer cancel()
+	if err := sem.Acquire(wctx, n); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return errBusy
+	}
+	return nil
+}
+
+func (h *Handler) fetchWithSlot(ctx context.Context, raw string) (*image, int64, error) {
+	if err := h.acquire(ctx, h.fetches, 1); err != nil {
+		return nil, 0, err
+	}
+	defer h.fetches.Release(1)
+	return h.fetch(ctx, raw)
+}
+
+// fetch gets one image and returns it with the share of MaxInFlight it
+// holds.
+func (h *Handler) fetch(ctx context.Context, raw string) (*image, int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	req.Header.Set("User-Agent", h.opts.UserAgent)
 	req.Header.Set("Accept", "image/avif,image/webp,image/*;q=0.9,*/*;q=0.1")
 	resp, err := h.client.Do(req)
 	if err != nil {
 		if errors.Is(err, fetch.ErrPrivateNetwork) {
-			return nil, &statusError{http.StatusForbidden, "image host is not on the public internet"}
+			return nil, 0, &statusError{http.StatusForbidden, "image host is not on the public internet"}
 		}
-		return nil, err
+		return nil, 0, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -282,23 +424,83 @@ func (h *Handler) fetch(ctx context.Context, raw string) (*image, error) {
 		if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone {
 			code = resp.StatusCode
 		}
-		return nil, &statusError{code, fmt.Sprintf("upstream answered %s", resp.Status)}
+		return nil, 0, &statusError{code, fmt.Sprintf("upstream answered %s", resp.Status)}
 	}
 	typ, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if err != nil || !strings.HasPrefix(typ, "image/") {
-		return nil, &statusError{http.StatusUnsupportedMediaType, fmt.Sprintf("upstream sent %q, not an image", resp.Header.Get("Content-Type"))}
+		return nil, 0, &statusError{http.StatusUnsupportedMediaType, fmt.Sprintf("upstream sent %q, not an image", resp.Header.Get("Content-Type"))}
 	}
 	if resp.ContentLength > h.opts.MaxBytes {
-		return nil, &statusError{http.StatusRequestEntityTooLarge, "image too large"}
+		return nil, 0, errTooLarge
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, h.opts.MaxBytes+1))
+	// The share is taken before the body is read: the whole image when
+	// its length is known, else the most an image may be, given back
+	// down to what it took once read.
+	held := h.opts.MaxBytes
+	if resp.ContentLength >= 0 {
+		held = resp.ContentLength
+	}
+	if err := h.acquire(ctx, h.budget, held); err != nil {
+		return nil, 0, err
+	}
+	img := &image{typ: typ}
+	if resp.ContentLength >= 0 {
+		err = img.readKnown(resp.Body, resp.ContentLength)
+	} else {
+		err = img.readChunks(resp.Body, h.opts.MaxBytes)
+	}
 	if err != nil {
-		return nil, err
+		h.budget.Release(held)
+		return nil, 0, err
 	}
-	if int64(len(data)) > h.opts.MaxBytes {
-		return nil, &statusError{http.StatusRequestEntityTooLarge, "image too large"}
+	if used := img.held(); used < held {
+		h.budget.Release(held - used)
+		held = used
 	}
-	return &image{typ: typ, data: data}, nil
+	return img, held, nil
+}
+
+var errTooLarge = &statusError{http.StatusRequestEntityTooLarge, "image too large"}
+
+// readKnown reads a body of the announced length n into one piece.
+func (img *image) readKnown(r io.Reader, n int64) error {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return err
+	}
+	img.chunks, img.size = [][]byte{b}, n
+	return nil
+}
+
+// readChunks reads a body of unknown length, at most limit bytes, in
+// pieces, so that it is never copied to grow.
+func (img *image) readChunks(r io.Reader, limit int64) error {
+	for {
+		b := make([]byte, min(chunkSize, limit-img.size+1))
+		n, err := io.ReadFull(r, b)
+		if n > 0 {
+			img.chunks = append(img.chunks, b[:n])
+			img.size += int64(n)
+		}
+		if img.size > limit {
+			return errTooLarge
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// held is the memory the image's pieces take.
+func (img *image) held() int64 {
+	var n int64
+	for _, c := range img.chunks {
+		n += int64(cap(c))
+	}
+	return n
 }
 
 // lru is an in-memory cache of images bounded by their total size.
@@ -331,14 +533,14 @@ func (c *lru) get(key string) (*image, bool) {
 }
 
 func (c *lru) add(key string, img *image) {
-	n := int64(len(img.data))
+	n := img.size
 	if n > c.max {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.items[key]; ok {
-		c.size -= int64(len(e.Value.(*lruEntry).img.data))
+		c.size -= e.Value.(*lruEntry).img.size
 		c.order.Remove(e)
 	}
 	c.items[key] = c.order.PushFront(&lruEntry{key, img})
@@ -348,6 +550,6 @@ func (c *lru) add(key string, img *image) {
 		ent := e.Value.(*lruEntry)
 		c.order.Remove(e)
 		delete(c.items, ent.key)
-		c.size -= int64(len(ent.img.data))
+		c.size -= ent.img.size
 	}
 }
