@@ -89,27 +89,52 @@ type slogPrinter struct{ l *slog.Logger }
 
 func (p slogPrinter) Println(v ...any) { p.l.Error("metrics", "error", v) }
 
-// Timeouts of the HTTP server: a client may not hold a connection open
-// by sending slowly, and an idle keep-alive connection is closed.
-const (
-	readHeaderTimeout = 10 * time.Second
-	idleTimeout       = 2 * time.Minute
-	// ShutdownTimeout is how long Serve lets requests in flight finish
-	// once ctx ends.
-	ShutdownTimeout = 10 * time.Second
-)
+// Limits of the HTTP server: a client may not hold a connection open by
+// sending or reading slowly, nor send a large body; an idle keep-alive
+// connection is closed.
+type limits struct {
+	readHeader time.Duration // the request line and headers
+	read       time.Duration // the whole request, body included
+	write      time.Duration // the response; the image proxy sets its own
+	idle       time.Duration
+	body       int64 // bytes of a request body
+}
+
+var defaultLimits = limits{
+	readHeader: 10 * time.Second,
+	read:       30 * time.Second,
+	write:      2 * time.Minute,
+	idle:       2 * time.Minute,
+	body:       MaxBodyBytes,
+}
+
+// MaxBodyBytes bounds a request body: feedmill takes only small forms
+// (/admin's actions), and a larger body is refused with 413.
+const MaxBodyBytes = 1 << 20
+
+// ShutdownTimeout is how long Serve lets requests in flight finish once
+// ctx ends.
+const ShutdownTimeout = 10 * time.Second
 
 // Serve answers requests on ln with h until ctx ends, then lets requests
 // in flight finish (for up to ShutdownTimeout) and returns nil. It returns
-// an error when serving fails.
+// an error when serving fails. A request must arrive whole within 30 s
+// (its headers within 10 s) with a body of at most MaxBodyBytes, and its
+// response be taken within 2 minutes.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	return serve(ctx, ln, h, logger, defaultLimits)
+}
+
+func serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, lim limits) error {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
+		Handler:           boundBody(h, lim.body),
+		ReadHeaderTimeout: lim.readHeader,
+		ReadTimeout:       lim.read,
+		WriteTimeout:      lim.write,
+		IdleTimeout:       lim.idle,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
@@ -127,4 +152,18 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 		err = serr
 	}
 	return err
+}
+
+// boundBody refuses a body announced larger than n with 413 and stops
+// reading one that turns out larger, whatever the handler does with it.
+func boundBody(h http.Handler, n int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > n {
+			w.Header().Set("Connection", "close")
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, n)
+		h.ServeHTTP(w, r)
+	})
 }
