@@ -49,7 +49,7 @@ func sourcesCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		row := rows[src.Key()] // the zero row: never fetched
 		status := schedule.StatusOf(row, now)
 		counts[status]++
-		if *failing && row.ConsecutiveErrors == 0 {
+		if *failing && row.LastError == "" { // a refusal is not counted as an error, but listed
 			continue
 		}
 		next := "now"

@@ -66,8 +66,9 @@ func TestSourcesCommand(t *testing.T) {
 		`(?m)^SOURCE +STATUS +ERRORS +LAST SUCCESS +NEXT DUE +LAST ERROR$`,
 		`(?m)^新闻/s/fine +ok +0 +\d\d:\d\d:\d\d +\d\d:\d\d:\d\d$`,
 		`(?m)^新闻/s/broken +backing off +3 +- +\S+.* +fetch: HTTP 500 Internal Server Error$`,
-		// Refused once: the runs after it left the route alone.
-		`(?m)^新闻/s/limited +paused +1 +- +\S+.* +fetch: HTTP 429 Too Many Requests$`,
+		// Refused once: the runs after it left the route alone. A
+		// refusal is not counted as an error.
+		`(?m)^新闻/s/limited +paused +0 +- +\S+.* +fetch: HTTP 429 Too Many Requests$`,
 		`(?m)^新闻/s/new +never fetched +0 +- +now$`,
 		`(?m)^4 sources: 1 ok, 1 backing off, 1 paused, 1 never fetched$`,
 	} {

@@ -40,8 +40,15 @@ func (f *feeds) count(route string) int {
 func (f *feeds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.hits[r.URL.Path]++
+	n := f.hits[r.URL.Path]
 	f.mu.Unlock()
 	switch r.URL.Path {
+	case "/refusing":
+		if n <= 3 { // three refusals, then the feed
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
 	case "/limited":
 		w.Header().Set("Retry-After", "3600")
 		w.WriteHeader(http.StatusTooManyRequests)
@@ -344,6 +351,36 @@ func TestStatusesDuringFirstRound(t *testing.T) {
 	_, page := get(t, r.base+"/metrics")
 	if v := metric(t, page, `feedmill_sources{status="never_fetched"}`); v != 2 {
 		t.Errorf("never fetched sources = %v, want 2", v)
+	}
+	r.shutdown(t, 5*time.Second)
+}
+
+// A route refused three times in a row (429, Retry-After: 1) is paused a
+// second each time and then fetched: /healthz never says it backs off,
+// and says ok once it answers.
+func TestRefusedRouteDoesNotBackOff(t *testing.T) {
+	f := &feeds{hits: map[string]int{}}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	cfgPath := writeConfig(t, t.TempDir(), srv.URL, "refusing")
+	r := start(t, cfgPath)
+	waitFor(t, "the route to answer after three refusals", func() bool {
+		h := health(t, r.base)
+		st, _ := h["statuses"].(map[string]any)
+		if st == nil {
+			return false // not counted yet
+		}
+		if st["backing_off"] != 0.0 || st["failing"] != 0.0 {
+			t.Fatalf("/healthz statuses after %d requests: %v", f.count("/refusing"), st)
+		}
+		return f.count("/refusing") >= 4 && st["ok"] == 1.0
+	})
+	rows, err := r.st.Sources(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].ConsecutiveErrors != 0 || rows[0].NextDue.Sub(rows[0].LastSuccess) > time.Minute {
+		t.Errorf("row after the refusals and a success: %+v", rows)
 	}
 	r.shutdown(t, 5*time.Second)
 }

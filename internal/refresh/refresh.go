@@ -554,6 +554,11 @@ func (r *Runner) record(ctx context.Context, tx store.Store, p *pending, now tim
 func (r *Runner) recordFetch(ctx context.Context, tx store.Store, p *pending, now time.Time) error {
 	f := p.f
 	if f.err != nil {
+		if refused, _ := schedule.Refusal(f.err); refused {
+			// Not counted: a server asking us to wait says nothing
+			// about whether the source works (see schedule.Next).
+			return tx.RecordRefusal(ctx, f.row.ID, f.err.Error(), f.failAt)
+		}
 		return tx.RecordFailure(ctx, f.row.ID, f.err.Error(), f.failAt)
 	}
 	if f.moveTo != "" {
@@ -587,8 +592,14 @@ func (r *Runner) outcome(f fetched, res Result) schedule.Outcome {
 		}
 	}
 	if res.Err != nil {
-		o.ConsecutiveErrors = f.row.ConsecutiveErrors + 1
-		o.Refused, o.RetryAfter = schedule.Refusal(res.Err)
+		// A refusal leaves the count as it was: it is no error of the
+		// source's, and must not turn a server's "wait 30 s" into
+		// hours of backoff.
+		o.Refused, o.RetryAfter = schedule.Refusal(f.err)
+		o.ConsecutiveErrors = f.row.ConsecutiveErrors
+		if !o.Refused {
+			o.ConsecutiveErrors++
+		}
 	}
 	return o
 }

@@ -74,3 +74,76 @@ func TestRunRecordsSchedule(t *testing.T) {
 		}
 	}
 }
+
+// A refusal is no error of the source's: a route answering 429 with
+// Retry-After: 30 three times in a row is paused 30 s each time, never
+// backs off for hours, and one success later is plainly ok. Real errors
+// still count, and a refusal between them neither adds to nor resets the
+// count.
+func TestRefusalsDoNotBackOff(t *testing.T) {
+	var answers []int // status codes to give, in order
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		code := answers[0]
+		answers = answers[1:]
+		switch code {
+		case http.StatusTooManyRequests:
+			w.Header().Set("Retry-After", "30")
+			w.WriteHeader(code)
+		case http.StatusOK:
+			w.Write([]byte(`<rss version="2.0"><channel><title>t</title><item><title>a</title><guid>a</guid></item></channel></rss>`))
+		default:
+			w.WriteHeader(code)
+		}
+	}))
+	defer srv.Close()
+
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	r := newRunner(t, t.TempDir())
+	r.Now = func() time.Time { return now }
+	src := feed.Source{Group: "g", Name: "s", Channel: "c", URL: srv.URL, Interval: 10 * time.Second}
+	steps := []struct {
+		code   int
+		wait   time.Duration // until due again
+		errors int
+		status schedule.Status
+	}{
+		{429, 30 * time.Second, 0, schedule.Paused},
+		{429, 30 * time.Second, 0, schedule.Paused},
+		{429, 30 * time.Second, 0, schedule.Paused},
+		{200, 10 * time.Second, 0, schedule.OK},
+		{500, 10 * time.Second, 1, schedule.Failing},
+		{500, 10 * time.Second, 2, schedule.Failing},
+		{429, 30 * time.Second, 2, schedule.Paused},
+		{500, 3 * time.Hour, 3, schedule.BackingOff},
+		{200, 10 * time.Second, 0, schedule.OK},
+	}
+	for i, s := range steps {
+		answers = append(answers, s.code)
+		res, err := r.Run(t.Context(), []feed.Source{src}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := r.Store.Sources(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := rows[0]
+		if got := row.NextDue.Sub(now); got != s.wait {
+			t.Errorf("step %d (%d): due again after %v, want %v", i+1, s.code, got, s.wait)
+		}
+		if row.ConsecutiveErrors != s.errors {
+			t.Errorf("step %d (%d): %d consecutive errors, want %d", i+1, s.code, row.ConsecutiveErrors, s.errors)
+		}
+		// The status the daemon's /healthz and feedmill sources show,
+		// just after the fetch and just before the pause ends.
+		for _, at := range []time.Time{now, row.NextDue.Add(-time.Second)} {
+			if got := schedule.StatusOf(row, at); got != s.status {
+				t.Errorf("step %d (%d): status %q at +%v, want %q", i+1, s.code, got, at.Sub(now), s.status)
+			}
+		}
+		if s.code == 429 && (res[0].Err == nil || !res[0].Schedule.PausedUntil.Equal(now.Add(30*time.Second))) {
+			t.Errorf("step %d: result %+v, want a refusal paused for 30s", i+1, res[0])
+		}
+		now = row.NextDue
+	}
+}

@@ -15,7 +15,9 @@
 //     Retry-After (capped at MaxHint), else DefaultPause.
 //   - After BackoffAfter consecutive errors, a source waits BackoffStep ×
 //     errors, capped at MaxBackoff: 3 h after the third error, 4 h after
-//     the fourth, and from the 24th on once a day.
+//     the fourth, and from the 24th on once a day. A refusal is not an
+//     error for this count: three 429s with Retry-After: 30 pause the
+//     route for 30 s each, not for hours.
 //
 // The package only computes; refresh stores the result and the daemon
 // fetches what Due says.
@@ -54,7 +56,8 @@ type Outcome struct {
 	// At is when the fetch ended.
 	At time.Time
 	// ConsecutiveErrors counts the failed fetches since the last success,
-	// this one included; 0 when this fetch succeeded.
+	// this one included; 0 when this fetch succeeded. Refusals are not
+	// errors here: a refused fetch leaves the count as it was.
 	ConsecutiveErrors int
 	// FeedHint is the longest of the feed's <ttl> and sy:updatePeriod.
 	FeedHint time.Duration

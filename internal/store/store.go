@@ -37,7 +37,8 @@ type Source struct {
 	LastSuccess  time.Time // zero: never
 	LastError    string    // "" after a success, unless it left a warning
 	LastErrorAt  time.Time
-	// ConsecutiveErrors counts failed fetches since the last success.
+	// ConsecutiveErrors counts failed fetches since the last success;
+	// refusals (RecordRefusal) do not count.
 	ConsecutiveErrors int
 	// Paused sources are not fetched until resumed (from the admin page).
 	Paused bool
@@ -109,6 +110,11 @@ type Store interface {
 	RecordSuccess(ctx context.Context, sourceID int64, r FetchResult) error
 	// RecordFailure stores a failed fetch and counts it.
 	RecordFailure(ctx context.Context, sourceID int64, msg string, at time.Time) error
+	// RecordRefusal stores a fetch the server refused (429, 503,
+	// Retry-After) as the last error without counting it: a refusal
+	// says nothing about whether the source works, and must not add to
+	// its backoff.
+	RecordRefusal(ctx context.Context, sourceID int64, msg string, at time.Time) error
 	// SetFetchURL records that the source's document now lives at url (a
 	// permanent redirect's target, or the feed autodiscovery found on its
 	// page), so later fetches go there directly. "" goes back to the

@@ -137,6 +137,7 @@ ON CONFLICT (source_id, identity) DO NOTHING`
 	qPathOwner     = `SELECT id FROM items WHERE post_path = ?`
 	qRecordSuccess = `UPDATE sources SET etag = ?, last_modified = ?, last_success_at = ?, last_error = ?, last_error_at = CASE WHEN ? = '' THEN last_error_at ELSE ? END, consecutive_errors = 0 WHERE id = ?`
 	qRecordFailure = `UPDATE sources SET last_error = ?, last_error_at = ?, consecutive_errors = consecutive_errors + 1 WHERE id = ?`
+	qRecordRefusal = `UPDATE sources SET last_error = ?, last_error_at = ? WHERE id = ?`
 	qSetSchedule   = `UPDATE sources SET next_due_at = ?, paused_until = ?, feed_hint = ? WHERE id = ?`
 	qItems         = `SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at, post_hash
 FROM items WHERE source_id = ? AND retired_at IS NULL`
@@ -145,7 +146,7 @@ FROM items WHERE source_id = ? AND retired_at IS NULL`
 )
 
 func batchQueries() []string {
-	qs := []string{qAddItem, qSourceKey, qSetPostPath, qPathOwner, qRecordSuccess, qRecordFailure, qSetSchedule,
+	qs := []string{qAddItem, qSourceKey, qSetPostPath, qPathOwner, qRecordSuccess, qRecordFailure, qRecordRefusal, qSetSchedule,
 		qItems + qItemsOrder, qItems + qItemsUnposted + qItemsOrder}
 	for _, n := range setPostedSizes {
 		qs = append(qs, setPostedQuery(n), setPreparedQuery(n))
@@ -382,6 +383,15 @@ func (s *Store) RecordFailure(ctx context.Context, id int64, msg string, at time
 		msg, unixNano(at), id)
 	if err != nil {
 		return fmt.Errorf("record failure: %w", err)
+	}
+	return nil
+}
+
+// RecordRefusal implements store.Store.
+func (s *Store) RecordRefusal(ctx context.Context, id int64, msg string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, qRecordRefusal, msg, unixNano(at), id)
+	if err != nil {
+		return fmt.Errorf("record refusal: %w", err)
 	}
 	return nil
 }

@@ -114,6 +114,14 @@ func testFetchState(t *testing.T, ctx context.Context, s store.Store) {
 	if row.ConsecutiveErrors != 2 || row.LastError != "HTTP 500" || !row.LastErrorAt.Equal(at.Add(time.Minute)) {
 		t.Errorf("after failures: %+v", row)
 	}
+	// A refusal is the last error, but not counted.
+	if err := s.RecordRefusal(ctx, row.ID, "HTTP 429", at.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	row, _ = s.EnsureSource(ctx, src)
+	if row.ConsecutiveErrors != 2 || row.LastError != "HTTP 429" || !row.LastErrorAt.Equal(at.Add(2*time.Minute)) {
+		t.Errorf("after a refusal: %+v", row)
+	}
 	if err := s.RecordSuccess(ctx, row.ID, store.FetchResult{At: at.Add(time.Hour), ETag: `"v1"`, LastModified: "Fri, 28 Jan 2022 10:00:00 GMT"}); err != nil {
 		t.Fatal(err)
 	}
