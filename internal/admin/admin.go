@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -62,7 +63,7 @@ func Handler(opts Options) http.Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{opts: opts}
+	h := &handler{opts: opts, notes: newNotes(), strikes: newStrikes(), origins: http.NewCrossOriginProtection()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /admin", h.page)
 	mux.HandleFunc("GET /admin/{$}", h.page)
@@ -71,7 +72,12 @@ func Handler(opts Options) http.Handler {
 }
 
 type handler struct {
-	opts Options
+	opts    Options
+	notes   *notes
+	strikes *strikes
+	// origins refuses actions sent from another site's page (CSRF): by
+	// Sec-Fetch-Site, or by Origin against Host in older browsers.
+	origins *http.CrossOriginProtection
 }
 
 type row struct {
@@ -114,9 +120,9 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := pageData{Actions: h.opts.Token != "", FetchNow: h.opts.FetchNow != nil,
-		Message: r.URL.Query().Get("msg"), Error: r.URL.Query().Get("err"), Generated: h.when(h.opts.Now())}
+		Message: h.notes.read(r.URL.Query(), "msg"), Error: h.notes.read(r.URL.Query(), "err"), Generated: h.when(h.opts.Now())}
 	for _, s := range sources {
-		rw := row{ID: s.ID, Key: s.Key, URL: redact(s.URL), LastSuccess: h.when(s.LastSuccess), LastError: s.LastError,
+		rw := row{ID: s.ID, Key: s.Key, URL: redact(s.URL), LastSuccess: h.when(s.LastSuccess), LastError: hidePath(s.URL, s.LastError),
 			LastErrorAt: h.when(s.LastErrorAt), Errors: s.ConsecutiveErrors, NextDue: "—", Paused: s.Paused}
 		switch {
 		case s.Paused:
@@ -168,14 +174,29 @@ func (h *handler) action(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
+	if err := h.origins.Check(r); err != nil {
+		h.opts.Logger.Warn("admin action refused: sent from another site's page", "origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
+		http.Error(w, "refused: the action was sent from another site's page", http.StatusForbidden)
+		return
+	}
 	if h.opts.Token == "" {
 		h.fail(w, r, http.StatusForbidden, "actions are disabled: set admin_token in the configuration")
 		return
 	}
+	who, now := client(r.RemoteAddr), h.opts.Now()
+	if wait := h.strikes.wait(who, now); wait > 0 {
+		secs := int((wait + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		h.fail(w, r, http.StatusTooManyRequests, fmt.Sprintf("too many wrong admin tokens: try again in %d s", secs))
+		return
+	}
 	if !h.authorized(r) {
+		h.strikes.fail(who, now)
+		h.opts.Logger.Warn("admin action refused: wrong token", "client", who.String())
 		h.fail(w, r, http.StatusForbidden, "wrong admin token")
 		return
 	}
+	h.strikes.succeed(who)
 	var verb, idText string
 	for _, v := range []string{"fetch", "pause", "resume"} {
 		if s := r.PostFormValue(v); s != "" {
@@ -238,7 +259,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, status int, msg s
 // status and the message as text.
 func (h *handler) done(w http.ResponseWriter, r *http.Request, status int, key, msg string) {
 	if r.Header.Get("Authorization") == "" && strings.Contains(r.Header.Get("Accept"), "text/html") {
-		http.Redirect(w, r, "/admin?"+url.Values{key: {msg}}.Encode(), http.StatusSeeOther)
+		http.Redirect(w, r, "/admin?"+h.notes.query(key, msg), http.StatusSeeOther)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -246,12 +267,46 @@ func (h *handler) done(w http.ResponseWriter, r *http.Request, status int, key, 
 	fmt.Fprintln(w, msg)
 }
 
+// localPath is the path of a file: URL, "" for other URLs.
+func localPath(u *url.URL) string {
+	if !strings.EqualFold(u.Scheme, "file") {
+		return ""
+	}
+	if u.Path != "" {
+		return u.Path
+	}
+	return u.Opaque
+}
+
+// hidePath replaces, in a local file source's error, the file's path by
+// its name: the page is readable by anyone who reaches the server.
+func hidePath(rawURL, msg string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return msg
+	}
+	p := localPath(u)
+	if p == "" || msg == "" {
+		return msg
+	}
+	msg = strings.ReplaceAll(msg, rawURL, path.Base(p))
+	msg = strings.ReplaceAll(msg, p, path.Base(p))
+	if dir := path.Dir(p); dir != "/" && dir != "." {
+		msg = strings.ReplaceAll(msg, dir, "…")
+	}
+	return msg
+}
+
 // redact hides credentials in a source URL: its user info and the values
-// of key-like query parameters (an RSSHub access key, for one).
+// of key-like query parameters (an RSSHub access key, for one); and the
+// path of a local file, whose name alone is shown.
 func redact(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return raw
+	}
+	if p := localPath(u); p != "" {
+		return "本地文件 local file: " + path.Base(p)
 	}
 	if u.User != nil {
 		u.User = url.User("***")
