@@ -63,17 +63,18 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 	p.RSSTranslator = &ttlTranslator{DefaultRSSTranslator: gofeed.DefaultRSSTranslator{DisableContentImageScan: true}, ttl: &ttl}
 	p.JSONTranslator = &jsonTextTranslator{}
 	p.AtomTranslator = &atomTextTranslator{}
-	f, err := p.Parse(bytes.NewReader(utcOffsets(trimmed)))
+	doc := utcOffsets(trimmed)
+	f, err := p.Parse(bytes.NewReader(doc))
 	var recovered error
 	lost := 0
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-			if looksLikeHTML(trimmed) {
+			if isHTMLPage(trimmed) {
 				return nil, fmt.Errorf("%w: the document is an HTML page", ErrNotFeed)
 			}
 			return nil, fmt.Errorf("%w: neither RSS, Atom nor JSON Feed", ErrNotFeed)
 		}
-		if f, err = recoverFeed(p, trimmed); f == nil {
+		if f, doc, err = recoverFeed(p, trimmed); f == nil {
 			return nil, fmt.Errorf("parse feed: %w", err)
 		}
 		recovered = err
@@ -85,19 +86,45 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 		// would look fine.
 		return nil, fmt.Errorf("%w: a JSON document with neither a JSON Feed version nor items", ErrNotFeed)
 	}
-	out := &Feed{Title: f.Title, Link: f.Link, TTL: minutes(ttl), UpdatePeriod: updatePeriod(f.Extensions), Recovered: recovered, Lost: lost}
+	out := &Feed{Title: titleText(f.Title, kindGuess), Link: f.Link, TTL: minutes(ttl), UpdatePeriod: updatePeriod(f.Extensions), Recovered: recovered, Lost: lost}
 	feedBase := base // a feed without a link of its own resolves against its URL
 	if strings.TrimSpace(f.Link) != "" {
 		feedBase = resolve(base, f.Link)
 	}
 	res := newResolver(feedBase) // the base is parsed once, not for every link
-	for _, it := range f.Items {
+	facts := sideFacts(doc, f)
+	for i, it := range f.Items {
 		if it == nil {
 			continue
 		}
-		out.Items = append(out.Items, item(it, res, loc))
+		var fx *itemFacts
+		if facts != nil {
+			fx = &facts[i]
+		}
+		out.Items = append(out.Items, item(it, f.FeedType, fx, res, loc))
 	}
 	return out, nil
+}
+
+// sideFacts scans the document for what gofeed's items lose (see
+// scanItems): always for Atom, whose titles and summaries need their
+// type; for RSS only when the document has an xml:base or a body element
+// at all. nil when not scanned, or when the scan does not find gofeed's
+// items one for one.
+func sideFacts(doc []byte, f *gofeed.Feed) []itemFacts {
+	var facts []itemFacts
+	switch f.FeedType {
+	case "atom":
+		facts = scanItems(doc, "entry")
+	case "rss":
+		if bytes.Contains(doc, []byte("xml:base")) || bytes.Contains(doc, []byte("<body")) || bytes.Contains(doc, []byte(":body")) {
+			facts = scanItems(doc, "item")
+		}
+	}
+	if len(facts) != len(f.Items) {
+		return nil
+	}
+	return facts
 }
 
 // isJSONFeed reports whether a JSON object is a JSON Feed: it names the
@@ -113,20 +140,17 @@ func isJSONFeed(b []byte) bool {
 	return strings.Contains(head.Version, "jsonfeed.org/version/") || len(head.Items) > 0
 }
 
-func looksLikeHTML(b []byte) bool {
+func isHTMLPage(b []byte) bool {
 	head := strings.ToLower(string(b[:min(len(b), 512)]))
 	return strings.HasPrefix(head, "<!doctype html") || strings.Contains(head, "<html")
 }
 
-func item(it *gofeed.Item, base resolver, loc *time.Location) feed.Item {
+func item(it *gofeed.Item, feedType string, fx *itemFacts, base resolver, loc *time.Location) feed.Item {
 	out := feed.Item{
 		GUID:       strings.TrimSpace(it.GUID),
-		Title:      it.Title,
-		Content:    it.Content,
+		Title:      itemTitle(it, feedType, fx),
+		Content:    itemBody(it, feedType, fx),
 		Categories: it.Categories,
-	}
-	if strings.TrimSpace(out.Content) == "" {
-		out.Content = it.Description
 	}
 	link := strings.TrimSpace(it.Link)
 	if link == "" && len(it.Links) > 0 {
@@ -143,23 +167,41 @@ func item(it *gofeed.Item, base resolver, loc *time.Location) feed.Item {
 	if it.Image != nil {
 		out.Image = it.Image.URL
 	}
+	if out.Image == "" {
+		out.Image = base.resolve(mediaThumbnail(it.Extensions))
+	}
 	for _, e := range it.Enclosures {
 		if e != nil && e.URL != "" {
 			out.Enclosures = append(out.Enclosures, feed.Enclosure{URL: base.resolve(e.URL), Type: e.Type, Length: e.Length})
 		}
 	}
 	out.Enclosures = appendMedia(out.Enclosures, it.Extensions, base)
-	out.Published = itemDate(it, loc)
+	out.Published = itemDate(it, fx, loc)
 	if strings.TrimSpace(out.Title) == "" {
 		out.Title = fallbackTitle(out)
 	}
 	return out
 }
 
-// itemDate prefers our own reading of the text, which honours loc for
-// zoneless dates, and falls back to gofeed's, which knows more layouts.
-func itemDate(it *gofeed.Item, loc *time.Location) time.Time {
-	for _, s := range []string{it.Published, it.Updated} {
+// itemDate is when an item was published: the first date of pubDate,
+// Atom published or issued, dc:date, dcterms:issued, Atom 0.3 created,
+// dcterms:created, then the dates of its last change (Atom updated or
+// modified, dcterms:modified), as the most widely used feed parser
+// prefers them. It prefers our own reading of the text, which honours
+// loc for zoneless dates, and falls back to gofeed's, which knows more
+// layouts.
+func itemDate(it *gofeed.Item, fx *itemFacts, loc *time.Location) time.Time {
+	created, published := "", it.Published
+	if fx != nil {
+		created = fx.created
+		// gofeed gives an entry without published its updated date as
+		// Published: a date of change, after created.
+		if published == it.Updated {
+			published = ""
+		}
+	}
+	dcterms := it.Extensions["dcterms"]
+	for _, s := range []string{published, extValue(dcterms, "issued"), created, extValue(dcterms, "created"), it.Updated, extValue(dcterms, "modified")} {
 		if t, ok := Date(s, loc); ok {
 			return t.UTC()
 		}
@@ -247,9 +289,29 @@ func (r resolver) resolve(ref string) string {
 	return r.base.ResolveReference(u).String()
 }
 
+// mediaThumbnail is the URL of an item's first media:thumbnail, at its
+// level or in a media:group; "" when it has none.
+func mediaThumbnail(exts ext.Extensions) string {
+	media := exts["media"]
+	if media == nil {
+		return ""
+	}
+	thumbs := media["thumbnail"]
+	for _, g := range media["group"] {
+		thumbs = append(thumbs[:len(thumbs):len(thumbs)], g.Children["thumbnail"]...)
+	}
+	for _, th := range thumbs {
+		if u := strings.TrimSpace(th.Attrs["url"]); u != "" {
+			return u
+		}
+	}
+	return ""
+}
+
 // appendMedia adds an item's Media RSS files (media:content, also inside
-// media:group) to its enclosures, and media:thumbnail when there is no
-// media:content; URLs already there are skipped.
+// media:group) to its enclosures, and media:thumbnail when no
+// media:content is an image (a video's thumbnail is the image of a body
+// that has none); URLs already there are skipped.
 func appendMedia(encs []feed.Enclosure, exts ext.Extensions, base resolver) []feed.Enclosure {
 	media := exts["media"]
 	if media == nil {
@@ -274,14 +336,16 @@ func appendMedia(encs []feed.Enclosure, exts ext.Extensions, base resolver) []fe
 		}
 		encs = append(encs, feed.Enclosure{URL: u, Type: typ, Length: length})
 	}
+	image := false
 	for _, c := range contents {
 		typ := c.Attrs["type"]
 		if typ == "" && c.Attrs["medium"] != "" {
 			typ = c.Attrs["medium"] // "image", "audio", "video": a type prefix
 		}
+		image = image || strings.HasPrefix(strings.ToLower(typ), "image")
 		add(c.Attrs["url"], typ, c.Attrs["fileSize"])
 	}
-	if len(contents) == 0 {
+	if !image {
 		for _, th := range thumbs {
 			add(th.Attrs["url"], "image", "")
 		}

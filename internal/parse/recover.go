@@ -14,27 +14,28 @@ import (
 // complete item it can: without the characters XML forbids (a stray &#0;
 // stops encoding/xml wherever it is), then, if that is not enough,
 // through repairXML. It returns nil and gofeed's first error when nothing
-// can be read, else the feed and that error, which says what was wrong.
-func recoverFeed(p *gofeed.Parser, data []byte) (*gofeed.Feed, error) {
+// can be read, else the feed, the document it was read from and that
+// error, which says what was wrong.
+func recoverFeed(p *gofeed.Parser, data []byte) (*gofeed.Feed, []byte, error) {
 	f, err := p.Parse(bytes.NewReader(data))
 	if err == nil {
-		return f, nil
+		return f, data, nil
 	}
 	first := err
 	if clean, n := dropBadChars(data); n > 0 {
 		data = clean
 		if f, err = p.Parse(bytes.NewReader(data)); err == nil {
-			return f, first
+			return f, data, first
 		}
 	}
 	fixed, ok := repairXML(data)
 	if !ok {
-		return nil, first
+		return nil, nil, first
 	}
 	if f, _ = p.Parse(bytes.NewReader(fixed)); f == nil {
-		return nil, first
+		return nil, nil, first
 	}
-	return f, first
+	return f, fixed, first
 }
 
 // repairXML rewrites a broken XML feed into a well-formed one keeping every
