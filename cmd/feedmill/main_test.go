@@ -65,6 +65,14 @@ func TestBadConfigExits2(t *testing.T) {
 	if code != 2 || !strings.Contains(errOut, path+":2:5: sources[0].channel: missing") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
+	// An interval that would hammer a site is refused, by run and serve.
+	path = writeConfig(t, "interval: 1ms\nsources:\n  - {group: g, source: s, channel: c, url: https://example.com/feed}\n")
+	for _, cmd := range []string{"run", "serve"} {
+		code, _, errOut = runCLI(t, cmd, "--config", path)
+		if code != 2 || !strings.Contains(errOut, path+":1:11: interval: 1ms is too often") {
+			t.Errorf("%s with interval: 1ms: exit %d, stderr %q", cmd, code, errOut)
+		}
+	}
 	code, _, errOut = runCLI(t, "run", "--config", filepath.Join(t.TempDir(), "missing.yaml"))
 	if code != 2 || !strings.Contains(errOut, "missing.yaml") {
 		t.Errorf("missing file: exit %d, stderr %q", code, errOut)

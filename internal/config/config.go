@@ -30,6 +30,14 @@ import (
 	"github.com/feedmill/feedmill/internal/parse"
 )
 
+// DefaultMinInterval is the floor of every interval unless min_interval
+// lowers it, and LeastMinInterval the lowest min_interval: the daemon's
+// rounds are at least a second apart anyway.
+const (
+	DefaultMinInterval = time.Minute
+	LeastMinInterval   = time.Second
+)
+
 // DefaultFile is the configuration read when no --config is given.
 const DefaultFile = "feedmill.yaml"
 
@@ -72,6 +80,10 @@ type Config struct {
 	// Interval is how often feedmill serve fetches each source, unless the
 	// source sets its own; the feed and the server may ask for longer.
 	Interval Duration `yaml:"interval"`
+	// MinInterval is the shortest interval a source may have: a typo
+	// such as "1ms" must not hammer someone's site. It defaults to
+	// DefaultMinInterval; lower it only for servers you run yourself.
+	MinInterval Duration `yaml:"min_interval"`
 	// Keep is the default of each source's keep: how many of a channel's
 	// posts stay published. Unset keeps them all.
 	Keep Keep `yaml:"keep"`
@@ -284,6 +296,7 @@ func Default() Config {
 		HostDelay:      Duration(100 * time.Millisecond),
 		Listen:         "127.0.0.1:8080",
 		Interval:       Duration(30 * time.Minute),
+		MinInterval:    Duration(DefaultMinInterval),
 		Site:           Site{Dir: "public", Title: "feedmill", PerPage: 20, FeedItems: 20},
 	}
 }
@@ -674,8 +687,10 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		errs.add(c.errorf(0, "listen", "%q is not an address such as 127.0.0.1:8080 or :8080", c.Listen))
 	}
-	if c.Interval <= 0 {
-		errs.add(c.errorf(0, "interval", "must be positive"))
+	if c.MinInterval.Std() < LeastMinInterval {
+		errs.add(c.errorf(0, "min_interval", "must be at least %s, not %s", LeastMinInterval, c.MinInterval.Std()))
+	} else if msg := c.checkInterval(c.Interval); msg != "" {
+		errs.add(c.errorf(0, "interval", "%s", msg))
 	}
 	if c.Keep.Line > 0 || c.Keep.Text != "" {
 		if _, err := ParseKeep(c.Keep.Text); err != nil {
@@ -697,6 +712,20 @@ func (c Config) Validate() error {
 		errs.add(c.validateSource(i, s, seen))
 	}
 	return errs.err()
+}
+
+// checkInterval says what is wrong with an interval, or "": it must not
+// be below min_interval, so that a typo ("1ms") cannot hammer a site.
+func (c Config) checkInterval(d Duration) string {
+	switch {
+	case d <= 0:
+		return "must be positive"
+	case d < c.MinInterval && c.MinInterval.Std() == DefaultMinInterval:
+		return fmt.Sprintf("%s is too often: the least interval is %s (for servers you run yourself, lower it with min_interval)", d.Std(), c.MinInterval.Std())
+	case d < c.MinInterval:
+		return fmt.Sprintf("%s is below min_interval (%s)", d.Std(), c.MinInterval.Std())
+	}
+	return ""
 }
 
 // validateSource checks the i-th source and returns its first mistake;
@@ -726,8 +755,10 @@ func (c Config) validateSource(i int, s Source, seen map[string]int) error {
 	if f, msg := checkRequestSettings(s); msg != "" {
 		return c.errorf(line, field+"."+f, "%s", msg)
 	}
-	if s.Interval != nil && *s.Interval <= 0 {
-		return c.errorf(line, field+".interval", "must be positive")
+	if s.Interval != nil {
+		if msg := c.checkInterval(*s.Interval); msg != "" {
+			return c.errorf(line, field+".interval", "%s", msg)
+		}
 	}
 	if s.Keep != nil {
 		if _, err := ParseKeep(s.Keep.Text); err != nil {

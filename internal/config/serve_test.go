@@ -22,6 +22,13 @@ func TestServeSettings(t *testing.T) {
 		{"bad listen", "listen: localhost\n" + src, "", nil, "listen: \"localhost\" is not an address"},
 		{"zero interval", "interval: 0s\n" + src, "", nil, "interval: must be positive"},
 		{"bad interval", "interval: often\n" + src, "", nil, "not a duration"},
+		{"interval below the floor", "interval: 1ms\n" + src, "", nil, "feedmill.yaml:1:11: interval: 1ms is too often: the least interval is 1m0s"},
+		{"source interval below the floor", "sources:\n  - {group: g, source: s, channel: c, url: https://example.com/a, interval: 1ns}\n", "", nil, "sources[0].interval: 1ns is too often"},
+		{"just the floor", "interval: 1m\n" + src, "127.0.0.1:8080", []time.Duration{time.Minute}, ""},
+		{"floor lowered for one's own servers", "min_interval: 5s\ninterval: 10s\nsources:\n  - {group: g, source: s, channel: c, url: http://127.0.0.1:1200/a, interval: 5s}\n  - {group: g, source: s, channel: d, url: http://127.0.0.1:1200/b}\n",
+			"127.0.0.1:8080", []time.Duration{5 * time.Second, 10 * time.Second}, ""},
+		{"below a lowered floor", "min_interval: 5s\nsources:\n  - {group: g, source: s, channel: c, url: https://example.com/a, interval: 1s}\n", "", nil, "sources[0].interval: 1s is below min_interval (5s)"},
+		{"floor too low", "min_interval: 1ms\ninterval: 1ms\n" + src, "", nil, "min_interval: must be at least 1s, not 1ms"},
 		{"negative source interval", "sources:\n  - {group: g, source: s, channel: c, url: https://example.com/a, interval: -1m}\n", "", nil, "sources[0].interval: must be positive"},
 	}
 	for _, tt := range tests {

@@ -72,7 +72,7 @@ func (f *feeds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func writeConfig(t *testing.T, dir, base string, routes ...string) string {
 	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "rsshub: %s\ninterval: 1s\nstore: feedmill.db\noutput:\n  dir: posts\nsources:\n", base)
+	fmt.Fprintf(&b, "rsshub: %s\nmin_interval: 1s\ninterval: 1s\nstore: feedmill.db\noutput:\n  dir: posts\nsources:\n", base)
 	for _, r := range routes {
 		fmt.Fprintf(&b, "  - {group: g, source: s, channel: %s, url: /%s}\n", r, r)
 	}

@@ -275,7 +275,7 @@ func TestServePausedFromAdmin(t *testing.T) {
 	srv := httptest.NewServer(f)
 	defer srv.Close()
 	dir := t.TempDir()
-	cfg := fmt.Sprintf("rsshub: %s\ninterval: 1s\nstore: feedmill.db\noutput:\n  dir: posts\nadmin_token: %s\nsources:\n  - {group: g, source: s, channel: a, url: /a}\n", srv.URL, adminToken)
+	cfg := fmt.Sprintf("rsshub: %s\nmin_interval: 1s\ninterval: 1s\nstore: feedmill.db\noutput:\n  dir: posts\nadmin_token: %s\nsources:\n  - {group: g, source: s, channel: a, url: /a}\n", srv.URL, adminToken)
 	path := filepath.Join(dir, "feedmill.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
