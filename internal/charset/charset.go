@@ -2,8 +2,10 @@
 // UTF-8. It reads the charset the way browsers and feed readers do, in
 // this order:
 //
-//  1. A byte order mark (UTF-8, UTF-16LE, UTF-16BE) decides, as it does in
-//     browsers and in XML.
+//  1. A byte order mark (UTF-8, UTF-16LE, UTF-16BE, UTF-32LE, UTF-32BE)
+//     decides, as it does in browsers and in XML. Without one, an XML
+//     document's first "<" in UTF-16 or UTF-32 (00 3C 00 3F, 3C 00 3F 00,
+//     00 00 00 3C, 3C 00 00 00: the XML specification's appendix F) does.
 //  2. Bytes that are valid UTF-8 and hold non-ASCII text are UTF-8 whatever
 //     is declared. A legacy label over UTF-8 bytes is the commonest lie on
 //     Chinese sites (templates copied from the GBK era, server defaults),
@@ -47,6 +49,7 @@ import (
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
 )
 
 // Origin says how the charset of a document was decided.
@@ -55,6 +58,7 @@ type Origin string
 // The origins of a Decision.
 const (
 	FromBOM       Origin = "byte order mark"
+	FromXMLStart  Origin = "XML's first bytes"
 	FromValidUTF8 Origin = "valid UTF-8"
 	FromHeader    Origin = "HTTP header"
 	FromXML       Origin = "XML declaration"
@@ -99,14 +103,66 @@ func Detect(data []byte, contentType string) Decision {
 	return d
 }
 
+var (
+	utf16BE = unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
+	utf16LE = unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+	utf32BE = utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM)
+	utf32LE = utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM)
+)
+
+// boms are the byte order marks, UTF-32's before UTF-16's, whose marks
+// begin them.
 var boms = []struct {
 	bom  []byte
 	name string
 	enc  encoding.Encoding
 }{
 	{[]byte{0xEF, 0xBB, 0xBF}, "utf-8", nil},
-	{[]byte{0xFE, 0xFF}, "utf-16be", unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)},
-	{[]byte{0xFF, 0xFE}, "utf-16le", unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)},
+	{[]byte{0x00, 0x00, 0xFE, 0xFF}, "utf-32be", utf32BE},
+	{[]byte{0xFF, 0xFE, 0x00, 0x00}, "utf-32le", utf32LE},
+	{[]byte{0xFE, 0xFF}, "utf-16be", utf16BE},
+	{[]byte{0xFF, 0xFE}, "utf-16le", utf16LE},
+}
+
+// xmlStarts are the first bytes of an XML document ("<" and an ASCII
+// character) in UTF-16 and UTF-32 without a byte order mark; 0 stands
+// for a zero byte, '<' for "<" and 'a' for any other ASCII character but
+// zero. ASCII in UTF-16 or UTF-32 is valid UTF-8, zeros and all: these
+// are tested before UTF-8.
+var xmlStarts = []struct {
+	start string
+	name  string
+	enc   encoding.Encoding
+}{
+	{"000<", "utf-32be", utf32BE},
+	{"<000", "utf-32le", utf32LE},
+	{"0<0a", "utf-16be", utf16BE},
+	{"<0a0", "utf-16le", utf16LE},
+}
+
+// xmlStart returns the wide encoding data starts in, nil when none.
+func xmlStart(data []byte) (string, encoding.Encoding) {
+	if len(data) < 4 {
+		return "", nil
+	}
+	for _, x := range xmlStarts {
+		ok := true
+		for i := range 4 {
+			c := data[i]
+			switch x.start[i] {
+			case '0':
+				ok = ok && c == 0
+			case '<':
+				ok = ok && c == '<'
+			default:
+				ok = ok && c != 0 && c < 0x80
+			}
+		}
+		if ok {
+			return x.name, x.enc
+		}
+	}
+	return "", nil
 }
 
 func convert(data []byte, contentType string) ([]byte, Decision) {
@@ -119,6 +175,10 @@ func convert(data []byte, contentType string) ([]byte, Decision) {
 			out, _ := decode(b.enc, rest)
 			return out, d
 		}
+	}
+	if name, enc := xmlStart(data); enc != nil {
+		out, _ := decode(enc, data)
+		return out, Decision{Charset: name, Origin: FromXMLStart}
 	}
 	if utf8.Valid(data) {
 		// Pure ASCII reads the same in every charset we accept, and

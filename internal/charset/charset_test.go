@@ -250,3 +250,58 @@ func BenchmarkConvert(b *testing.B) {
 		})
 	}
 }
+
+// UTF-16 without a byte order mark and UTF-32 with or without one are
+// read from the XML document's first bytes (XML 1.0 appendix F), with or
+// without an XML declaration; a stray byte order mark in UTF-16 or
+// UTF-32 text is dropped.
+func TestConvertWideXML(t *testing.T) {
+	doc := rss("", zhHans, "1 < 2 "+zhExt)
+	bare := strings.TrimPrefix(doc, `<?xml version="1.0"?>`+"\n")
+	utf32 := func(big bool, s string) []byte {
+		var b []byte
+		for _, r := range s {
+			if big {
+				b = append(b, byte(r>>24), byte(r>>16), byte(r>>8), byte(r))
+			} else {
+				b = append(b, byte(r), byte(r>>8), byte(r>>16), byte(r>>24))
+			}
+		}
+		return b
+	}
+	be16 := unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
+	le16 := unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+	cases := []struct {
+		name, charset string
+		origin        charset.Origin
+		data          []byte
+		want          string
+	}{
+		{"utf-16le without a mark", "utf-16le", charset.FromXMLStart, encode(t, le16, doc), doc},
+		{"utf-16be without a mark", "utf-16be", charset.FromXMLStart, encode(t, be16, doc), doc},
+		{"utf-16le without a mark or declaration", "utf-16le", charset.FromXMLStart, encode(t, le16, bare), bare},
+		{"utf-16be without a mark or declaration", "utf-16be", charset.FromXMLStart, encode(t, be16, bare), bare},
+		{"utf-32le without a mark", "utf-32le", charset.FromXMLStart, utf32(false, doc), doc},
+		{"utf-32be without a mark", "utf-32be", charset.FromXMLStart, utf32(true, doc), doc},
+		{"utf-32le with a mark", "utf-32le", charset.FromBOM, utf32(false, "\uFEFF"+doc), doc},
+		{"utf-32be with a mark", "utf-32be", charset.FromBOM, utf32(true, "\uFEFF"+doc), doc},
+		{"utf-16le with a mark", "utf-16le", charset.FromBOM, encode(t, le16, "\uFEFF"+doc), doc},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, d := charset.Convert(tc.data, "application/rss+xml")
+			if d.Charset != tc.charset || d.Origin != tc.origin {
+				t.Errorf("decision = %+v, want %s from %s", d, tc.charset, tc.origin)
+			}
+			if string(got) != tc.want {
+				t.Errorf("got %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+	// "<" then a byte that is not ASCII is no wide encoding: GBK text
+	// right after "<" stays GBK.
+	gbk := encode(t, simplifiedchinese.GBK, "<"+zhHans)
+	if _, d := charset.Convert(gbk, ""); d.Origin == charset.FromXMLStart {
+		t.Errorf("GBK read as %+v", d)
+	}
+}

@@ -495,6 +495,7 @@ func (c *Client) file(u *url.URL) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	body, _ = charset.Convert(body, "") // as for HTTP: every later stage reads UTF-8
 	return &Response{URL: u.String(), Body: body}, nil
 }
 
