@@ -2,11 +2,11 @@ package backend
 
 import (
 	"context"
-	"errors"
 
 	"github.com/feedmill/feedmill/internal/store"
+	"github.com/feedmill/feedmill/internal/store/postgres"
 )
 
 func openPostgres(ctx context.Context, dsn string) (store.Store, error) {
-	return nil, errors.New("PostgreSQL store: not in this build yet")
+	return postgres.Open(ctx, dsn)
 }

@@ -1,0 +1,602 @@
+// Package postgres is the shared store: one PostgreSQL database, through
+// pgx v5 and its pool, that several feedmill processes use at once (see
+// the fleet in package fleet). Its schema means what store/sqlite's does,
+// column for column; times are Unix nanoseconds in BIGINT columns, as
+// there, because timestamptz keeps microseconds only and a stored item
+// must read back exactly as InsertItems returned it.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/feedmill/feedmill/internal/feed"
+	"github.com/feedmill/feedmill/internal/store"
+)
+
+// Store is a store.Store on one PostgreSQL database.
+type Store struct {
+	pool *pgxpool.Pool
+	q    querier // the pool, or the transaction of a Batch
+	tx   pgx.Tx  // inside a Batch
+}
+
+// querier is what *pgxpool.Pool and pgx.Tx share.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database at dsn (a postgres:// URL; pool settings
+// such as pool_max_conns may be given in it) and brings its schema up to
+// date.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	s := &Store{pool: pool, q: pool}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("migrate postgres: %w", err)
+	}
+	return s, nil
+}
+
+// Pool is the store's connection pool, for the fleet's leases and locks,
+// which live beside the store's rows.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Close closes the pool; a second Close does nothing.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Batch implements store.Store.
+func (s *Store) Batch(ctx context.Context, fn func(store.Store) error) error {
+	if s.tx != nil {
+		return fn(s)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin batch: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := fn(&Store{pool: s.pool, q: tx, tx: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit batch: %w", err)
+	}
+	return nil
+}
+
+// inTx runs fn in the batch s is in, or in a transaction of its own.
+func (s *Store) inTx(ctx context.Context, fn func(tx *Store) error) error {
+	if s.tx != nil {
+		return fn(s)
+	}
+	return s.Batch(ctx, func(tx store.Store) error { return fn(tx.(*Store)) })
+}
+
+func unixNano(t time.Time) *int64 {
+	if t.IsZero() {
+		return nil
+	}
+	n := t.UnixNano()
+	return &n
+}
+
+func fromNano(v *int64) time.Time {
+	if v == nil {
+		return time.Time{}
+	}
+	return time.Unix(0, *v).UTC()
+}
+
+// isUnique reports whether err is a unique violation.
+func isUnique(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// nullString is s, or NULL for "".
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+const sourceColumns = `id, key, url, etag, last_modified, last_success_at, last_error, last_error_at, consecutive_errors, next_due_at, paused_until, feed_hint, fetch_url, paused`
+
+func scanSource(row pgx.Row) (store.Source, error) {
+	var src store.Source
+	var ok, failed, due, paused *int64
+	var hint int64
+	if err := row.Scan(&src.ID, &src.Key, &src.URL, &src.ETag, &src.LastModified, &ok, &src.LastError, &failed, &src.ConsecutiveErrors, &due, &paused, &hint, &src.FetchURL, &src.Paused); err != nil {
+		return src, err
+	}
+	src.LastSuccess, src.LastErrorAt = fromNano(ok), fromNano(failed)
+	src.NextDue, src.PausedUntil = fromNano(due), fromNano(paused)
+	src.FeedHint = time.Duration(hint)
+	return src, nil
+}
+
+// EnsureSource implements store.Store.
+func (s *Store) EnsureSource(ctx context.Context, src feed.Source) (store.Source, error) {
+	row := s.q.QueryRow(ctx, `
+INSERT INTO sources (key, url, created_at) VALUES ($1, $2, $3)
+ON CONFLICT (key) DO UPDATE SET url = excluded.url,
+	etag = CASE WHEN sources.url = excluded.url THEN sources.etag ELSE '' END,
+	last_modified = CASE WHEN sources.url = excluded.url THEN sources.last_modified ELSE '' END,
+	next_due_at = CASE WHEN sources.url = excluded.url THEN sources.next_due_at ELSE NULL END,
+	paused_until = CASE WHEN sources.url = excluded.url THEN sources.paused_until ELSE NULL END,
+	feed_hint = CASE WHEN sources.url = excluded.url THEN sources.feed_hint ELSE 0 END,
+	fetch_url = CASE WHEN sources.url = excluded.url THEN sources.fetch_url ELSE '' END
+RETURNING `+sourceColumns, src.Key(), src.URL, time.Now().UnixNano())
+	out, err := scanSource(row)
+	if err != nil {
+		return store.Source{}, fmt.Errorf("ensure source %s: %w", src.Key(), err)
+	}
+	return out, nil
+}
+
+// Sources implements store.Store. Keys are ordered by their bytes, as
+// SQLite orders them, whatever the database's collation.
+func (s *Store) Sources(ctx context.Context) ([]store.Source, error) {
+	rows, err := s.q.Query(ctx, `SELECT `+sourceColumns+` FROM sources ORDER BY key COLLATE "C"`)
+	if err != nil {
+		return nil, fmt.Errorf("query sources: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Source
+	for rows.Next() {
+		src, err := scanSource(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan source: %w", err)
+		}
+		out = append(out, src)
+	}
+	return out, rows.Err()
+}
+
+// RecordSuccess implements store.Store.
+func (s *Store) RecordSuccess(ctx context.Context, id int64, r store.FetchResult) error {
+	_, err := s.q.Exec(ctx, `UPDATE sources SET etag = $1, last_modified = $2, last_success_at = $3, last_error = '', consecutive_errors = 0 WHERE id = $4`,
+		r.ETag, r.LastModified, unixNano(r.At), id)
+	if err != nil {
+		return fmt.Errorf("record success: %w", err)
+	}
+	return nil
+}
+
+// RecordFailure implements store.Store.
+func (s *Store) RecordFailure(ctx context.Context, id int64, msg string, at time.Time) error {
+	_, err := s.q.Exec(ctx, `UPDATE sources SET last_error = $1, last_error_at = $2, consecutive_errors = consecutive_errors + 1 WHERE id = $3`,
+		msg, unixNano(at), id)
+	if err != nil {
+		return fmt.Errorf("record failure: %w", err)
+	}
+	return nil
+}
+
+// exec runs a statement that must change a row: ErrNotFound when none.
+func (s *Store) exec(ctx context.Context, action, sql string, args ...any) error {
+	tag, err := s.q.Exec(ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", action, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// SetFetchURL implements store.Store.
+func (s *Store) SetFetchURL(ctx context.Context, id int64, url string) error {
+	return s.exec(ctx, "set fetch URL", `UPDATE sources SET fetch_url = $1 WHERE id = $2`, url, id)
+}
+
+// SetSchedule implements store.Store.
+func (s *Store) SetSchedule(ctx context.Context, id int64, sc store.Schedule) error {
+	return s.exec(ctx, "set schedule", `UPDATE sources SET next_due_at = $1, paused_until = $2, feed_hint = $3 WHERE id = $4`,
+		unixNano(sc.NextDue), unixNano(sc.PausedUntil), int64(sc.FeedHint), id)
+}
+
+// SetPaused implements store.Store.
+func (s *Store) SetPaused(ctx context.Context, id int64, paused bool) error {
+	return s.exec(ctx, "set paused", `UPDATE sources SET paused = $1 WHERE id = $2`, paused, id)
+}
+
+// qAddItem stores a new item. ON CONFLICT DO NOTHING, with no conflict
+// target, covers every unique index (identity, slug, post path): a
+// conflict returns no row instead of aborting the transaction, and
+// InsertItems then finds out which it was.
+const qAddItem = `INSERT INTO items (source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, slug, post_path)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+ON CONFLICT DO NOTHING RETURNING id`
+
+// InsertItems implements store.Store. The items go to the server in one
+// pipeline: a round trip per item would cost more than the inserts.
+func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, paths []string, now time.Time) ([]store.Item, error) {
+	if paths != nil && len(paths) != len(items) {
+		return nil, fmt.Errorf("add items: %d paths for %d items", len(paths), len(items))
+	}
+	var added []store.Item
+	err := s.inTx(ctx, func(tx *Store) error {
+		var key string
+		if err := tx.q.QueryRow(ctx, `SELECT key FROM sources WHERE id = $1`, sourceID).Scan(&key); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("add items: source %d: %w", sourceID, store.ErrNotFound)
+			}
+			return fmt.Errorf("add items: %w", err)
+		}
+		type row struct {
+			args []any
+			st   store.Item
+		}
+		var rows []row
+		taken, err := tx.taken(ctx, sourceID, key, items, paths)
+		if err != nil {
+			return err
+		}
+		b := &pgx.Batch{}
+		seen := time.Unix(0, now.UnixNano()).UTC()
+		for i, it := range items {
+			id, n := it.Identity(), rand.IntN(10001)
+			slug := store.ItemSlug(key, id, 0)
+			if taken["i"+id] {
+				continue // known, or given twice: the first counts
+			}
+			taken["i"+id] = true
+			path := ""
+			if paths != nil && paths[i] != "" && !taken["p"+paths[i]] {
+				path = paths[i]
+				taken["p"+path] = true
+			}
+			var slugArg *string
+			if !taken["s"+slug] {
+				slugArg = &slug
+				taken["s"+slug] = true
+			}
+			cats, encs := store.EncodeList(it.Categories), store.EncodeEnclosures(it.Enclosures)
+			args := []any{sourceID, id, it.GUID, it.Link, it.Title, it.Author, it.Content, it.Image,
+				cats, encs, unixNano(it.Published), now.UnixNano(), n, slugArg, nullString(path)}
+			st := store.Item{SourceID: sourceID, Identity: id, Item: it, FirstSeen: seen, RandomN: n, PostPath: path}
+			// As Items reads it back: dates in UTC to the nanosecond, and
+			// no empty lists.
+			st.Published = fromNano(unixNano(it.Published))
+			st.Categories = store.DecodeList(cats)
+			st.Enclosures = store.DecodeEnclosures(encs)
+			rows = append(rows, row{args, st})
+			b.Queue(qAddItem, args...)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		res := tx.q.SendBatch(ctx, b)
+		ids := make([]int64, len(rows))
+		for i := range rows {
+			err := res.QueryRow().Scan(&ids[i])
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				res.Close()
+				return fmt.Errorf("add item %q: %w", rows[i].st.Identity, err)
+			}
+		}
+		if err := res.Close(); err != nil {
+			return fmt.Errorf("add items: %w", err)
+		}
+		for i := range rows {
+			if ids[i] == 0 {
+				id, err := tx.insertConflicted(ctx, rows[i].args)
+				if err != nil {
+					return err
+				}
+				if id == 0 {
+					continue // known
+				}
+				ids[i] = id
+				rows[i].st.PostPath = ""
+				if p := rows[i].args[14].(*string); p != nil {
+					rows[i].st.PostPath = *p
+				}
+			}
+			rows[i].st.ID = ids[i]
+			added = append(added, rows[i].st)
+		}
+		return nil
+	})
+	return added, err
+}
+
+// taken returns which of the items' identities (as "i"+identity) the
+// source has, and which of their paths ("p"+path) and slugs ("s"+slug)
+// other items own, in one query. Knowing them before the inserts keeps
+// the items' IDs in the order given: an insert that conflicts still uses
+// up an ID, and retrying it after the others would store it last.
+func (s *Store) taken(ctx context.Context, sourceID int64, key string, items []feed.Item, paths []string) (map[string]bool, error) {
+	ids := make([]string, len(items))
+	slugs := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.Identity()
+		slugs[i] = store.ItemSlug(key, ids[i], 0)
+	}
+	var ps []string
+	for _, p := range paths {
+		if p != "" {
+			ps = append(ps, p)
+		}
+	}
+	rows, err := s.q.Query(ctx, `SELECT 'i' || identity FROM items WHERE source_id = $1 AND identity = ANY($2)
+UNION ALL SELECT 'p' || post_path FROM items WHERE post_path = ANY($3)
+UNION ALL SELECT 's' || slug FROM items WHERE slug = ANY($4)`, sourceID, ids, ps, slugs)
+	if err != nil {
+		return nil, fmt.Errorf("add items: %w", err)
+	}
+	defer rows.Close()
+	taken := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("add items: %w", err)
+		}
+		taken[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("add items: %w", err)
+	}
+	return taken, nil
+}
+
+// insertConflicted handles an item whose insert met a unique index
+// though taken said it was free (another process stored the item, or
+// took its path or slug, meanwhile): a known item (0 is returned), or an
+// item stored without the path, then without the slug; the refresh's
+// path reservation and EnsureSlugs name it the careful way. args is
+// updated to what was stored.
+func (s *Store) insertConflicted(ctx context.Context, args []any) (int64, error) {
+	var known bool
+	if err := s.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM items WHERE source_id = $1 AND identity = $2)`, args[0], args[1]).Scan(&known); err != nil {
+		return 0, fmt.Errorf("add item %q: %w", args[1], err)
+	}
+	if known {
+		return 0, nil
+	}
+	for try := 0; try < 2; try++ {
+		if args[14].(*string) != nil {
+			args[14] = (*string)(nil)
+		} else {
+			args[13] = (*string)(nil)
+		}
+		var id int64
+		err := s.q.QueryRow(ctx, qAddItem, args...).Scan(&id)
+		if err == nil {
+			return id, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return 0, fmt.Errorf("add item %q: %w", args[1], err)
+		}
+	}
+	return 0, fmt.Errorf("add item %q: its identity is new but it conflicts with a stored item", args[1])
+}
+
+// KnownIdentities implements store.Store.
+func (s *Store) KnownIdentities(ctx context.Context, sourceID int64, identities []string) (map[string]bool, error) {
+	known := map[string]bool{}
+	if len(identities) == 0 {
+		return known, nil
+	}
+	rows, err := s.q.Query(ctx, `SELECT identity FROM items WHERE source_id = $1 AND identity = ANY($2)`, sourceID, identities)
+	if err != nil {
+		return nil, fmt.Errorf("known identities: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("known identities: %w", err)
+		}
+		known[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("known identities: %w", err)
+	}
+	return known, nil
+}
+
+// Items implements store.Store.
+func (s *Store) Items(ctx context.Context, sourceID int64, unposted bool) ([]store.Item, error) {
+	q := `SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at, post_hash
+FROM items WHERE source_id = $1 AND retired_at IS NULL`
+	if unposted {
+		q += ` AND posted_at IS NULL`
+	}
+	rows, err := s.q.Query(ctx, q+` ORDER BY id`, sourceID)
+	if err != nil {
+		return nil, fmt.Errorf("query items: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Item
+	for rows.Next() {
+		var it store.Item
+		var cats, encl string
+		var pub, posted *int64
+		var seen int64
+		var path *string
+		if err := rows.Scan(&it.ID, &it.SourceID, &it.Identity, &it.GUID, &it.Link, &it.Title, &it.Author, &it.Content, &it.Image,
+			&cats, &encl, &pub, &seen, &it.RandomN, &path, &posted, &it.PostHash); err != nil {
+			return nil, fmt.Errorf("scan item: %w", err)
+		}
+		it.Categories = store.DecodeList(cats)
+		it.Enclosures = store.DecodeEnclosures(encl)
+		it.Published = fromNano(pub)
+		it.FirstSeen = time.Unix(0, seen).UTC()
+		if path != nil {
+			it.PostPath = *path
+		}
+		it.Posted = posted != nil
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// PathOwner implements store.Store.
+func (s *Store) PathOwner(ctx context.Context, path string) (int64, bool, error) {
+	var id int64
+	err := s.q.QueryRow(ctx, `SELECT id FROM items WHERE post_path = $1`, path).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("path owner: %w", err)
+	}
+	return id, true, nil
+}
+
+// SetPostPath implements store.Store. Inside a batch the update runs
+// under a savepoint: PostgreSQL aborts a transaction on a unique
+// violation, and a taken path must leave the batch going.
+func (s *Store) SetPostPath(ctx context.Context, itemID int64, path string) error {
+	q := s.q
+	var sp pgx.Tx
+	if s.tx != nil {
+		var err error
+		if sp, err = s.tx.Begin(ctx); err != nil {
+			return fmt.Errorf("set post path: %w", err)
+		}
+		defer sp.Rollback(context.WithoutCancel(ctx))
+		q = sp
+	}
+	tag, err := q.Exec(ctx, `UPDATE items SET post_path = $1 WHERE id = $2`, path, itemID)
+	if err != nil {
+		if isUnique(err) {
+			return store.ErrPathTaken
+		}
+		return fmt.Errorf("set post path: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	if sp != nil {
+		if err := sp.Commit(ctx); err != nil {
+			return fmt.Errorf("set post path: %w", err)
+		}
+	}
+	return nil
+}
+
+// SetPosted implements store.Store.
+func (s *Store) SetPosted(ctx context.Context, posts []store.Posted, at time.Time) error {
+	if len(posts) == 0 {
+		return nil
+	}
+	// One statement cannot update a row twice: an item given twice is
+	// marked once, with its last hash.
+	last := make(map[int64]int, len(posts))
+	for i, p := range posts {
+		last[p.ItemID] = i
+	}
+	ids := make([]int64, 0, len(last))
+	hashes := make([]string, 0, len(last))
+	for i, p := range posts {
+		if last[p.ItemID] == i {
+			ids = append(ids, p.ItemID)
+			hashes = append(hashes, p.Hash)
+		}
+	}
+	return s.inTx(ctx, func(tx *Store) error {
+		tag, err := tx.q.Exec(ctx, `UPDATE items SET posted_at = COALESCE(items.posted_at, $1), post_hash = CASE WHEN v.hash = '' THEN items.post_hash ELSE v.hash END
+FROM unnest($2::bigint[], $3::text[]) AS v(id, hash) WHERE items.id = v.id`, at.UnixNano(), ids, hashes)
+		if err != nil {
+			return fmt.Errorf("mark posted: %w", err)
+		}
+		if k := tag.RowsAffected(); k != int64(len(ids)) {
+			return fmt.Errorf("mark posted: %d of %d items: %w", int64(len(ids))-k, len(ids), store.ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// SetPrepared implements store.Store.
+func (s *Store) SetPrepared(ctx context.Context, bodies []store.Prepared) error {
+	if len(bodies) == 0 {
+		return nil
+	}
+	last := make(map[int64]int, len(bodies))
+	for i, b := range bodies {
+		last[b.ItemID] = i
+	}
+	var ids []int64
+	var keys, images []string
+	var htmls []*string
+	for i, b := range bodies {
+		if last[b.ItemID] != i {
+			continue
+		}
+		ids, keys, images = append(ids, b.ItemID), append(keys, b.Key), append(images, b.Image)
+		if b.Unchanged {
+			htmls = append(htmls, nil)
+		} else {
+			htmls = append(htmls, &b.HTML)
+		}
+	}
+	_, err := s.q.Exec(ctx, `INSERT INTO prepared (item_id, key, html, image)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])
+ON CONFLICT (item_id) DO UPDATE SET key = excluded.key, html = excluded.html, image = excluded.image`, ids, keys, htmls, images)
+	if err != nil {
+		return fmt.Errorf("keep prepared bodies: %w", err)
+	}
+	return nil
+}
+
+// Retire implements store.Store.
+func (s *Store) Retire(ctx context.Context, itemID int64, at time.Time) error {
+	return s.inTx(ctx, func(tx *Store) error {
+		if err := tx.exec(ctx, "retire item", `UPDATE items SET retired_at = COALESCE(retired_at, $1) WHERE id = $2`, at.UnixNano(), itemID); err != nil {
+			return err
+		}
+		if _, err := tx.q.Exec(ctx, `DELETE FROM prepared WHERE item_id = $1`, itemID); err != nil {
+			return fmt.Errorf("retire item: %w", err)
+		}
+		return nil
+	})
+}
+
+// Setting implements store.Store.
+func (s *Store) Setting(ctx context.Context, name string) (string, error) {
+	var v string
+	err := s.q.QueryRow(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", store.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("read setting %s: %w", name, err)
+	}
+	return v, nil
+}
+
+// SetSetting implements store.Store.
+func (s *Store) SetSetting(ctx context.Context, name, value string) error {
+	_, err := s.q.Exec(ctx, `INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
+	if err != nil {
+		return fmt.Errorf("store setting %s: %w", name, err)
+	}
+	return nil
+}
