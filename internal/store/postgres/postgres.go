@@ -179,8 +179,9 @@ func (s *Store) Sources(ctx context.Context) ([]store.Source, error) {
 
 // RecordSuccess implements store.Store.
 func (s *Store) RecordSuccess(ctx context.Context, id int64, r store.FetchResult) error {
-	_, err := s.q.Exec(ctx, `UPDATE sources SET etag = $1, last_modified = $2, last_success_at = $3, last_error = '', consecutive_errors = 0 WHERE id = $4`,
-		r.ETag, r.LastModified, unixNano(r.At), id)
+	_, err := s.q.Exec(ctx, `UPDATE sources SET etag = $1, last_modified = $2, last_success_at = $3, last_error = $4,
+	last_error_at = CASE WHEN $4 = '' THEN last_error_at ELSE $3 END, consecutive_errors = 0 WHERE id = $5`,
+		r.ETag, r.LastModified, unixNano(r.At), r.Warning, id)
 	if err != nil {
 		return fmt.Errorf("record success: %w", err)
 	}
@@ -193,6 +194,15 @@ func (s *Store) RecordFailure(ctx context.Context, id int64, msg string, at time
 		msg, unixNano(at), id)
 	if err != nil {
 		return fmt.Errorf("record failure: %w", err)
+	}
+	return nil
+}
+
+// RecordRefusal implements store.Store.
+func (s *Store) RecordRefusal(ctx context.Context, id int64, msg string, at time.Time) error {
+	_, err := s.q.Exec(ctx, `UPDATE sources SET last_error = $1, last_error_at = $2 WHERE id = $3`, msg, unixNano(at), id)
+	if err != nil {
+		return fmt.Errorf("record refusal: %w", err)
 	}
 	return nil
 }
