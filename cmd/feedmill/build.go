@@ -29,9 +29,9 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
-	cfg, ok := loadConfig(*configPath, stderr)
-	if !ok {
-		return exitUsage
+	cfg, code := loadConfig(ctx, *configPath, stderr)
+	if code != exitOK {
+		return code
 	}
 	st, ok := openStore(ctx, cfg, stderr)
 	if !ok {

@@ -45,6 +45,7 @@ func commands() []command {
 		{"build", "render the news site from the store into site.dir", buildCommand},
 		{"serve", "run as a daemon: fetch sources on their schedule, serve /healthz and /metrics", serveCommand},
 		{"sources", "list the sources with their status, errors and next due time", sourcesCommand},
+		{"routes", "list the routes of RSSHub's catalog matching a query", routesCommand},
 		{"version", "print feedmill's version", versionCommand},
 	}
 }

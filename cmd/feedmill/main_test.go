@@ -60,7 +60,7 @@ func writeConfig(t *testing.T, body string) string {
 }
 
 func TestBadConfigExits2(t *testing.T) {
-	path := writeConfig(t, "sources:\n  - group: g\n    source: s\n    url: /x\n")
+	path := writeConfig(t, "sources:\n  - group: g\n    source: s\n    url: https://x.example.com/feed\n")
 	code, _, errOut := runCLI(t, "run", "--config", path)
 	if code != 2 || !strings.Contains(errOut, path+":2:5: sources[0].channel: missing") {
 		t.Errorf("exit %d, stderr %q", code, errOut)

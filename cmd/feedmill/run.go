@@ -56,18 +56,32 @@ func openStore(ctx context.Context, cfg config.Config, stderr io.Writer) (store.
 	return st, true
 }
 
-// loadConfig reads the configuration named by --config, printing the
-// error the user must fix.
-func loadConfig(path string, stderr io.Writer) (config.Config, bool) {
+// loadConfig reads the configuration named by --config, naming the
+// sources given by route alone from RSSHub's catalog (cached in the
+// store), and prints the error the user must fix. It returns exitOK, or
+// the status to exit with.
+func loadConfig(ctx context.Context, path string, stderr io.Writer) (config.Config, int) {
 	cfg, err := config.Load(path)
 	if err != nil {
 		// One line per mistake, each naming the file, line and column.
 		for _, line := range strings.Split(err.Error(), "\n") {
 			fmt.Fprintf(stderr, "feedmill: config: %s\n", line)
 		}
-		return cfg, false
+		return cfg, exitUsage
 	}
-	return cfg, true
+	if !cfg.NeedsCatalog() {
+		return cfg, exitOK
+	}
+	st, ok := openStore(ctx, cfg, stderr)
+	if !ok {
+		return cfg, exitProblem
+	}
+	defer st.Close()
+	code, err := nameSources(ctx, &cfg, st, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "feedmill: %v\n", err)
+	}
+	return cfg, code
 }
 
 // refreshGCPercent is the GOGC that feedmill run and serve use unless the
@@ -95,9 +109,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
-	cfg, ok := loadConfig(*configPath, stderr)
-	if !ok {
-		return exitUsage
+	cfg, code := loadConfig(ctx, *configPath, stderr)
+	if code != exitOK {
+		return code
 	}
 	st, ok := openStore(ctx, cfg, stderr)
 	if !ok {

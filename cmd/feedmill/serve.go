@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/daemon"
 	"github.com/feedmill/feedmill/internal/store/backend"
 )
@@ -47,9 +48,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "feedmill serve: %v\n", err)
 		return exitUsage
 	}
-	cfg, ok := loadConfig(*configPath, stderr)
-	if !ok {
-		return exitUsage
+	cfg, code := loadConfig(ctx, *configPath, stderr)
+	if code != exitOK {
+		return code
 	}
 	tuneGC()
 	addr := cfg.Listen
@@ -79,7 +80,15 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stdout, "feedmill: serving the site on %s (sources on %sadmin)\n", siteURL(ln.Addr().String(), cfg.Site.BaseURL), siteURL(ln.Addr().String(), ""))
 	}
 
-	d := daemon.New(daemon.Options{Config: cfg, Listen: *listen, Store: st, Logger: logger, Version: buildVersion(), NoSite: *noSite})
+	load := func(path string) (config.Config, error) {
+		cfg, err := config.Load(path)
+		if err != nil {
+			return cfg, err
+		}
+		_, err = nameSources(ctx, &cfg, st, stderr)
+		return cfg, err
+	}
+	d := daemon.New(daemon.Options{Config: cfg, Listen: *listen, Store: st, Logger: logger, Version: buildVersion(), NoSite: *noSite, Load: load})
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

@@ -33,9 +33,9 @@ func sourcesCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}
-	cfg, ok := loadConfig(*configPath, stderr)
-	if !ok {
-		return exitUsage
+	cfg, code := loadConfig(ctx, *configPath, stderr)
+	if code != exitOK {
+		return code
 	}
 	rows, err := sourceRows(ctx, cfg.StoreDSN())
 	if err != nil {

@@ -46,6 +46,13 @@ type Config struct {
 	// RSSHub is the base URL that source URLs given as a route path
 	// (starting with "/") are resolved against.
 	RSSHub string `yaml:"rsshub"`
+	// RSSHubKey is the instance's access key (ACCESS_KEY), sent as ?key=
+	// when feedmill reads the route catalog from the instance.
+	RSSHubKey string `yaml:"rsshub_key" secret:"true"`
+	// Catalog is where RSSHub's route catalog is read: an http(s) URL, a
+	// JSON file, or the rsshub npm package (its folder or its routes
+	// module); "" is <rsshub>/api/namespace. See CatalogLocation.
+	Catalog string `yaml:"catalog"`
 	Output Output `yaml:"output"`
 	// Store is where feedmill keeps its state: an SQLite database file
 	// (the default), or a PostgreSQL URL (postgres://… or
@@ -361,6 +368,7 @@ func Parse(path string, data []byte) (Config, error) {
 	if root.Kind != yaml.MappingNode {
 		return cfg, &Error{File: path, Line: root.Line, Msg: "the top level must be a mapping of settings (rsshub, output, sources, ...)"}
 	}
+	expandRouteEntries(root)
 	var errs errorList
 	checkKeys(path, root, reflect.TypeOf(cfg), "", &errs)
 	if err := root.Decode(&cfg); err != nil {
@@ -651,6 +659,7 @@ func (c Config) Validate() error {
 			errs.add(c.errorf(0, "rsshub", "%q is not an http(s) URL", c.RSSHub))
 		}
 	}
+	errs.add(c.validateCatalog())
 	if strings.TrimSpace(c.Output.Dir) == "" {
 		errs.add(c.errorf(0, "output.dir", "must not be empty"))
 	}
@@ -734,6 +743,9 @@ func (c Config) validateSource(i int, s Source, seen map[string]int) error {
 	line := c.sourceLine(i)
 	field := fmt.Sprintf("sources[%d]", i)
 	for _, f := range []struct{ name, value string }{{"group", s.Group}, {"source", s.Source}, {"channel", s.Channel}} {
+		if f.value == "" && s.NeedsNames() {
+			continue // the catalog names it: FillNames
+		}
 		if msg := checkPathName(f.value); msg != "" {
 			return c.errorf(line, field+"."+f.name, "%s", msg)
 		}
@@ -772,6 +784,9 @@ func (c Config) validateSource(i int, s Source, seen map[string]int) error {
 	}
 	if f, msg := checkCleaning("", s.Style); msg != "" {
 		return c.errorf(line, field+"."+f, "%s", msg)
+	}
+	if s.NeedsNames() {
+		return nil // checked by FillNames once the catalog has named it
 	}
 	key := s.Group + "/" + s.Source + "/" + s.Channel
 	if j, dup := seen[key]; dup {

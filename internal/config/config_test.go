@@ -71,7 +71,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown source key", src("    chanel: x\n"), "sources[0].chanel", 6, "unknown setting"},
 		{"misspelt with hint", src("maxItems: 3\n"), "maxItems", 6, `did you mean "max_items"`},
 		{"no sources", "rsshub: https://r.example.com\n", "sources", 0, "no sources"},
-		{"missing group", "sources:\n  - source: s\n    channel: c\n    url: /x\n", "sources[0].group", 2, "missing"},
+		{"missing group", "sources:\n  - source: s\n    channel: c\n    url: https://x.example.com/feed\n", "sources[0].group", 2, "missing"},
 		{"missing url", "sources:\n  - group: g\n    source: s\n    channel: c\n", "sources[0].url", 2, "missing"},
 		{"route without rsshub", "sources:\n  - group: g\n    source: s\n    channel: c\n    url: /guancha/headline\n", "sources[0].url", 5, "no rsshub"},
 		{"bad scheme", src("")[:len(src(""))-len("https://x.example.com/\n")] + "ftp://x.example.com/\n", "sources[0].url", 5, "scheme"},

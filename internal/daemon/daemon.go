@@ -95,6 +95,10 @@ type Options struct {
 	// Mounts are more handlers for the server. "/", "/admin" and
 	// "/admin/" are the daemon's own (the site and the admin page).
 	Mounts []server.Mount
+	// Load reads the configuration file again on Reload; nil is
+	// config.Load. feedmill serve's also names the sources given by route
+	// alone from RSSHub's catalog.
+	Load func(path string) (config.Config, error)
 }
 
 // Daemon is a running feedmill serve.
@@ -108,6 +112,7 @@ type Daemon struct {
 	wake    chan struct{}
 	started time.Time
 	noSite  bool
+	load    func(path string) (config.Config, error)
 
 	// site serves the news site and the image proxy at "/", admin the
 	// admin page; both are replaced on a reload.
@@ -175,6 +180,10 @@ func New(opts Options) *Daemon {
 		noSite:  opts.NoSite,
 		cfg:     cfg,
 		queued:  map[string]bool{},
+		load:    opts.Load,
+	}
+	if d.load == nil {
+		d.load = config.Load
 	}
 	d.runner = d.newRunner(cfg)
 	mounts := []server.Mount{{Pattern: "/admin", Handler: &d.admin}, {Pattern: "/admin/", Handler: &d.admin}}
@@ -435,7 +444,7 @@ func (d *Daemon) report(r refresh.Result) {
 // a change to them is logged and waits for a restart.
 func (d *Daemon) Reload() error {
 	old, _ := d.current()
-	cfg, err := config.Load(old.File)
+	cfg, err := d.load(old.File)
 	if err != nil {
 		d.logger.Error("config reload failed; keeping the running configuration", keyConfig, old.File, keyError, err)
 		return err
