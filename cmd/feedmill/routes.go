@@ -165,7 +165,6 @@ func routesCatalog(ctx context.Context, fs *flag.FlagSet, configPath, rsshub, lo
 	return cat, info, exitOK
 }
 
-
 // flagSet reports whether the flag was given on the command line.
 func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false

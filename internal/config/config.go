@@ -53,6 +53,7 @@ type Config struct {
 	// JSON file, or the rsshub npm package (its folder or its routes
 	// module); "" is <rsshub>/api/namespace. See CatalogLocation.
 	Catalog string `yaml:"catalog"`
+
 	Output Output `yaml:"output"`
 	// Store is where feedmill keeps its state: an SQLite database file
 	// (the default), or a PostgreSQL URL (postgres://… or
