@@ -100,7 +100,7 @@ sources:
 		t.Fatal(err)
 	}
 	errs := cfg.CheckRoutes(func(r string) error { _, _, _, err := names(r); return err })
-	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "feedmill.yaml:4: sources[1].url: route /nope/x is not in") {
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "feedmill.yaml:4:44: sources[1].url: route /nope/x is not in") {
 		t.Errorf("errs = %v", errs)
 	}
 }
