@@ -46,6 +46,7 @@ func commands() []command {
 		{"serve", "run as a daemon: fetch sources on their schedule, serve /healthz and /metrics", serveCommand},
 		{"sources", "list the sources with their status, errors and next due time", sourcesCommand},
 		{"routes", "list the routes of RSSHub's catalog matching a query", routesCommand},
+		{"import", "write a feedmill.yaml from the RSSHub → Hexo scripts' configuration or OPML files", importCommand},
 		{"version", "print feedmill's version", versionCommand},
 	}
 }

@@ -54,7 +54,8 @@ func routesCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	refresh := fs.Bool("refresh", false, "read the catalog again even when the cached copy is less than a day old")
 	rsshub := fs.String("rsshub", "", "read the catalog of this RSSHub instance (its /api/namespace) instead of the configuration's")
 	catalogLoc := fs.String("catalog", "", "read this catalog (URL, JSON file, or rsshub npm package folder) instead of the configuration's")
-	query, flagArgs := splitQuery(args)
+	words, flagArgs := splitArgs(args, "config", "rsshub", "catalog")
+	query := strings.Join(words, " ")
 	if ok, code := parseFlags(fs, flagArgs, stdout, stderr); !ok {
 		return code
 	}
@@ -96,30 +97,6 @@ func routesCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	when := info.FetchedAt.Local().Format("2006-01-02 15:04")
 	fmt.Fprintf(stderr, "%d of %d routes match; catalog from %s (read %s)\n", len(routes), len(cat.Routes), info.From, when)
 	return exitOK
-}
-
-// splitQuery separates the query words from the flags, so that the query
-// may come before or after them: "feedmill routes 观察者 --json".
-func splitQuery(args []string) (query string, flags []string) {
-	var words []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			words = append(words, args[i+1:]...)
-			i = len(args)
-		case strings.HasPrefix(a, "-"):
-			flags = append(flags, a)
-			name := strings.TrimLeft(a, "-")
-			if !strings.Contains(name, "=") && (name == "config" || name == "rsshub" || name == "catalog") && i+1 < len(args) {
-				i++
-				flags = append(flags, args[i])
-			}
-		default:
-			words = append(words, a)
-		}
-	}
-	return strings.Join(words, " "), flags
 }
 
 // routesCatalog loads the catalog that feedmill routes lists: the one
