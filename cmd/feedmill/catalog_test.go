@@ -117,7 +117,7 @@ func TestCatalogProblemsStopTheRun(t *testing.T) {
 		want         []string
 	}{
 		{"unknown route", "rsshub: " + hub.URL + "\nrsshub_key: right-key\nsources:\n  - /guancha/headline\n  - /guancha/headlines/today\n", 2,
-			[]string{"feedmill.yaml:5: sources[1].url: route /guancha/headlines/today is not in RSSHub's catalog; the closest routes are /guancha/headline (观察者网/头条)"}},
+			[]string{"feedmill.yaml:5:5: sources[1].url: route /guancha/headlines/today is not in RSSHub's catalog; the closest routes are /guancha/headline (观察者网/头条)"}},
 		{"parameters left as placeholders", "rsshub: " + hub.URL + "\nrsshub_key: right-key\nsources:\n  - /guancha/topic/:id\n", 2,
 			[]string{"sources[0].url: route /guancha/topic/:id/:order? needs its parameters filled: id (for example /guancha/topic/110/1)"}},
 		{"access key refused", "rsshub: " + hub.URL + "\nrsshub_key: wrong\nsources:\n  - /guancha/headline\n", 2,

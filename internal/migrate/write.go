@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -63,6 +64,9 @@ func Config(res Result, opts ConfigOptions) []byte {
 // scalar writes s as a YAML scalar that reads back as s: plain when it
 // can be, quoted when YAML would read it otherwise.
 func scalar(s string) string {
+	if plain(s) {
+		return s
+	}
 	out, err := yaml.Marshal(s)
 	if err != nil {
 		return fmt.Sprintf("%q", s)
@@ -76,4 +80,26 @@ func scalar(s string) string {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// plain reports whether s reads back as itself unquoted, for the common
+// names and paths, without the cost of the YAML encoder: it starts with a
+// letter (not an ASCII one, which could spell true, null or yes) or a
+// slash, and holds only letters, digits, spaces inside, and -_./.
+func plain(s string) bool {
+	if s == "" || strings.HasSuffix(s, " ") {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case i == 0 && (r == '/' || (r > unicode.MaxASCII && unicode.IsLetter(r))):
+		case i == 0:
+			return false
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("-_./", r):
+		case r == ' ' && !strings.HasPrefix(s, "/"):
+		default:
+			return false
+		}
+	}
+	return true
 }
