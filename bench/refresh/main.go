@@ -32,6 +32,7 @@ import (
 	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
+	"github.com/feedmill/feedmill/internal/publish/hexo"
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/store/sqlite"
 )
@@ -130,6 +131,7 @@ func run(ctx context.Context, p params) error {
 		}),
 		Store:       st,
 		OutDir:      filepath.Join(p.dir, "posts"),
+		Format:      hexo.Format{},
 		Location:    time.UTC,
 		Concurrency: p.concurrency,
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),

@@ -1,5 +1,5 @@
 package main
 
-import "github.com/feedmill/feedmill/internal/publish"
+import "github.com/feedmill/feedmill/internal/atomicfile"
 
-func syncDir(dir string) error { return publish.Sync(dir) }
+func syncDir(dir string) error { return atomicfile.SyncFS(dir) }

@@ -30,10 +30,10 @@ import (
 	"time"
 
 	"github.com/feedmill/feedmill/internal/admin"
+	"github.com/feedmill/feedmill/internal/atomicfile"
 	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/imgproxy"
-	"github.com/feedmill/feedmill/internal/publish"
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/schedule"
 	"github.com/feedmill/feedmill/internal/server"
@@ -219,7 +219,7 @@ func (d *Daemon) current() (config.Config, *refresh.Runner) {
 // output folder or the server fails.
 func (d *Daemon) Run(ctx context.Context, ln net.Listener) error {
 	cfg, runner := d.current()
-	if err := publish.CleanTemp(runner.OutDir); err != nil {
+	if err := atomicfile.CleanTemp(runner.OutDir); err != nil {
 		return fmt.Errorf("clean temp files: %w", err)
 	}
 	w, err := d.web(ctx, cfg)
@@ -466,7 +466,7 @@ func (d *Daemon) Reload() error {
 	}
 	runner := d.newRunner(cfg)
 	if runner.OutDir != old.Path(old.Output.Dir) {
-		if err := publish.CleanTemp(runner.OutDir); err != nil {
+		if err := atomicfile.CleanTemp(runner.OutDir); err != nil {
 			err = fmt.Errorf("clean temp files: %w", err)
 			d.logger.Error("config reload failed; keeping the running configuration", keyConfig, old.File, keyError, err)
 			return err

@@ -15,6 +15,7 @@ import (
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
 	"github.com/feedmill/feedmill/internal/hexotest"
+	"github.com/feedmill/feedmill/internal/publish/hexo"
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/store/sqlite"
 )
@@ -48,6 +49,7 @@ func publishInto(t *testing.T, dir string) []feed.Source {
 		Fetch:       fetch.New(fetch.Options{Timeout: 5 * time.Second, MaxBytes: 1 << 20, UserAgent: "test"}),
 		Store:       st,
 		OutDir:      dir,
+		Format:      hexo.Format{},
 		Location:    time.UTC,
 		Concurrency: 2,
 	}

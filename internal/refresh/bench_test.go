@@ -12,6 +12,7 @@ import (
 
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
+	"github.com/feedmill/feedmill/internal/publish/hexo"
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/store/sqlite"
 )
@@ -55,6 +56,7 @@ func BenchmarkRun(b *testing.B) {
 			Fetch:       fetch.New(fetch.Options{Timeout: time.Minute, MaxBytes: 1 << 30, UserAgent: "bench"}),
 			Store:       st,
 			OutDir:      filepath.Join(dir, "posts"),
+			Format:      hexo.Format{},
 			Location:    time.UTC,
 			Concurrency: 16,
 		}

@@ -6,6 +6,7 @@ import (
 	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/content"
 	"github.com/feedmill/feedmill/internal/fetch"
+	"github.com/feedmill/feedmill/internal/publish/hexo"
 )
 
 // FromConfig returns the Runner a configuration describes, on st. feedmill
@@ -22,10 +23,21 @@ func FromConfig(cfg config.Config, st Store, logger *slog.Logger) *Runner {
 		Fetch:         fetch.New(cfg.FetchOptions()),
 		Store:         st,
 		OutDir:        cfg.Path(cfg.Output.Dir),
+		Format:        FormatOf(cfg.Output),
 		Location:      cfg.Location(),
 		Concurrency:   cfg.Concurrency,
 		Logger:        logger,
 		Content:       content.Options{ImageProxy: proxy, Style: content.Style(style)},
 		SourceContent: per,
+	}
+}
+
+// FormatOf returns the post format an output names. Config.Validate has
+// refused any other name; the format of the system feedmill replaces,
+// Hexo, is the default.
+func FormatOf(o config.Output) Format {
+	switch o.Format {
+	default:
+		return hexo.Format{}
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
+	"github.com/feedmill/feedmill/internal/publish/hexo"
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/store"
 	"github.com/feedmill/feedmill/internal/store/sqlite"
@@ -202,6 +203,7 @@ func TestFaultsStayWithTheirSource(t *testing.T) {
 		Fetch:       fetch.New(fetch.Options{Timeout: timeout, ConnectTimeout: timeout, MaxBytes: maxBytes, UserAgent: "test"}),
 		Store:       st,
 		OutDir:      t.TempDir(),
+		Format:      hexo.Format{},
 		Location:    time.UTC,
 		Concurrency: 16,
 	}

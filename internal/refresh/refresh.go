@@ -23,6 +23,7 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
+	"github.com/feedmill/feedmill/internal/atomicfile"
 	"github.com/feedmill/feedmill/internal/content"
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
@@ -56,7 +57,8 @@ type paths interface {
 type Runner struct {
 	Fetch       *fetch.Client
 	Store       Store
-	OutDir      string         // posts go under OutDir/<group>/<source>/<channel>/
+	OutDir      string // posts go under OutDir, laid out as Format says
+	Format      Format
 	Location    *time.Location // zone of dates written without one
 	Concurrency int
 	Content     content.Options
@@ -163,7 +165,7 @@ func (r *Runner) now() time.Time {
 // error only when the store itself fails or ctx ends.
 func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Result)) ([]Result, error) {
 	if !r.TempCleaned {
-		if err := publish.CleanTemp(r.OutDir); err != nil {
+		if err := atomicfile.CleanTemp(r.OutDir); err != nil {
 			return nil, fmt.Errorf("clean temp files: %w", err)
 		}
 	}
@@ -665,7 +667,7 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 	for _, it := range items {
 		post, body := r.prepare(src, it)
 		prepared = append(prepared, body)
-		data := publish.RenderHexo(post)
+		data := r.Format.Render(post)
 		if it.PostPath == "" {
 			path, adopted, _, err := r.reservePath(ctx, r.Store, src, it, data, false)
 			if err != nil {
@@ -685,7 +687,7 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 	}
 	written := 0
 	for _, j := range jobs {
-		wrote, err := publish.WriteFile(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), j.data)
+		wrote, err := atomicfile.WriteFile(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), j.data)
 		if err != nil {
 			errs = append(errs, &postError{err: fmt.Errorf("%s: %w", j.it.PostPath, err)})
 			continue
@@ -694,7 +696,7 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 			written++
 		}
 		// The hash lets retention tell these files from a user's edit.
-		h := publish.Hash(j.data)
+		h := atomicfile.Hash(j.data)
 		if h == j.it.PostHash {
 			h = ""
 		}
@@ -703,7 +705,7 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 		}
 	}
 	if written > 0 {
-		if err := publish.Sync(r.OutDir); err != nil {
+		if err := atomicfile.SyncFS(r.OutDir); err != nil {
 			return 0, &postError{err: err}
 		}
 	}
@@ -738,16 +740,13 @@ func (r *Runner) prepare(src feed.Source, it store.Item) (publish.Post, store.Pr
 	if body.HTML == it.Content {
 		prepared.HTML, prepared.Unchanged = "", true // not kept twice
 	}
-	date := it.Item.Published
-	if date.IsZero() {
-		date = it.FirstSeen
-	}
 	return publish.Post{
 		Title:      it.Title,
 		Categories: src.Categories(),
 		Author:     src.Name,
-		Date:       date,
+		Date:       postDate(it),
 		Image:      body.Image,
+		Link:       it.Link,
 		RandomN:    it.RandomN,
 		Body:       body.HTML,
 	}, prepared
@@ -763,22 +762,22 @@ func (r *Runner) prepare(src feed.Source, it store.Item) (publish.Post, store.Pr
 // is in the way. It returns the path, whether the file in the way was
 // adopted, and whether no file was at the path (fresh).
 func (r *Runner) reservePath(ctx context.Context, st paths, src feed.Source, it store.Item, data []byte, noFolder bool) (string, bool, bool, error) {
-	stem := publish.FileStem(it.Title)
+	named := pathPost(src, it)
 	for n := 1; ; n++ {
-		rel := postPath(src, stem, n)
+		rel := r.Format.Path(named, n)
 		abs := filepath.Join(r.OutDir, filepath.FromSlash(rel))
 		exists := false
 		if !noFolder {
 			var err error
-			if exists, err = publish.Exists(abs); err != nil {
+			if exists, err = atomicfile.Exists(abs); err != nil {
 				return "", false, false, &postError{err: fmt.Errorf("%s: %w", rel, err)}
 			}
 		}
 		adopt := false
 		oldPost := ""
 		if !exists && !noFolder && n == 1 {
-			// The old system's post may be under a name Hexo never
-			// showed ("_…", "…%…"): moved to this name, it shows.
+			// The old system's post may be under a name the site never
+			// showed (Hexo's "_…", "…%…"): moved to this name, it shows.
 			var err error
 			if oldPost, err = r.oldPost(ctx, st, src, it, &data, abs); err != nil {
 				return "", false, false, err
@@ -793,9 +792,9 @@ func (r *Runner) reservePath(ctx context.Context, st paths, src feed.Source, it 
 				continue
 			}
 			if data == nil {
-				data = publish.RenderHexo(r.Post(src, it))
+				data = r.Format.Render(r.Post(src, it))
 			}
-			if !samePost(abs, data) {
+			if old, err := os.ReadFile(abs); err != nil || !r.Format.Adopt(old, data) {
 				continue
 			}
 			adopt = true
@@ -812,73 +811,47 @@ func (r *Runner) reservePath(ctx context.Context, st paths, src feed.Source, it 
 			// Moved only now that the path is the item's: a crash
 			// before the store commits leaves the post at this path,
 			// where the next run adopts it.
-			if err := publish.Move(oldPost, abs); err != nil {
-				r.logger().Warn("could not move the old system's post to a name Hexo shows; writing the post", "source", src.Key(), "from", oldPost, "error", err)
+			if err := atomicfile.Move(oldPost, abs); err != nil {
+				r.logger().Warn("could not move the old system's post to a name the site shows; writing the post", "source", src.Key(), "from", oldPost, "error", err)
 				return rel, false, false, nil
 			}
-			r.logger().Info("moved the old system's post to a name Hexo shows", "source", src.Key(), "from", oldPost, "to", rel)
+			r.logger().Info("moved the old system's post to a name the site shows", "source", src.Key(), "from", oldPost, "to", rel)
 			return rel, true, false, nil
 		}
 		return rel, adopt, !exists, nil
 	}
 }
 
-// oldPost returns the old system's file of this very post (same title
-// and date) under the name the old system gave it, when that name is not
-// abs's and is one Hexo never showed (see publish.FileStem), and no item
-// owns it; "" when there is none. Moved to abs and adopted, the post
-// shows, and the folder holds it once.
+// oldPost returns the file of this very post (same title and date) that
+// the system feedmill replaces wrote under a name the site never showed
+// (see Format.OldPath), when no item owns it; "" when there is none.
+// Moved to abs and adopted, the post shows, and the folder holds it once.
 func (r *Runner) oldPost(ctx context.Context, st paths, src feed.Source, it store.Item, data *[]byte, abs string) (string, error) {
-	rel := postPath(src, publish.OldFileStem(it.Title), 1)
+	rel := r.Format.OldPath(pathPost(src, it))
+	if rel == "" {
+		return "", nil
+	}
 	old := filepath.Join(r.OutDir, filepath.FromSlash(rel))
 	if old == abs {
 		return "", nil
 	}
-	if exists, err := publish.Exists(old); err != nil || !exists {
+	if exists, err := atomicfile.Exists(old); err != nil || !exists {
 		return "", nil
 	}
 	if _, owned, err := st.PathOwner(ctx, rel); err != nil || owned {
 		return "", err
 	}
 	if *data == nil {
-		*data = publish.RenderHexo(r.Post(src, it))
+		*data = r.Format.Render(r.Post(src, it))
 	}
-	if !samePost(old, *data) {
+	if got, err := os.ReadFile(old); err != nil || !r.Format.Adopt(got, *data) {
 		return "", nil
 	}
 	return old, nil
 }
 
-// postPath is the path of a source's post whose file name has stem,
-// with suffix n (1 for none), relative to the output folder.
-func postPath(src feed.Source, stem string, n int) string {
-	return src.Group + "/" + src.Name + "/" + src.Channel + "/" + publish.FileName(stem, n)
-}
-
-// samePost reports whether the file at path is the post in data as the old
-// system wrote it: the same title and date lines in its front matter.
-func samePost(path string, data []byte) bool {
-	old, err := os.ReadFile(path)
-	if err != nil {
-		return false
-	}
-	want := frontMatterLines(string(data))
-	got := frontMatterLines(string(old))
-	return want["title"] != "" && want["title"] == got["title"] && want["date"] == got["date"]
-}
-
-func frontMatterLines(s string) map[string]string {
-	out := map[string]string{}
-	s = strings.TrimLeft(s, "\n")
-	rest, ok := strings.CutPrefix(s, "---\n")
-	if !ok {
-		return out
-	}
-	fm, _, _ := strings.Cut(rest, "\n---")
-	for _, line := range strings.Split(fm, "\n") {
-		if k, v, ok := strings.Cut(line, ": "); ok {
-			out[k] = v
-		}
-	}
-	return out
+// pathPost is as much of the item's post as its path is made of (title,
+// date, categories), without preparing its body.
+func pathPost(src feed.Source, it store.Item) publish.Post {
+	return publish.Post{Title: it.Title, Categories: src.Categories(), Date: postDate(it)}
 }

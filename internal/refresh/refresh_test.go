@@ -13,6 +13,7 @@ import (
 
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
+	"github.com/feedmill/feedmill/internal/publish/hexo"
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/store/sqlite"
 )
@@ -28,6 +29,7 @@ func newRunner(t *testing.T, out string) *refresh.Runner {
 		Fetch:       fetch.New(fetch.Options{Timeout: 5 * time.Second, MaxBytes: 1 << 20, UserAgent: "test"}),
 		Store:       st,
 		OutDir:      out,
+		Format:      hexo.Format{},
 		Location:    time.UTC,
 		Concurrency: 4,
 	}

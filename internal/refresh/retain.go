@@ -7,8 +7,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/feedmill/feedmill/internal/atomicfile"
 	"github.com/feedmill/feedmill/internal/feed"
-	"github.com/feedmill/feedmill/internal/publish"
 	"github.com/feedmill/feedmill/internal/store"
 )
 
@@ -32,7 +32,7 @@ func (r *Runner) retain(ctx context.Context, st store.Store, src feed.Source, so
 	for _, it := range beyondKeep(items, src.Retain, r.now()) {
 		if it.PostPath != "" {
 			abs := filepath.Join(r.OutDir, filepath.FromSlash(it.PostPath))
-			removed, err := publish.RemoveOwn(abs, it.PostHash, publish.RenderHexo(r.Post(src, it)))
+			removed, err := atomicfile.RemoveOwn(abs, it.PostHash, r.Format.Render(r.Post(src, it)))
 			if err != nil {
 				// Left unretired, the item is tried again next run.
 				failed = append(failed, fmt.Errorf("%s: %w", it.PostPath, err))
@@ -40,7 +40,7 @@ func (r *Runner) retain(ctx context.Context, st store.Store, src feed.Source, so
 			}
 			if removed {
 				res.Removed++
-			} else if ok, _ := publish.Exists(abs); ok {
+			} else if ok, _ := atomicfile.Exists(abs); ok {
 				res.Left++
 				r.logger().Info("retired post left in place: feedmill did not write the file as it is now",
 					"source", src.Key(), "path", it.PostPath)

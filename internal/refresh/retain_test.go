@@ -14,6 +14,7 @@ import (
 
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/publish"
+	"github.com/feedmill/feedmill/internal/publish/hexo"
 	"github.com/feedmill/feedmill/internal/refresh"
 )
 
@@ -195,7 +196,7 @@ func TestKeepNeverDeletesFilesFeedmillDidNotWrite(t *testing.T) {
 	if err := os.MkdirAll(channel, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	old := publish.RenderHexo(publish.Post{
+	old := hexo.Render(publish.Post{
 		Title: items[4].title(), Categories: []string{"新闻", "示例", "要闻"}, Author: "示例",
 		Date: items[4].date, RandomN: 12345, Body: "<p>正文 5</p>\n<p>旧系统写的</p>",
 	})

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/feedmill/feedmill/internal/publish"
+	"github.com/feedmill/feedmill/internal/atomicfile"
 	"github.com/feedmill/feedmill/internal/store"
 )
 
@@ -20,7 +20,7 @@ import (
 // items of the sources fetched within stageWait of each other and their
 // posts' paths go into the store in one transaction. A poster goroutine
 // (a few when it falls behind, see send) renders and writes the posts
-// (each appears whole, see publish.Files) while it stages the next
+// (each appears whole, see atomicfile.Files) while it stages the next
 // sources. Every flushEvery or flushPosts posts the staged batch goes to
 // the flusher goroutine, which waits for its files, makes them durable
 // with one publish.Sync and marks them posted in one transaction, with
@@ -48,8 +48,8 @@ type writer struct {
 	results []Result
 	report  func(Result)
 
-	files   publish.Files  // the folders made this run
-	jobs    chan []postJob // a source's posts, postChunk at most, at a time
+	files   atomicfile.Files // the folders made this run
+	jobs    chan []postJob   // a source's posts, postChunk at most, at a time
 	posters sync.WaitGroup
 	helpers atomic.Int32  // posters beside the first (see send)
 	post    func(postJob) // writePost; tests stand in for it
@@ -251,11 +251,11 @@ func (w *writer) help() {
 func (w *writer) writePost(j postJob) {
 	r := w.r
 	post, body := r.prepare(j.p.f.src, j.it)
-	data := publish.RenderHexo(post)
+	data := r.Format.Render(post)
 	wrote, err := w.files.Write(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), data, j.fresh)
 	hash := ""
 	if err == nil {
-		hash = publish.Hash(data)
+		hash = atomicfile.Hash(data)
 	}
 	j.p.mu.Lock()
 	j.p.tried++
@@ -350,9 +350,10 @@ func (r *Runner) reserve(ctx context.Context, tx store.Store, p *pending, b *bat
 	// reserved, which saves rewriting each row to reserve it.
 	noFolder := false
 	if len(items) > 0 || (fetched && len(f.items) > 0) {
-		folder := filepath.Join(r.OutDir, filepath.FromSlash(f.src.Group+"/"+f.src.Name+"/"+f.src.Channel))
-		exists, err := publish.Exists(folder)
-		noFolder = err == nil && !exists
+		if rel := r.Format.Folder(f.src.Categories()); rel != "" {
+			exists, err := atomicfile.Exists(filepath.Join(r.OutDir, filepath.FromSlash(rel)))
+			noFolder = err == nil && !exists
+		}
 	}
 	var lastOld int64 // the newest item stored before this fetch's
 	if n := len(items); n > 0 {
@@ -361,14 +362,15 @@ func (r *Runner) reserve(ctx context.Context, tx store.Store, p *pending, b *bat
 	if fetched {
 		// With a keep, retention below may retire some new items before
 		// they are posted; those reserve no path.
+		now := r.now()
 		var paths []string
 		if noFolder && f.src.Retain.IsZero() {
 			paths = make([]string, len(f.items))
 			for i, it := range f.items {
-				paths[i] = postPath(f.src, publish.FileStem(it.Title), 1)
+				paths[i] = r.Format.Path(pathPost(f.src, store.Item{Item: it, FirstSeen: now}), 1)
 			}
 		}
-		added, err := tx.InsertItems(ctx, f.row.ID, f.items, paths, r.now())
+		added, err := tx.InsertItems(ctx, f.row.ID, f.items, paths, now)
 		if err != nil {
 			return nil, err
 		}
@@ -428,7 +430,7 @@ func (r *Runner) flush(ctx context.Context, b *batch, results []Result, report f
 		}
 	}
 	if wrote {
-		if err := publish.Sync(r.OutDir); err != nil {
+		if err := atomicfile.SyncFS(r.OutDir); err != nil {
 			return err
 		}
 	}

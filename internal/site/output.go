@@ -17,7 +17,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/feedmill/feedmill/internal/publish"
+	"github.com/feedmill/feedmill/internal/atomicfile"
 )
 
 // manifest maps every output path to the fingerprint it was rendered
@@ -65,13 +65,13 @@ func newOutput(cfg Config) (output, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("build site: %w", err)
 	}
-	boot := bootID()
+	boot := atomicfile.BootID()
 	marker := readMarker(cfg.Dir, boot)
 	// Only an interrupted build leaves temp files below the top folder,
 	// and it leaves its marker too: walking 100,000 pages on every build
 	// would cost more than the build.
 	if marker == markerUntrusted {
-		if err := publish.CleanTemp(cfg.Dir); err != nil {
+		if err := atomicfile.CleanTemp(cfg.Dir); err != nil {
 			return nil, fmt.Errorf("build site: clean temp files: %w", err)
 		}
 	} else if err := cleanTopTemp(cfg.Dir); err != nil {
@@ -87,7 +87,7 @@ func newOutput(cfg Config) (output, error) {
 // trusted, that is whether every page it lists holds what it says:
 //
 //   - no marker: the last build finished and synced the file system (as
-//     every build does where the boot cannot be named, see bootID);
+//     every build does where the boot cannot be named, see atomicfile.BootID);
 //   - "built in boot <id>": the last build finished during this boot of
 //     the kernel, so its pages are at least in the page cache, which is
 //     what every reader sees; the kernel writes them back in its time;
@@ -136,7 +136,7 @@ func cleanTopTemp(dir string) error {
 		return err
 	}
 	for _, e := range names {
-		if n := e.Name(); !e.IsDir() && strings.HasPrefix(n, ".feedmill-") && strings.HasSuffix(n, ".tmp") {
+		if n := e.Name(); !e.IsDir() && atomicfile.IsTemp(n) {
 			if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return err
 			}
@@ -248,7 +248,7 @@ func (o *diskOutput) folder(dir string) (*sync.Mutex, error) {
 // create makes a new file at path (fs.ErrExist when there is one) holding
 // data; lock is its folder's.
 func (o *diskOutput) create(lock *sync.Mutex, path string, data []byte) error {
-	err := createFile(lock, path, data)
+	err := atomicfile.Create(lock, path, data)
 	if !errors.Is(err, fs.ErrExist) {
 		o.written.Add(1)
 	}
@@ -289,7 +289,7 @@ func (o *diskOutput) setMarker(content string) error {
 		err = os.Rename(tmp, path)
 	}
 	if err == nil && !o.markerDurable {
-		err = syncDir(o.dir)
+		err = atomicfile.SyncDir(o.dir)
 	}
 	if err != nil {
 		os.Remove(tmp)
@@ -297,16 +297,6 @@ func (o *diskOutput) setMarker(content string) error {
 	}
 	o.markerDurable = true
 	return nil
-}
-
-// syncDir makes the names in dir durable.
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }
 
 func (o *diskOutput) remove(rel string) error {
@@ -348,13 +338,13 @@ func (o *diskOutput) loadManifest() (manifest, bool, error) {
 // named, it syncs the file system first and removes the marker instead.
 func (o *diskOutput) saveManifest(m manifest) error {
 	if o.boot == "" && (o.began || o.marker != markerNone) {
-		if err := syncFS(o.dir); err != nil {
+		if err := atomicfile.SyncFS(o.dir); err != nil {
 			return err
 		}
 	}
 	// The build saves the manifest only when it changed: no need to read
 	// the old one to compare.
-	if _, err := (*publish.Files)(nil).Write(filepath.Join(o.dir, ManifestName), formatManifest(m), true); err != nil {
+	if _, err := (*atomicfile.Files)(nil).Write(filepath.Join(o.dir, ManifestName), formatManifest(m), true); err != nil {
 		return err
 	}
 	switch {

@@ -1,4 +1,4 @@
-package publish
+package atomicfile
 
 import (
 	"errors"
@@ -7,41 +7,51 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
 
-// createFile creates the new file tmp (never an existing one) holding
-// data. On failure it leaves no file behind.
+// Create makes the new file path (never an existing one: an error
+// satisfying errors.Is(err, fs.ErrExist) when a file is there) holding
+// data. On failure it leaves no file behind. lock, when not nil, is held
+// while the file is created (see Files).
 //
-// It calls the system directly: an *os.File would also try to register
-// the file with the network poller and ask for its mode, two more system
-// calls for each of the thousands of posts of a run.
-func createFile(tmp string, data []byte) error {
+// It calls the system directly: an *os.File would also register the file
+// with the network poller and ask for its mode, five more system calls
+// for each of the thousands of files of a run or a build.
+func Create(lock sync.Locker, path string, data []byte) error {
+	if lock != nil {
+		lock.Lock()
+	}
 	fd, err := retry(func() (int, error) {
-		return unix.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
+		return unix.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o644)
 	})
+	if lock != nil {
+		lock.Unlock()
+	}
 	if err != nil {
-		return fmt.Errorf("create temp file: %w", &fs.PathError{Op: "open", Path: tmp, Err: err})
+		return &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	werr := writeAll(fd, data)
 	if cerr := unix.Close(fd); werr == nil {
 		werr = cerr
 	}
 	if werr != nil {
-		unix.Unlink(tmp)
-		return fmt.Errorf("write %s: %w", filepath.Base(tmp), werr)
+		unix.Unlink(path)
+		return &fs.PathError{Op: "write", Path: path, Err: werr}
 	}
 	return nil
 }
 
-// createNew creates the file path, which must not exist, holding data,
-// in the folder dir: it writes an unnamed file there (O_TMPFILE) and
+// createUnnamed creates the file path, which must not exist, holding
+// data, in the folder dir: it writes an unnamed file there (O_TMPFILE) and
 // links it at path when it is complete, so no reader and no crash ever
 // sees a part of it, and a crash leaves no temp file behind. It returns
 // errNoTmpFile when the file system cannot do that or a file is already
 // at path, for the caller to write a temp file and rename it instead.
-func createNew(dir, path string, data []byte) error {
+func createUnnamed(dir, path string, data []byte) error {
 	fd, err := retry(func() (int, error) {
 		return unix.Open(dir, unix.O_WRONLY|unix.O_TMPFILE|unix.O_CLOEXEC, 0o644)
 	})
@@ -89,11 +99,11 @@ func writeAll(fd int, data []byte) error {
 	return nil
 }
 
-// renameFile renames the temp file tmp to path, replacing a file there.
-// It calls rename(2) directly: os.Rename first looks at path (to refuse a
+// rename renames the temp file tmp to path, replacing a file there. It
+// calls rename(2) directly: os.Rename first looks at path (to refuse a
 // directory there, which rename(2) refuses too), one more system call for
-// every post.
-func renameFile(tmp, path string) error {
+// every file.
+func rename(tmp, path string) error {
 	if _, err := retry(func() (int, error) { return 0, unix.Rename(tmp, path) }); err != nil {
 		return &os.LinkError{Op: "rename", Old: tmp, New: path, Err: err}
 	}
@@ -108,4 +118,32 @@ func retry(f func() (int, error)) (int, error) {
 			return n, err
 		}
 	}
+}
+
+// SyncFS flushes the file system that holds dir to disk: the contents and
+// the names of every file written there. One syncfs call covers a whole
+// batch of files, where a flush per file would bound a run by the disk.
+func SyncFS(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	defer d.Close()
+	if err := unix.Syncfs(int(d.Fd())); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// BootID names the running boot of the kernel: it changes at every boot,
+// so a power cut (which loses the page cache) always changes it. "" when
+// it cannot be read. A writer that records the boot it wrote in can skip
+// flushing, and knows after a restart that its unflushed files may be
+// lost.
+func BootID() string {
+	data, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(data))
 }

@@ -1,4 +1,11 @@
-package publish
+// Package atomicfile writes files so that no reader and no crash ever sees
+// a part of one: every file feedmill writes (posts of every format, the
+// site's pages, its manifest) goes through it. A new file is written
+// unnamed and linked into place when the system allows (O_TMPFILE), else
+// to a temp file in the same folder that is renamed over the final name.
+// Nothing here flushes a file on its own: callers flush a whole batch with
+// one SyncFS before they record that the files are in place.
+package atomicfile
 
 import (
 	"bytes"
@@ -10,28 +17,34 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
+// TempPrefix starts the name of every temp file feedmill writes, and
+// TempSuffix ends it; CleanTemp removes such files after a crash.
+const (
+	TempPrefix = ".feedmill-"
+	TempSuffix = ".tmp"
+)
+
+// errNoTmpFile says createUnnamed could not write the file without a name
+// first; the temp file and rename do instead.
+var errNoTmpFile = errors.New("no unnamed file")
+
 // WriteFile puts data at path so that no reader and no crash of the
-// process ever sees a partial file: it writes a temp file in the same
-// folder and renames it into place. A file that already holds exactly data
-// is left alone, so its mtime does not change and a git-tracked blog sees
-// no churn. It reports whether it wrote.
+// process ever sees a partial file. A file that already holds exactly
+// data is left alone, so its mtime does not change and a git-tracked blog
+// sees no churn. It reports whether it wrote.
 //
-// WriteFile does not flush to disk; call Sync on the folder before
-// recording that the file is in place. One Sync for a batch of files costs
-// far less than a flush per file.
+// WriteFile does not flush to disk; call SyncFS on the folder before
+// recording that the file is in place.
 func WriteFile(path string, data []byte) (bool, error) {
 	return (*Files)(nil).Write(path, data, false)
 }
 
-// errNoTmpFile says createNew could not write the file without a name
-// first; the temp file and rename do instead.
-var errNoTmpFile = errors.New("no unnamed file")
-
-// Files writes many posts into few folders: it remembers the folders it
-// made or found, so each is made once rather than checked for every post.
+// Files writes many files into few folders: it remembers the folders it
+// made or found, so each is made once rather than checked for every file.
 // It is safe for concurrent use; a nil *Files remembers nothing.
 type Files struct {
 	mu   sync.Mutex
@@ -53,35 +66,35 @@ func (w *Files) Write(path string, data []byte, fresh bool) (bool, error) {
 	if err := w.mkdir(dir); err != nil {
 		return false, fmt.Errorf("create folder: %w", err)
 	}
-	// A new post is written to a file without a name that gets its name
-	// once it is whole, where the system can: one change to the folder
-	// instead of a temp name made, renamed and removed.
+	// A new file is written without a name and gets its name once it is
+	// whole, where the system can: one change to the folder instead of a
+	// temp name made, renamed and removed.
 	if fresh {
-		switch err := createNew(dir, path, data); {
+		switch err := createUnnamed(dir, path, data); {
 		case err == nil:
 			return true, nil
 		case !errors.Is(err, errNoTmpFile):
 			return false, err
 		}
 	}
-	// The temp name is short and fixed-length: the post's own name may
+	// The temp name is short and fixed-length: the file's own name may
 	// already be as long as the file system allows.
 	var r [8]byte
 	_, _ = rand.Read(r[:])
-	tmp := filepath.Join(dir, ".feedmill-"+hex.EncodeToString(r[:])+".tmp")
-	werr := createFile(tmp, data)
+	tmp := filepath.Join(dir, TempPrefix+hex.EncodeToString(r[:])+TempSuffix)
+	werr := Create(nil, tmp, data)
 	if werr != nil && errors.Is(werr, fs.ErrNotExist) && w != nil {
 		// The folder was removed since it was made: make it again.
 		w.forget(dir)
 		if err := w.mkdir(dir); err != nil {
 			return false, fmt.Errorf("create folder: %w", err)
 		}
-		werr = createFile(tmp, data)
+		werr = Create(nil, tmp, data)
 	}
 	if werr != nil {
-		return false, werr
+		return false, fmt.Errorf("create temp file: %w", werr)
 	}
-	if err := renameFile(tmp, path); err != nil {
+	if err := rename(tmp, path); err != nil {
 		os.Remove(tmp)
 		return false, fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
@@ -117,6 +130,17 @@ func (w *Files) forget(dir string) {
 	w.mu.Unlock()
 }
 
+// SyncDir makes the names in dir durable: the files created, renamed or
+// removed there, not their contents.
+func SyncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
 // Exists reports whether a file is at path.
 func Exists(path string) (bool, error) {
 	_, err := os.Lstat(path)
@@ -141,10 +165,15 @@ func Move(from, to string) error {
 		os.Remove(to)
 		return err
 	}
-	return Sync(filepath.Dir(to))
+	return SyncFS(filepath.Dir(to))
 }
 
-// CleanTemp removes temp files a crashed run left in dir and below.
+// IsTemp reports whether name is the name of a feedmill temp file.
+func IsTemp(name string) bool {
+	return len(name) > len(TempPrefix)+len(TempSuffix) && strings.HasPrefix(name, TempPrefix) && strings.HasSuffix(name, TempSuffix)
+}
+
+// CleanTemp removes the temp files a crashed run left in dir and below.
 func CleanTemp(dir string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -153,14 +182,14 @@ func CleanTemp(dir string) error {
 			}
 			return err
 		}
-		if !d.IsDir() && filepath.Ext(p) == ".tmp" && len(d.Name()) > len(".feedmill-") && d.Name()[:len(".feedmill-")] == ".feedmill-" {
+		if !d.IsDir() && IsTemp(d.Name()) {
 			return os.Remove(p)
 		}
 		return nil
 	})
 }
 
-// Hash is the hash recorded for a post file's bytes: SHA-256 in hex.
+// Hash is the hash recorded for a file's bytes: SHA-256 in hex.
 func Hash(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
@@ -168,7 +197,7 @@ func Hash(data []byte) string {
 
 // RemoveOwn deletes the file at path only if feedmill wrote it and nobody
 // changed it since: its bytes hash to recorded (the hash stored when it
-// was written; "" for none) or equal rendered (the post as feedmill
+// was written; "" for none) or equal rendered (the file as feedmill
 // renders it now). Any other file, a user's edit or a file feedmill did
 // not write, stays. It reports whether it removed the file; a missing
 // file is not an error.

@@ -1,4 +1,4 @@
-package publish
+package hexo
 
 import (
 	"path/filepath"
@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/feedmill/feedmill/internal/publish"
 )
 
 // frontMatter returns the YAML between the post's --- lines.
@@ -47,23 +49,6 @@ func unbrace(s string) string {
 	return strings.NewReplacer("&#123;", "{", "&#125;", "}").Replace(s)
 }
 
-func TestTitle(t *testing.T) {
-	tests := []struct{ name, in, want string }{
-		{"replaced characters", `a:b/c\d?e*f“g”h<i>j|k[l]m`, "a_b_c_d_e_f_g_h_i_j_k_l_m"},
-		{"kept punctuation", `他说："好" 'x' ！？，。`, `他说："好" 'x' ！？，。`},
-		{"line breaks become spaces", "one\ntwo\r\nthree\tfour", "one two  three four"},
-		{"unicode line separator", "a\u2028b\u0085c", "a b c"},
-		{"invalid utf-8", "a\xffb", "a\uFFFDb"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := Title(tt.in); got != tt.want {
-				t.Errorf("Title(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestRenderHexoQuoting(t *testing.T) {
 	date := time.Date(2022, 1, 28, 10, 30, 43, 0, time.UTC)
 	tests := []struct {
@@ -81,7 +66,7 @@ func TestRenderHexoQuoting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			post := RenderHexo(Post{Title: tt.title, Categories: []string{"g", "s", "c"}, Author: "s", Date: date, Body: "<p>x</p>\n"})
+			post := Render(publish.Post{Title: tt.title, Categories: []string{"g", "s", "c"}, Author: "s", Date: date, Body: "<p>x</p>\n"})
 			if !strings.Contains(string(post), "\n"+tt.wantLine+"\n") {
 				t.Errorf("no line %q in\n%s", tt.wantLine, post)
 			}
@@ -95,28 +80,28 @@ func TestRenderHexoQuoting(t *testing.T) {
 func TestRenderHexoFields(t *testing.T) {
 	date := time.Date(2022, 1, 28, 18, 30, 43, 0, time.FixedZone("CST", 8*3600))
 	t.Run("picsum fallback uses one number in both fields", func(t *testing.T) {
-		f := readBack(t, RenderHexo(Post{Title: "t", Categories: []string{"g", "s", "c"}, Author: "s", Date: date, RandomN: 4242}))
+		f := readBack(t, Render(publish.Post{Title: "t", Categories: []string{"g", "s", "c"}, Author: "s", Date: date, RandomN: 4242}))
 		want := "https://picsum.photos/400/300?random=4242"
 		if f.Headimg != want || f.Thumbnail != want {
 			t.Errorf("headimg %q thumbnail %q, want %q", f.Headimg, f.Thumbnail, want)
 		}
 	})
 	t.Run("date in GMT", func(t *testing.T) {
-		f := readBack(t, RenderHexo(Post{Title: "t", Categories: []string{"g", "s", "c"}, Author: "s", Date: date}))
+		f := readBack(t, Render(publish.Post{Title: "t", Categories: []string{"g", "s", "c"}, Author: "s", Date: date}))
 		if f.Date != "Fri, 28 Jan 2022 10:30:43 GMT" {
 			t.Errorf("date = %q", f.Date)
 		}
 	})
 	t.Run("image with a quote stays valid", func(t *testing.T) {
 		img := "https://x.test/a'b.jpg"
-		f := readBack(t, RenderHexo(Post{Title: "t", Categories: []string{"g", "s", "c"}, Author: "s", Date: date, Image: img}))
+		f := readBack(t, Render(publish.Post{Title: "t", Categories: []string{"g", "s", "c"}, Author: "s", Date: date, Image: img}))
 		if f.Headimg != img {
 			t.Errorf("headimg = %q", f.Headimg)
 		}
 	})
 	t.Run("categories that YAML would misread are quoted", func(t *testing.T) {
 		cats := []string{"2022", "yes", "a: b"}
-		f := readBack(t, RenderHexo(Post{Title: "t", Categories: cats, Author: "[x]", Date: date}))
+		f := readBack(t, Render(publish.Post{Title: "t", Categories: cats, Author: "[x]", Date: date}))
 		if strings.Join(f.Categories, "|") != strings.Join(cats, "|") || f.Author != "[x]" {
 			t.Errorf("categories %q author %q", f.Categories, f.Author)
 		}
@@ -128,14 +113,14 @@ func TestRenderHexoFields(t *testing.T) {
 			{"2001-12-14t21:59:43.10-05:00", "'2001-12-14t21:59:43.10-05:00'"},
 			{"36氪", "36氪"}, {"新媒体", "新媒体"}, {"a-b", "a-b"}, {"v1.2.3", "v1.2.3"}, // as the old system wrote them
 		} {
-			got := string(RenderHexo(Post{Title: "t", Categories: []string{tt.in, "s", "c"}, Author: "s", Date: date}))
+			got := string(Render(publish.Post{Title: "t", Categories: []string{tt.in, "s", "c"}, Author: "s", Date: date}))
 			if !strings.Contains(got, "categories: \n - "+tt.want+"\n") {
 				t.Errorf("category %q: got %q, want it written %s", tt.in, got, tt.want)
 			}
 		}
 	})
 	t.Run("skeleton", func(t *testing.T) {
-		got := string(RenderHexo(Post{Title: "T", Categories: []string{"新媒体", "观察者网", "头条"}, Author: "观察者网", Date: date, Image: "https://i/x.jpg", Body: "<p>{b}</p>\n"}))
+		got := string(Render(publish.Post{Title: "T", Categories: []string{"新媒体", "观察者网", "头条"}, Author: "观察者网", Date: date, Image: "https://i/x.jpg", Body: "<p>{b}</p>\n"}))
 		want := "\n---\ntitle: 'T'\ncategories: \n - 新媒体\n - 观察者网\n - 头条\nheadimg: 'https://i/x.jpg'\nauthor: 观察者网\ncomments: false\ndate: Fri, 28 Jan 2022 10:30:43 GMT\nthumbnail: 'https://i/x.jpg'\n---\n\n<div>   \n<p>&#123;b&#125;</p>\n  \n</div>\n            "
 		if got != want {
 			t.Errorf("got  %q\nwant %q", got, want)
@@ -143,69 +128,31 @@ func TestRenderHexoFields(t *testing.T) {
 	})
 }
 
-func TestFileName(t *testing.T) {
-	long := strings.Repeat("长", 200) // 600 bytes
-	tests := []struct {
-		name  string
-		title string
-		n     int
-		want  string
-	}{
-		{"plain", "美方书面拒绝“不东扩红线”，德法俄乌巴黎会谈8小时", 1, "美方书面拒绝_不东扩红线_，德法俄乌巴黎会谈8小时.md"},
-		{"hash and dot removed", "C# 1.0 发布.", 1, "C 10 发布.md"},
-		{"parent dirs", "../../x", 1, "＿_x.md"},
-		{"leading quote would hide it from Hexo", "“元宇宙”概念股持续活跃", 1, "＿元宇宙_概念股持续活跃.md"},
-		{"leading bracket", "[视频]今日要闻", 1, "＿视频_今日要闻.md"},
-		{"leading colon after dots", ".:x", 1, "＿x.md"},
-		{"leading underscore", "_x_", 1, "＿x_.md"},
-		{"underscore inside kept", "a_b", 1, "a_b.md"},
-		{"dot dot", "..", 1, "untitled.md"},
-		{"empty", "", 1, "untitled.md"},
-		{"percent made full-width for Hexo", "GDP增长5%，好于预期", 1, "GDP增长5％，好于预期.md"},
-		{"percent escape not kept", "100%E4", 1, "100％E4.md"},
-		{"template braces kept", "{{ x }} 与 {% raw %}", 1, "{{ x }} 与 {％ raw ％}.md"},
-		{"suffix", "a", 2, "a-2.md"},
-		{"too long", long, 1, strings.Repeat("长", 84) + ".md"},
-		{"too long with suffix", long, 12, strings.Repeat("长", 83) + "-12.md"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := FileName(FileStem(tt.title), tt.n)
-			if got != tt.want {
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
-			if len(got) > MaxNameBytes {
-				t.Errorf("%d bytes", len(got))
-			}
-		})
-	}
-}
-
-// FuzzRenderHexo checks the writer on any title: the front matter is valid
+// FuzzRender checks the writer on any title: the front matter is valid
 // YAML that reads back as the sanitized title, and the file name is one
 // path element that fits a file system.
-func FuzzRenderHexo(f *testing.F) {
+func FuzzRender(f *testing.F) {
 	for _, s := range []string{"美方书面拒绝“不东扩红线”", "it's \"x\"", "../../x", "..", "{{ a }}", "a\nb", "'", "\"", "#", "- x", "? y", "%", "@x", "`", "a: b", "\xff\xfe", "\u2028", strings.Repeat("字", 300)} {
 		f.Add(s, "观察者网")
 	}
 	date := time.Date(2022, 1, 28, 10, 30, 43, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, title, source string) {
-		post := RenderHexo(Post{Title: title, Categories: []string{"g", source, "c"}, Author: source, Date: date, Body: "<p>x</p>"})
+		post := Render(publish.Post{Title: title, Categories: []string{"g", source, "c"}, Author: source, Date: date, Body: "<p>x</p>"})
 		fm := readBack(t, post)
-		if got, want := unbrace(fm.Title), Title(title); got != want {
+		if got, want := unbrace(fm.Title), publish.Title(title); got != want {
 			t.Errorf("title reads back as %q, want %q", got, want)
 		}
-		name := FileName(FileStem(title), 3)
+		name := publish.FileName(publish.FileStem(title), 3, ".md")
 		if name != filepath.Base(name) || strings.ContainsAny(name, `/\`+"\x00") || name == "." || name == ".." || strings.HasPrefix(name, ".md") {
 			t.Errorf("file name %q is not one path element", name)
 		}
 		if strings.Contains(name, "%") {
 			t.Errorf("file name %q has a %%, which makes Hexo drop the post", name)
 		}
-		if Hidden(name) {
+		if publish.Hidden(name) {
 			t.Errorf("file name %q starts with _ or ., which makes Hexo skip the post", name)
 		}
-		if len(name) > MaxNameBytes || !utf8.ValidString(name) {
+		if len(name) > publish.MaxNameBytes || !utf8.ValidString(name) {
 			t.Errorf("file name %q: %d bytes, valid UTF-8 %v", name, len(name), utf8.ValidString(name))
 		}
 	})
@@ -225,5 +172,29 @@ func TestPlainWordAgreesWithYAML(t *testing.T) {
 	}
 	if !plainWord("观察者网") || !plainWord("host001") || plainWord("yes") || plainWord("Null") || plainWord("2022") {
 		t.Error("plainWord misjudges the common cases")
+	}
+}
+
+func TestAdopt(t *testing.T) {
+	date := time.Date(2022, 1, 28, 10, 30, 43, 0, time.UTC)
+	post := publish.Post{Title: "美方书面拒绝", Categories: []string{"g", "s", "c"}, Author: "s", Date: date, RandomN: 1, Body: "<p>x</p>"}
+	rendered := Render(post)
+	older := Render(publish.Post{Title: post.Title, Categories: post.Categories, Author: "s", Date: date, RandomN: 99, Body: "<p>the old system's body</p>"})
+	for _, tc := range []struct {
+		name string
+		old  []byte
+		want bool
+	}{
+		{"the same post as the old system wrote it", older, true},
+		{"the very bytes", rendered, true},
+		{"another title", Render(publish.Post{Title: "另一篇", Categories: post.Categories, Date: date}), false},
+		{"another date", Render(publish.Post{Title: post.Title, Categories: post.Categories, Date: date.Add(time.Second)}), false},
+		{"no front matter", []byte("my own notes"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := (Format{}).Adopt(tc.old, rendered); got != tc.want {
+				t.Errorf("Adopt = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

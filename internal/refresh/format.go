@@ -1,0 +1,35 @@
+package refresh
+
+import "github.com/feedmill/feedmill/internal/publish"
+
+// Format is how an output's posts are written: their paths and their
+// bytes. refresh keeps every guarantee (a path reserved before its file is
+// written, flushed before the item is marked, never a file it did not
+// write overwritten) whatever the format; the format knows only files.
+// The formats live in the packages below publish.
+type Format interface {
+	// Render returns the post's file. The same post renders to the same
+	// bytes every time: a rerun then finds its file in place and changes
+	// nothing.
+	Render(p publish.Post) []byte
+	// Path returns the post's path relative to the output folder,
+	// slash-separated, with the n-th collision suffix (1 for none). It
+	// reads only the post's title, date and categories.
+	Path(p publish.Post, n int) string
+	// Folder returns the folder, relative to the output folder, that holds
+	// the posts of a source with these categories and no other source's,
+	// or "" when sources share folders. When a source's folder does not
+	// exist no file can be in its posts' way, which spares a look at each
+	// post's path.
+	Folder(categories []string) string
+	// Adopt reports whether old, a file found at the post's path that no
+	// item owns, is this very post (rendered) as the system feedmill
+	// replaces wrote it: it is then kept and the item marked posted. A
+	// format with no such system reports whether old is rendered.
+	Adopt(old, rendered []byte) bool
+	// OldPath returns the path, relative to the output folder, where the
+	// system feedmill replaces wrote the post when that is not Path(p, 1)
+	// (a name its site never showed); "" when there is none. A file there
+	// that Adopt takes for the post is moved to the post's path.
+	OldPath(p publish.Post) string
+}
