@@ -14,7 +14,9 @@ import (
 // under the path of cfg.BaseURL ("/" when none). Folders serve their
 // index.html, missing pages the site's 404.html with status 404, and
 // nothing whose name starts with a dot (the manifest, temp files) is ever
-// served. Mount it at "/" beside the other routes (/admin, /img, ...):
+// served. Files are opened through an os.Root of cfg.Dir, so a symbolic
+// link that leads out of the folder is not followed: the request gets the
+// 404 page. Mount it at "/" beside the other routes (/admin, /img, ...):
 // the more specific patterns win.
 func Handler(cfg Config) http.Handler {
 	return &handler{cfg: cfg.withDefaults(), root: cfg.root()}
@@ -77,7 +79,12 @@ func (h *handler) isDir(rel string) bool {
 		_, ok := h.cfg.Memory.get(rel + "/index.html")
 		return ok
 	}
-	fi, err := os.Stat(filepath.Join(h.cfg.Dir, filepath.FromSlash(rel)))
+	root, err := os.OpenRoot(h.cfg.Dir)
+	if err != nil {
+		return false
+	}
+	defer root.Close()
+	fi, err := root.Stat(filepath.FromSlash(rel))
 	return err == nil && fi.IsDir()
 }
 
@@ -115,7 +122,14 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, rel string, stat
 		http.ServeContent(w, r, rel, f.mod, bytes.NewReader(f.data))
 		return true
 	}
-	f, err := os.Open(filepath.Join(h.cfg.Dir, filepath.FromSlash(rel)))
+	// The root refuses a path that leaves the folder, by ".." or through
+	// a symbolic link: the site's folder is all that is served.
+	root, err := os.OpenRoot(h.cfg.Dir)
+	if err != nil {
+		return false
+	}
+	defer root.Close()
+	f, err := root.Open(filepath.FromSlash(rel))
 	if err != nil {
 		return false
 	}
