@@ -45,6 +45,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if path == ":memory:" {
 		dsn = "file::memory:"
 	} else {
+		if err := prepareFile(ctx, path); err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
 		var err error
 		if pageSize, err = create(ctx, dsn); err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -91,9 +94,9 @@ const newPageSize = 16384
 // walCheckpoint is how large the WAL grows before it is checkpointed.
 const walCheckpoint = 64 << 20
 
-// create makes the database at dsn with newPageSize pages and the WAL
-// journal when it does not exist yet (or is empty: SQLite made the file
-// but no page), and returns its page size. The page size must be set
+// create gives the database at dsn newPageSize pages and the WAL journal
+// when it has no page yet (the temp file of createFile), and returns its
+// page size. The page size must be set
 // before the journal mode, which the driver's _pragma list would set
 // first (it sorts them).
 func create(ctx context.Context, dsn string) (int, error) {

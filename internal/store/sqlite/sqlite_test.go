@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"database/sql"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -68,16 +67,11 @@ func TestPageSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	empty := filepath.Join(dir, "empty.db")
-	if err := os.WriteFile(empty, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
 	cases := []struct {
 		path            string
 		pageSize, pages int
 	}{
 		{filepath.Join(dir, "new.db"), 16384, 4096},
-		{empty, 16384, 4096},
 		{old, 4096, 16384},
 	}
 	for _, tc := range cases {
