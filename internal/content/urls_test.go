@@ -80,3 +80,25 @@ func TestSrcsetURLs(t *testing.T) {
 		t.Errorf("srcsetURLs = %q, want %q", got, want)
 	}
 }
+
+func TestRebase(t *testing.T) {
+	const base = "https://feed.example/blog/feed.xml"
+	tests := []struct{ name, in, want string }{
+		{"relative", `<p><a href="post/1">a</a> <img src='/i.png' data-src="lazy.jpg" srcset="a.jpg 1x, /b.jpg 2x"></p>`,
+			`<p><a href="https://feed.example/blog/post/1">a</a> <img src="https://feed.example/i.png" data-src="https://feed.example/blog/lazy.jpg" srcset="https://feed.example/blog/a.jpg 1x, https://feed.example/b.jpg 2x"></p>`},
+		{"absolute and fragments kept", `<a href="#n1">1</a><a href="https://x.example/">x</a><video poster="p.jpg"></video>`,
+			`<a href="#n1">1</a><a href="https://x.example/">x</a><video poster="https://feed.example/blog/p.jpg"></video>`},
+		{"nothing relative: the same string", `<p class=x>text &amp; <b>bold</b></p><!-- c -->`, `<p class=x>text &amp; <b>bold</b></p><!-- c -->`},
+		{"cut tag kept", `<img src="a.png"><a href="b`, `<img src="https://feed.example/blog/a.png"><a href="b`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Rebase(tt.in, base); got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+	if got := Rebase(`<img src="a.png">`, "file:///tmp/feed.xml"); got != `<img src="a.png">` {
+		t.Errorf("file base: %s", got)
+	}
+}

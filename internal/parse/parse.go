@@ -18,6 +18,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/feedmill/feedmill/internal/charset"
+	"github.com/feedmill/feedmill/internal/content"
 	"github.com/feedmill/feedmill/internal/feed"
 )
 
@@ -102,8 +103,36 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 			fx = &facts[i]
 		}
 		out.Items = append(out.Items, item(it, f.FeedType, fx, res, loc))
+		rebase(&out.Items[len(out.Items)-1], f.FeedType, fx, base, feedBase)
 	}
 	return out, nil
+}
+
+// rebase makes the relative URLs of an item's body absolute where their
+// base is not the item link, against which the content stage resolves
+// them: an RSS xml:base (on the channel, the item or the element of the
+// body; gofeed honours Atom's itself), resolved from the document's URL,
+// or, for an item without a link, the feed's link or else the URL the
+// document was fetched from.
+func rebase(it *feed.Item, feedType string, fx *itemFacts, docURL, feedBase string) {
+	b := ""
+	if fx != nil && feedType == "rss" {
+		elem := fx.content.base
+		for _, e := range []string{fx.body.base, fx.description.base} {
+			if elem == "" {
+				elem = e
+			}
+		}
+		if fx.outerBase != "" || fx.base != "" || elem != "" {
+			b = chainBase(docURL, fx.outerBase, fx.base, elem)
+		}
+	}
+	if b == "" && it.Link == "" {
+		b = feedBase
+	}
+	if b != "" && it.Content != "" {
+		it.Content = content.Rebase(it.Content, b)
+	}
 }
 
 // sideFacts scans the document for what gofeed's items lose (see

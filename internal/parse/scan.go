@@ -103,7 +103,7 @@ func scanItems(data []byte, itemName string) []itemFacts {
 				c = &cur.title
 			case "summary":
 				c = &cur.summary
-			case "content":
+			case "content", "encoded": // RSS content:encoded
 				c = &cur.content
 			case "description":
 				c = &cur.description
