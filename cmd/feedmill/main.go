@@ -47,6 +47,9 @@ func commands() []command {
 		{"sources", "list the sources with their status, errors and next due time", sourcesCommand},
 		{"routes", "list the routes of RSSHub's catalog matching a query", routesCommand},
 		{"import", "write a feedmill.yaml from the RSSHub → Hexo scripts' configuration or OPML files", importCommand},
+		{"check", "check the configuration and every route against RSSHub's catalog, fetching no feed", checkCommand},
+		{"export", "write the sources as OPML (--opml)", exportCommand},
+		{"init", "write a commented starter feedmill.yaml", initCommand},
 		{"version", "print feedmill's version", versionCommand},
 	}
 }

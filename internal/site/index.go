@@ -3,10 +3,10 @@ package site
 import (
 	"encoding/xml"
 	"fmt"
-	"net/url"
 	"sort"
 	"strconv"
-	"strings"
+
+	"github.com/feedmill/feedmill/internal/opml"
 )
 
 // Search shards and sitemap chunks group posts by store ID, so that new
@@ -174,7 +174,7 @@ func (b *builder) renderOPML() ([]byte, error) {
 				i = len(go_.Children) - 1
 				seen[s.sourceList] = i
 			}
-			xmlURL := publicURL(s.row.URL)
+			xmlURL := opml.PublicURL(s.row.URL)
 			if xmlURL == "" {
 				xmlURL = b.abs(s.channelList.dir + "feed.xml")
 			}
@@ -187,27 +187,3 @@ func (b *builder) renderOPML() ([]byte, error) {
 	return marshalXML(doc)
 }
 
-// secretParams are query parameters that carry credentials on feed URLs.
-var secretParams = []string{"key", "token", "access_key", "accesskey", "apikey", "api_key", "secret", "password", "auth", "code", "sign", "signature"}
-
-// publicURL returns a source URL fit to publish, or "" for one that is
-// not on the web.
-func publicURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return ""
-	}
-	u.User = nil
-	if u.RawQuery != "" {
-		q := u.Query()
-		for k := range q {
-			for _, s := range secretParams {
-				if strings.EqualFold(k, s) {
-					q.Del(k)
-				}
-			}
-		}
-		u.RawQuery = q.Encode()
-	}
-	return u.String()
-}
