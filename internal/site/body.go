@@ -18,36 +18,42 @@ const excerptRunes = 120
 // lazy-loaded and sends no referrer (hotlink-protected images display),
 // and with the builtin proxy its http(s) sources go through it. Only
 // <img> tags that need a change are rewritten; every other byte stays.
-// The body is not tokenized as a whole: each "<img" is found by a plain
-// search and only its tag is parsed, which keeps builds fast.
+//
+// Tags are found as the tokenizer finds them (imgTags), never by
+// searching the text: "<img" inside an attribute value, a comment or raw
+// text is no tag, and rewriting it there as one would turn text into
+// markup (`<p title="<img onerror=x>">` into a <p> with an onerror
+// handler). A body without "<img" anywhere has no <img> and is not read.
 func (b *builder) siteBody(body string) string {
+	if indexImg(body) < 0 {
+		return body
+	}
+	var buf [16]tagSpan
+	tags, ok := imgTags(body, buf[:0])
+	if !ok {
+		tags = tokenImgTags(body, buf[:0])
+	}
 	var out strings.Builder
 	done := 0 // body[:done] is in out (or unchanged so far)
-	for i := 0; ; {
-		j := indexImg(body[i:])
-		if j < 0 {
-			break
-		}
-		start := i + j
-		end := tagEnd(body, start)
-		if end < 0 {
-			break
-		}
-		i = end
-		attrs, selfClosing, ok := parseImg(body[start:end])
+	for _, t := range tags {
+		tag := body[t.start:t.end]
+		attrs, selfClosing, ok := scanImg(tag)
 		if !ok {
-			continue
+			attrs, selfClosing, ok = tokenizeImg(tag)
+			if !ok {
+				continue // cannot happen: the tokenizer read it as an <img>
+			}
 		}
-		tag, changed := b.imgTag(body[start:end], attrs, selfClosing)
+		newTag, changed := b.imgTag(tag, attrs, selfClosing)
 		if !changed {
 			continue
 		}
 		if out.Len() == 0 {
 			out.Grow(len(body) + 256)
 		}
-		out.WriteString(body[done:start])
-		out.WriteString(tag)
-		done = end
+		out.WriteString(body[done:t.start])
+		out.WriteString(newTag)
+		done = t.end
 	}
 	if done == 0 {
 		return body
@@ -56,8 +62,39 @@ func (b *builder) siteBody(body string) string {
 	return out.String()
 }
 
-// indexImg returns the index of the next "<img" tag opening (any letter
-// case, followed by a space, "/" or ">"), or -1.
+// tokenizeImg reads tag, one whole start tag, with the tokenizer, which
+// lower-cases names, keeps the first of duplicates and decodes values; ok
+// is false unless it is an <img>.
+func tokenizeImg(tag string) (attrs []html.Attribute, selfClosing, ok bool) {
+	z := html.NewTokenizer(strings.NewReader(tag))
+	tt := z.Next()
+	if tt != html.StartTagToken && tt != html.SelfClosingTagToken || len(z.Raw()) != len(tag) || !isImgTag(z.Raw()) {
+		return nil, false, false
+	}
+	_, more := z.TagName()
+	for more {
+		var k, v []byte
+		k, v, more = z.TagAttr()
+		attrs = append(attrs, html.Attribute{Key: string(k), Val: string(v)})
+	}
+	return attrs, tt == html.SelfClosingTagToken, true
+}
+
+// isImgTag reports whether a start tag's raw bytes name an <img>.
+func isImgTag(raw []byte) bool {
+	if len(raw) < 5 || raw[0] != '<' || !lowerIs(string(raw[1:4]), "img") {
+		return false
+	}
+	switch raw[4] {
+	case ' ', '\t', '\n', '\r', '\f', '/', '>':
+		return true
+	}
+	return false
+}
+
+// indexImg returns the index of the first "<img" that could open a tag
+// (any letter case, followed by a space, "/" or ">"), or -1: without one,
+// a body has no <img>.
 func indexImg(s string) int {
 	for k := 0; ; {
 		i := strings.IndexByte(s[k:], '<')
@@ -65,7 +102,7 @@ func indexImg(s string) int {
 			return -1
 		}
 		i += k
-		if i+5 <= len(s) && strings.EqualFold(s[i+1:i+4], "img") {
+		if i+5 <= len(s) && lowerIs(s[i+1:i+4], "img") {
 			switch s[i+4] {
 			case ' ', '\t', '\n', '\r', '\f', '/', '>':
 				return i
@@ -75,60 +112,9 @@ func indexImg(s string) int {
 	}
 }
 
-// tagEnd returns the index just past the ">" that closes the tag opening
-// at start, skipping quoted attribute values, or -1.
-func tagEnd(s string, start int) int {
-	var quote byte
-	for i := start + 1; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '>':
-			return i + 1
-		}
-	}
-	return -1
-}
-
-// parseImg reads the attributes of one <img ...> tag as x/net/html's
-// tokenizer does: scanImg for the plain tags of cleaned bodies, the
-// tokenizer itself for the rest.
-func parseImg(tag string) ([]html.Attribute, bool, bool) {
-	if attrs, selfClosing, ok := scanImg(tag); ok {
-		return attrs, selfClosing, true
-	}
-	return tokenizeImg(tag)
-}
-
-// tokenizeImg reads the attributes of one <img ...> tag with the
-// tokenizer.
-func tokenizeImg(tag string) ([]html.Attribute, bool, bool) {
-	z := html.NewTokenizer(strings.NewReader(tag))
-	tt := z.Next()
-	if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-		return nil, false, false
-	}
-	name, hasAttr := z.TagName()
-	if string(name) != "img" {
-		return nil, false, false
-	}
-	var attrs []html.Attribute
-	for hasAttr {
-		var k, v []byte
-		k, v, hasAttr = z.TagAttr()
-		attrs = append(attrs, html.Attribute{Key: string(k), Val: string(v)})
-	}
-	return attrs, tt == html.SelfClosingTagToken, true
-}
-
-// scanImg is the tokenizer's reading of an <img> tag (as indexImg and
-// tagEnd find it: "<img", a space, "/" or ">", and a last ">"), by hand:
-// a tokenizer per image was most of siteBody's time. It follows
+// scanImg is the tokenizer's reading of an <img> start tag (the raw bytes
+// of one the tokenizer found), by hand and without copying the values:
+// the tokenizer's own reading allocates every name and value. It follows
 // readTag and readStartTag of x/net/html step by step (lower-cased
 // names, the first of duplicate names, the self-closing check) and gives
 // up (ok false) on what it does not handle: entities, NUL and carriage

@@ -1,12 +1,15 @@
 package site
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"golang.org/x/net/html"
 
+	"github.com/feedmill/feedmill/internal/content"
 	"github.com/feedmill/feedmill/internal/imgproxy"
 )
 
@@ -42,41 +45,75 @@ func TestSiteBody(t *testing.T) {
 
 func escapeAttr(s string) string { return xmlText(s) }
 
+// tokens reads s as the tokenizer does: each token's type and raw bytes.
+func tokens(s string) (types []html.TokenType, raws []string) {
+	z := html.NewTokenizer(strings.NewReader(s))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return types, raws
+		}
+		types = append(types, tt)
+		raws = append(raws, string(z.Raw()))
+	}
+}
+
 func FuzzSiteBody(f *testing.F) {
 	f.Add(`<p><img src="a.png" alt="图"></p>`)
 	f.Add(`<img alt='x"y' src=a.png/><img`)
 	f.Add(`<IMG/src=a.png loading=eager>`)
+	f.Add(`<details open title="<img ontoggle=alert(1)>">x</details>`)
+	f.Add(`<p title=<img/onerror=alert(1)>x</p><!-- <img src=x> --><textarea><img src=y></textarea><img src="http://x/a.png">`)
+	f.Add("<svg><![CDATA[<img src=x onerror=alert(1)>]]></svg><img\nsrc=&amp;x>")
+	proxied := &builder{root: "/"}
+	proxied.cfg.ImageProxy = imgproxy.NewSigner([]byte("0123456789abcdef"))
 	f.Fuzz(func(t *testing.T, s string) {
-		b := &builder{root: "/"}
-		once := b.siteBody(s)
-		if twice := b.siteBody(once); twice != once {
-			t.Errorf("not idempotent: %q -> %q -> %q", s, once, twice)
-		}
-		// A lone <img> tag reads as the same tag with the site's two
-		// attributes, added only when missing.
-		if indexImg(s) != 0 || tagEnd(s, 0) != len(s) {
-			return
-		}
-		in, inSelf, ok := tokenizeImg(s)
-		if !ok || slices.ContainsFunc(in, func(a html.Attribute) bool { return a.Key == "src" && strings.TrimSpace(a.Val) != a.Val }) {
-			return // not an img, or one whose src is trimmed: that tag is written anew
-		}
-		out, outSelf, ok := tokenizeImg(once)
-		if !ok || outSelf != inSelf {
-			t.Fatalf("%q became %q, which is not an img tag like it", s, once)
-		}
-		has := func(attrs []html.Attribute, key string) bool {
-			return slices.ContainsFunc(attrs, func(a html.Attribute) bool { return a.Key == key })
-		}
-		var added []html.Attribute
-		if !has(in, "loading") {
-			added = append(added, html.Attribute{Key: "loading", Val: "lazy"})
-		}
-		if !has(in, "referrerpolicy") {
-			added = append(added, html.Attribute{Key: "referrerpolicy", Val: "no-referrer"})
-		}
-		if want := append(added, in...); !slices.Equal(out, want) {
-			t.Errorf("%q became %q: attributes %q, want %q", s, once, out, want)
+		for _, b := range []*builder{{root: "/"}, proxied} {
+			once := b.siteBody(s)
+			if twice := b.siteBody(once); twice != once {
+				t.Errorf("not idempotent: %q -> %q -> %q", s, once, twice)
+			}
+			// The tokens cover the input byte for byte, as siteBody
+			// relies on, and the output has the same tokens: every one
+			// but an <img> start tag keeps its bytes, and an <img> keeps
+			// its attributes, with the site's two added when missing.
+			inTypes, inRaws := tokens(s)
+			if !strings.HasPrefix(s, strings.Join(inRaws, "")) {
+				t.Fatalf("the tokens of %q are not its bytes: %q", s, inRaws)
+			}
+			outTypes, outRaws := tokens(once)
+			if !slices.Equal(inTypes, outTypes) {
+				t.Fatalf("%q became %q: tokens %v, were %v", s, once, outTypes, inTypes)
+			}
+			for i, raw := range inRaws {
+				in, inSelf, ok := tokenizeImg(raw)
+				if tt := inTypes[i]; !ok || tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+					if outRaws[i] != raw {
+						t.Errorf("%q became %q: token %q became %q", s, once, raw, outRaws[i])
+					}
+					continue
+				}
+				out, outSelf, ok := tokenizeImg(outRaws[i])
+				if !ok || outSelf != inSelf {
+					t.Fatalf("%q became %q, which is not an img tag like it", raw, outRaws[i])
+				}
+				if b.cfg.ImageProxy != nil || slices.ContainsFunc(in, func(a html.Attribute) bool { return a.Key == "src" && strings.TrimSpace(a.Val) != a.Val }) {
+					continue // its src is proxied or trimmed
+				}
+				has := func(attrs []html.Attribute, key string) bool {
+					return slices.ContainsFunc(attrs, func(a html.Attribute) bool { return a.Key == key })
+				}
+				var added []html.Attribute
+				if !has(in, "loading") {
+					added = append(added, html.Attribute{Key: "loading", Val: "lazy"})
+				}
+				if !has(in, "referrerpolicy") {
+					added = append(added, html.Attribute{Key: "referrerpolicy", Val: "no-referrer"})
+				}
+				if want := append(added, in...); !slices.Equal(out, want) {
+					t.Errorf("%q became %q: attributes %q, want %q", raw, outRaws[i], out, want)
+				}
+			}
 		}
 	})
 }
@@ -89,16 +126,85 @@ func FuzzScanImg(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if indexImg(s) != 0 || tagEnd(s, 0) != len(s) {
-			return // siteBody passes parseImg such tags only
+		want, wantSelf, wantOK := tokenizeImg(s)
+		if !wantOK {
+			return // siteBody passes scanImg whole <img> tags only
 		}
 		attrs, selfClosing, ok := scanImg(s)
 		if !ok {
 			return
 		}
-		want, wantSelf, wantOK := tokenizeImg(s)
-		if !wantOK || !slices.Equal(attrs, want) || selfClosing != wantSelf {
-			t.Errorf("scanImg(%q) = %q %v, tokenizer %q %v %v", s, attrs, selfClosing, want, wantSelf, wantOK)
+		if !slices.Equal(attrs, want) || selfClosing != wantSelf {
+			t.Errorf("scanImg(%q) = %q %v, tokenizer %q %v", s, attrs, selfClosing, want, wantSelf)
+		}
+	})
+}
+
+// BenchmarkSiteBody measures siteBody over the content package's bench
+// corpus (Chinese news bodies with images), cleaned as the refresh keeps
+// them, with and without the builtin image proxy.
+func BenchmarkSiteBody(b *testing.B) {
+	files, err := filepath.Glob("../content/testdata/bench/*.html")
+	if err != nil || len(files) == 0 {
+		b.Fatalf("no bench bodies: %v", err)
+	}
+	var bodies []string
+	var size int64
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body := content.Process(string(data), "https://news.example.cn/2022/01/28/1.html", content.Options{}).HTML
+		bodies = append(bodies, body)
+		size += int64(len(body))
+	}
+	for _, proxy := range []*imgproxy.Signer{nil, imgproxy.NewSigner([]byte("0123456789abcdef"))} {
+		name := "proxy=none"
+		if proxy != nil {
+			name = "proxy=builtin"
+		}
+		b.Run(name, func(b *testing.B) {
+			bld := &builder{root: "/"}
+			bld.cfg.ImageProxy = proxy
+			b.SetBytes(size)
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, body := range bodies {
+					bld.siteBody(body)
+				}
+			}
+		})
+	}
+}
+
+// FuzzImgTags checks that imgTags finds the <img> start tags the
+// tokenizer finds, whenever it reads a body at all. The seeds are the XSS
+// corpus and the bench bodies.
+func FuzzImgTags(f *testing.F) {
+	for _, s := range []string{`<p title="<img x>"><img src=a>`, `<!--><img src=a>-->`, `<!---><img>`, `<!-- --!><img> -->`, `<textarea><img></TEXTAREA ><img>`,
+		`<title/><img></title/><img>`, `<?x <img>?><img>`, `</ <img>><img>`, `</><img>`, `<!DOCTYPE <img>><img>`, `<a b=<img c>d<img>`, `<img a='>'<img>`,
+		"<a\tb\n=\f'x'/c=/><img/ >", `<ſtyle><img></ſtyle>`, `<xmp><img></xmp`, `<img`, `<img src="a`, `<p =<img><img>`} {
+		f.Add(s)
+	}
+	if data, err := os.ReadFile("../content/testdata/xss/owasp.txt"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			f.Add(line)
+		}
+	}
+	files, _ := filepath.Glob("../content/testdata/bench/*.html")
+	for _, name := range files {
+		if data, err := os.ReadFile(name); err == nil {
+			f.Add(string(data))
+		}
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := imgTags(s, nil)
+		if !ok {
+			return
+		}
+		if want := tokenImgTags(s, nil); !slices.Equal(got, want) {
+			t.Errorf("imgTags(%q) = %v, the tokenizer finds %v", s, got, want)
 		}
 	})
 }

@@ -308,7 +308,9 @@ func (b *builder) processItem(ctx context.Context, it *item, raw store.ItemBody,
 	it.excerpt = excerpt(r.HTML)
 	it.image, it.bodyImg = r.Image, r.Image != ""
 	if it.image == "" {
-		it.image = it.Image
+		// The feed's own image for the item is text from the feed, which
+		// the cleaner never saw: only a web URL is taken.
+		it.image = safeLink(it.Image)
 	}
 	it.haveEntry = true
 	if it.needSummary && b.cacheEntries {
