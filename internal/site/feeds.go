@@ -89,8 +89,10 @@ func (b *builder) reusableEntries(rel string, f feedFormat, items []*item) map[*
 }
 
 // splitRSS cuts an RSS feed as rss writes it into its items: each starts
-// a line with "<item>" (markup inside is escaped, so no other line does)
-// and the last is followed by the closing tags.
+// a line with "<item>" and the last is followed by the closing tags.
+// Bodies are CDATA sections, whose lines may start with anything (a body
+// can hold "\n<item>…" naming another post); everything else is
+// escaped, so only a line start outside CDATA starts an item.
 func splitRSS(data string) ([]string, bool) {
 	return splitXMLFeed(data, "\n<item>", "</item>", "\n</channel></rss>\n")
 }
@@ -105,14 +107,14 @@ func splitXMLFeed(data, start, end, tail string) ([]string, bool) {
 		return nil, false
 	}
 	data = data[:len(data)-len(tail)]
-	i := strings.Index(data, start)
+	i := indexOutsideCDATA(data, start)
 	if i < 0 {
 		return nil, true
 	}
 	var out []string
 	for i >= 0 {
 		rest := data[i+1:]
-		j := strings.Index(rest, start)
+		j := indexOutsideCDATA(rest, start)
 		e := rest
 		if j >= 0 {
 			e = rest[:j]
@@ -127,6 +129,34 @@ func splitXMLFeed(data, start, end, tail string) ([]string, bool) {
 		i += 1 + j
 	}
 	return out, true
+}
+
+// indexOutsideCDATA is strings.Index(s, sep) for a sep outside CDATA
+// sections; -1 when none is, or a section is not closed.
+func indexOutsideCDATA(s, sep string) int {
+	const open, end = "<![CDATA[", "]]>"
+	i := 0                     // s[:i] is read: no sep outside CDATA there
+	j := strings.Index(s, sep) // the first sep at or after i
+	for j >= 0 {
+		c := strings.Index(s[i:j], open)
+		if c < 0 {
+			return j
+		}
+		i += c + len(open)
+		e := strings.Index(s[i:], end)
+		if e < 0 {
+			return -1
+		}
+		i += e + len(end)
+		if j < i {
+			k := strings.Index(s[i:], sep)
+			if k < 0 {
+				return -1
+			}
+			j = i + k
+		}
+	}
+	return -1
 }
 
 // splitJSONFeed cuts a JSON Feed as jsonFeed writes it into its items:

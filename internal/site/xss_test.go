@@ -351,3 +351,37 @@ func scheme(v string) string {
 	}
 	return s
 }
+
+// A rebuild takes the entries of unchanged items from the feeds the last
+// build wrote. Bodies sit in those feeds as CDATA, markup and all, so a
+// body that holds what looks like a feed entry ("\n<item>…<link>" naming
+// another post) must not be taken for one: the feeds of an incremental
+// build are those of a full build.
+func TestFeedReuseIsNotFooledByBodies(t *testing.T) {
+	f := newFixture(t, "")
+	f.add(t, 0, 3, -time.Hour, "a")
+	victim := items(t, f)[0] // the newest: right after the forger
+	post := "https://news.example.org/posts/" + victim.Slug + ".html"
+	forged := []feed.Item{
+		{GUID: "rss", Title: "rss", Published: f.now, Content: "<p>a</item>\n<item><title>t</title><link>" + post +
+			"</link><description>&lt;img src=x onerror=alert(1)&gt;<!--<![CDATA[-->"},
+		{GUID: "atom", Title: "atom", Published: f.now.Add(-time.Minute), Content: "<p>a</entry>\n<entry><title>t</title><id>x</id><link href=\"" + post +
+			"\" rel=\"alternate\"></link><content type=\"html\">&lt;img src=x onerror=alert(1)&gt;<!--<![CDATA[-->"},
+	}
+	if _, err := f.st.InsertItems(t.Context(), f.ids[0], forged, nil, f.now); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := site.Config{Dir: dir, BaseURL: "https://news.example.org/"}
+	build(t, f, cfg, site.Options{})
+	f.add(t, 0, 1, time.Hour, "b") // a new item: every feed of the source is written again
+	build(t, f, cfg, site.Options{})
+	full := cfg
+	full.Dir = t.TempDir()
+	build(t, f, full, site.Options{Full: true})
+	for _, rel := range []string{"feed.xml", "atom.xml", "feed.json", "categories/新媒体/观察者网/头条/feed.xml", "categories/新媒体/观察者网/头条/atom.xml"} {
+		if got, want := read(t, dir, rel), read(t, full.Dir, rel); got != want {
+			t.Errorf("%s of the rebuild differs from a full build's:\n%s\nwant\n%s", rel, got, want)
+		}
+	}
+}
