@@ -64,6 +64,11 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 	p.RSSTranslator = &ttlTranslator{DefaultRSSTranslator: gofeed.DefaultRSSTranslator{DisableContentImageScan: true}, ttl: &ttl}
 	p.JSONTranslator = &jsonTextTranslator{}
 	p.AtomTranslator = &atomTextTranslator{}
+	// Entities a DOCTYPE declares (see expandEntities); the check reads
+	// the prolog alone.
+	if expanded, ok := expandEntities(trimmed); ok {
+		trimmed = expanded
+	}
 	doc := utcOffsets(trimmed)
 	f, err := p.Parse(bytes.NewReader(doc))
 	var recovered error

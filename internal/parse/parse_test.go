@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -174,8 +175,18 @@ func FuzzDate(f *testing.F) {
 }
 
 func FuzzParse(f *testing.F) {
+	goldens, err := filepath.Glob("testdata/feeds/*")
+	if err != nil {
+		f.Fatal(err)
+	}
 	for _, name := range []string{"rss091.xml", "rss10.rdf", "atom03.xml", "atom10.xml", "feed.json", "missing-fields.xml"} {
-		data, err := os.ReadFile(filepath.Join("testdata", name))
+		goldens = append(goldens, filepath.Join("testdata", name))
+	}
+	for _, path := range goldens {
+		if strings.HasSuffix(path, ".golden.json") {
+			continue
+		}
+		data, err := os.ReadFile(path)
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -67,7 +67,7 @@ func scanItems(data []byte, itemName string) []itemFacts {
 		tag := data[i+1 : end]
 		i = end + 1
 		if len(tag) > 0 && tag[0] == '/' {
-			depth--
+			depth = max(depth-1, 0) // a stray end tag closes nothing
 			if child != nil && depth == childDepth {
 				child.raw = data[childStart : end-len(tag)-1]
 				child = nil
