@@ -50,6 +50,7 @@ func commands() []command {
 		{"check", "check the configuration and every route against RSSHub's catalog, fetching no feed", checkCommand},
 		{"export", "write the sources as OPML (--opml)", exportCommand},
 		{"init", "write a commented starter feedmill.yaml", initCommand},
+		{"migrate", "copy the store into another, empty one (SQLite to PostgreSQL or back)", migrateCommand},
 		{"version", "print feedmill's version", versionCommand},
 	}
 }

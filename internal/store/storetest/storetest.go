@@ -51,6 +51,7 @@ func Run(t *testing.T, b Backend) {
 		{"ItemContents", testItemContents},
 		{"EnsureSlugs", func(t *testing.T, ctx context.Context, s store.Store) { testEnsureSlugs(t, ctx, s, b.ClearSlugs) }},
 		{"Close", testClose},
+		{"CopyRoundTrip", func(t *testing.T, ctx context.Context, s store.Store) { testCopy(t, ctx, s, open) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
