@@ -27,8 +27,8 @@ const (
 // These ranges are not public either, though net/netip has no predicate
 // for them: "this network", carrier-grade NAT (where Alibaba Cloud's
 // metadata service is), IETF protocol assignments, documentation and
-// benchmarking networks, the reserved 240/4 and broadcast, NAT64 (which
-// reaches IPv4's private space) and IPv6 documentation.
+// benchmarking networks, the reserved 240/4 and broadcast, IPv4-compatible
+// IPv6, NAT64 (both reach IPv4's private space) and IPv6 documentation.
 var extraPrivate = []netip.Prefix{
 	netip.MustParsePrefix("0.0.0.0/8"),
 	netip.MustParsePrefix("100.64.0.0/10"),
@@ -38,6 +38,7 @@ var extraPrivate = []netip.Prefix{
 	netip.MustParsePrefix("198.51.100.0/24"),
 	netip.MustParsePrefix("203.0.113.0/24"),
 	netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("::/96"),
 	netip.MustParsePrefix("64:ff9b::/96"),
 	netip.MustParsePrefix("64:ff9b:1::/48"),
 	netip.MustParsePrefix("2001:db8::/32"),
@@ -68,10 +69,6 @@ func privateKind(a netip.Addr) string {
 	}
 	return ""
 }
-
-// Public reports whether a is an address on the public internet, the
-// only kind that item links and proxied images may reach.
-func Public(a netip.Addr) bool { return privateKind(a) == "" }
 
 func checkAddr(a netip.Addr, why string) error {
 	if kind := privateKind(a); kind != "" {

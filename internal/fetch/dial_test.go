@@ -33,6 +33,7 @@ func TestPrivateKind(t *testing.T) {
 		"240.0.0.1":        true,
 		"255.255.255.255":  true,
 		"64:ff9b::a00:1":   true, // NAT64 of 10.0.0.1
+		"::7f00:1":         true, // IPv4-compatible 127.0.0.1
 		"2001:db8::1":      true,
 		"1.1.1.1":          false,
 		"2606:4700::1111":  false,
