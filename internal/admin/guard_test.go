@@ -162,3 +162,16 @@ func TestLocalFileSourcesShowNoPath(t *testing.T) {
 		t.Errorf("the page does not name the local file")
 	}
 }
+
+// A form larger than an action needs is refused whole.
+func TestLargeFormIsRefused(t *testing.T) {
+	st, ok, _ := setup(t)
+	h := admin.Handler(admin.Options{Store: st, Token: token})
+	form := url.Values{"pause": {itoa(ok.ID)}, "token": {token}, "pad": {strings.Repeat("a", 100<<10)}}
+	if rec := post(h, "192.0.2.1:1234", form, nil); rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d, want 413", rec.Code)
+	}
+	if rows, _ := st.Sources(t.Context()); rows[0].Paused || rows[1].Paused {
+		t.Error("a refused form paused a source")
+	}
+}
