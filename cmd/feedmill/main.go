@@ -51,6 +51,8 @@ func commands() []command {
 		{"export", "write the sources as OPML (--opml)", exportCommand},
 		{"init", "write a commented starter feedmill.yaml", initCommand},
 		{"migrate", "copy the store into another, empty one (SQLite to PostgreSQL or back)", migrateCommand},
+		{"pause", "pause a source (group/source/channel or url) until resumed", pauseCommand},
+		{"resume", "resume a paused source", resumeCommand},
 		{"version", "print feedmill's version", versionCommand},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -123,7 +124,7 @@ func TestRunWithFailingSourceExits1(t *testing.T) {
 		"  - {group: g, source: s, channel: ok, url: /ok}\n"+
 		"  - {group: g, source: s, channel: broken, url: /broken}\n")
 	code, out, _ := runCLI(t, "run", "--config", path)
-	if code != 1 || !strings.Contains(out, "FAIL g/s/broken") || !strings.Contains(out, "502") || !strings.Contains(out, "1 failed") {
+	if code != 1 || !regexp.MustCompile(`(?m)^failing +g/s/broken `).MatchString(out) || !strings.Contains(out, "502") || !strings.Contains(out, "1 failed") {
 		t.Errorf("exit %d\n%s", code, out)
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(path), "source/_posts/g/s/ok/Hi.md")); err != nil {
@@ -212,7 +213,7 @@ func TestRunSkipsRoutesTheServerHeld(t *testing.T) {
 	if busy, fine := count(); code != exitOK || busy != 1 || fine != 2 {
 		t.Errorf("second run: exit %d, /busy %d, /fine %d fetches (want /busy left alone, /fine fetched)\n%s", code, busy, fine, out)
 	}
-	for _, want := range []string{"wait g/s/busy", "the server asked to wait until", "429", "(1 asked by their server to wait, skipped)"} {
+	for _, want := range []string{"waiting      g/s/busy", "the server asked to wait until", "429", "(1 asked by their server to wait, skipped)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("second run's output lacks %q:\n%s", want, out)
 		}

@@ -123,18 +123,19 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	runner := refresh.FromConfig(cfg, st, slog.New(slog.NewTextHandler(stderr, nil)))
 	sources := cfg.FeedSources()
 	skipped := 0
-	var err error
 	var held []heldSource
+	storeRows, err := st.Sources(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
+		return exitProblem
+	}
+	rows := store.ByKey(storeRows)
 	if !*republish {
 		now := time.Now()
 		if *dueOnly {
-			sources, skipped, err = dueSources(ctx, st, sources, now)
+			sources, skipped = dueSources(rows, sources, now)
 		} else {
-			sources, held, err = unheldSources(ctx, st, sources, now)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
-			return exitProblem
+			sources, held = unheldSources(rows, sources, now)
 		}
 	}
 	width := 0
@@ -146,14 +147,21 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	for _, h := range held {
 		key := h.src.Key()
-		fmt.Fprintf(stdout, "wait %s%s  the server asked to wait until %s, skipped (last error: %s)\n",
-			key, strings.Repeat(" ", max(0, width-displayWidth(key))), clock(h.until, time.Now()), oneLine(h.lastErr, 120))
+		fmt.Fprintf(stdout, "%s%s%s  the server asked to wait until %s, skipped (last error: %s)\n",
+			statusColumn(schedule.Waiting), key, strings.Repeat(" ", max(0, width-displayWidth(key))), clock(h.until, time.Now()), oneLine(h.lastErr, 120))
 	}
 	var mu sync.Mutex
 	report := func(r refresh.Result) {
 		mu.Lock()
 		defer mu.Unlock()
-		fmt.Fprintln(stdout, resultLine(r, width))
+		status := statusAfter(rows[r.Source.Key()], r, time.Now())
+		if *republish && !r.Paused {
+			status = schedule.OK // nothing was fetched
+			if r.Err != nil {
+				status = schedule.Failing
+			}
+		}
+		fmt.Fprintln(stdout, resultLine(r, status, width))
 	}
 	var results []refresh.Result
 	if *republish {
@@ -202,20 +210,15 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 }
 
 // dueSources keeps the sources that are due at now and counts the others.
-func dueSources(ctx context.Context, st store.Store, sources []feed.Source, now time.Time) ([]feed.Source, int, error) {
-	rows, err := st.Sources(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	byKey := store.ByKey(rows)
+func dueSources(rows map[string]store.Source, sources []feed.Source, now time.Time) ([]feed.Source, int) {
 	var due []feed.Source
 	for _, s := range sources {
 		// A source the store has never seen has the zero row: due.
-		if schedule.Due(byKey[s.Key()], now) {
+		if schedule.Due(rows[s.Key()], now) {
 			due = append(due, s)
 		}
 	}
-	return due, len(sources) - len(due), nil
+	return due, len(sources) - len(due)
 }
 
 // heldSource is a source whose server asked feedmill to keep away (429,
@@ -230,16 +233,11 @@ type heldSource struct {
 // wait past now, and returns the others. A plain run fetches every
 // source, whatever its interval or backoff, but not a route whose server
 // said when to come back: that is the server's rule, not feedmill's.
-func unheldSources(ctx context.Context, st store.Store, sources []feed.Source, now time.Time) ([]feed.Source, []heldSource, error) {
-	rows, err := st.Sources(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	byKey := store.ByKey(rows)
+func unheldSources(rows map[string]store.Source, sources []feed.Source, now time.Time) ([]feed.Source, []heldSource) {
 	var keep []feed.Source
 	var held []heldSource
 	for _, s := range sources {
-		row := byKey[s.Key()]
+		row := rows[s.Key()]
 		// A source moved to another URL asks another route.
 		if row.PausedUntil.After(now) && !row.Paused && row.URL == s.URL {
 			held = append(held, heldSource{src: s, until: row.PausedUntil, lastErr: row.LastError})
@@ -247,12 +245,34 @@ func unheldSources(ctx context.Context, st store.Store, sources []feed.Source, n
 		}
 		keep = append(keep, s)
 	}
-	return keep, held, nil
+	return keep, held
 }
 
-func resultLine(r refresh.Result, width int) string {
+// statusAfter is the source's status once the run recorded r over its
+// row as it was before: the one vocabulary (package schedule) that
+// feedmill sources, /admin, /healthz and /metrics use too.
+func statusAfter(row store.Source, r refresh.Result, now time.Time) schedule.Status {
+	switch {
+	case r.Paused:
+		row.Paused = true
+	case r.Err != nil:
+		row.ConsecutiveErrors++
+		row.Schedule = r.Schedule
+	default:
+		row.ConsecutiveErrors, row.LastSuccess = 0, now
+		row.Schedule = r.Schedule
+	}
+	return schedule.StatusOf(row, now)
+}
+
+// statusColumn is a status padded to the longest a run line shows.
+func statusColumn(s schedule.Status) string {
+	return string(s) + strings.Repeat(" ", max(1, len(schedule.BackingOff)+2-len(s)))
+}
+
+func resultLine(r refresh.Result, status schedule.Status, width int) string {
 	key := r.Source.Key()
-	pad := strings.Repeat(" ", max(0, width-displayWidth(key)))
+	head := statusColumn(status) + key + strings.Repeat(" ", max(0, width-displayWidth(key)))
 	moved := ""
 	if r.MovedTo != "" {
 		moved = "; now fetched from " + r.MovedTo
@@ -263,13 +283,13 @@ func resultLine(r refresh.Result, width int) string {
 		if until := r.Schedule.PausedUntil; !until.IsZero() {
 			held = fmt.Sprintf("; left alone until %s, as the server asked", clock(until, time.Now()))
 		}
-		return fmt.Sprintf("FAIL %s%s  %v%s", key, pad, r.Err, held)
+		return fmt.Sprintf("%s  %v%s", head, r.Err, held)
 	case r.Paused:
-		return fmt.Sprintf("ok   %s%s  paused (resume it on the admin page)", key, pad)
+		return fmt.Sprintf("%s  paused by an operator, not fetched (feedmill resume %s)", head, shellQuote(key))
 	case r.NotModified:
-		return fmt.Sprintf("ok   %s%s  not modified, %d %s%s", key, pad, r.Posts, plural(r.Posts, "new post", "new posts"), retiredText(r)+moved)
+		return fmt.Sprintf("%s  not modified, %d %s%s", head, r.Posts, plural(r.Posts, "new post", "new posts"), retiredText(r)+moved)
 	default:
-		return fmt.Sprintf("ok   %s%s  %d %s, %d %s seen", key, pad, r.Posts, plural(r.Posts, "new post", "new posts"), r.Items, plural(r.Items, "item", "items")) + sourceExtras(r) + retiredText(r) + moved
+		return fmt.Sprintf("%s  %d %s, %d %s seen", head, r.Posts, plural(r.Posts, "new post", "new posts"), r.Items, plural(r.Items, "item", "items")) + sourceExtras(r) + retiredText(r) + moved
 	}
 }
 

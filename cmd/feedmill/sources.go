@@ -15,10 +15,18 @@ import (
 
 const sourcesUsage = `Usage: feedmill sources [--config PATH] [--failing]
 
-Lists every configured source: its status (ok, failing, backing off after
-repeated errors, paused because the server refused it, never fetched),
-its last success, its consecutive errors, when it is due next and its last
-error. --failing lists only the sources whose last fetch failed.
+Lists every configured source: its status, its last success, its
+consecutive errors, when it is due next and its last error. The statuses
+are those of every surface (run, /admin, /healthz, /metrics):
+
+  ok             the last fetch succeeded
+  failing        the last fetch failed
+  backing off    3 or more fetches in a row failed: fetched less often
+  waiting        the server asked to wait (429, 503, Retry-After) until NEXT DUE
+  paused         paused by an operator (feedmill pause, /admin) until resumed
+  never fetched  not fetched yet
+
+--failing lists only the sources whose last fetch failed.
 
 Flags:
 `
@@ -54,7 +62,7 @@ func sourcesCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		next := "now"
 		if row.Paused {
-			next = "resume on /admin" // paused from /admin: not fetched until resumed
+			next = "on resume" // not fetched until resumed
 		} else if !schedule.Due(row, now) {
 			next = clock(row.NextDue, now)
 		}
@@ -66,7 +74,7 @@ func sourcesCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		writeTable(stdout, table)
 	}
 	var parts []string
-	for _, s := range []schedule.Status{schedule.OK, schedule.Failing, schedule.BackingOff, schedule.Paused, schedule.NeverFetched} {
+	for _, s := range schedule.Statuses {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 		}

@@ -68,9 +68,9 @@ func TestSourcesCommand(t *testing.T) {
 		`(?m)^新闻/s/broken +backing off +3 +- +\S+.* +fetch: HTTP 500 Internal Server Error$`,
 		// Refused once: the runs after it left the route alone. A
 		// refusal is not counted as an error.
-		`(?m)^新闻/s/limited +paused +0 +- +\S+.* +fetch: HTTP 429 Too Many Requests$`,
+		`(?m)^新闻/s/limited +waiting +0 +- +\S+.* +fetch: HTTP 429 Too Many Requests$`,
 		`(?m)^新闻/s/new +never fetched +0 +- +now$`,
-		`(?m)^4 sources: 1 ok, 1 backing off, 1 paused, 1 never fetched$`,
+		`(?m)^4 sources: 1 ok, 1 backing off, 1 waiting, 1 never fetched$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {
 			t.Errorf("no line matching %s in\n%s", want, out)
@@ -79,7 +79,7 @@ func TestSourcesCommand(t *testing.T) {
 	// Columns line up although the keys hold wide characters.
 	lines := strings.Split(out, "\n")
 	col := strings.Index(lines[0], "STATUS")
-	for i, status := range []string{"ok", "backing off", "paused", "never fetched"} {
+	for i, status := range []string{"ok", "backing off", "waiting", "never fetched"} {
 		l := lines[i+1]
 		if w := displayWidth(l[:strings.Index(l, status)]); w != col {
 			t.Errorf("status column at %d, want %d: %q", w, col, l)
@@ -131,7 +131,7 @@ func TestSourcesShowsAdminPause(t *testing.T) {
 		t.Fatalf("sources: exit %d\n%s", code, out.String())
 	}
 	for _, want := range []string{
-		`(?m)^新闻/s/a +paused +0 +\d\d:\d\d:\d\d +resume on /admin$`,
+		`(?m)^新闻/s/a +paused +0 +\d\d:\d\d:\d\d +on resume$`,
 		`(?m)^新闻/s/b +ok +0 `,
 		`(?m)^2 sources: 1 ok, 1 paused$`,
 	} {

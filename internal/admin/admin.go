@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feedmill/feedmill/internal/schedule"
 	"github.com/feedmill/feedmill/internal/store"
 )
 
@@ -37,6 +38,11 @@ type Options struct {
 	// FetchNow asks for the source to be fetched as soon as possible; nil
 	// when nothing can (feedmill build has no fetcher).
 	FetchNow func(ctx context.Context, src store.Source) error
+	// Keys are the configured sources (group/source/channel), in the
+	// configuration's order: the page lists and counts these, as feedmill
+	// sources, /healthz and /metrics do, and leaves out the rows of
+	// sources no longer configured. nil lists every row of the store.
+	Keys []string
 	// NextDue says when the source is fetched next; nil or a zero time
 	// shows it as unknown.
 	NextDue func(src store.Source) time.Time
@@ -96,14 +102,20 @@ type row struct {
 }
 
 type pageData struct {
-	Rows      []row
-	Failing   int
-	Paused    int
+	Rows []row
+	// Counts are the sources by status, those with any, in the order of
+	// schedule.Statuses.
+	Counts    []count
 	Actions   bool
 	FetchNow  bool
 	Message   string
 	Error     string
 	Generated string
+}
+
+type count struct {
+	N      int
+	Status schedule.Status
 }
 
 func (h *handler) when(t time.Time) string {
@@ -122,25 +134,26 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request) {
 	}
 	d := pageData{Actions: h.opts.Token != "", FetchNow: h.opts.FetchNow != nil,
 		Message: h.notes.read(r.URL.Query(), "msg"), Error: h.notes.read(r.URL.Query(), "err"), Generated: h.when(h.opts.Now())}
+	if h.opts.Keys != nil {
+		sources = configured(h.opts.Keys, sources)
+	}
+	now := h.opts.Now()
+	counts := map[schedule.Status]int{}
 	for _, s := range sources {
+		status := schedule.StatusOf(s, now)
+		counts[status]++
 		rw := row{ID: s.ID, Key: s.Key, URL: redact(s.URL), LastSuccess: h.when(s.LastSuccess), LastError: hidePath(s.URL, s.LastError),
-			LastErrorAt: h.when(s.LastErrorAt), Errors: s.ConsecutiveErrors, NextDue: "—", Paused: s.Paused}
-		switch {
-		case s.Paused:
-			rw.Status, rw.StatusClass = "已暂停 paused", "paused"
-			d.Paused++
-		case s.ConsecutiveErrors > 0:
-			rw.Status, rw.StatusClass = "失败 failing", "failing"
-			d.Failing++
-		case s.LastSuccess.IsZero():
-			rw.Status, rw.StatusClass = "未抓取 never fetched", "new"
-		default:
-			rw.Status, rw.StatusClass = "正常 ok", "ok"
-		}
-		if h.opts.NextDue != nil && !s.Paused {
+			LastErrorAt: h.when(s.LastErrorAt), Errors: s.ConsecutiveErrors, NextDue: "—", Paused: s.Paused,
+			Status: status.Chinese() + " " + string(status), StatusClass: status.Label()}
+		if h.opts.NextDue != nil && !s.Paused && s.ID != 0 {
 			rw.NextDue = h.when(h.opts.NextDue(s))
 		}
 		d.Rows = append(d.Rows, rw)
+	}
+	for _, s := range schedule.Statuses {
+		if counts[s] > 0 {
+			d.Counts = append(d.Counts, count{counts[s], s})
+		}
 	}
 	var b bytes.Buffer
 	if err := page.Execute(&b, d); err != nil {
@@ -327,4 +340,17 @@ func redact(raw string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
+}
+
+// configured returns the row of each key, in the keys' order: the
+// store's, or an empty one (never fetched, ID 0) for a source the store
+// has not seen yet.
+func configured(keys []string, rows []store.Source) []store.Source {
+	byKey := store.ByKey(rows)
+	out := make([]store.Source, len(keys))
+	for i, k := range keys {
+		out[i] = byKey[k]
+		out[i].Key = k
+	}
+	return out
 }

@@ -190,7 +190,7 @@ func New(opts Options) *Daemon {
 	if !d.noSite {
 		mounts = append(mounts, server.Mount{Pattern: "/", Handler: &d.site})
 	}
-	d.handler = server.New(server.Options{Health: d.health, Metrics: d.metrics.reg, Logger: logger}, append(mounts, opts.Mounts...)...)
+	d.handler = server.New(server.Options{Health: d.health, Metrics: gatherer{d}, Logger: logger}, append(mounts, opts.Mounts...)...)
 	return d
 }
 
@@ -280,16 +280,12 @@ func (d *Daemon) loop(ctx context.Context) {
 // the counts; /healthz shows them once the caller stores them in state
 // (done here when state has none yet).
 func (d *Daemon) setCounts(sources []feed.Source, rows map[string]store.Source, now time.Time) map[schedule.Status]int {
-	counts := map[schedule.Status]int{}
-	for _, s := range sources {
+	keys := make([]string, len(sources))
+	for i, s := range sources {
+		keys[i] = s.Key()
 		d.metrics.knowSource(s.Key())
-		row, ok := rows[s.Key()]
-		if !ok {
-			counts[schedule.NeverFetched]++
-			continue
-		}
-		counts[schedule.StatusOf(row, now)]++
 	}
+	counts := schedule.Count(keys, rows, now)
 	d.metrics.setStatuses(counts)
 	d.mu.Lock()
 	if d.state.counts == nil {
@@ -297,6 +293,22 @@ func (d *Daemon) setCounts(sources []feed.Source, rows map[string]store.Source, 
 	}
 	d.mu.Unlock()
 	return counts
+}
+
+// recount counts the sources by status from the store as it is now, for
+// /healthz and /metrics, so that they agree with feedmill sources and
+// /admin between rounds too (a pause from /admin or feedmill pause, a
+// Retry-After running out). A store that fails leaves the last counts.
+func (d *Daemon) recount(ctx context.Context) {
+	rows, err := d.rows(ctx)
+	if err != nil {
+		return
+	}
+	cfg, _ := d.current()
+	counts := d.setCounts(cfg.FeedSources(), rows, time.Now())
+	d.mu.Lock()
+	d.state.counts = counts
+	d.mu.Unlock()
 }
 
 // round refreshes the sources due now (and those /admin asked for) and
@@ -322,7 +334,7 @@ func (d *Daemon) round(ctx context.Context) (next time.Time, changed bool) {
 		case !ok:
 			due = append(due, s)
 		case row.Paused:
-			// Paused from /admin: refresh would skip it anyway.
+			// Paused by an operator: refresh would skip it anyway.
 		case queued[s.Key()] || schedule.Due(row, now):
 			due = append(due, s)
 		}
@@ -493,7 +505,8 @@ func (d *Daemon) poke() {
 
 // health is /healthz: 200 with the state while rounds succeed, 503 with
 // the error while the store fails.
-func (d *Daemon) health(context.Context) (map[string]any, error) {
+func (d *Daemon) health(ctx context.Context) (map[string]any, error) {
+	d.recount(ctx)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	st := d.state
@@ -507,8 +520,8 @@ func (d *Daemon) health(context.Context) (map[string]any, error) {
 		// Every status, 0 too, as /metrics has them: a check reading
 		// statuses.failing finds 0 rather than nothing.
 		counts := map[string]int{}
-		for _, s := range []schedule.Status{schedule.OK, schedule.Failing, schedule.BackingOff, schedule.Paused, schedule.NeverFetched} {
-			counts[statusLabel(s)] = st.counts[s]
+		for _, s := range schedule.Statuses {
+			counts[s.Label()] = st.counts[s]
 		}
 		body["statuses"] = counts
 	}

@@ -224,8 +224,8 @@ func TestServe(t *testing.T) {
 	if h["status"] != "ok" || h["sources"] != 3.0 || h["rounds"].(float64) < 3 {
 		t.Errorf("/healthz = %v", h)
 	}
-	if st, _ := h["statuses"].(map[string]any); st["paused"] != 1.0 || st["ok"] != 2.0 || st["failing"] != 0.0 || st["backing_off"] != 0.0 || st["never_fetched"] != 0.0 {
-		t.Errorf("/healthz statuses = %v, want 2 ok, 1 paused and every other status 0", h["statuses"])
+	if st, _ := h["statuses"].(map[string]any); st["waiting"] != 1.0 || st["ok"] != 2.0 || st["failing"] != 0.0 || st["backing_off"] != 0.0 || st["paused"] != 0.0 || st["never_fetched"] != 0.0 {
+		t.Errorf("/healthz statuses = %v, want 2 ok, 1 waiting and every other status 0", h["statuses"])
 	}
 
 	_, page := get(t, r.base+"/metrics")
@@ -255,8 +255,8 @@ func TestServe(t *testing.T) {
 	if v := metric(t, page, `feedmill_fetch_duration_seconds_count{result="ok"}`); v != 2 {
 		t.Errorf("fetch duration observations = %v, want 2", v)
 	}
-	if v := metric(t, page, `feedmill_sources{status="paused"}`); v != 1 {
-		t.Errorf("paused sources = %v, want 1", v)
+	if v := metric(t, page, `feedmill_sources{status="waiting"}`); v != 1 {
+		t.Errorf("sources waiting for their server = %v, want 1", v)
 	}
 	if !strings.Contains(page, "go_goroutines") {
 		t.Error("no Go runtime metrics")

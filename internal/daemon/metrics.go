@@ -1,11 +1,12 @@
 package daemon
 
 import (
-	"strings"
+	"context"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/schedule"
@@ -75,7 +76,7 @@ func newMetrics() *metrics {
 		}),
 		sources: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "feedmill_sources",
-			Help: "Configured sources by status: ok, failing, backing_off, paused, never_fetched.",
+			Help: "Configured sources by status: ok, failing, backing_off, waiting (the server asked to wait), paused (by an operator), never_fetched.",
 		}, []string{"status"}),
 		siteBuilds: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "feedmill_site_builds_total",
@@ -145,10 +146,16 @@ func (m *metrics) knowSource(key string) { m.sourceErrors.WithLabelValues(key) }
 
 // setStatuses sets the per-status source counts.
 func (m *metrics) setStatuses(counts map[schedule.Status]int) {
-	for _, s := range []schedule.Status{schedule.OK, schedule.Failing, schedule.BackingOff, schedule.Paused, schedule.NeverFetched} {
-		m.sources.WithLabelValues(statusLabel(s)).Set(float64(counts[s]))
+	for _, s := range schedule.Statuses {
+		m.sources.WithLabelValues(s.Label()).Set(float64(counts[s]))
 	}
 }
 
-// statusLabel is a status as a label value or JSON key: "backing_off".
-func statusLabel(s schedule.Status) string { return strings.ReplaceAll(string(s), " ", "_") }
+// gatherer is /metrics: the registry, with the status counts made fresh
+// first.
+type gatherer struct{ d *Daemon }
+
+func (g gatherer) Gather() ([]*dto.MetricFamily, error) {
+	g.d.recount(context.Background())
+	return g.d.metrics.reg.Gather()
+}

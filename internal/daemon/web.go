@@ -30,8 +30,13 @@ func (d *Daemon) web(ctx context.Context, cfg config.Config) (web, error) {
 	if err != nil {
 		return web{}, fmt.Errorf("admin token: %w", err)
 	}
+	keys := make([]string, len(cfg.Sources))
+	for i, s := range cfg.FeedSources() {
+		keys[i] = s.Key()
+	}
 	w := web{adminH: admin.Handler(admin.Options{
 		Store:    d.store,
+		Keys:     keys,
 		Token:    token,
 		Location: cfg.Location(),
 		Logger:   d.logger,

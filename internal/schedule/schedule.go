@@ -26,6 +26,7 @@ package schedule
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/feedmill/feedmill/internal/fetch"
@@ -121,24 +122,42 @@ func Due(s store.Source, now time.Time) bool {
 	return !s.NextDue.After(now)
 }
 
-// Status is a source's state as feedmill sources shows it.
+// Status is a source's state. It is defined here once and every surface
+// shows it by these names: the lines of feedmill run, feedmill sources,
+// /admin, /healthz and /metrics (as Label).
 type Status string
 
-// The statuses, from the most to the least urgent to look at.
+// The statuses, from the most to the least urgent to look at. The two
+// kinds of pause have names of their own: Waiting is the server's doing,
+// Paused an operator's.
 const (
-	Paused       Status = "paused"        // the server asked us to keep away, or paused from /admin
-	BackingOff   Status = "backing off"   // BackoffAfter or more errors in a row
+	Paused       Status = "paused"        // an operator paused it (feedmill pause, /admin): not fetched until resumed
+	Waiting      Status = "waiting"       // the server asked us to wait (429, 503, Retry-After) until a time not reached yet
+	BackingOff   Status = "backing off"   // BackoffAfter or more errors in a row: fetched less often
 	Failing      Status = "failing"       // the last fetch failed
 	NeverFetched Status = "never fetched" // not fetched yet
-	OK           Status = "ok"
+	OK           Status = "ok"            // the last fetch succeeded
 )
 
-// StatusOf returns the state of a source row at now. A source paused
-// from /admin is paused until it is resumed.
+// Statuses lists every status in the order surfaces list them.
+var Statuses = []Status{OK, Failing, BackingOff, Waiting, Paused, NeverFetched}
+
+// Label is the status as a metric label value or JSON key: "backing_off".
+func (s Status) Label() string { return strings.ReplaceAll(string(s), " ", "_") }
+
+// Chinese is the status in Chinese, which /admin shows beside the name.
+func (s Status) Chinese() string {
+	return map[Status]string{Paused: "已暂停", Waiting: "等待服务器", BackingOff: "退避中", Failing: "失败", NeverFetched: "未抓取", OK: "正常"}[s]
+}
+
+// StatusOf returns the state of a source row at now. A source an
+// operator paused is paused until resumed, whatever else holds.
 func StatusOf(s store.Source, now time.Time) Status {
 	switch {
-	case s.Paused, s.PausedUntil.After(now):
+	case s.Paused:
 		return Paused
+	case s.PausedUntil.After(now):
+		return Waiting
 	case s.ConsecutiveErrors >= BackoffAfter:
 		return BackingOff
 	case s.ConsecutiveErrors > 0:
@@ -147,4 +166,15 @@ func StatusOf(s store.Source, now time.Time) Status {
 		return NeverFetched
 	}
 	return OK
+}
+
+// Count counts the configured sources (their keys) by status at now;
+// rows are the store's rows by key, and a source without one was never
+// fetched. Rows of sources no longer configured are not counted.
+func Count(keys []string, rows map[string]store.Source, now time.Time) map[Status]int {
+	counts := make(map[Status]int, len(Statuses))
+	for _, k := range keys {
+		counts[StatusOf(rows[k], now)]++
+	}
+	return counts
 }

@@ -3,6 +3,7 @@ package schedule_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,8 +124,8 @@ func TestRetryAfterPausesOnlyThatRoute(t *testing.T) {
 			t.Errorf("+%v: other route due = %v, want %v", tt.after, got, tt.dueB)
 		}
 	}
-	if got := schedule.StatusOf(a, at.Add(time.Hour)); got != schedule.Paused {
-		t.Errorf("refused route status = %q, want paused", got)
+	if got := schedule.StatusOf(a, at.Add(time.Hour)); got != schedule.Waiting {
+		t.Errorf("refused route status = %q, want waiting", got)
 	}
 	if got := schedule.StatusOf(b, at.Add(time.Hour)); got != schedule.OK {
 		t.Errorf("other route status = %q, want ok", got)
@@ -144,7 +145,8 @@ func TestStatusOf(t *testing.T) {
 		{"three errors", store.Source{LastSuccess: at, ConsecutiveErrors: 3}, schedule.BackingOff},
 		{"pause over", store.Source{ConsecutiveErrors: 1, Schedule: store.Schedule{PausedUntil: at.Add(-time.Second)}}, schedule.Failing},
 		{"paused from admin", store.Source{LastSuccess: at, Paused: true}, schedule.Paused},
-		{"paused", store.Source{ConsecutiveErrors: 4, Schedule: store.Schedule{PausedUntil: at.Add(time.Second)}}, schedule.Paused},
+		{"server asked to wait", store.Source{ConsecutiveErrors: 4, Schedule: store.Schedule{PausedUntil: at.Add(time.Second)}}, schedule.Waiting},
+		{"paused by an operator while the server asks to wait", store.Source{ConsecutiveErrors: 1, Paused: true, Schedule: store.Schedule{PausedUntil: at.Add(time.Hour)}}, schedule.Paused},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,5 +164,31 @@ func TestDue(t *testing.T) {
 	s := store.Source{Schedule: store.Schedule{NextDue: at}}
 	if !schedule.Due(s, at) || schedule.Due(s, at.Add(-time.Nanosecond)) {
 		t.Error("due time is not inclusive")
+	}
+}
+
+func TestCountCountsConfiguredSources(t *testing.T) {
+	rows := map[string]store.Source{
+		"a":    {LastSuccess: at},
+		"b":    {Paused: true},
+		"c":    {ConsecutiveErrors: 1, Schedule: store.Schedule{PausedUntil: at.Add(time.Hour)}},
+		"gone": {ConsecutiveErrors: 1}, // no longer configured
+	}
+	got := schedule.Count([]string{"a", "b", "c", "new"}, rows, at)
+	want := map[schedule.Status]int{schedule.OK: 1, schedule.Paused: 1, schedule.Waiting: 1, schedule.NeverFetched: 1}
+	if len(got) != len(want) {
+		t.Errorf("counts %v, want %v", got, want)
+	}
+	for s, n := range want {
+		if got[s] != n {
+			t.Errorf("%s: %d, want %d", s, got[s], n)
+		}
+	}
+	labels := map[string]bool{}
+	for _, s := range schedule.Statuses {
+		if labels[s.Label()] || strings.Contains(s.Label(), " ") || s.Chinese() == "" {
+			t.Errorf("status %q: label %q, Chinese %q", s, s.Label(), s.Chinese())
+		}
+		labels[s.Label()] = true
 	}
 }
