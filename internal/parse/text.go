@@ -123,8 +123,53 @@ func titleText(s string, k textKind) string {
 	if kindOf(k, s) != kindHTML || !strings.ContainsAny(s, "<&") {
 		return s
 	}
-	return strings.TrimSpace(Text(s))
+	return strings.TrimSpace(visibleText(s))
 }
+
+// visibleText is Text for a short fragment such as a title: tags go,
+// references are decoded. It spares the tokenizer's 4 KiB buffer per
+// title where the markup is plain (tags of a letter-started name, closed,
+// without quotes), and leaves the rest (script, comments, quoted or cut
+// tags) to Text.
+func visibleText(s string) string {
+	if strings.ContainsAny(s, "\r\x00") {
+		return Text(s) // the tokenizer normalises these
+	}
+	var b strings.Builder
+	rest := s
+	for {
+		i := strings.IndexByte(rest, '<')
+		if i < 0 {
+			b.WriteString(rest)
+			break
+		}
+		b.WriteString(rest[:i])
+		rest = rest[i:]
+		name := 1
+		if len(rest) > 1 && rest[1] == '/' {
+			name = 2
+		}
+		if len(rest) <= name || !isASCIILetter(rest[name]) {
+			if name == 1 && len(rest) > 1 && rest[1] != '!' && rest[1] != '?' && rest[1] != '/' {
+				b.WriteByte('<') // "<" before a space or digit is text
+				rest = rest[1:]
+				continue
+			}
+			return Text(s)
+		}
+		end := strings.IndexAny(rest[1:], "<>\"'")
+		if end < 0 || rest[1+end] != '>' {
+			return Text(s)
+		}
+		if n := strings.ToLower(rest[name : 1+end]); strings.HasPrefix(n, "script") || strings.HasPrefix(n, "style") || strings.HasPrefix(n, "textarea") || strings.HasPrefix(n, "title") || strings.HasPrefix(n, "xmp") || strings.HasPrefix(n, "plaintext") || strings.HasPrefix(n, "noembed") || strings.HasPrefix(n, "noframes") || strings.HasPrefix(n, "iframe") {
+			return Text(s) // raw text elements
+		}
+		rest = rest[2+end:]
+	}
+	return html.UnescapeString(b.String())
+}
+
+func isASCIILetter(c byte) bool { return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') }
 
 // bodyHTML is a body as HTML: plain text escaped, HTML as it is.
 func bodyHTML(s string, k textKind) string {

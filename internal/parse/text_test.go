@@ -54,3 +54,28 @@ func TestRelativeLinkWithoutFeedLink(t *testing.T) {
 		t.Errorf("link %q", got)
 	}
 }
+
+// visibleText reads titles as the HTML tokenizer (Text) does.
+func TestVisibleTextAgreesWithText(t *testing.T) {
+	for _, s := range []string{
+		"Don&#8217;t panic: Q&amp;A with <em>Ford</em>",
+		"1 < 2 and <b>bold</b>", "a <3 b", "x <a href='>'>y</a> z", "<br/>A&nbsp;B", "cut <b",
+		"<img src=x>", "A &amp B", "<p>a</p>\n<p>b</p>", "&lt;b&gt;", "a<-b", "<?php x ?>y", "</>z",
+	} {
+		if got, want := visibleText(s), Text(s); got != want {
+			t.Errorf("visibleText(%q) = %q, Text gives %q", s, got, want)
+		}
+	}
+}
+
+func FuzzVisibleText(f *testing.F) {
+	f.Add("Don&#8217;t <em>x</em>")
+	f.Add("a <b c='>'>d")
+	f.Add("000000000000000</")
+	f.Add("a\r\nb\x00")
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := visibleText(s), Text(s); got != want {
+			t.Errorf("visibleText(%q) = %q, Text gives %q", s, got, want)
+		}
+	})
+}
