@@ -186,4 +186,3 @@ func (b *builder) renderOPML() ([]byte, error) {
 	}
 	return marshalXML(doc)
 }
-
