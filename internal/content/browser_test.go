@@ -108,12 +108,7 @@ type pageRun struct {
 // script URL. The raw vectors, loaded the same way, must trip all three
 // checks: that shows the checks work.
 func TestBrowserRunsNoVector(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not installed (run .ci/deps/chromium.sh); CI runs this test", chromium)
-		}
-		t.Fatalf("%s missing under CI: %v", chromium, err)
-	}
+	requireChromium(t)
 	vectors := readVectors(t)
 
 	var mu sync.Mutex
@@ -152,35 +147,7 @@ func TestBrowserRunsNoVector(t *testing.T) {
 	pages["raw"] = testPage(false, vectors)
 	pages["clean"] = testPage(true, cleaned)
 
-	// A fresh profile. Chromium's children may still write to it for a
-	// moment after it stops, so removal is retried (t.TempDir would fail).
-	profile, err := os.MkdirTemp("", "feedmill-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		for range 50 {
-			if os.RemoveAll(profile) == nil {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}()
-	alloc, cancel := chromedp.NewExecAllocator(t.Context(),
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile),
-		// Vectors name hosts on the internet; none resolves.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"),
-	)
-	defer cancel()
+	alloc := startChromium(t)
 
 	run := func(name string) pageRun {
 		t.Helper()
@@ -259,5 +226,136 @@ func TestBrowserRunsNoVector(t *testing.T) {
 	clean := run("clean")
 	if len(clean.hits) > 0 || clean.beacons > 0 || len(clean.dialogs) > 0 || len(clean.audit) > 0 {
 		t.Errorf("cleaned vectors ran in Chromium:\ncalls: %q\nbeacons: %d\ndialogs: %q\naudit: %q", clean.hits, clean.beacons, clean.dialogs, clean.audit)
+	}
+}
+
+// requireChromium skips the test where Chromium is not installed, except
+// under CI.
+func requireChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("%s not installed (run .ci/deps/chromium.sh); CI runs this test", chromium)
+		}
+		t.Fatalf("%s missing under CI: %v", chromium, err)
+	}
+}
+
+// startChromium starts a headless Chromium for the test, stopped when it
+// ends, and returns its allocator.
+func startChromium(t *testing.T) context.Context {
+	t.Helper()
+	// A fresh profile. Chromium's children may still write to it for a
+	// moment after it stops, so removal is retried (t.TempDir would fail).
+	profile, err := os.MkdirTemp("", "feedmill-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	alloc, cancel := chromedp.NewExecAllocator(t.Context(),
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(profile),
+		// Vectors name hosts on the internet; none resolves.
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"),
+	)
+	t.Cleanup(cancel)
+	return alloc
+}
+
+// placeJS lists what in the joined bodies of the page sits outside the
+// body's place: a computed position that leaves the flow of the body, a
+// z-index above the body's, and a body element at the top left corner of
+// the window (a margin the page's own <body> holds).
+const placeJS = `(() => {
+  const bad = [];
+  const art = document.querySelector('article.harness');
+  for (const el of art.querySelectorAll('*')) {
+    const cs = getComputedStyle(el);
+    if (['fixed', 'sticky', 'absolute'].includes(cs.position)) bad.push(el.localName + ' position ' + cs.position);
+    const z = parseInt(cs.zIndex, 10);
+    if (!isNaN(z) && z > 10) bad.push(el.localName + ' z-index ' + cs.zIndex);
+  }
+  scrollTo(0, document.body.scrollHeight);
+  const top = document.elementFromPoint(2, 2);
+  if (top && art.contains(top)) bad.push('the window corner shows ' + top.localName + ' of a body');
+  return bad;
+})()`
+
+// TestBrowserKeepsBodiesInPlace loads bodies that try to cover the page
+// (fixed and sticky overlays, absolute ones, huge z-index, in style
+// attributes and <style> elements), cleaned with every style policy, in
+// headless Chromium and checks what Chromium computed for every element.
+// The raw bodies, loaded the same way, must trip the check.
+func TestBrowserKeepsBodiesInPlace(t *testing.T) {
+	requireChromium(t)
+	golden, _, _ := readCase(t, "testdata/clean/positions.html")
+	bodies := []string{
+		golden,
+		`<div style="position:fixed;inset:0;z-index:2147483647;background:#fff">全屏广告</div>`,
+		`<p style="position:sticky;top:0;z-index:100">置顶</p><p>正文</p>`,
+		`<div style="position:absolute;left:0;top:0;width:100vw;height:100vh;z-index:9999;background:red">覆盖</div>`,
+		`<div style="posit\69 on:fixed;inset:0">转义</div>`,
+		`<div style="position&colon;fixed;inset:0">引用</div>`,
+		`<style>.x{position:fixed;inset:0;background:#000}</style><div class="x">样式表</div>`,
+		`<svg width="10" height="10"><style>.y{position:fixed;top:0;left:0;width:100vw;height:100vh}</style></svg><div class="y">SVG</div>`,
+	}
+	var cleaned []string
+	for _, b := range bodies {
+		for _, style := range Styles {
+			cleaned = append(cleaned, Process(b, "https://www.example.com/news/1.html", Options{Style: style}).HTML)
+		}
+	}
+	tall := `<div style="height:3000px">长文</div>` // something to scroll past
+	pages := map[string]string{
+		"raw":   testPage(true, append(bodies, tall)),
+		"clean": testPage(true, append(cleaned, tall)),
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := pages[strings.TrimPrefix(r.URL.Path, "/")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, p)
+	}))
+	defer srv.Close()
+	alloc := startChromium(t)
+	check := func(name string) []string {
+		ctx, cancel := chromedp.NewContext(alloc)
+		defer cancel()
+		ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+		defer cancelTimeout()
+		if _, err := chromedp.Run(ctx, chromedp.Navigate(srv.URL+"/"+name)); err != nil {
+			t.Fatalf("%s page: %v", name, err)
+		}
+		bad, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](placeJS))
+		if err != nil {
+			t.Fatalf("%s page: %v", name, err)
+		}
+		return bad
+	}
+	if raw := check("raw"); len(raw) == 0 {
+		t.Fatal("the raw bodies tripped no check; the harness is broken")
+	} else {
+		t.Logf("raw bodies: %q", raw)
+	}
+	if bad := check("clean"); len(bad) > 0 {
+		t.Errorf("cleaned bodies leave their place in Chromium: %q", bad)
 	}
 }

@@ -359,6 +359,12 @@ func (c *cleaner) styleElement(raw []byte, selfClosing bool) {
 		return
 	}
 	text = styleContent(text)
+	text, _ = confinePositions(text)
+	if _, changed := confinePositions(html.UnescapeString(text)); changed {
+		// Inside SVG the text is markup, its references decoded, and the
+		// positioning that this reading hides would apply there.
+		return
+	}
 	if c.style == StyleScope && !scoped(text) {
 		if !balanced(text) {
 			return // it could close the scope and restyle the page
@@ -392,6 +398,10 @@ func (c *cleaner) attributes(tag string, t *rawTag) {
 		}
 		cur := current(a)
 		switch a.lname {
+		case "style":
+			if v, changed := confinePositions(cur); changed {
+				t.set(a, v)
+			}
 		case "src", "href", "poster":
 			if v, ok := absolute(cur, c.base, a.lname == "href"); ok && v != cur {
 				t.set(a, v)

@@ -15,6 +15,10 @@
 //   - The body renders in Hexo's Markdown as in a browser: no blank line
 //     ends the HTML block early.
 //   - <style> elements follow the Style policy.
+//   - Nothing leaves the body's place on the page: CSS (inline or in
+//     <style>) loses positions other than static and relative (fixed,
+//     sticky and absolute cover the page around the body) and z-index
+//     values above 10.
 //   - Enclosures the body does not show are added to it.
 //
 // Process is idempotent: processing its own output changes nothing.
@@ -54,7 +58,7 @@ type Options struct {
 // prepared, for the site) is not taken for this one's.
 // TestVersionFollowsOutput fails when the golden outputs change and it
 // does not.
-const Version = 2
+const Version = 3
 
 // Key names what Process's output depends on besides the item (its body,
 // link and enclosures): Version and the options that are not per item.

@@ -218,3 +218,149 @@ func styleContent(s string) string {
 	s = strings.ReplaceAll(s, "<!--", "")
 	return strings.ReplaceAll(s, "<", `\3c `)
 }
+
+// maxZIndex is the highest z-index a body keeps: enough to stack its own
+// figures, below what sites give their headers and menus.
+const maxZIndex = 10
+
+// confinePositions removes the declarations of CSS text (a style
+// attribute's or a <style> element's) that would take an element out of
+// the body onto the rest of the page: a position other than static or
+// relative (fixed and sticky stay on screen whatever scrolls; absolute
+// places the element against the page when nothing in the body is
+// positioned, as in a Hexo theme) and a z-index above maxZIndex, which
+// would lay it over the site's header. It returns s and false when
+// nothing goes; the rest of s keeps its bytes.
+func confinePositions(s string) (string, bool) {
+	if !containsLower(s, "position") && !containsLower(s, "z-index") && strings.IndexByte(s, '\\') < 0 {
+		return s, false
+	}
+	var out strings.Builder
+	done := 0 // s[:done] is in out
+	for i := 0; i < len(s); {
+		// A declaration, or a rule's selector: read up to ":" or the end
+		// of the part.
+		start := i
+		colon, c := cssScan(s, i, ":;{}")
+		if c != ':' {
+			i = colon + 1
+			continue
+		}
+		end, c := cssScan(s, colon+1, ";{}")
+		switch c {
+		case '{':
+			i = end + 1 // a selector with a pseudo-class ("a:hover{")
+			continue
+		case ';':
+			i = end + 1
+		default: // "}" or the end of s
+			i = end
+			if c == '}' {
+				i++
+			}
+		}
+		if keepDeclaration(s[start:colon], s[colon+1:end]) {
+			continue
+		}
+		// The declaration goes from its first byte (after white space)
+		// through its ";".
+		from := start
+		for from < colon && isSpace(s[from]) {
+			from++
+		}
+		to := end
+		if c == ';' {
+			to++
+		}
+		out.WriteString(s[done:from])
+		done = to
+	}
+	if done == 0 {
+		return s, false
+	}
+	out.WriteString(s[done:])
+	return out.String(), true
+}
+
+// keepDeclaration reports whether a declaration, its name and value as
+// raw CSS, keeps its element in the body.
+func keepDeclaration(name, value string) bool {
+	var buf [64]byte
+	n := string(cssText(buf[:0], name, true))
+	if n != "position" && n != "z-index" {
+		return true
+	}
+	v := string(cssText(buf[:0], value, true))
+	v = strings.TrimSuffix(v, "!important")
+	switch v {
+	case "inherit", "initial", "unset", "revert", "revert-layer":
+		return true
+	}
+	if n == "position" {
+		return v == "static" || v == "relative"
+	}
+	if v == "auto" {
+		return true
+	}
+	z, err := strconv.Atoi(v)
+	return err == nil && z <= maxZIndex
+}
+
+// cssScan returns the index of the first of stops in s from i that is
+// outside strings, comments, escapes and brackets, and that byte; len(s)
+// and 0 when there is none.
+func cssScan(s string, i int, stops string) (int, byte) {
+	depth := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '\\':
+			i++
+			continue
+		case '"', '\'':
+			for i++; i < len(s) && s[i] != c && s[i] != '\n'; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+			continue
+		case '/':
+			if i+1 < len(s) && s[i+1] == '*' {
+				end := strings.Index(s[i+2:], "*/")
+				if end < 0 {
+					return len(s), 0
+				}
+				i += end + 3
+			}
+			continue
+		case '(', '[':
+			depth++
+			continue
+		case ')', ']':
+			if depth > 0 {
+				depth--
+			}
+			continue
+		}
+		if depth == 0 && strings.IndexByte(stops, c) >= 0 {
+			return i, c
+		}
+	}
+	return len(s), 0
+}
+
+// containsLower reports whether s contains lower, a lower-case ASCII
+// word, in any letter case.
+func containsLower(s, lower string) bool {
+	for i := 0; i+len(lower) <= len(s); i++ {
+		j := strings.IndexAny(s[i:], lower[:1]+strings.ToUpper(lower[:1]))
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i+len(lower) <= len(s) && strings.EqualFold(s[i:i+len(lower)], lower) {
+			return true
+		}
+	}
+	return false
+}
