@@ -33,11 +33,11 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if code != exitOK {
 		return code
 	}
-	st, ok := openStore(ctx, cfg, stderr)
+	st, closeStore, ok := openLocked(ctx, cfg, stderr)
 	if !ok {
 		return exitProblem
 	}
-	defer st.Close()
+	defer closeStore()
 	scfg, err := site.FromConfig(ctx, cfg, st)
 	if err != nil {
 		fmt.Fprintf(stderr, "feedmill: %v\n", err)

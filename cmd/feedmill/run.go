@@ -28,7 +28,8 @@ post. A route whose server asked feedmill to wait (429, 503, Retry-After)
 is left alone until then; --due also skips the sources whose interval or
 backoff is not over. Prints a line per source and a summary. Exit status:
 0 when every source succeeded, 1 when any failed (the others are still
-published), 2 for a bad configuration or command line.
+published), 2 for a bad configuration or command line, 3 when the store
+or the output folder fails or another feedmill is using the store.
 
 Flags:
 `
@@ -45,6 +46,10 @@ func configFlags(name, usage string) (*flag.FlagSet, *string) {
 	return fs, path
 }
 
+// lockWait is how long a command that writes waits for another feedmill
+// to let go of the store before it gives up.
+const lockWait = 3 * time.Second
+
 // openStore opens the configuration's store (an SQLite file is created,
 // with its folder, when missing), printing what went wrong.
 func openStore(ctx context.Context, cfg config.Config, stderr io.Writer) (store.Store, bool) {
@@ -54,6 +59,23 @@ func openStore(ctx context.Context, cfg config.Config, stderr io.Writer) (store.
 		return nil, false
 	}
 	return st, true
+}
+
+// openLocked is openStore for a command that fetches, publishes or
+// builds: it takes the store's lock first (see backend.Lock), so that no
+// other such command works on the store at the same time. done closes
+// the store and lets go of the lock.
+func openLocked(ctx context.Context, cfg config.Config, stderr io.Writer) (st store.Store, done func(), ok bool) {
+	release, err := backend.Lock(ctx, cfg.StoreDSN(), lockWait)
+	if err != nil {
+		fmt.Fprintf(stderr, "feedmill: %v\n", err)
+		return nil, nil, false
+	}
+	if st, ok = openStore(ctx, cfg, stderr); !ok {
+		release()
+		return nil, nil, false
+	}
+	return st, func() { st.Close(); release() }, true
 }
 
 // loadConfig reads the configuration named by --config, naming the
@@ -113,11 +135,11 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if code != exitOK {
 		return code
 	}
-	st, ok := openStore(ctx, cfg, stderr)
+	st, closeStore, ok := openLocked(ctx, cfg, stderr)
 	if !ok {
 		return exitProblem
 	}
-	defer st.Close()
+	defer closeStore()
 	tuneGC()
 
 	runner := refresh.FromConfig(cfg, st, slog.New(slog.NewTextHandler(stderr, nil)))

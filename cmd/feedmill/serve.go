@@ -61,6 +61,12 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		addr = *listen
 	}
+	release, err := backend.Lock(ctx, cfg.StoreDSN(), lockWait)
+	if err != nil {
+		logger.Error("store", "error", err)
+		return exitProblem
+	}
+	defer release()
 	st, err := backend.Open(ctx, cfg.StoreDSN())
 	if err != nil {
 		logger.Error("store", "error", err)

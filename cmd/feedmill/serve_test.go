@@ -4,7 +4,9 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -152,5 +154,54 @@ func TestServeReloadsOnSIGHUP(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no exit within 10s of SIGTERM")
+	}
+}
+
+// One store, one feedmill that writes: while serve runs, a run, a build
+// and a second serve on its store exit 3 naming serve's pid, rather than
+// fetching and writing everything a second time; feedmill sources, which
+// only reads, still works.
+func TestStoreLockedWhileServing(t *testing.T) {
+	bin := binary(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>t</title><item><title>x</title><guid>x</guid><description>x</description></item></channel></rss>`)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "feedmill.yaml")
+	cfg := fmt.Sprintf("rsshub: %s\noutput:\n  dir: posts\nsources:\n  - {group: g, source: s, channel: c, url: /a}\n", srv.URL)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	serve := exec.Command(bin, "serve", "--config", cfgPath, "--listen", "127.0.0.1:0", "--log-format", "json")
+	stderr, err := serve.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	lines := logLines(stderr, func() { exited <- serve.Wait() })
+	defer func() {
+		serve.Process.Signal(syscall.SIGTERM)
+		<-exited
+	}()
+	waitLog(t, lines, "round done")
+
+	pid := fmt.Sprintf("pid %d", serve.Process.Pid)
+	for _, args := range [][]string{{"run"}, {"build"}, {"serve", "--listen", "127.0.0.1:0"}} {
+		// A second serve that started would run until killed.
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		out, err := exec.CommandContext(ctx, bin, append(args, "--config", cfgPath)...).CombinedOutput()
+		cancel()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 3 || !strings.Contains(string(out), "in use by another feedmill process ("+pid+")") {
+			t.Errorf("%s while serve runs: %v\n%s", args[0], err, out)
+		}
+	}
+	out, err := exec.Command(bin, "sources", "--config", cfgPath).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "1 sources: 1 ok") && !strings.Contains(string(out), "1 source: 1 ok") {
+		t.Errorf("sources while serve runs: %v\n%s", err, out)
 	}
 }
