@@ -68,8 +68,8 @@ func TestRunRecordsSchedule(t *testing.T) {
 			if got := row.NextDue.Sub(now); got != w.wait || !results[i].Schedule.NextDue.Equal(row.NextDue) {
 				t.Errorf("round %d: %s due after %v (result says %v), want %v", round+1, row.Key, got, results[i].Schedule.NextDue.Sub(now), w.wait)
 			}
-			if got := schedule.StatusOf(row, now); (got == schedule.Paused) != w.paused {
-				t.Errorf("round %d: %s status %q, paused want %v", round+1, row.Key, got, w.paused)
+			if got := schedule.StatusOf(row, now); (got == schedule.Waiting) != w.paused {
+				t.Errorf("round %d: %s status %q, waiting want %v", round+1, row.Key, got, w.paused)
 			}
 		}
 	}
@@ -107,13 +107,13 @@ func TestRefusalsDoNotBackOff(t *testing.T) {
 		errors int
 		status schedule.Status
 	}{
-		{429, 30 * time.Second, 0, schedule.Paused},
-		{429, 30 * time.Second, 0, schedule.Paused},
-		{429, 30 * time.Second, 0, schedule.Paused},
+		{429, 30 * time.Second, 0, schedule.Waiting},
+		{429, 30 * time.Second, 0, schedule.Waiting},
+		{429, 30 * time.Second, 0, schedule.Waiting},
 		{200, 10 * time.Second, 0, schedule.OK},
 		{500, 10 * time.Second, 1, schedule.Failing},
 		{500, 10 * time.Second, 2, schedule.Failing},
-		{429, 30 * time.Second, 2, schedule.Paused},
+		{429, 30 * time.Second, 2, schedule.Waiting},
 		{500, 3 * time.Hour, 3, schedule.BackingOff},
 		{200, 10 * time.Second, 0, schedule.OK},
 	}
