@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,6 +65,10 @@ func routesCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return code
 	}
 	routes := cat.Search(query)
+	// A line per route, thousands of them: one write, not one a line.
+	buf := bufio.NewWriterSize(stdout, 64<<10)
+	defer buf.Flush()
+	stdout = buf
 	if *asJSON {
 		out := make([]routeJSON, 0, len(routes))
 		for _, r := range routes {

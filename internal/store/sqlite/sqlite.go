@@ -267,6 +267,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	if version > len(migrations) {
 		return fmt.Errorf("database schema version %d is newer than this feedmill knows (%d)", version, len(migrations))
 	}
+	if version == len(migrations) {
+		// Up to date: opening writes nothing, so that commands that only
+		// read (feedmill routes from the cached catalog) cost no fsync.
+		return tx.Commit()
+	}
 	for i := version; i < len(migrations); i++ {
 		if err := migrations[i](ctx, tx); err != nil {
 			return fmt.Errorf("migration %d: %w", i+1, err)
