@@ -175,7 +175,7 @@ func normalize(p string) string {
 
 func literalCount(pattern string) int {
 	n := 0
-	for _, s := range strings.Split(strings.Trim(pattern, "/"), "/") {
+	for _, s := range splitPattern(pattern) {
 		if !strings.HasPrefix(s, ":") && s != "*" {
 			n++
 		}
@@ -190,7 +190,7 @@ func literalCount(pattern string) int {
 // segment of the path that is itself a placeholder (":id") is reported as
 // missing.
 func matchPattern(pattern, path string) (params map[string]string, missing []string, ok bool) {
-	ps := splitPath(pattern)
+	ps := splitPattern(pattern)
 	xs := splitPath(path)
 	params = map[string]string{}
 	i := 0
@@ -234,6 +234,31 @@ func matchPattern(pattern, path string) (params map[string]string, missing []str
 	return params, missing, true
 }
 
+// splitPattern splits a route pattern at its slashes, except those
+// inside a parameter's {expression}.
+func splitPattern(p string) []string {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return nil
+	}
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '{':
+			depth++
+		case '}':
+			depth = max(0, depth-1)
+		case '/':
+			if depth == 0 {
+				out = append(out, p[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, p[start:])
+}
+
 func splitPath(p string) []string {
 	p = strings.Trim(p, "/")
 	if p == "" {
@@ -253,7 +278,7 @@ func parseParam(seg string) (name string, optional, rest bool) {
 	if i := strings.IndexByte(s, '{'); i >= 0 {
 		expr := s[i:]
 		s = s[:i]
-		rest = strings.Contains(expr, ".+") || strings.Contains(expr, ".*")
+		rest = strings.Contains(expr, ".+") || strings.Contains(expr, ".*") || strings.Contains(expr, "/")
 		optional = strings.HasSuffix(expr, "?")
 	}
 	if strings.HasSuffix(s, "?") {
@@ -265,7 +290,7 @@ func parseParam(seg string) (name string, optional, rest bool) {
 // paramNames lists the parameters of a pattern in order.
 func paramNames(pattern string) []string {
 	var out []string
-	for _, seg := range splitPath(pattern) {
+	for _, seg := range splitPattern(pattern) {
 		if name, _, _ := parseParam(seg); name != "" {
 			out = append(out, name)
 		}

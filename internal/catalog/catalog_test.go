@@ -163,6 +163,27 @@ func TestSuccessor(t *testing.T) {
 	}
 }
 
+func TestMatchPattern(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, path string
+		ok            bool
+		params        map[string]string
+	}{
+		{"/npm/package/:name{(@[a-z0-9-~][a-z0-9-._~]*/)?[a-z0-9-~][a-z0-9-._~]*}", "/npm/package/rsshub", true, map[string]string{"name": "rsshub"}},
+		{"/npm/package/:name{(@[a-z0-9-~][a-z0-9-._~]*/)?[a-z0-9-~][a-z0-9-._~]*}", "/npm/package/@scope/pkg", true, map[string]string{"name": "@scope/pkg"}},
+		{"/81/81rc/:category{.+}?", "/81/81rc/sy/gzdt_210283", true, map[string]string{"category": "sy/gzdt_210283"}},
+		{"/81/81rc/:category{.+}?", "/81/81rc", true, map[string]string{}},
+		{"/a/:x/:y?", "/a/1/2/3", false, nil},
+		{"/a/*", "/a/1/2/3", true, map[string]string{}},
+		{"/A/b", "/a/B", true, map[string]string{}},
+	} {
+		params, _, ok := matchPattern(tc.pattern, tc.path)
+		if ok != tc.ok || (ok && !reflect.DeepEqual(params, tc.params)) {
+			t.Errorf("matchPattern(%s, %s) = %v, %v; want %v, %v", tc.pattern, tc.path, params, ok, tc.params, tc.ok)
+		}
+	}
+}
+
 func TestLevenshtein(t *testing.T) {
 	for _, tc := range []struct {
 		a, b string
