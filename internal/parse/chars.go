@@ -91,22 +91,8 @@ func xmlChar(r rune) bool {
 // have given.
 func countItems(data []byte) int {
 	n := 0
-	for i := 0; i < len(data); {
-		j := bytes.IndexByte(data[i:], '<')
-		if j < 0 {
-			break
-		}
-		i += j
-		rest := data[i:]
-		switch {
-		case bytes.HasPrefix(rest, cdataOpen):
-			i = skipPast(data, i+len(cdataOpen), cdataClose)
-			continue
-		case bytes.HasPrefix(rest, commentOpen):
-			i = skipPast(data, i+len(commentOpen), commentClose)
-			continue
-		}
-		name := rest[1:]
+	for i := nextTag(data, 0); i >= 0; i = nextTag(data, i+1) {
+		name := data[i+1:]
 		if k := bytes.IndexAny(name[:min(len(name), 32)], " \t\r\n/>"); k >= 0 {
 			name = name[:k]
 			if c := bytes.IndexByte(name, ':'); c >= 0 {
@@ -116,7 +102,31 @@ func countItems(data []byte) int {
 				n++
 			}
 		}
-		i++
 	}
 	return n
+}
+
+// nextTag returns the index of the first "<" at or after i that starts a
+// tag, past CDATA sections, comments, processing instructions and
+// declarations; -1 when there is none.
+func nextTag(data []byte, i int) int {
+	for i < len(data) {
+		j := bytes.IndexByte(data[i:], '<')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		rest := data[i:]
+		switch {
+		case bytes.HasPrefix(rest, cdataOpen):
+			i = skipPast(data, i+len(cdataOpen), cdataClose)
+		case bytes.HasPrefix(rest, commentOpen):
+			i = skipPast(data, i+len(commentOpen), commentClose)
+		case len(rest) > 1 && (rest[1] == '?' || rest[1] == '!'):
+			i = skipPast(data, i+2, []byte(">"))
+		default:
+			return i
+		}
+	}
+	return -1
 }

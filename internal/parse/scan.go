@@ -42,24 +42,7 @@ func scanItems(data []byte, itemName string) []itemFacts {
 	var child *construct
 	childDepth, childStart := -1, 0
 	var bases []string // xml:base of open elements outside items, by depth
-	for i := 0; i < len(data); {
-		j := bytes.IndexByte(data[i:], '<')
-		if j < 0 {
-			break
-		}
-		i += j
-		rest := data[i:]
-		switch {
-		case bytes.HasPrefix(rest, cdataOpen):
-			i = skipPast(data, i+len(cdataOpen), cdataClose)
-			continue
-		case bytes.HasPrefix(rest, commentOpen):
-			i = skipPast(data, i+len(commentOpen), commentClose)
-			continue
-		case len(rest) > 1 && (rest[1] == '?' || rest[1] == '!'):
-			i = skipPast(data, i+2, []byte(">"))
-			continue
-		}
+	for i := nextTag(data, 0); i >= 0; i = nextTag(data, i) {
 		end := tagEnd(data, i)
 		if end < 0 {
 			break
