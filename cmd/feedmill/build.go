@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/site"
 )
 
@@ -38,6 +39,11 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitProblem
 	}
 	defer closeStore()
+	// A source renamed since the last run shows under its new names.
+	if _, err := refresh.AdoptRenamed(ctx, st, cfg.FeedSources()); err != nil {
+		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
+		return exitProblem
+	}
 	scfg, err := site.FromConfig(ctx, cfg, st)
 	if err != nil {
 		fmt.Fprintf(stderr, "feedmill: %v\n", err)

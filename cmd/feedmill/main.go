@@ -53,6 +53,7 @@ func commands() []command {
 		{"migrate", "copy the store into another, empty one (SQLite to PostgreSQL or back)", migrateCommand},
 		{"pause", "pause a source (group/source/channel or url) until resumed", pauseCommand},
 		{"resume", "resume a paused source", resumeCommand},
+		{"prune", "remove the unchanged post files of sources no longer configured (lists them without --yes)", pruneCommand},
 		{"version", "print feedmill's version", versionCommand},
 	}
 }

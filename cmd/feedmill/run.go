@@ -146,6 +146,16 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	sources := cfg.FeedSources()
 	skipped := 0
 	var held []heldSource
+	// Before anything reads the rows by key: a renamed source keeps its
+	// row, and with it its items and state.
+	renamed, err := refresh.AdoptRenamed(ctx, st, sources)
+	if err != nil {
+		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
+		return exitProblem
+	}
+	for _, r := range renamed {
+		fmt.Fprintf(stdout, "renamed %s to %s (same url): its items stay, shown under the new names\n", r.From, r.To)
+	}
 	storeRows, err := st.Sources(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)

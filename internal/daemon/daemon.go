@@ -75,6 +75,7 @@ const (
 // proxy's key.
 type Store interface {
 	refresh.Store
+	refresh.Renamer
 	site.Store
 	admin.Store
 	imgproxy.Settings
@@ -321,6 +322,15 @@ func (d *Daemon) round(ctx context.Context) (next time.Time, changed bool) {
 	queued := d.queued
 	d.queued = map[string]bool{}
 	d.mu.Unlock()
+	renamed, err := refresh.AdoptRenamed(ctx, d.store, sources)
+	if err != nil {
+		d.requeue(queued)
+		return d.failed(ctx, err), false
+	}
+	for _, r := range renamed {
+		d.logger.Info("source renamed: same url, new names", keySource, r.To, "from", r.From)
+	}
+	changed = len(renamed) > 0
 	rows, err := d.rows(ctx)
 	if err != nil {
 		d.requeue(queued)
@@ -369,7 +379,7 @@ func (d *Daemon) round(ctx context.Context) (next time.Time, changed bool) {
 			posts += r.Posts
 			retired += r.Retired
 		}
-		changed = posts > 0 || retired > 0
+		changed = changed || posts > 0 || retired > 0
 		d.metrics.round(took, time.Now())
 		d.logger.Info("round done", keyDue, len(due), keyFailed, failed, keyPosts, posts, keyRetired, retired, keyTook, took.Round(time.Millisecond).String())
 		if rows, err = d.rows(ctx); err != nil {

@@ -23,6 +23,10 @@ func FromConfig(ctx context.Context, cfg config.Config, st imgproxy.Settings) (C
 		FeedItems:   cfg.Site.FeedItems,
 		Location:    cfg.Location(),
 	}
+	sc.Sources = make([]string, 0, len(cfg.Sources))
+	for _, s := range cfg.FeedSources() {
+		sc.Sources = append(sc.Sources, s.Key())
+	}
 	// The site cleans bodies as posts are cleaned; per-source settings are
 	// the posts' own, the site takes the global ones.
 	proxy, style := cfg.Cleaning(-1)

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,6 +60,11 @@ type Config struct {
 	// ImageProxy, when not nil, routes every http(s) image through the
 	// builtin proxy at <root>img with URLs it signs.
 	ImageProxy *imgproxy.Signer
+	// Sources are the configured sources' keys (group/source/channel):
+	// the site shows these and their items only, so a source removed from
+	// the configuration leaves every page, feed, the search index and
+	// sources.opml at the next build. nil shows every source of the store.
+	Sources []string
 }
 
 // Options change how one build runs.
@@ -178,6 +184,15 @@ func Build(ctx context.Context, st Store, cfg Config, opts Options) (Stats, erro
 	if err != nil {
 		<-manifestc
 		return Stats{}, fmt.Errorf("build site: %w", err)
+	}
+	if cfg.Sources != nil {
+		// The items of the others are left out with them (model skips
+		// items whose source it does not have).
+		keep := make(map[string]bool, len(cfg.Sources))
+		for _, k := range cfg.Sources {
+			keep[k] = true
+		}
+		sources = slices.DeleteFunc(sources, func(r store.Source) bool { return !keep[r.Key] })
 	}
 	cached, err := out.loadItems()
 	if err != nil {

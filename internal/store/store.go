@@ -18,6 +18,9 @@ import (
 // the path.
 var ErrPathTaken = errors.New("post path already taken")
 
+// ErrKeyTaken is returned by RenameSource when another source has the key.
+var ErrKeyTaken = errors.New("source key already taken")
+
 // ErrNotFound is returned when a row asked for by ID does not exist.
 var ErrNotFound = errors.New("not found")
 
@@ -181,6 +184,11 @@ type Store interface {
 	// Inside fn only the Store it is given may be used; the outer one may
 	// block until the batch ends. A Batch inside a batch joins it.
 	Batch(ctx context.Context, fn func(Store) error) error
+
+	// RenameSource gives the source a new key (group/source/channel): its
+	// items, posts and fetch state stay its own. It returns ErrNotFound
+	// when no source has the ID, and ErrKeyTaken when another has the key.
+	RenameSource(ctx context.Context, sourceID int64, key string) error
 
 	// SetPaused pauses or resumes the source. It returns ErrNotFound when
 	// no source has the ID.

@@ -219,6 +219,18 @@ func (s *Store) exec(ctx context.Context, action, sql string, args ...any) error
 	return nil
 }
 
+// RenameSource implements store.Store.
+func (s *Store) RenameSource(ctx context.Context, id int64, key string) error {
+	var other int64
+	switch err := s.q.QueryRow(ctx, `SELECT id FROM sources WHERE key = $1`, key).Scan(&other); {
+	case err == nil && other != id:
+		return store.ErrKeyTaken
+	case err != nil && !errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("rename source: %w", err)
+	}
+	return s.exec(ctx, "rename source", `UPDATE sources SET key = $1 WHERE id = $2`, key, id)
+}
+
 // SetFetchURL implements store.Store.
 func (s *Store) SetFetchURL(ctx context.Context, id int64, url string) error {
 	return s.exec(ctx, "set fetch URL", `UPDATE sources SET fetch_url = $1 WHERE id = $2`, url, id)

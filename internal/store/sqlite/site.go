@@ -14,6 +14,25 @@ import (
 	"github.com/feedmill/feedmill/internal/store"
 )
 
+// RenameSource implements store.Store.
+func (s *Store) RenameSource(ctx context.Context, sourceID int64, key string) error {
+	var other int64
+	switch err := s.db.QueryRowContext(ctx, `SELECT id FROM sources WHERE key = ?`, key).Scan(&other); {
+	case err == nil && other != sourceID:
+		return store.ErrKeyTaken
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("rename source: %w", err)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE sources SET key = ? WHERE id = ?`, key, sourceID)
+	if err != nil {
+		return fmt.Errorf("rename source: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
 // SetPaused implements store.Store.
 func (s *Store) SetPaused(ctx context.Context, sourceID int64, paused bool) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE sources SET paused = ? WHERE id = ?`, paused, sourceID)

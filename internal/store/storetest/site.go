@@ -430,3 +430,48 @@ func testClose(t *testing.T, ctx context.Context, s store.Store) {
 		t.Error("Sources after Close: no error")
 	}
 }
+
+func testRenameSource(t *testing.T, ctx context.Context, s store.Store) {
+	row, err := s.EnsureSource(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if add(t, ctx, s, row.ID, []feed.Item{{GUID: "a", Title: "A"}}, time.Unix(1700000000, 0)) != 1 {
+		t.Fatal("item not added")
+	}
+	if err := s.RecordFailure(ctx, row.ID, "boom", time.Unix(1700000000, 0)); err != nil {
+		t.Fatal(err)
+	}
+	renamed := src
+	renamed.Channel = "要闻"
+	if err := s.RenameSource(ctx, row.ID, renamed.Key()); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.EnsureSource(ctx, renamed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ID != row.ID || again.Key != renamed.Key() || again.LastError != "boom" || again.ConsecutiveErrors != 1 {
+		t.Errorf("renamed row %+v, want the row %d under %s with its state", again, row.ID, renamed.Key())
+	}
+	if items, err := s.Items(ctx, row.ID, false); err != nil || len(items) != 1 {
+		t.Errorf("items after rename: %d, %v", len(items), err)
+	}
+	if rows, _ := s.Sources(ctx); len(rows) != 1 {
+		t.Errorf("%d source rows after a rename, want 1", len(rows))
+	}
+	// Renaming to itself is fine; to another's key is not.
+	if err := s.RenameSource(ctx, row.ID, renamed.Key()); err != nil {
+		t.Errorf("rename to its own key: %v", err)
+	}
+	other, err := s.EnsureSource(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RenameSource(ctx, other.ID, renamed.Key()); !errors.Is(err, store.ErrKeyTaken) {
+		t.Errorf("rename onto a taken key: %v, want ErrKeyTaken", err)
+	}
+	if err := s.RenameSource(ctx, 1<<40, "x/y/z"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("renaming a missing source: %v, want ErrNotFound", err)
+	}
+}

@@ -44,6 +44,7 @@ func Run(t *testing.T, b Backend) {
 		{"PathTakenInsideBatch", testPathTakenInBatch},
 		{"Schedule", testSchedule},
 		{"Paused", testPaused},
+		{"RenameSource", testRenameSource},
 		{"Settings", testSettings},
 		{"KnownIdentities", testKnownIdentities},
 		{"ListItemsNewestFirst", testListItems},
