@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
+
+	"github.com/feedmill/feedmill/internal/content"
 )
 
 // excerptRunes is how much of a post's text lists and the search index
@@ -391,4 +393,73 @@ func hostOf(u string) string {
 		return ""
 	}
 	return p.Hostname()
+}
+
+// What one item may keep. A feed carries its entries' bodies, each in up
+// to four lists of three formats, and a build holds the entries of every
+// item on a feed until the feeds are written: a body of 14 MiB became
+// 168 MiB of feeds and most of a build's memory. Feeds carry the first
+// maxFeedBody bytes of a body and a link to the post, whose page has it
+// all; maxBodyBytes bounds the bodies read and not yet rendered.
+const (
+	maxFeedBody  = 128 << 10
+	maxBodyBytes = 16 << 20
+)
+
+// feedBody is the body an item's feed entries carry: body, its post's
+// body, or, when that is larger than maxFeedBody, the start of the cleaned
+// body (cut between tokens, its elements closed by the cleaner) and a link
+// to the post.
+func (b *builder) feedBody(it *item, cleaned, body string) string {
+	if len(body) <= maxFeedBody {
+		return body
+	}
+	start := content.Process(cutHTML(cleaned, maxFeedBody), it.Link, b.cfg.Content).HTML
+	return b.siteBody(start) + `<p><a href="` + html.EscapeString(b.abs(it.rel)) + `">阅读全文</a></p>`
+}
+
+// cutHTML returns the start of an HTML fragment, at most limit bytes, cut
+// between tokens (a long text between characters), never inside a
+// raw-text element such as <style> or <textarea>.
+func cutHTML(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	z := html.NewTokenizer(strings.NewReader(s))
+	pos, safe := 0, 0 // s[:safe] can end the fragment
+	raw := ""         // the raw-text element open
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return s[:safe]
+		}
+		n := len(z.Raw())
+		if pos+n > limit {
+			if tt == html.TextToken && raw == "" {
+				// As much of the text as fits, whole characters and
+				// character references.
+				text := s[pos:limit]
+				for len(text) > 0 && !utf8.RuneStart(s[pos+len(text)]) {
+					text = text[:len(text)-1]
+				}
+				if amp := strings.LastIndexByte(text, '&'); amp >= 0 && !strings.Contains(text[amp:], ";") {
+					text = text[:amp]
+				}
+				return s[:pos+len(text)]
+			}
+			return s[:safe]
+		}
+		pos += n
+		switch tt {
+		case html.StartTagToken, html.SelfClosingTagToken:
+			if name, _ := z.TagName(); raw == "" {
+				raw = rawTextElement(string(name))
+			}
+		case html.EndTagToken:
+			raw = ""
+		}
+		if raw == "" {
+			safe = pos
+		}
+	}
 }

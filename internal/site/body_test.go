@@ -208,3 +208,26 @@ func FuzzImgTags(f *testing.F) {
 		}
 	})
 }
+
+func TestCutHTML(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		limit    int
+		want     string
+	}{
+		{"short", "<p>短</p>", 100, "<p>短</p>"},
+		{"between tags", "<p>一</p><p>二</p>", 12, "<p>一</p>"},
+		{"inside a tag", `<p>一</p><img src="x.png">`, 15, "<p>一</p>"},
+		{"text by characters", "<p>一二三四</p>", 10, "<p>一二"},
+		{"no reference cut", "<p>a&amp;b</p>", 7, "<p>a"},
+		{"whole reference", "<p>a&amp;b</p>", 9, "<p>a&amp;"},
+		{"not inside raw text", "<p>x</p><style>p{color:red}</style><p>y</p>", 30, "<p>x</p>"},
+		{"after raw text", "<p>x</p><textarea>a</textarea><p>y</p>", 32, "<p>x</p><textarea>a</textarea>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := cutHTML(tc.in, tc.limit); got != tc.want {
+				t.Errorf("cutHTML(%q, %d) = %q, want %q", tc.in, tc.limit, got, tc.want)
+			}
+		})
+	}
+}

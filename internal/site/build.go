@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/feedmill/feedmill/internal/content"
 	"github.com/feedmill/feedmill/internal/store"
 )
@@ -234,29 +236,35 @@ func (b *builder) process(ctx context.Context, st Store, w *writers) error {
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 
 	type task struct {
-		it   *item
-		meta store.ItemMeta
-		body store.ItemBody
+		it     *item
+		meta   store.ItemMeta
+		body   store.ItemBody
+		weight int64 // of the body in inFlight
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	tasks := make(chan task, 64)
+	// The bodies read and not yet rendered are bounded in bytes, not only
+	// in number: a few bodies of 14 MiB queued at once took the build to
+	// 784 MB. A body larger than the bound waits for the others and is
+	// rendered alone.
+	inFlight := semaphore.NewWeighted(maxBodyBytes)
 	var wg sync.WaitGroup
 	for range b.workers() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for t := range tasks {
-				if ctx.Err() != nil {
-					continue
+				if ctx.Err() == nil {
+					// A copy of its own: a pointer into the task would keep
+					// the item's raw content alive for the rest of the build.
+					meta := t.meta
+					t.it.ItemMeta = &meta
+					if err := b.processItem(ctx, t.it, t.body, w); err != nil {
+						cancel(err)
+					}
 				}
-				// A copy of its own: a pointer into the task would keep
-				// the item's raw content alive for the rest of the build.
-				meta := t.meta
-				t.it.ItemMeta = &meta
-				if err := b.processItem(ctx, t.it, t.body, w); err != nil {
-					cancel(err)
-				}
+				inFlight.Release(t.weight)
 			}
 		}()
 	}
@@ -269,10 +277,19 @@ func (b *builder) process(ctx context.Context, st Store, w *writers) error {
 			return nil
 		}
 		done[m.ID] = true
+		n := int64(len(body.Content))
+		if body.Prepared != nil {
+			n += int64(len(body.Prepared.HTML))
+		}
+		n = min(n, maxBodyBytes)
+		if err := inFlight.Acquire(ctx, n); err != nil {
+			return context.Cause(ctx)
+		}
 		select {
-		case tasks <- task{it, m, body}:
+		case tasks <- task{it, m, body, n}:
 			return nil
 		case <-ctx.Done():
+			inFlight.Release(n)
 			return context.Cause(ctx)
 		}
 	})
@@ -325,7 +342,7 @@ func (b *builder) processItem(ctx context.Context, it *item, raw store.ItemBody,
 	}
 	body := b.siteBody(r.HTML)
 	if it.needBody {
-		b.feedFragments(it, body)
+		b.feedFragments(it, b.feedBody(it, r.HTML, body))
 	}
 	if !it.renderPost {
 		return nil

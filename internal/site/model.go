@@ -17,7 +17,7 @@ import (
 
 // layoutVersion changes whenever a change to this package's Go code
 // changes the bytes of pages, so that every page is rendered again.
-const layoutVersion = "feedmill-site-2"
+const layoutVersion = "feedmill-site-3"
 
 // source is a store source with its place in the taxonomy.
 type source struct {
