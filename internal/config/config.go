@@ -127,12 +127,20 @@ type Config struct {
 
 // Output says where and how posts are written.
 type Output struct {
-	// Dir is the folder posts are written under, as
-	// <dir>/<group>/<source>/<channel>/<title>.md.
+	// Dir is the folder posts are written under: Hexo's source/_posts
+	// (<dir>/<group>/<source>/<channel>/<title>.md), a Hugo site's content
+	// folder (<dir>/<section>/<group>/<source>/<channel>/<title>.html) or
+	// a Jekyll site's _posts folder (<dir>/YYYY-MM-DD-<title>.html).
 	Dir string `yaml:"dir"`
-	// Format is the post format; "hexo" is the only one so far.
+	// Format is the post format: "hexo" (the default), "hugo" or "jekyll".
 	Format string `yaml:"format"`
+	// Section is the Hugo content section posts go under; "" is "posts".
+	// Only Hugo has sections.
+	Section string `yaml:"section"`
 }
+
+// Formats are the post formats output.format takes.
+var Formats = []string{"hexo", "hugo", "jekyll"}
 
 // Site says how the news site is built.
 type Site struct {
@@ -664,8 +672,14 @@ func (c Config) Validate() error {
 	if strings.TrimSpace(c.Output.Dir) == "" {
 		errs.add(c.errorf(0, "output.dir", "must not be empty"))
 	}
-	if c.Output.Format != "hexo" {
-		errs.add(c.errorf(0, "output.format", "%q is not a known format (known: hexo)", c.Output.Format))
+	if !slices.Contains(Formats, c.Output.Format) {
+		errs.add(c.errorf(0, "output.format", "%q is not a known format (known: %s)", c.Output.Format, strings.Join(Formats, ", ")))
+	}
+	if c.Output.Section != "" && c.Output.Format != "hugo" {
+		errs.add(c.errorf(0, "output.section", "only Hugo has sections; output.format is %q", c.Output.Format))
+	}
+	if sec := c.Output.Section; sec != "" && (strings.ContainsAny(sec, `/\`) || sec == "." || sec == ".." || strings.HasPrefix(sec, "_") || strings.HasPrefix(sec, ".")) {
+		errs.add(c.errorf(0, "output.section", "%q must be one folder name, not starting with _ or .", sec))
 	}
 	if strings.TrimSpace(c.Store) == "" {
 		errs.add(c.errorf(0, "store", "must not be empty"))

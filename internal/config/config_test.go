@@ -97,6 +97,8 @@ func TestParseErrors(t *testing.T) {
 		{"text for a mapping", "output: source/_posts\n" + src(""), "output", 1, "mapping of settings"},
 		{"key twice", src("store: a.db\nstore: b.db\n"), "store", 7, "set twice"},
 		{"bad format", "output:\n  format: jekyll2\n" + src(""), "output.format", 2, "not a known format"},
+		{"section without Hugo", "output:\n  format: jekyll\n  section: news\n" + src(""), "output.section", 3, "only Hugo"},
+		{"section of two folders", "output:\n  format: hugo\n  section: a/b\n" + src(""), "output.section", 3, "one folder name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,6 +114,15 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("message %q does not start with the file", err)
 			}
 		})
+	}
+}
+
+func TestOutputFormats(t *testing.T) {
+	for _, format := range []string{"hexo", "hugo", "jekyll"} {
+		cfg, err := Parse("feedmill.yaml", []byte("output:\n  format: "+format+"\n  dir: out\nsources:\n  - group: g\n    source: s\n    channel: c\n    url: https://x.example.com/\n"))
+		if err != nil || cfg.Output.Format != format {
+			t.Errorf("%s: %v, format %q", format, err, cfg.Output.Format)
+		}
 	}
 }
 

@@ -26,6 +26,19 @@ type Post struct {
 	Body string
 	// Link is the item's page at its source.
 	Link string
+	// Seen is when feedmill first saw the item; zero when unknown.
+	Seen time.Time
+}
+
+// LatestDate is the post's date for generators that leave out posts
+// dated in the future (Hugo and Jekyll, by default): the date, unless it
+// is after the item was first seen (a feed's clock ahead, or a date in a
+// wrong zone), then the time it was first seen.
+func (p Post) LatestDate() time.Time {
+	if !p.Seen.IsZero() && p.Date.After(p.Seen) {
+		return p.Seen
+	}
+	return p.Date
 }
 
 // titleReplacer replaces the characters the old system replaced in titles.

@@ -7,6 +7,8 @@ import (
 	"github.com/feedmill/feedmill/internal/content"
 	"github.com/feedmill/feedmill/internal/fetch"
 	"github.com/feedmill/feedmill/internal/publish/hexo"
+	"github.com/feedmill/feedmill/internal/publish/hugo"
+	"github.com/feedmill/feedmill/internal/publish/jekyll"
 )
 
 // FromConfig returns the Runner a configuration describes, on st. feedmill
@@ -37,6 +39,10 @@ func FromConfig(cfg config.Config, st Store, logger *slog.Logger) *Runner {
 // Hexo, is the default.
 func FormatOf(o config.Output) Format {
 	switch o.Format {
+	case "hugo":
+		return hugo.Format{Section: o.Section}
+	case "jekyll":
+		return jekyll.Format{}
 	default:
 		return hexo.Format{}
 	}

@@ -747,6 +747,7 @@ func (r *Runner) prepare(src feed.Source, it store.Item) (publish.Post, store.Pr
 		Date:       postDate(it),
 		Image:      body.Image,
 		Link:       it.Link,
+		Seen:       it.FirstSeen,
 		RandomN:    it.RandomN,
 		Body:       body.HTML,
 	}, prepared
@@ -853,5 +854,5 @@ func (r *Runner) oldPost(ctx context.Context, st paths, src feed.Source, it stor
 // pathPost is as much of the item's post as its path is made of (title,
 // date, categories), without preparing its body.
 func pathPost(src feed.Source, it store.Item) publish.Post {
-	return publish.Post{Title: it.Title, Categories: src.Categories(), Date: postDate(it)}
+	return publish.Post{Title: it.Title, Categories: src.Categories(), Date: postDate(it), Seen: it.FirstSeen}
 }

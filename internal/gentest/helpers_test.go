@@ -1,0 +1,232 @@
+package gentest_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"github.com/feedmill/feedmill/internal/feed"
+	"github.com/feedmill/feedmill/internal/fetch"
+	"github.com/feedmill/feedmill/internal/refresh"
+	"github.com/feedmill/feedmill/internal/store/sqlite"
+)
+
+// feeds are the test feeds: the real-Hexo test's two (template syntax,
+// blank lines, Markdown-looking text, titles Hexo would hide) and one
+// with Hugo shortcodes and Liquid tags.
+var feeds = map[string]string{
+	"guancha.xml":    "../hexotest/testdata/guancha.xml",
+	"thepaper.xml":   "../hexotest/testdata/thepaper.xml",
+	"shortcodes.xml": "testdata/shortcodes.xml",
+}
+
+// sources publish the feeds under three category levels, two sources in
+// one group.
+func sources(base string) []feed.Source {
+	return []feed.Source{
+		{Group: "新媒体", Name: "观察者网", Channel: "头条", URL: base + "/guancha.xml"},
+		{Group: "新媒体", Name: "澎湃新闻", Channel: "要闻", URL: base + "/thepaper.xml"},
+		{Group: "技术", Name: "掘金", Channel: "前端", URL: base + "/shortcodes.xml"},
+	}
+}
+
+// publish runs feedmill's pipeline over the test feeds into dir in the
+// given format, twice: the second run must write nothing.
+func publish(t *testing.T, dir string, format refresh.Format) {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, err := os.ReadFile(feeds[filepath.Base(r.URL.Path)])
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		w.Write(data)
+	}))
+	t.Cleanup(srv.Close)
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "feedmill.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	r := &refresh.Runner{
+		Fetch:       fetch.New(fetch.Options{Timeout: 5 * time.Second, MaxBytes: 1 << 20, UserAgent: "test"}),
+		Store:       st,
+		OutDir:      dir,
+		Format:      format,
+		Location:    time.UTC,
+		Concurrency: 2,
+	}
+	for run := 1; run <= 2; run++ {
+		results, err := r.Run(t.Context(), sources(srv.URL), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, res := range results {
+			if res.Err != nil || (run == 1 && res.Posts == 0) || (run == 2 && res.Posts != 0) {
+				t.Fatalf("run %d: %s: %+v", run, res.Source.Key(), res)
+			}
+		}
+	}
+}
+
+func readPage(t *testing.T, path string) *html.Node {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("page missing: %v", err)
+	}
+	defer f.Close()
+	doc, err := html.Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// find returns the elements of n (itself included) for which match is true.
+func find(n *html.Node, match func(*html.Node) bool) []*html.Node {
+	var out []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if match(n) {
+			out = append(out, n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+func hasClass(class string) func(*html.Node) bool {
+	return func(n *html.Node) bool {
+		if n.Type != html.ElementNode {
+			return false
+		}
+		for _, a := range n.Attr {
+			if a.Key == "class" && strings.Contains(" "+a.Val+" ", " "+class+" ") {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func isElement(tag string) func(*html.Node) bool {
+	return func(n *html.Node) bool { return n.Type == html.ElementNode && n.Data == tag }
+}
+
+// text is the text a reader sees in n: entities decoded, tags dropped.
+func text(n *html.Node) string {
+	var b strings.Builder
+	for _, t := range find(n, func(n *html.Node) bool { return n.Type == html.TextNode }) {
+		b.WriteString(t.Data)
+	}
+	return b.String()
+}
+
+// postPages returns the pages of public that hold a post body (class
+// post-body), by their path relative to public.
+func postPages(t *testing.T, public string) map[string]*html.Node {
+	t.Helper()
+	pages := map[string]*html.Node{}
+	err := filepath.WalkDir(public, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(p) != ".html" {
+			return err
+		}
+		doc := readPage(t, p)
+		if bodies := find(doc, hasClass("post-body")); len(bodies) == 1 {
+			rel, _ := filepath.Rel(public, p)
+			pages[filepath.ToSlash(rel)] = bodies[0]
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pages
+}
+
+// checkPosts checks the post pages: one per item, each showing the feed's
+// HTML as HTML and its braces as written.
+func checkPosts(t *testing.T, pages map[string]*html.Node) {
+	t.Helper()
+	if len(pages) != 6 {
+		var names []string
+		for k := range pages {
+			names = append(names, k)
+		}
+		t.Fatalf("found %d post pages, want 6: %q", len(pages), names)
+	}
+	body := func(t *testing.T, want string) *html.Node {
+		t.Helper()
+		for _, b := range pages {
+			if strings.Contains(text(b), want) {
+				return b
+			}
+		}
+		t.Fatalf("no post page shows %q", want)
+		return nil
+	}
+	t.Run("template syntax shown as written", func(t *testing.T) {
+		for _, want := range []string{
+			"双花括号 {{ page.title }} 不是变量。",
+			"标签 {% raw %}原文{% endraw %} 不是标签，{# 也不是注释 #} 照样显示。",
+			"单个 { 与 } 以及 {{{ 三个 }}} 也一样。",
+			"短代码 {{< youtube abc >}} 与 {{% note %}} 不是短代码。",
+			"Liquid 的 {{ site.title }} 与 {% include x.html %} 也不是。",
+			`{% endraw %} {{ "a" | upcase }}`,
+		} {
+			body(t, want)
+		}
+		b := body(t, "双花括号")
+		if n := len(find(b, isElement("p"))); n != 4 {
+			t.Errorf("post has %d paragraphs, want 4", n)
+		}
+		if n := len(find(b, isElement("img"))); n != 1 {
+			t.Errorf("post has %d images, want 1", n)
+		}
+	})
+	t.Run("blank lines and Markdown-looking text keep the HTML as HTML", func(t *testing.T) {
+		b := body(t, "第一段，空行之前。")
+		got := text(b)
+		for _, want := range []string{"第二段，在一个空行之后。", "第三段缩进了四个空格。", "盒子里的第五段。", "盒子里空行之后的第六段。",
+			"纯文本行里有 *星号* 和 _下划线_ 以及 [方括号](https://example.com/not-a-link) 。"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("post text lacks %q; it reads %q", want, got)
+			}
+		}
+		if code := find(b, func(n *html.Node) bool { return isElement("pre")(n) || isElement("code")(n) }); len(code) > 0 {
+			t.Errorf("the feed's HTML became a code block: %q", text(code[0]))
+		}
+		if strings.Contains(got, "<p>") {
+			t.Errorf("tags shown as text: %q", got)
+		}
+		if em := find(b, func(n *html.Node) bool { return isElement("em")(n) || isElement("a")(n) }); len(em) > 0 {
+			t.Errorf("feed text became Markdown: <%s>%s</%s>", em[0].Data, text(em[0]), em[0].Data)
+		}
+	})
+	t.Run("titles Hexo would hide", func(t *testing.T) {
+		body(t, "标题以引号开头的新闻。")
+		body(t, "标题以方括号开头的新闻。")
+	})
+}
+
+// listed returns the texts of the links in the page's element of class
+// list.
+func listed(t *testing.T, path, class string) string {
+	t.Helper()
+	lists := find(readPage(t, path), hasClass(class))
+	if len(lists) != 1 {
+		t.Fatalf("%s: %d lists of class %s", path, len(lists), class)
+	}
+	return text(lists[0])
+}
