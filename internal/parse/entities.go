@@ -174,6 +174,36 @@ func doctype(data []byte) (int, int) {
 	return -1, -1
 }
 
+// xmlDeclaration is the declaration of a document that fetch has made
+// UTF-8.
+const xmlDeclaration = `<?xml version="1.0" encoding="UTF-8"?>`
+
+// rootStart returns where the root element starts when a prolog of
+// comments, processing instructions, white space and a DOCTYPE precedes
+// it; 0 when nothing does or no element follows.
+func rootStart(data []byte) int {
+	i := 0
+	for i < len(data) {
+		for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n') {
+			i++
+		}
+		rest := data[i:]
+		switch {
+		case bytes.HasPrefix(rest, []byte("<?")):
+			i = skipPast(data, i+2, []byte("?>"))
+		case bytes.HasPrefix(rest, commentOpen):
+			i = skipPast(data, i+len(commentOpen), commentClose)
+		case bytes.HasPrefix(rest, []byte("<!DOCTYPE")):
+			i = declEnd(data, i)
+		case len(rest) > 1 && rest[0] == '<' && (isASCIILetter(rest[1]) || rest[1] >= 0x80 || rest[1] == '_'):
+			return i
+		default:
+			return 0
+		}
+	}
+	return 0
+}
+
 // declEnd returns the index after the '>' that closes the declaration at
 // i, past quoted strings, an internal subset in brackets and the comments
 // and declarations in it.

@@ -73,6 +73,15 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 	f, err := p.Parse(bytes.NewReader(doc))
 	var recovered error
 	lost := 0
+	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+		// gofeed looks for the root element in the first 4 KiB only: a
+		// long prolog (comments, instructions, a DOCTYPE) hides it.
+		if r := rootStart(trimmed); r > 0 {
+			trimmed = append([]byte(xmlDeclaration+"\n"), trimmed[r:]...)
+			doc = utcOffsets(trimmed)
+			f, err = p.Parse(bytes.NewReader(doc))
+		}
+	}
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			if isHTMLPage(trimmed) {
