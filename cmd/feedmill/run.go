@@ -19,6 +19,7 @@ import (
 	"github.com/feedmill/feedmill/internal/schedule"
 	"github.com/feedmill/feedmill/internal/store"
 	"github.com/feedmill/feedmill/internal/store/backend"
+	"github.com/feedmill/feedmill/internal/store/postgres"
 )
 
 const runUsage = `Usage: feedmill run [--config PATH] [--due] [--republish]
@@ -140,6 +141,22 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitProblem
 	}
 	defer closeStore()
+	// On a shared store, run is a one-shot publisher too: it publishes
+	// only while no fleet publisher does, or the two would name posts
+	// beside each other.
+	if pg, isPG := st.(*postgres.Store); isPG {
+		lock, err := pg.TryPublisherLock(ctx)
+		if errors.Is(err, postgres.ErrLockHeld) {
+			owner, _ := pg.Publisher(ctx)
+			fmt.Fprintf(stderr, "feedmill run: a fleet publisher is running (%s): it publishes what its fetchers store; stop it to run feedmill run on this store\n", owner)
+			return exitProblem
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
+			return exitProblem
+		}
+		defer lock.Release(context.WithoutCancel(ctx))
+	}
 	tuneGC()
 
 	runner := refresh.FromConfig(cfg, st, slog.New(slog.NewTextHandler(stderr, nil)))

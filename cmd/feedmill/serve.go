@@ -11,13 +11,15 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/daemon"
+	"github.com/feedmill/feedmill/internal/fleet"
 	"github.com/feedmill/feedmill/internal/store/backend"
 )
 
-const serveUsage = `Usage: feedmill serve [--config PATH] [--listen ADDR] [--log-format text|json] [--no-site]
+const serveUsage = `Usage: feedmill serve [--config PATH] [--listen ADDR] [--log-format text|json] [--no-site] [--role fetch|publish|all] [--lease DURATION]
 
 Runs feedmill as a daemon: fetches every source that is due at once, then
 each again when its schedule says (interval, the feed's ttl, the server's
@@ -32,6 +34,14 @@ running one kept). Exit status: 0 after a clean stop, 2 for a bad
 configuration or command line, 3 when the store, the output folder, the
 admin token file or the listen address fails.
 
+With a PostgreSQL store, serve is one process of a fleet (see the README's
+"Several machines: PostgreSQL"): --role fetch claims due sources with a
+lease and stores their items; --role publish waits for the publisher lock,
+then writes the posts of the stored items and builds the site (one
+publisher at a time; the others stand by); --role all does both. It
+serves /healthz, /metrics and /admin with the fleet's state, and the
+site's folder on a publisher. With SQLite only --role all is possible.
+
 Flags:
 `
 
@@ -40,8 +50,18 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	listen := fs.String("listen", "", "`address` to listen on (default: listen from the configuration, else 127.0.0.1:8080)")
 	logFormat := fs.String("log-format", "text", "log `format`: text for people, json for machines")
 	noSite := fs.Bool("no-site", false, "only fetch: do not build or serve the news site (/admin, /healthz and /metrics stay)")
+	role := fs.String("role", fleet.RoleAll, "what this process does with a PostgreSQL store: fetch, publish or all")
+	lease := fs.Duration("lease", fleet.DefaultLease, "how long a fetcher holds a source it claimed (PostgreSQL); a dead fetcher's sources are taken after it")
 	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
+	}
+	if !fleet.ValidRole(*role) {
+		fmt.Fprintf(stderr, "feedmill serve: --role %q: want fetch, publish or all\n", *role)
+		return exitUsage
+	}
+	if *lease < time.Second {
+		fmt.Fprintf(stderr, "feedmill serve: --lease %s: want 1s or more\n", *lease)
+		return exitUsage
 	}
 	logger, err := newLogger(*logFormat, stderr)
 	if err != nil {
@@ -60,6 +80,13 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return exitUsage
 		}
 		addr = *listen
+	}
+	if !cfg.StorePostgres() && *role != fleet.RoleAll {
+		fmt.Fprintf(stderr, "feedmill serve: --role %s needs a PostgreSQL store (store: postgres://…); with SQLite one process does it all\n", *role)
+		return exitUsage
+	}
+	if cfg.StorePostgres() {
+		return serveFleet(ctx, cfg, addr, fleet.Options{Role: *role, Lease: *lease, NoSite: *noSite, Logger: logger})
 	}
 	release, err := backend.Lock(ctx, cfg.StoreDSN(), lockWait)
 	if err != nil {

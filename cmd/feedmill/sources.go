@@ -8,9 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feedmill/feedmill/internal/fleet"
 	"github.com/feedmill/feedmill/internal/schedule"
 	"github.com/feedmill/feedmill/internal/store"
 	"github.com/feedmill/feedmill/internal/store/backend"
+	"github.com/feedmill/feedmill/internal/store/postgres"
 )
 
 const sourcesUsage = `Usage: feedmill sources [--config PATH] [--failing]
@@ -45,13 +47,21 @@ func sourcesCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	if code != exitOK {
 		return code
 	}
-	rows, err := sourceRows(ctx, cfg.StoreDSN())
+	rows, fleetView, err := sourceRows(ctx, cfg.StoreDSN())
 	if err != nil {
 		fmt.Fprintf(stderr, "feedmill: store: %v\n", err)
 		return exitProblem
 	}
 	now := time.Now()
 	table := [][]string{{"SOURCE", "STATUS", "ERRORS", "LAST SUCCESS", "NEXT DUE", "LAST ERROR"}}
+	leases := map[string]fleet.LeaseView{}
+	if fleetView != nil {
+		// A fleet's store: who holds each source now.
+		table[0] = append(table[0][:5], "LEASED BY", "LAST ERROR")
+		for _, l := range fleetView.Leases {
+			leases[l.Source] = l
+		}
+	}
 	counts := map[schedule.Status]int{}
 	for _, src := range cfg.FeedSources() {
 		row := rows[src.Key()] // the zero row: never fetched
@@ -66,9 +76,15 @@ func sourcesCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		} else if !schedule.Due(row, now) {
 			next = clock(row.NextDue, now)
 		}
-		table = append(table, []string{
-			src.Key(), string(status), fmt.Sprint(row.ConsecutiveErrors), clock(row.LastSuccess, now), next, oneLine(row.LastError, maxErrorWidth),
-		})
+		line := []string{src.Key(), string(status), fmt.Sprint(row.ConsecutiveErrors), clock(row.LastSuccess, now), next}
+		if fleetView != nil {
+			held := "-"
+			if l, ok := leases[src.Key()]; ok {
+				held = l.Owner + " until " + clock(l.Until, now)
+			}
+			line = append(line, held)
+		}
+		table = append(table, append(line, oneLine(row.LastError, maxErrorWidth)))
 	}
 	if len(table) > 1 {
 		writeTable(stdout, table)
@@ -80,25 +96,45 @@ func sourcesCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 	}
 	fmt.Fprintf(stdout, "%d sources: %s\n", len(cfg.Sources), strings.Join(parts, ", "))
+	if fleetView != nil {
+		pub := fleetView.Publisher
+		if pub == "" {
+			pub = "none"
+		}
+		fmt.Fprintf(stdout, "fleet: %d processes, %d leases held, publisher %s\n", len(fleetView.Processes), len(fleetView.Leases), pub)
+		for _, p := range fleetView.Processes {
+			fmt.Fprintf(stdout, "  %s %s: %d fetched, %d failed, %d items stored, %d posts written\n", p.Role, p.Owner,
+				p.Counters[fleet.CountFetched], p.Counters[fleet.CountFailed], p.Counters[fleet.CountNewItems], p.Counters[fleet.CountPublished])
+		}
+	}
 	return exitOK
 }
 
-// sourceRows returns the store's source rows by key. A store that does
-// not exist yet has none: listing sources never creates one.
-func sourceRows(ctx context.Context, dsn string) (map[string]store.Source, error) {
+// sourceRows returns the store's source rows by key, and on a fleet's
+// store (PostgreSQL) its view. A store that does not exist yet has none:
+// listing sources never creates one.
+func sourceRows(ctx context.Context, dsn string) (map[string]store.Source, *fleet.View, error) {
 	st, err := backend.OpenExisting(ctx, dsn)
 	if errors.Is(err, backend.ErrNoStore) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer st.Close()
 	rows, err := st.Sources(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return store.ByKey(rows), nil
+	var view *fleet.View
+	if pg, ok := st.(*postgres.Store); ok {
+		v, err := fleet.Look(ctx, pg)
+		if err != nil {
+			return nil, nil, err
+		}
+		view = &v
+	}
+	return store.ByKey(rows), view, nil
 }
 
 // clock shows a time in the local zone, without the date when it is today.

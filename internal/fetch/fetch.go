@@ -100,7 +100,28 @@ type Options struct {
 	// connection (redirects included), and file: URLs. The client of
 	// ItemLinks refuses them whatever it says.
 	DenyPrivateNetworks bool
+	// Hosts, when set, holds PerHost, HostDelay and servers' pauses for
+	// a fleet of processes (see package fleet), on top of this client's
+	// own limits.
+	Hosts HostGate
 }
+
+// HostGate shares the per-host politeness with other processes.
+type HostGate interface {
+	// Acquire waits until a request to host (host:port) may start: a
+	// slot of the host's per_host is free for it and its turn after
+	// host_delay has come. It returns the function that gives the slot
+	// back, or, when the host's server asked the fleet to keep away,
+	// the time that pause ends (and no function).
+	Acquire(ctx context.Context, host string) (release func(), pausedUntil time.Time, err error)
+	// Pause records that host's server asked for no requests until
+	// until.
+	Pause(ctx context.Context, host string, until time.Time)
+}
+
+// HostPause is the pause a server's 429 without Retry-After sets on its
+// host for the fleet.
+const HostPause = time.Minute
 
 func (o Options) withDefaults() Options {
 	if o.Timeout <= 0 {
@@ -142,7 +163,9 @@ type Client struct {
 // NO_PROXY as they are when New is called.
 func New(opts Options) *Client {
 	opts = opts.withDefaults()
-	return newClient(opts, newLimiter(opts.Concurrency, opts.PerHost, opts.HostDelay), whySources)
+	lim := newLimiter(opts.Concurrency, opts.PerHost, opts.HostDelay)
+	lim.gate = opts.Hosts
+	return newClient(opts, lim, whySources)
 }
 
 // ItemLinks returns the client for URLs that feed content names, such as
@@ -361,7 +384,16 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		// A little of the body is read so that the connection can be
 		// reused; an error page is not worth more.
 		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
-		return nil, &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
+		herr := &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
+		if g := c.limiter.gate; g != nil && (herr.RetryAfter > 0 || herr.StatusCode == http.StatusTooManyRequests) {
+			// The server's pause holds for every process of the fleet.
+			wait := herr.RetryAfter
+			if wait <= 0 {
+				wait = HostPause
+			}
+			g.Pause(ctx, hostKey(resp.Request), time.Now().Add(wait))
+		}
+		return nil, herr
 	}
 	if len(r.Types) > 0 {
 		if err := checkType(resp.Header.Get("Content-Type"), r.Types); err != nil {

@@ -19,6 +19,7 @@ type limiter struct {
 	global  chan struct{}
 	perHost int
 	delay   time.Duration
+	gate    HostGate // the fleet's limits, or nil
 
 	mu    sync.Mutex
 	hosts map[string]*hostState // one per host ever seen; bounded by the configured sources
@@ -60,6 +61,22 @@ func (l *limiter) acquire(ctx context.Context, hostKey string) (func(), error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	// The fleet's turn is taken with the host's slot, before a global
+	// one, as the host's own.
+	fleetRelease := func() {}
+	if l.gate != nil {
+		release, paused, err := l.gate.Acquire(ctx, hostKey)
+		if err != nil {
+			<-h.slots
+			return nil, err
+		}
+		if release == nil {
+			<-h.slots
+			return nil, &HTTPError{StatusCode: http.StatusTooManyRequests, Status: "429 (held for the fleet: the server asked another feedmill to wait)",
+				RetryAfter: max(time.Until(paused), time.Second)}
+		}
+		fleetRelease = release
+	}
 	// The delay counts from the last request that actually started, so a
 	// request is let go only once it holds a global slot; it sleeps
 	// without one.
@@ -74,6 +91,7 @@ func (l *limiter) acquire(ctx context.Context, hostKey string) (func(), error) {
 			case <-ctx.Done():
 				t.Stop()
 				<-h.slots
+				fleetRelease()
 				return nil, ctx.Err()
 			}
 		}
@@ -81,6 +99,7 @@ func (l *limiter) acquire(ctx context.Context, hostKey string) (func(), error) {
 		case l.global <- struct{}{}:
 		case <-ctx.Done():
 			<-h.slots
+			fleetRelease()
 			return nil, ctx.Err()
 		}
 		l.mu.Lock()
@@ -99,6 +118,7 @@ func (l *limiter) acquire(ctx context.Context, hostKey string) (func(), error) {
 		once.Do(func() {
 			<-l.global
 			<-h.slots
+			fleetRelease()
 		})
 	}, nil
 }

@@ -68,6 +68,15 @@ type Runner struct {
 	Logger        *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// FetchOnly makes Run a fleet's fetcher (see package fleet): it
+	// fetches, parses and cleans, and stores the new items with their
+	// prepared bodies, but writes no post and applies no retention; a
+	// publisher does both (PublishSource).
+	FetchOnly bool
+	// Recorded, when set, is called in the transaction that records the
+	// fetches of a group of sources, with their IDs; the fleet gives the
+	// sources' leases back there.
+	Recorded func(ctx context.Context, tx store.Store, sourceIDs []int64) error
 	// TempCleaned says the caller has removed the temp files a crash may
 	// have left (feedmill serve does it once at start), so that Run does
 	// not walk all of OutDir every round.
@@ -640,6 +649,62 @@ func (r *Runner) Republish(ctx context.Context, sources []feed.Source, report fu
 	return results, nil
 }
 
+// PublishSources is a fleet publisher's work: for each source (ids are
+// their rows' IDs) it applies the source's retention and writes the
+// posts of its unposted items, then flushes all of them with one sync
+// and marks them posted in one transaction: the crash-safe order of
+// publishSource, for many sources at the cost of one flush. A post that
+// could not be written is its source's Result.Err; a store failure is
+// the error returned.
+func (r *Runner) PublishSources(ctx context.Context, sources []feed.Source, ids []int64) ([]Result, error) {
+	results := make([]Result, len(sources))
+	all := make([]*sourcePosts, len(sources))
+	written := 0
+	for i, src := range sources {
+		results[i].Source = src
+		if !src.Retain.IsZero() {
+			err := r.Store.Batch(ctx, func(tx store.Store) error { return r.retain(ctx, tx, src, ids[i], &results[i]) })
+			var perr *postError
+			if errors.As(err, &perr) {
+				results[i].Err = err
+			} else if err != nil {
+				return results, err
+			}
+		}
+		sp, err := r.writePosts(ctx, src, ids[i], false)
+		if err != nil {
+			return results, err
+		}
+		all[i] = sp
+		written += sp.written
+	}
+	if written > 0 {
+		if err := atomicfile.SyncFS(r.OutDir); err != nil {
+			return results, fmt.Errorf("flush posts: %w", err)
+		}
+	}
+	err := r.Store.Batch(ctx, func(tx store.Store) error {
+		var done []store.Posted
+		var prepared []store.Prepared
+		for _, sp := range all {
+			done = append(done, sp.done...)
+			prepared = append(prepared, sp.prepared...)
+		}
+		if err := tx.SetPrepared(ctx, prepared); err != nil {
+			return err
+		}
+		return tx.SetPosted(ctx, done, r.now())
+	})
+	if err != nil {
+		return results, err
+	}
+	for i, sp := range all {
+		results[i].Posts = sp.written
+		results[i].Err = errors.Join(results[i].Err, sp.err())
+	}
+	return results, nil
+}
+
 // publishSource writes the posts of the source's unposted items, or of all
 // its items with all set, and returns how many files it wrote.
 //
@@ -652,48 +717,84 @@ func (r *Runner) Republish(ctx context.Context, sources []feed.Source, report fu
 // finds its file already in place changes nothing and just marks it. No
 // item is lost, and none gets a second file.
 func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID int64, all bool) (int, error) {
-	items, err := r.Store.Items(ctx, sourceID, !all)
+	sp, err := r.writePosts(ctx, src, sourceID, all)
 	if err != nil {
 		return 0, err
+	}
+	if sp.written > 0 {
+		if err := atomicfile.SyncFS(r.OutDir); err != nil {
+			return 0, &postError{err: err}
+		}
+	}
+	if err := r.Store.SetPrepared(ctx, sp.prepared); err != nil {
+		return sp.written, err
+	}
+	if err := r.Store.SetPosted(ctx, sp.done, r.now()); err != nil {
+		return sp.written, err
+	}
+	return sp.written, sp.err()
+}
+
+// sourcePosts is what writePosts did for one source.
+type sourcePosts struct {
+	written  int
+	items    int
+	done     []store.Posted // posts in place, to mark posted
+	prepared []store.Prepared
+	errs     []error
+}
+
+// err is the source's failure to write some posts, or nil.
+func (sp *sourcePosts) err() error {
+	if len(sp.errs) == 0 {
+		return nil
+	}
+	return &postError{err: fmt.Errorf("%d of %d posts failed, first: %w", len(sp.errs), sp.items, errors.Unwrap(sp.errs[0]))}
+}
+
+// writePosts reserves the paths of the source's unposted items (all of
+// its items with all set) and writes their files, which are neither
+// flushed nor marked yet.
+func (r *Runner) writePosts(ctx context.Context, src feed.Source, sourceID int64, all bool) (*sourcePosts, error) {
+	items, err := r.Store.Items(ctx, sourceID, !all)
+	if err != nil {
+		return nil, err
 	}
 	type job struct {
 		it   store.Item
 		data []byte
 	}
 	var jobs []job
-	var done []store.Posted // posts in place, to mark posted
-	var errs []error
-	var prepared []store.Prepared
+	sp := &sourcePosts{items: len(items)}
 	for _, it := range items {
 		post, body := r.prepare(src, it)
-		prepared = append(prepared, body)
+		sp.prepared = append(sp.prepared, body)
 		data := r.Format.Render(post)
 		if it.PostPath == "" {
 			path, adopted, _, err := r.reservePath(ctx, r.Store, src, it, data, false)
 			if err != nil {
 				if perr := (*postError)(nil); errors.As(err, &perr) {
-					errs = append(errs, err)
+					sp.errs = append(sp.errs, err)
 					continue
 				}
-				return 0, err
+				return nil, err
 			}
 			if adopted {
-				done = append(done, store.Posted{ItemID: it.ID})
+				sp.done = append(sp.done, store.Posted{ItemID: it.ID})
 				continue
 			}
 			it.PostPath = path
 		}
 		jobs = append(jobs, job{it, data})
 	}
-	written := 0
 	for _, j := range jobs {
 		wrote, err := atomicfile.WriteFile(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), j.data)
 		if err != nil {
-			errs = append(errs, &postError{err: fmt.Errorf("%s: %w", j.it.PostPath, err)})
+			sp.errs = append(sp.errs, &postError{err: fmt.Errorf("%s: %w", j.it.PostPath, err)})
 			continue
 		}
 		if wrote {
-			written++
+			sp.written++
 		}
 		// The hash lets retention tell these files from a user's edit.
 		h := atomicfile.Hash(j.data)
@@ -701,24 +802,10 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 			h = ""
 		}
 		if !j.it.Posted || h != "" {
-			done = append(done, store.Posted{ItemID: j.it.ID, Hash: h})
+			sp.done = append(sp.done, store.Posted{ItemID: j.it.ID, Hash: h})
 		}
 	}
-	if written > 0 {
-		if err := atomicfile.SyncFS(r.OutDir); err != nil {
-			return 0, &postError{err: err}
-		}
-	}
-	if err := r.Store.SetPrepared(ctx, prepared); err != nil {
-		return written, err
-	}
-	if err := r.Store.SetPosted(ctx, done, r.now()); err != nil {
-		return written, err
-	}
-	if len(errs) > 0 {
-		return written, &postError{err: fmt.Errorf("%d of %d posts failed, first: %w", len(errs), len(items), errors.Unwrap(errs[0]))}
-	}
-	return written, nil
+	return sp, nil
 }
 
 // Post renders a stored item's post.

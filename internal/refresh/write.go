@@ -335,6 +335,9 @@ func newPending(f fetched) *pending {
 // posts to write.
 func (r *Runner) reserve(ctx context.Context, tx store.Store, p *pending, b *batch) ([]postJob, error) {
 	f := p.f
+	if r.FetchOnly {
+		return nil, r.storeOnly(ctx, tx, p)
+	}
 	// Unposted items are published even when this fetch failed or was
 	// unchanged: they may be left from a run that stopped half-way. They
 	// are read before the new items are stored, which come after them
@@ -419,6 +422,26 @@ func (r *Runner) reserve(ctx context.Context, tx store.Store, p *pending, b *bat
 	return todo, nil
 }
 
+// storeOnly stores a fetcher's new items with the bodies the content
+// stage prepared for their posts, which a publisher then writes (see
+// FetchOnly).
+func (r *Runner) storeOnly(ctx context.Context, tx store.Store, p *pending) error {
+	f := p.f
+	if f.err != nil || f.resp.NotModified {
+		return nil
+	}
+	added, err := tx.InsertItems(ctx, f.row.ID, f.items, nil, r.now())
+	if err != nil {
+		return err
+	}
+	p.res.New = len(added)
+	for _, it := range added {
+		_, body := r.prepare(f.src, it)
+		p.prepared = append(p.prepared, body)
+	}
+	return nil
+}
+
 // flush makes a batch's posts durable, marks them posted, records its
 // sources' fetches and reports them. Its writes are done.
 func (r *Runner) flush(ctx context.Context, b *batch, results []Result, report func(Result)) error {
@@ -454,6 +477,13 @@ func (r *Runner) flush(ctx context.Context, b *batch, results []Result, report f
 			if err := r.record(ctx, tx, p, now); err != nil {
 				return err
 			}
+		}
+		if r.Recorded != nil {
+			ids := make([]int64, len(b.pending))
+			for i, p := range b.pending {
+				ids[i] = p.f.row.ID
+			}
+			return r.Recorded(ctx, tx, ids)
 		}
 		return nil
 	})

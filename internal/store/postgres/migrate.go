@@ -72,6 +72,34 @@ CREATE TABLE prepared (
 	image TEXT NOT NULL
 );
 `,
+	// The fleet (see fleet.go): a lease per source, the hosts' shared
+	// politeness and the processes' counters. Times here are the
+	// database's own (timestamptz, now()), so that the machines' clocks
+	// need not agree.
+	`
+ALTER TABLE sources ADD COLUMN leased_until TIMESTAMPTZ;
+ALTER TABLE sources ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
+CREATE TABLE fleet_hosts (
+	host TEXT PRIMARY KEY,
+	next_at TIMESTAMPTZ NOT NULL DEFAULT 'epoch',
+	paused_until TIMESTAMPTZ NOT NULL DEFAULT 'epoch'
+);
+CREATE TABLE fleet_host_slots (
+	host TEXT NOT NULL,
+	slot INTEGER NOT NULL,
+	owner TEXT NOT NULL DEFAULT '',
+	held_until TIMESTAMPTZ NOT NULL DEFAULT 'epoch',
+	PRIMARY KEY (host, slot)
+);
+CREATE TABLE fleet_processes (
+	owner TEXT PRIMARY KEY,
+	role TEXT NOT NULL,
+	started_at TIMESTAMPTZ NOT NULL,
+	seen_at TIMESTAMPTZ NOT NULL,
+	publishing BOOLEAN NOT NULL DEFAULT false,
+	counters JSONB NOT NULL DEFAULT '{}'
+);
+`,
 }
 
 // migrate brings the schema up to date in one transaction, under

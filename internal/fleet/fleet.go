@@ -1,0 +1,442 @@
+// Package fleet runs feedmill as one of several processes over one
+// PostgreSQL store: fetchers claim due sources with a lease and store
+// their items with prepared bodies; one publisher at a time (a session
+// advisory lock, with standbys waiting for it) writes the posts of the
+// stored items and builds the site. A process can be both ("all").
+//
+// A fetcher that dies loses its leases when they expire, and another
+// takes its sources; a publisher that dies loses its lock with its
+// connection, and a standby takes over, finishing what it left in the
+// crash-safe order every publish keeps (reserve, write, flush, mark).
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/feedmill/feedmill/internal/atomicfile"
+	"github.com/feedmill/feedmill/internal/config"
+	"github.com/feedmill/feedmill/internal/feed"
+	"github.com/feedmill/feedmill/internal/fetch"
+	"github.com/feedmill/feedmill/internal/refresh"
+	"github.com/feedmill/feedmill/internal/site"
+	"github.com/feedmill/feedmill/internal/store"
+	"github.com/feedmill/feedmill/internal/store/postgres"
+)
+
+// Roles.
+const (
+	RoleFetch   = "fetch"
+	RolePublish = "publish"
+	RoleAll     = "all"
+)
+
+// ValidRole reports whether role names a role.
+func ValidRole(role string) bool {
+	return role == RoleFetch || role == RolePublish || role == RoleAll
+}
+
+// Options configure a Process.
+type Options struct {
+	Config config.Config
+	Store  *postgres.Store
+	Role   string
+	// Owner names the process in leases, locks and the fleet's views;
+	// host:pid by default.
+	Owner string
+	// Lease is how long a fetcher holds a source it claimed; a source
+	// whose fetcher died is fetched again by another after it.
+	Lease time.Duration
+	// Poll is how long an idle fetcher or a standby publisher waits
+	// before looking again.
+	Poll time.Duration
+	// NoSite leaves the site out of a publisher's rounds.
+	NoSite bool
+	Logger *slog.Logger
+}
+
+// DefaultLease and DefaultPoll are the zero Options' values.
+const (
+	DefaultLease = 2 * time.Minute
+	DefaultPoll  = time.Second
+)
+
+// Process is one process of the fleet.
+type Process struct {
+	opts    Options
+	started time.Time
+
+	mu         sync.Mutex
+	counters   map[string]int64
+	publishing bool
+	lastErr    error
+}
+
+// DefaultOwner is host:pid.
+func DefaultOwner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%d", host, os.Getpid())
+}
+
+// New returns a process; Run runs it.
+func New(opts Options) *Process {
+	if opts.Owner == "" {
+		opts.Owner = DefaultOwner()
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = DefaultLease
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = DefaultPoll
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	opts.Logger = opts.Logger.With("owner", opts.Owner, "role", opts.Role)
+	return &Process{opts: opts, started: time.Now(), counters: map[string]int64{}}
+}
+
+// Counter names.
+const (
+	CountFetched    = "sources_fetched"
+	CountFailed     = "sources_failed"
+	CountNewItems   = "items_stored"
+	CountPublished  = "posts_written"
+	CountTakeovers  = "publisher_takeovers"
+	CountSiteBuilds = "site_builds"
+)
+
+func (p *Process) add(name string, n int64) {
+	p.mu.Lock()
+	p.counters[name] += n
+	p.mu.Unlock()
+}
+
+// Snapshot is what the process reports about itself.
+type Snapshot struct {
+	Owner      string
+	Role       string
+	Started    time.Time
+	Publishing bool
+	Counters   map[string]int64
+	Err        error
+}
+
+// Snapshot returns the process's state now.
+func (p *Process) Snapshot() Snapshot {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return Snapshot{Owner: p.opts.Owner, Role: p.opts.Role, Started: p.started, Publishing: p.publishing, Counters: maps.Clone(p.counters), Err: p.lastErr}
+}
+
+func (p *Process) failed(err error) {
+	p.mu.Lock()
+	p.lastErr = err
+	p.mu.Unlock()
+}
+
+// Run runs the process's roles until ctx ends, then gives back its leases
+// and slots and leaves the fleet's list.
+func (p *Process) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	wg.Go(func() { p.heartbeat(ctx) })
+	if p.opts.Role == RoleFetch || p.opts.Role == RoleAll {
+		wg.Go(func() { errs <- p.fetchLoop(ctx) })
+	}
+	if p.opts.Role == RolePublish || p.opts.Role == RoleAll {
+		wg.Go(func() { errs <- p.publishLoop(ctx) })
+	}
+	wg.Wait()
+	close(errs)
+	leave, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := p.opts.Store.Leave(leave, p.opts.Owner)
+	for e := range errs {
+		if e != nil && !errors.Is(e, context.Canceled) {
+			err = errors.Join(err, e)
+		}
+	}
+	return err
+}
+
+func (p *Process) heartbeat(ctx context.Context) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		s := p.Snapshot()
+		if err := p.opts.Store.Heartbeat(ctx, postgres.Process{Owner: s.Owner, Role: s.Role, Started: s.Started, Publishing: s.Publishing, Counters: s.Counters}); err != nil && ctx.Err() == nil {
+			p.opts.Logger.Warn("heartbeat", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// sleep waits d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// ensureSources creates the rows of the configured sources that have
+// none (or updates a changed URL), so that fetchers can claim them.
+func ensureSources(ctx context.Context, st store.Store, sources []feed.Source) error {
+	rows, err := st.Sources(ctx)
+	if err != nil {
+		return err
+	}
+	have := store.ByKey(rows)
+	return st.Batch(ctx, func(tx store.Store) error {
+		for _, src := range sources {
+			if row, ok := have[src.Key()]; ok && row.URL == src.URL {
+				continue
+			}
+			if _, err := tx.EnsureSource(ctx, src); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// fetchLoop claims due sources and refreshes them without publishing,
+// giving each lease back in the transaction that records its fetch.
+func (p *Process) fetchLoop(ctx context.Context) error {
+	cfg, st := p.opts.Config, p.opts.Store
+	sources := cfg.FeedSources()
+	byKey := make(map[string]feed.Source, len(sources))
+	keys := make([]string, 0, len(sources))
+	for _, src := range sources {
+		byKey[src.Key()] = src
+		keys = append(keys, src.Key())
+	}
+	if err := ensureSources(ctx, st, sources); err != nil {
+		return fmt.Errorf("fetcher: %w", err)
+	}
+	r := refresh.FromConfig(cfg, st, p.opts.Logger)
+	fo := cfg.FetchOptions()
+	// A slot held by a process that died frees itself after any fetch
+	// could have ended.
+	fo.Hosts = st.HostGate(p.opts.Owner, cfg.PerHost, cfg.HostDelay.Std(), 2*fetchTimeout(fo)+30*time.Second)
+	r.Fetch = fetch.New(fo)
+	r.FetchOnly = true
+	r.TempCleaned = true // a fetcher writes no file
+	owner := p.opts.Owner
+	r.Recorded = func(ctx context.Context, tx store.Store, ids []int64) error {
+		return tx.(*postgres.Store).ReleaseLeases(ctx, owner, ids)
+	}
+	// Twice the workers: the next sources are at hand as the last ones
+	// of a claim finish.
+	claim := 2 * max(1, cfg.Concurrency)
+	for ctx.Err() == nil {
+		rows, err := st.ClaimSources(ctx, owner, keys, time.Now(), claim, p.opts.Lease)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			p.failed(err)
+			p.opts.Logger.Error("claim sources", "error", err)
+			if sleep(ctx, p.opts.Poll) != nil {
+				break
+			}
+			continue
+		}
+		if len(rows) == 0 {
+			if sleep(ctx, p.opts.Poll) != nil {
+				break
+			}
+			continue
+		}
+		batch := make([]feed.Source, 0, len(rows))
+		for _, row := range rows {
+			batch = append(batch, byKey[row.Key])
+		}
+		_, err = r.Run(ctx, batch, func(res refresh.Result) {
+			p.add(CountFetched, 1)
+			p.add(CountNewItems, int64(res.New))
+			if res.Err != nil {
+				p.add(CountFailed, 1)
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			// The store failed: the leases left expire, and the sources
+			// are fetched again.
+			p.failed(err)
+			p.opts.Logger.Error("fetch round", "error", err)
+			if sleep(ctx, p.opts.Poll) != nil {
+				break
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+func fetchTimeout(o fetch.Options) time.Duration {
+	if o.Timeout > 0 {
+		return o.Timeout
+	}
+	return fetch.DefaultTimeout
+}
+
+// publishLoop waits for the publisher lock, then publishes the stored
+// items' posts and builds the site round after round while it holds it.
+func (p *Process) publishLoop(ctx context.Context) error {
+	for ctx.Err() == nil {
+		lock, err := p.opts.Store.TryPublisherLock(ctx)
+		if errors.Is(err, postgres.ErrLockHeld) {
+			if sleep(ctx, p.opts.Poll) != nil {
+				break
+			}
+			continue
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			p.failed(err)
+			p.opts.Logger.Error("publisher lock", "error", err)
+			if sleep(ctx, p.opts.Poll) != nil {
+				break
+			}
+			continue
+		}
+		p.opts.Logger.Info("publishing: this process holds the publisher lock")
+		p.add(CountTakeovers, 1)
+		p.mu.Lock()
+		p.publishing = true
+		p.mu.Unlock()
+		err = p.publish(ctx, lock)
+		p.mu.Lock()
+		p.publishing = false
+		p.mu.Unlock()
+		lock.Release(context.WithoutCancel(ctx))
+		if err != nil && ctx.Err() == nil {
+			p.failed(err)
+			p.opts.Logger.Error("publisher", "error", err)
+			if sleep(ctx, p.opts.Poll) != nil {
+				break
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+// publish runs publisher rounds while the lock is held.
+func (p *Process) publish(ctx context.Context, lock *postgres.PublisherLock) error {
+	cfg, st := p.opts.Config, p.opts.Store
+	r := refresh.FromConfig(cfg, st, p.opts.Logger)
+	// A publisher that died may have left temp files; its posts are
+	// whole or absent, and the store says which were marked.
+	if err := atomicfile.CleanTemp(r.OutDir); err != nil {
+		return fmt.Errorf("clean temp files: %w", err)
+	}
+	byKey := map[string]feed.Source{}
+	for _, src := range cfg.FeedSources() {
+		byKey[src.Key()] = src
+	}
+	built := false
+	for ctx.Err() == nil {
+		if !lock.Held(ctx) {
+			return errors.New("lost the publisher lock")
+		}
+		posts, err := p.publishRound(ctx, r, byKey)
+		if err != nil {
+			return err
+		}
+		if !p.opts.NoSite && (posts > 0 || !built) {
+			if err := p.buildSite(ctx); err != nil {
+				p.opts.Logger.Error("site build failed", "error", err)
+			}
+			built = true
+		}
+		if posts == 0 {
+			if sleep(ctx, p.opts.Poll) != nil {
+				break
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+// publishChunk is how many sources' posts are flushed together.
+const publishChunk = 64
+
+// publishRound writes the posts of every source with unposted items.
+func (p *Process) publishRound(ctx context.Context, r *refresh.Runner, byKey map[string]feed.Source) (int, error) {
+	st := p.opts.Store
+	ids, err := st.UnpostedSources(ctx)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	rows, err := st.Sources(ctx)
+	if err != nil {
+		return 0, err
+	}
+	keys := make(map[int64]string, len(rows))
+	for _, row := range rows {
+		keys[row.ID] = row.Key
+	}
+	posts := 0
+	// A flush and a transaction for every publishChunk sources, not one
+	// each: a flush of the file system costs as much as many posts.
+	var srcs []feed.Source
+	var srcIDs []int64
+	flush := func() error {
+		results, err := r.PublishSources(ctx, srcs, srcIDs)
+		for _, res := range results {
+			posts += res.Posts
+			p.add(CountPublished, int64(res.Posts))
+			if res.Err != nil {
+				p.opts.Logger.Warn("publish", "source", res.Source.Key(), "error", res.Err)
+			}
+		}
+		srcs, srcIDs = srcs[:0], srcIDs[:0]
+		return err
+	}
+	for _, id := range ids {
+		src, ok := byKey[keys[id]]
+		if !ok {
+			continue // no longer configured: its items wait
+		}
+		srcs, srcIDs = append(srcs, src), append(srcIDs, id)
+		if len(srcs) == publishChunk {
+			if err := flush(); err != nil {
+				return posts, err
+			}
+		}
+	}
+	if len(srcs) > 0 {
+		if err := flush(); err != nil {
+			return posts, err
+		}
+	}
+	return posts, nil
+}
+
+func (p *Process) buildSite(ctx context.Context) error {
+	scfg, err := site.FromConfig(ctx, p.opts.Config, p.opts.Store)
+	if err != nil {
+		return err
+	}
+	if _, err := site.Build(ctx, p.opts.Store, scfg, site.Options{Logger: p.opts.Logger}); err != nil {
+		return err
+	}
+	p.add(CountSiteBuilds, 1)
+	return nil
+}

@@ -1,0 +1,70 @@
+package fleet_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/feedmill/feedmill/internal/feed"
+	"github.com/feedmill/feedmill/internal/fleet"
+	"github.com/feedmill/feedmill/internal/store/postgres"
+	"github.com/feedmill/feedmill/internal/store/postgres/pgtest"
+)
+
+// /healthz, /metrics and /admin show the fleet: the processes, the
+// publisher and the leases held.
+func TestViewsShowTheFleet(t *testing.T) {
+	dsn := pgtest.Database(t)
+	st, err := postgres.Open(t.Context(), dsn+"&application_name=pub:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.EnsureSource(t.Context(), feed.Source{Group: "g", Name: "s", Channel: "c", URL: "https://example.com/a"}); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := st.ClaimSources(t.Context(), "fetcher:7", []string{"g/s/c"}, time.Now(), 10, time.Minute)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("ClaimSources = %v, %v", claimed, err)
+	}
+	if again, err := st.ClaimSources(t.Context(), "fetcher:8", []string{"g/s/c"}, time.Now(), 10, time.Minute); err != nil || len(again) != 0 {
+		t.Fatalf("a leased source was claimed again: %v, %v", again, err)
+	}
+	lock, err := st.TryPublisherLock(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release(t.Context())
+	if _, err := st.TryPublisherLock(t.Context()); err != postgres.ErrLockHeld {
+		t.Errorf("a second publisher lock: %v, want ErrLockHeld", err)
+	}
+	if err := st.Heartbeat(t.Context(), postgres.Process{Owner: "fetcher:7", Role: "fetch", Started: time.Now(), Counters: map[string]int64{fleet.CountFetched: 5}}); err != nil {
+		t.Fatal(err)
+	}
+	p := fleet.New(fleet.Options{Store: st, Role: fleet.RolePublish, Owner: "pub:1"})
+	h := p.Handler(nil)
+	for path, want := range map[string][]string{
+		"/healthz": {`"publisher":"pub:1"`, `"Owner":"fetcher:7"`, `"role":"publish"`},
+		"/metrics": {`feedmill_fleet_leases{owner="fetcher:7"} 1`, `feedmill_fleet_processes 1`, `feedmill_fleet_sources_fetched_total{owner="pub:1",role="publish"} 0`},
+		"/admin":   {"Publisher: <b>pub:1</b>", "g/s/c", "fetcher:7", "sources_fetched 5"},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusOK {
+			t.Errorf("%s: %d", path, rec.Code)
+		}
+		for _, w := range want {
+			if !strings.Contains(rec.Body.String(), w) {
+				t.Errorf("%s lacks %q:\n%s", path, w, rec.Body.String())
+			}
+		}
+	}
+	if err := st.Leave(t.Context(), "fetcher:7"); err != nil {
+		t.Fatal(err)
+	}
+	if leases, _ := st.Leases(t.Context()); len(leases) != 0 {
+		t.Errorf("leases after Leave: %v", leases)
+	}
+}
