@@ -200,3 +200,37 @@ func TestImportBadInput(t *testing.T) {
 		})
 	}
 }
+
+// With a catalog at hand, import names the routes RSSHub no longer has and
+// their likely successor, and still writes them as the old scripts had
+// them: the old instance may serve them yet.
+func TestImportNamesRoutesRSSHubNoLongerHas(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "temple"), 0o755)
+	os.WriteFile(filepath.Join(dir, "temple", "a.md"), []byte("# 编程\n## 掘金\n### 前端\n<Route example=\"/jjuejin/category/frontend\" path=\"/jjuejin/category/:category\"/>\n### 后端\n<Route example=\"/gone/away\"/>\n## 开源中国\n### 资讯\n<Route example=\"/oschina/news\"/>\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "temple", "temple_config.yml"), []byte("slect:\n  - /jjuejin/category/frontend\n  - /gone/away\n  - /oschina/news\n"), 0o644)
+	out := filepath.Join(dir, "feedmill.yaml")
+	code, stdout, errOut := runCLI(t, "import", dir, "-o", out, "--catalog", "../../internal/catalog/testdata/routes-Test1234.mjs")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, errOut)
+	}
+	for _, want := range []string{
+		"RSSHub no longer has /jjuejin/category/frontend (编程/掘金/前端); likely successor: /juejin/category/frontend (编程/掘金/分类)",
+		"RSSHub no longer has /gone/away (编程/掘金/后端); no clear successor",
+		"rsshub: no muti_work.py named the RSSHub base; https://rsshub.app is assumed",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "no longer has /oschina/news") {
+		t.Errorf("a route RSSHub has is reported:\n%s", stdout)
+	}
+	cfg, _ := os.ReadFile(out)
+	if !strings.Contains(string(cfg), "  # RSSHub no longer has /jjuejin/category/frontend") || !strings.Contains(string(cfg), "url: /jjuejin/category/frontend") {
+		t.Errorf("feedmill.yaml:\n%s", cfg)
+	}
+	if code, _, errOut := runCLI(t, "import", dir, "-o", out+"2", "--catalog", "https://rsshub.example.org/api/namespace"); code != 2 || !strings.Contains(errOut, "import fetches nothing") {
+		t.Errorf("--catalog URL: exit %d\n%s", code, errOut)
+	}
+}
