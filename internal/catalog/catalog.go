@@ -309,12 +309,25 @@ func (c *Catalog) Search(query string) []Route {
 	}
 	var out []Route
 	for _, r := range c.Routes {
-		hay := strings.ToLower(strings.Join(append([]string{r.Namespace, r.Group, r.Source, r.SourceEN, r.Channel, r.Path, r.Example, strings.Join(r.Paths, " ")}, r.Categories...), "\x00"))
+		hay := asciiLower(strings.Join(append([]string{r.Namespace, r.Group, r.Source, r.SourceEN, r.Channel, r.Path, r.Example, strings.Join(r.Paths, " ")}, r.Categories...), "\x00"))
 		if !slices.ContainsFunc(words, func(w string) bool { return !strings.Contains(hay, w) }) {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// asciiLower lowers the ASCII letters of s only: names here are Chinese
+// or English, and strings.ToLower maps every rune of a Chinese string,
+// which was half of a search's time.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // Closest returns up to n routes whose example or path is nearest to

@@ -3,7 +3,6 @@ package catalog
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -95,7 +94,7 @@ type cached struct {
 	// Stamp identifies a local file's version (size and modification
 	// time), so that a changed file is read again at once.
 	Stamp  string  `json:"stamp,omitempty"`
-	Routes []Route `json:"routes"`
+	Routes []Route `json:"-"`
 }
 
 // Load returns the catalog at opts.Location: from the cache while it is
@@ -122,8 +121,7 @@ func Load(ctx context.Context, opts Options) (*Catalog, Info, error) {
 		v, err := opts.Cache.Setting(ctx, name)
 		switch {
 		case err == nil:
-			var c cached
-			if json.Unmarshal([]byte(v), &c) == nil && len(c.Routes) > 0 {
+			if c, ok := decodeCache(v); ok {
 				old = &c
 			}
 		case !errors.Is(err, store.ErrNotFound):
@@ -155,9 +153,9 @@ func Load(ctx context.Context, opts Options) (*Catalog, Info, error) {
 	}
 	info.FetchedAt = now().UTC()
 	if opts.Cache != nil {
-		v, err := json.Marshal(cached{From: from, FetchedAt: info.FetchedAt, Stamp: stamp, Routes: cat.Routes})
+		v, err := encodeCache(cached{From: from, FetchedAt: info.FetchedAt, Stamp: stamp, Routes: cat.Routes})
 		if err == nil {
-			err = opts.Cache.SetSetting(ctx, name, string(v))
+			err = opts.Cache.SetSetting(ctx, name, v)
 		}
 		if err != nil {
 			return nil, info, fmt.Errorf("cache the catalog: %w", err)
