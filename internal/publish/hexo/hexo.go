@@ -5,7 +5,6 @@
 package hexo
 
 import (
-	"bytes"
 	"regexp"
 	"strings"
 	"time"
@@ -19,9 +18,6 @@ import (
 
 // Format is the Hexo post format. Its zero value is ready to use.
 type Format struct{}
-
-// braces keeps Hexo's Nunjucks from reading feed text as template tags.
-var braces = strings.NewReplacer("{", "&#123;", "}", "&#125;")
 
 // quoteTitle quotes a sanitized title the old system's way: single quotes,
 // or double quotes when it holds a single quote. A title with both kinds,
@@ -114,32 +110,92 @@ func DateText(t time.Time) string {
 func (Format) Render(p publish.Post) []byte { return Render(p) }
 
 // Render writes the post in the old system's exact format.
+//
+// It writes into one slice of the final size, escaping braces as it
+// copies: the buffer, its string, the replaced copy and the bytes of that
+// were four copies of every body.
 func Render(p publish.Post) []byte {
 	img := p.Image
 	if img == "" {
 		img = publish.PicsumURL(p.RandomN)
 	}
-	var b bytes.Buffer
-	b.Grow(len(p.Body) + 512)
-	b.WriteString("\n---\ntitle: ")
-	b.WriteString(quoteTitle(publish.Title(p.Title)))
-	b.WriteString("\ncategories: ")
-	for _, c := range p.Categories {
-		b.WriteString("\n - ")
-		b.WriteString(plain(c))
+	title := quoteTitle(publish.Title(p.Title))
+	cats := make([]string, len(p.Categories))
+	for i, c := range p.Categories {
+		cats[i] = plain(c)
 	}
-	b.WriteString("\nheadimg: ")
-	b.WriteString(singleQuote(img))
-	b.WriteString("\nauthor: ")
-	b.WriteString(plain(p.Author))
-	b.WriteString("\ncomments: false\ndate: ")
-	b.WriteString(DateText(p.Date))
-	b.WriteString("\nthumbnail: ")
-	b.WriteString(singleQuote(img))
-	b.WriteString("\n---\n\n<div>   \n")
-	b.WriteString(p.Body)
-	b.WriteString("  \n</div>\n            ")
-	return []byte(braces.Replace(b.String()))
+	author := plain(p.Author)
+	date := DateText(p.Date)
+	img = singleQuote(img)
+	n := len(renderParts[0]) + len(title) + len(renderParts[1]) + len(renderParts[2]) + len(img) +
+		len(renderParts[3]) + len(author) + len(renderParts[4]) + len(date) + len(renderParts[5]) +
+		len(img) + len(renderParts[6]) + len(p.Body) + len(renderParts[7])
+	for _, c := range cats {
+		n += len(renderParts[8]) + len(c)
+	}
+	// Each escaped brace grows by len("&#123;")-1; only feed text holds
+	// braces, the template's own text has none.
+	n += (len("&#123;") - 1) * (braceCount(title) + braceCount(author) + braceCount(img)*2 + braceCount(p.Body))
+	for _, c := range cats {
+		n += (len("&#123;") - 1) * braceCount(c)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, renderParts[0]...)
+	b = appendBraced(b, title)
+	b = append(b, renderParts[1]...)
+	for _, c := range cats {
+		b = append(b, renderParts[8]...)
+		b = appendBraced(b, c)
+	}
+	b = append(b, renderParts[2]...)
+	b = appendBraced(b, img)
+	b = append(b, renderParts[3]...)
+	b = appendBraced(b, author)
+	b = append(b, renderParts[4]...)
+	b = appendBraced(b, date)
+	b = append(b, renderParts[5]...)
+	b = appendBraced(b, img)
+	b = append(b, renderParts[6]...)
+	b = appendBraced(b, p.Body)
+	b = append(b, renderParts[7]...)
+	return b
+}
+
+// renderParts is the post template's own text, between the values.
+var renderParts = [...]string{
+	"\n---\ntitle: ",
+	"\ncategories: ",
+	"\nheadimg: ",
+	"\nauthor: ",
+	"\ncomments: false\ndate: ",
+	"\nthumbnail: ",
+	"\n---\n\n<div>   \n",
+	"  \n</div>\n            ",
+	"\n - ", // before each category
+}
+
+// braceCount is how many braces s holds.
+func braceCount(s string) int {
+	return strings.Count(s, "{") + strings.Count(s, "}")
+}
+
+// appendBraced appends s to b with its braces escaped as &#123; and
+// &#125;, which keeps Hexo's Nunjucks from reading feed text as template
+// tags.
+func appendBraced(b []byte, s string) []byte {
+	for {
+		i := strings.IndexAny(s, "{}")
+		if i < 0 {
+			return append(b, s...)
+		}
+		b = append(b, s[:i]...)
+		if s[i] == '{' {
+			b = append(b, "&#123;"...)
+		} else {
+			b = append(b, "&#125;"...)
+		}
+		s = s[i+1:]
+	}
 }
 
 // Folder is where all of a source's posts go, relative to the output

@@ -198,3 +198,67 @@ func TestAdopt(t *testing.T) {
 		})
 	}
 }
+
+// renderReplaced is Render as it was written before it escaped braces
+// while copying: the post built whole, then every brace replaced.
+func renderReplaced(p publish.Post) []byte {
+	img := p.Image
+	if img == "" {
+		img = publish.PicsumURL(p.RandomN)
+	}
+	var b strings.Builder
+	b.WriteString("\n---\ntitle: ")
+	b.WriteString(quoteTitle(publish.Title(p.Title)))
+	b.WriteString("\ncategories: ")
+	for _, c := range p.Categories {
+		b.WriteString("\n - ")
+		b.WriteString(plain(c))
+	}
+	b.WriteString("\nheadimg: ")
+	b.WriteString(singleQuote(img))
+	b.WriteString("\nauthor: ")
+	b.WriteString(plain(p.Author))
+	b.WriteString("\ncomments: false\ndate: ")
+	b.WriteString(DateText(p.Date))
+	b.WriteString("\nthumbnail: ")
+	b.WriteString(singleQuote(img))
+	b.WriteString("\n---\n\n<div>   \n")
+	b.WriteString(p.Body)
+	b.WriteString("  \n</div>\n            ")
+	return []byte(strings.NewReplacer("{", "&#123;", "}", "&#125;").Replace(b.String()))
+}
+
+// FuzzRenderBraces holds Render to the post built whole with its braces
+// replaced afterwards, byte for byte, and to its own size.
+func FuzzRenderBraces(f *testing.F) {
+	f.Add("{{ x }}", "新媒体", "观察者网{}", "<p>{% raw %}</p>", "https://i.example.com/{a}.jpg", "作者}")
+	f.Add("plain", "g", "s", "", "", "")
+	f.Fuzz(func(t *testing.T, title, group, source, body, image, author string) {
+		p := publish.Post{
+			Title: title, Categories: []string{group, source, "头条"}, Author: author, Image: image,
+			Date: time.Date(2022, 1, 28, 10, 30, 43, 0, time.UTC), Body: body, RandomN: 7,
+		}
+		got, want := Render(p), renderReplaced(p)
+		if string(got) != string(want) {
+			t.Fatalf("Render:\n%q\nwant\n%q", got, want)
+		}
+		if len(got) != cap(got) {
+			t.Errorf("Render sized its post %d bytes for %d", cap(got), len(got))
+		}
+	})
+}
+
+// BenchmarkRender renders an RSSHub-sized post with braces in its body.
+//
+//	go test -run '^$' -bench Render -benchmem ./internal/publish/hexo/
+func BenchmarkRender(b *testing.B) {
+	p := publish.Post{
+		Title: "美方书面拒绝：“不会”[快讯]", Categories: []string{"新媒体", "观察者网", "头条"}, Author: "观察者网",
+		Image: "https://i.example.com/a.jpg", Date: time.Date(2022, 1, 28, 10, 30, 43, 0, time.UTC),
+		Body: strings.Repeat("<p>观察者网讯，这是一段{用于}基准测试的正文，长度与真实新闻相近。</p>\n", 50),
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Render(p)
+	}
+}
