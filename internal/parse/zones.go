@@ -42,6 +42,11 @@ func utcOffsets(data []byte) []byte {
 			}
 			end += start
 			if at, ok := utcZone(data[start:end]); ok {
+				if out == nil {
+					// One copy of the document's size: growing by
+					// doubling made three.
+					out = make([]byte, 0, len(data))
+				}
 				out = append(out, data[last:start+at]...)
 				out = append(out, "+0000"...)
 				last = end
