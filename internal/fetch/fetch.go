@@ -523,7 +523,11 @@ func (c *Client) file(u *url.URL) (*Response, error) {
 		return nil, err
 	}
 	defer f.Close()
-	body, err := io.ReadAll(&capReader{r: f, left: c.opts.MaxBytes, what: "file"})
+	var size int64 // read in one go when the file says its size
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
+	body, err := readAll(&capReader{r: f, left: c.opts.MaxBytes, what: "file"}, size)
 	if err != nil {
 		return nil, err
 	}
