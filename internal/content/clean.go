@@ -127,7 +127,7 @@ func (c *cleaner) run(body string) string {
 			for i := len(c.open) - 1; i >= 0; i-- {
 				c.w.writeString("</"+c.open[i]+">", false)
 			}
-			out := string(c.w.b)
+			out := c.w.text(body)
 			if c.imageLater {
 				c.image = FirstImage(out)
 			}

@@ -1,6 +1,9 @@
 package content
 
-import "bytes"
+import (
+	"bytes"
+	unsafeconv "unsafe" // the package's tests have a func unsafe
+)
 
 // writer collects the output and keeps it free of blank lines.
 //
@@ -57,6 +60,17 @@ func (w *writer) write(p []byte, pre bool) {
 		}
 		p = p[i+n:]
 	}
+}
+
+// text is the output, for a body cleaned from in. It is in itself when
+// nothing changed (most bodies, which then are not held twice), else the
+// writer's bytes as a string without a copy: a writer is written once,
+// by one run, and dropped after text.
+func (w *writer) text(in string) string {
+	if string(w.b) == in {
+		return in
+	}
+	return unsafeconv.String(unsafeconv.SliceData(w.b), len(w.b))
 }
 
 func (w *writer) writeString(s string, pre bool) {
