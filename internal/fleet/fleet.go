@@ -241,33 +241,45 @@ func (p *Process) fetchLoop(ctx context.Context) error {
 	r.Recorded = func(ctx context.Context, tx store.Store, ids []int64) error {
 		return tx.(*postgres.Store).ReleaseLeases(ctx, owner, ids)
 	}
-	// Twice the workers: the next sources are at hand as the last ones
-	// of a claim finish.
+	// Two claim loops overlap, so that the workers have the next claim's
+	// sources at hand while the last ones of a claim finish; the fetch
+	// client's concurrency bounds them together.
 	claim := 2 * max(1, cfg.Concurrency)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() { p.claimLoop(ctx, r, byKey, keys, claim) })
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// claimLoop claims up to claim due sources at a time and refreshes them.
+func (p *Process) claimLoop(ctx context.Context, r *refresh.Runner, byKey map[string]feed.Source, keys []string, claim int) {
+	st := p.opts.Store
 	for ctx.Err() == nil {
-		rows, err := st.ClaimSources(ctx, owner, keys, time.Now(), claim, p.opts.Lease)
+		rows, err := st.ClaimSources(ctx, p.opts.Owner, keys, time.Now(), claim, p.opts.Lease)
 		if err != nil {
 			if ctx.Err() != nil {
-				break
+				return
 			}
 			p.failed(err)
 			p.opts.Logger.Error("claim sources", "error", err)
 			if sleep(ctx, p.opts.Poll) != nil {
-				break
+				return
 			}
 			continue
 		}
 		if len(rows) == 0 {
 			if sleep(ctx, p.opts.Poll) != nil {
-				break
+				return
 			}
 			continue
 		}
-		batch := make([]feed.Source, 0, len(rows))
-		for _, row := range rows {
-			batch = append(batch, byKey[row.Key])
+		batch := make([]feed.Source, len(rows))
+		for i, row := range rows {
+			batch[i] = byKey[row.Key]
 		}
-		_, err = r.Run(ctx, batch, func(res refresh.Result) {
+		_, err = r.RunRows(ctx, batch, rows, func(res refresh.Result) {
 			p.add(CountFetched, 1)
 			p.add(CountNewItems, int64(res.New))
 			if res.Err != nil {
@@ -280,11 +292,10 @@ func (p *Process) fetchLoop(ctx context.Context) error {
 			p.failed(err)
 			p.opts.Logger.Error("fetch round", "error", err)
 			if sleep(ctx, p.opts.Poll) != nil {
-				break
+				return
 			}
 		}
 	}
-	return ctx.Err()
 }
 
 func fetchTimeout(o fetch.Options) time.Duration {

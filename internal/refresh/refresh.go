@@ -182,7 +182,20 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 	if err != nil {
 		return nil, err
 	}
+	return r.run(ctx, sources, rows, report)
+}
 
+// RunRows is Run for sources whose rows the caller has just read (rows[i]
+// is sources[i]'s), such as a fleet's fetcher that claimed them: it does
+// not read every source's row again.
+func (r *Runner) RunRows(ctx context.Context, sources []feed.Source, rows []store.Source, report func(Result)) ([]Result, error) {
+	if len(rows) != len(sources) {
+		return nil, fmt.Errorf("refresh: %d rows for %d sources", len(rows), len(sources))
+	}
+	return r.run(ctx, sources, rows, report)
+}
+
+func (r *Runner) run(ctx context.Context, sources []feed.Source, rows []store.Source, report func(Result)) ([]Result, error) {
 	// Every source to fetch is queued at once: a feeding goroutine woke
 	// for each source a worker took.
 	order := hostOrder(sources, rows)
