@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -261,6 +263,7 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 	if paths != nil && len(paths) != len(items) {
 		return nil, fmt.Errorf("add items: %d paths for %d items", len(paths), len(items))
 	}
+	items = textSafe(items)
 	var added []store.Item
 	err := s.inTx(ctx, func(tx *Store) error {
 		var key string
@@ -346,6 +349,47 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 		return nil
 	})
 	return added, err
+}
+
+// textSafe returns the items with their text as PostgreSQL's text type
+// takes it: no NUL byte (a JSON feed can carry one) and valid UTF-8,
+// each replaced by U+FFFD. A NUL would otherwise fail the batch, and with
+// it every source staged with the item's.
+func textSafe(items []feed.Item) []feed.Item {
+	bad := func(s string) bool { return strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) }
+	fix := func(s string) string {
+		if !bad(s) {
+			return s
+		}
+		return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	}
+	var out []feed.Item
+	for i, it := range items {
+		fields := []*string{&it.GUID, &it.Link, &it.Title, &it.Author, &it.Content, &it.Image}
+		changed := false
+		for _, f := range fields {
+			if bad(*f) {
+				*f, changed = fix(*f), true
+			}
+		}
+		for k, c := range it.Categories {
+			if bad(c) {
+				it.Categories = append([]string(nil), it.Categories...)
+				it.Categories[k], changed = fix(c), true
+			}
+		}
+		if !changed {
+			continue
+		}
+		if out == nil {
+			out = append([]feed.Item(nil), items...)
+		}
+		out[i] = it
+	}
+	if out == nil {
+		return items
+	}
+	return out
 }
 
 // taken returns which of the items' identities (as "i"+identity) the

@@ -35,6 +35,7 @@ func Run(t *testing.T, b Backend) {
 		{"InsertItemsOncePerIdentity", testAddItems},
 		{"InsertItemsAsStored", testInsertItems},
 		{"InsertManyItems", testInsertManyItems},
+		{"InsertOddText", testInsertOddText},
 		{"PostPaths", testPostPaths},
 		{"SetPosted", testSetPosted},
 		{"RetireAndPostHashes", testRetire},
@@ -280,6 +281,38 @@ func testInsertItems(t *testing.T, ctx context.Context, s store.Store) {
 	again, err := s.InsertItems(ctx, row.ID, items, nil, now)
 	if err != nil || len(again) != 0 {
 		t.Errorf("InsertItems of known items = %+v, %v", again, err)
+	}
+}
+
+// testInsertOddText: text a feed can carry that a database may not take
+// as it is (a NUL byte, invalid UTF-8) is stored without failing, and
+// read back as InsertItems said it was stored.
+func testInsertOddText(t *testing.T, ctx context.Context, s store.Store) {
+	row, err := s.EnsureSource(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := []feed.Item{
+		{GUID: "nul\x00guid", Title: "a\x00b", Content: "<p>\x00</p>", Categories: []string{"x\x00"}},
+		{GUID: "bad", Title: "bad \xff utf-8", Author: "\xc3"},
+		{GUID: "fine", Title: "中文"},
+	}
+	added, err := s.InsertItems(ctx, row.ID, items, nil, time.Date(2022, 2, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(added) != 3 {
+		t.Fatalf("InsertItems = %d items, %v", len(added), err)
+	}
+	stored, err := s.Items(ctx, row.ID, false)
+	if err != nil || len(stored) != 3 {
+		t.Fatalf("Items = %d, %v", len(stored), err)
+	}
+	for i := range added {
+		if !reflect.DeepEqual(added[i], stored[i]) {
+			t.Errorf("InsertItems gave\n%+v\nItems reads\n%+v", added[i], stored[i])
+		}
+	}
+	// The same feed again adds nothing.
+	if again, err := s.InsertItems(ctx, row.ID, items, nil, time.Now()); err != nil || len(again) != 0 {
+		t.Errorf("the same items again: %d added, %v", len(again), err)
 	}
 }
 
