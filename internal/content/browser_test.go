@@ -312,6 +312,8 @@ func TestBrowserKeepsBodiesInPlace(t *testing.T) {
 		`<div style="posit\69 on:fixed;inset:0">转义</div>`,
 		`<div style="position&colon;fixed;inset:0">引用</div>`,
 		`<style>.x{position:fixed;inset:0;background:#000}</style><div class="x">样式表</div>`,
+		`<dialog open style="top:0;left:0;width:100vw;height:100vh;margin:0;z-index:9">对话框</dialog>`,
+		`<dialog open style="position:revert;top:0;left:0;width:100vw;height:100vh;margin:0">还原</dialog>`,
 		`<svg width="10" height="10"><style>.y{position:fixed;top:0;left:0;width:100vw;height:100vh}</style></svg><div class="y">SVG</div>`,
 	}
 	var cleaned []string

@@ -383,7 +383,7 @@ func (c *cleaner) styleElement(raw []byte, selfClosing bool) {
 func (c *cleaner) attributes(tag string, t *rawTag) {
 	for i := range t.attrs {
 		a := &t.attrs[i]
-		if unsafeAttr(tag, a) {
+		if unsafeAttr(tag, a) || topLayerAttr(a.lname) {
 			t.remove(a)
 		}
 	}
@@ -421,6 +421,9 @@ func (c *cleaner) attributes(tag string, t *rawTag) {
 				}
 			}
 		}
+	}
+	if tag == "dialog" {
+		c.dialogInPlace(t)
 	}
 	if tag != "img" {
 		if t.newSrc != "" {
@@ -550,6 +553,35 @@ func (c *cleaner) lazy(tag string, t *rawTag) {
 	if fixed && tag == "img" {
 		c.sawLazy = true
 	}
+}
+
+// topLayerAttr reports the attributes that let a click, without script,
+// lift an element of the body over the whole page: a popover is shown in
+// the top layer (position: fixed, above everything), and a command button
+// can open a dialog as a modal one there. Without them a popover element
+// is shown in place and a dialog stays where it is.
+func topLayerAttr(name string) bool {
+	switch name {
+	case "popover", "popovertarget", "popovertargetaction", "command", "commandfor", "interestfor":
+		return true
+	}
+	return false
+}
+
+// dialogInPlace keeps an open <dialog> in the body: browsers give a
+// non-modal dialog position: absolute, which places it against the page
+// when nothing around the body is positioned (as in a Hexo theme). An
+// inline position:static comes first, so the dialog's own relative
+// position, if it has one, still applies.
+func (c *cleaner) dialogInPlace(t *rawTag) {
+	const static = "position:static"
+	if a := t.first("style"); a != nil {
+		if v := current(a); !strings.HasPrefix(v, static) {
+			t.set(a, static+";"+v)
+		}
+		return
+	}
+	t.appendAttr("style", static)
 }
 
 // unsafeAttr reports attributes that can run script or reach outside the

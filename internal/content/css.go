@@ -293,8 +293,12 @@ func keepDeclaration(name, value string) bool {
 	v := string(cssText(buf[:0], value, true))
 	v = strings.TrimSuffix(v, "!important")
 	switch v {
-	case "inherit", "initial", "unset", "revert", "revert-layer":
+	case "inherit", "initial", "unset":
 		return true
+	case "revert", "revert-layer":
+		// Back to the browser's own style, which positions a <dialog>
+		// (absolute) and a popover (fixed); static elsewhere.
+		return n == "z-index"
 	}
 	if n == "position" {
 		return v == "static" || v == "relative"
