@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -222,5 +223,47 @@ func TestRunSkipsRoutesTheServerHeld(t *testing.T) {
 	code, out, _ = runCLI(t, "run", "--config", path)
 	if busy, _ := count(); code != exitFailed || busy != 2 {
 		t.Errorf("after the wait the route was not fetched again: exit %d, /busy %d fetches\n%s", code, busy, out)
+	}
+}
+
+// An output folder that cannot be written fails the run with status 3,
+// not the sources: none is recorded as failing or backs off, however many
+// runs fail, and the first run after the folder works writes every post
+// that was kept.
+func TestRunOutputFailureIsNotTheSources(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.Trim(r.URL.Path, "/")
+		fmt.Fprintf(w, `<rss version="2.0"><channel><title>t</title><item><title>Post of %[1]s</title><guid>%[1]s</guid><description>x</description></item></channel></rss>`, name)
+	}))
+	defer srv.Close()
+	path := writeConfig(t, "rsshub: "+srv.URL+"\noutput:\n  dir: posts\nsources:\n  - {group: g, source: s, channel: a, url: /a}\n  - {group: g, source: s, channel: b, url: /b}\n")
+	// A file where the output folder should be: no post can be written,
+	// even by root.
+	posts := filepath.Join(filepath.Dir(path), "posts")
+	if err := os.WriteFile(posts, []byte("not a folder"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		code, out, errOut := runCLI(t, "run", "--config", path)
+		if code != 3 || !strings.Contains(errOut, "cannot write posts to "+posts) || !strings.Contains(out, "posts not written") || !strings.Contains(out, "2 ok, 0 failed") {
+			t.Fatalf("run %d with a broken output folder: exit %d\n%s%s", i+1, code, out, errOut)
+		}
+	}
+	code, out, _ := runCLI(t, "sources", "--config", path)
+	if code != 0 || !strings.Contains(out, "2 sources: 2 ok") {
+		t.Errorf("sources after the failed runs: exit %d\n%s", code, out)
+	}
+
+	if err := os.Remove(posts); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "run", "--config", path, "--due")
+	if code != 0 {
+		t.Fatalf("run --due once the folder works: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, c := range []string{"a", "b"} {
+		if _, err := os.Stat(filepath.Join(posts, "g", "s", c, "Post of "+c+".md")); err != nil {
+			t.Errorf("the kept post was not written: %v\n%s", err, out)
+		}
 	}
 }

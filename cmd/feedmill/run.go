@@ -206,7 +206,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		status := statusAfter(rows[r.Source.Key()], r, time.Now())
 		if *republish && !r.Paused {
 			status = schedule.OK // nothing was fetched
-			if r.Err != nil {
+			if r.Err != nil || r.PublishErr != nil {
 				status = schedule.Failing
 			}
 		}
@@ -218,6 +218,15 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	} else {
 		results, err = runner.Run(ctx, sources, report)
 	}
+	var pending []refresh.Result
+	if err == nil && !*republish {
+		// Posts kept when the output folder failed are written now,
+		// also those of the sources this run does not fetch.
+		pending, err = runner.PublishPending(ctx, notIn(cfg.FeedSources(), sources))
+		for _, r := range pending {
+			report(r)
+		}
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintln(stderr, "feedmill: interrupted; posts written so far are complete and recorded")
@@ -228,15 +237,25 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	failed, posts, items := 0, 0, 0
 	var retired refresh.Result
+	var unwritten error // the output folder's first failure
 	for _, r := range results {
 		if r.Err != nil {
 			failed++
+		}
+		if r.PublishErr != nil && unwritten == nil {
+			unwritten = r.PublishErr
 		}
 		posts += r.Posts
 		items += r.Items
 		retired.Retired += r.Retired
 		retired.Removed += r.Removed
 		retired.Left += r.Left
+	}
+	for _, r := range pending {
+		posts += r.Posts
+		if r.PublishErr != nil && unwritten == nil {
+			unwritten = r.PublishErr
+		}
 	}
 	verb := plural(posts, "new post", "new posts")
 	if *republish {
@@ -252,10 +271,31 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fmt.Fprintf(stdout, "%d %s%s, %d ok, %d failed; %d %s seen, %d %s%s in %s\n",
 		len(results), plural(len(results), "source", "sources"), notDue, len(results)-failed, failed,
 		items, plural(items, "item", "items"), posts, verb, retiredText(retired), runner.OutDir)
+	if unwritten != nil {
+		// The installation's failure, not the sources': their items are
+		// stored and the next run writes their posts.
+		fmt.Fprintf(stderr, "feedmill: cannot write posts to %s: %v; the items are kept and the next run writes them\n", runner.OutDir, unwritten)
+		return exitProblem
+	}
 	if failed > 0 {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// notIn returns the sources of all that are not in some.
+func notIn(all, some []feed.Source) []feed.Source {
+	in := make(map[string]bool, len(some))
+	for _, s := range some {
+		in[s.Key()] = true
+	}
+	var out []feed.Source
+	for _, s := range all {
+		if !in[s.Key()] {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // dueSources keeps the sources that are due at now and counts the others.
@@ -332,14 +372,23 @@ func resultLine(r refresh.Result, status schedule.Status, width int) string {
 		if until := r.Schedule.PausedUntil; !until.IsZero() {
 			held = fmt.Sprintf("; left alone until %s, as the server asked", clock(until, time.Now()))
 		}
-		return fmt.Sprintf("%s  %v%s", head, r.Err, held)
+		return fmt.Sprintf("%s  %v%s", head, r.Err, held) + notWritten(r)
 	case r.Paused:
 		return fmt.Sprintf("%s  paused by an operator, not fetched (feedmill resume %s)", head, shellQuote(key))
 	case r.NotModified:
-		return fmt.Sprintf("%s  not modified, %d %s%s", head, r.Posts, plural(r.Posts, "new post", "new posts"), retiredText(r)+moved)
+		return fmt.Sprintf("%s  not modified, %d %s%s", head, r.Posts, plural(r.Posts, "new post", "new posts"), retiredText(r)+moved) + notWritten(r)
 	default:
-		return fmt.Sprintf("%s  %d %s, %d %s seen", head, r.Posts, plural(r.Posts, "new post", "new posts"), r.Items, plural(r.Items, "item", "items")) + sourceExtras(r) + retiredText(r) + moved
+		return fmt.Sprintf("%s  %d %s, %d %s seen", head, r.Posts, plural(r.Posts, "new post", "new posts"), r.Items, plural(r.Items, "item", "items")) + sourceExtras(r) + retiredText(r) + moved + notWritten(r)
 	}
+}
+
+// notWritten says that some of the source's posts could not be written:
+// the output folder's failure, not the source's.
+func notWritten(r refresh.Result) string {
+	if r.PublishErr == nil {
+		return ""
+	}
+	return fmt.Sprintf("; posts not written, kept for the next run (%v)", r.PublishErr)
 }
 
 // sourceExtras tells what include/exclude and full text did, when they did

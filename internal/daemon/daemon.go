@@ -65,6 +65,10 @@ const (
 	// maxSleep bounds the sleep between rounds, so that a changed clock
 	// or a row changed by another process is noticed within a minute.
 	maxSleep = time.Minute
+	// unwrittenRetry is how soon the posts that could not be written
+	// are tried again: no fetch, only the writes, until the output
+	// folder works.
+	unwrittenRetry = 5 * time.Second
 	// minGap keeps rounds from spinning when a source is due again at
 	// once (an interval of a few nanoseconds).
 	minGap = time.Second
@@ -158,6 +162,10 @@ type state struct {
 	// build's failure, nil once a build succeeds.
 	siteBuilt time.Time
 	siteErr   error
+	// unwritten holds, by source key, why the source's last posts could
+	// not be written (the output folder failed); a source leaves it once
+	// its pending posts are written.
+	unwritten map[string]error
 }
 
 // New returns a daemon for the configuration; Run starts it.
@@ -357,6 +365,18 @@ func (d *Daemon) round(ctx context.Context) (next time.Time, changed bool) {
 		// the store has while it runs.
 		d.setCounts(sources, rows, now)
 	}
+	if pending := d.unwrittenNotDue(sources, due); len(pending) > 0 {
+		// The output folder failed: these sources' posts are written as
+		// soon as it works again, not at their next fetch.
+		results, err := runner.PublishPending(ctx, pending)
+		if err != nil {
+			return d.failed(ctx, err), changed
+		}
+		for _, r := range results {
+			d.report(r)
+			changed = changed || r.Posts > 0
+		}
+	}
 	if len(due) > 0 {
 		d.logger.Info("round", keyDue, len(due), keySources, len(sources))
 		start := time.Now()
@@ -400,6 +420,13 @@ func (d *Daemon) round(ctx context.Context) (next time.Time, changed bool) {
 			next = row.NextDue
 		}
 	}
+	d.mu.Lock()
+	if len(d.state.unwritten) > 0 {
+		if retry := now.Add(unwrittenRetry); retry.Before(next) {
+			next = retry
+		}
+	}
+	d.mu.Unlock()
 	counts := d.setCounts(sources, rows, now)
 	d.mu.Lock()
 	if len(due) > 0 {
@@ -409,6 +436,27 @@ func (d *Daemon) round(ctx context.Context) (next time.Time, changed bool) {
 	d.state.nextRound, d.state.counts, d.state.err = next, counts, nil
 	d.mu.Unlock()
 	return next, changed
+}
+
+// unwrittenNotDue returns the sources whose posts could not be written
+// and that are not in due.
+func (d *Daemon) unwrittenNotDue(sources, due []feed.Source) []feed.Source {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.state.unwritten) == 0 {
+		return nil
+	}
+	inDue := map[string]bool{}
+	for _, s := range due {
+		inDue[s.Key()] = true
+	}
+	var out []feed.Source
+	for _, s := range sources {
+		if _, ok := d.state.unwritten[s.Key()]; ok && !inDue[s.Key()] {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // requeue puts back the fetch-now requests of a round that failed.
@@ -447,6 +495,19 @@ func (d *Daemon) rows(ctx context.Context) (map[string]store.Source, error) {
 func (d *Daemon) report(r refresh.Result) {
 	d.metrics.observe(r)
 	key := r.Source.Key()
+	d.mu.Lock()
+	if r.PublishErr != nil {
+		if d.state.unwritten == nil {
+			d.state.unwritten = map[string]error{}
+		}
+		d.state.unwritten[key] = r.PublishErr
+	} else if !r.Paused {
+		delete(d.state.unwritten, key) // its pending posts are written
+	}
+	d.mu.Unlock()
+	if r.PublishErr != nil {
+		d.logger.Error("posts not written: the output folder failed; they are kept and written once it works", keySource, key, keyError, r.PublishErr)
+	}
 	switch {
 	case r.Err != nil && !r.Schedule.PausedUntil.IsZero():
 		d.logger.Warn("source refused; route paused", keySource, key, keyError, r.Err, keyPausedUntil, r.Schedule.PausedUntil)
@@ -545,12 +606,26 @@ func (d *Daemon) health(ctx context.Context) (map[string]any, error) {
 		body["site_built_at"] = st.siteBuilt.UTC().Format(time.RFC3339)
 	}
 	if st.siteErr != nil {
-		// Shown, but not a 503: the pages of the last good build are
-		// still served and the fetching goes on.
 		body["site_error"] = st.siteErr.Error()
 	}
-	if st.err != nil {
+	var unwritten error
+	for _, err := range st.unwritten {
+		unwritten = err // any one says what is wrong
+		break
+	}
+	if unwritten != nil {
+		body["publish_error"] = unwritten.Error()
+	}
+	// The pages of the last good build are still served and the
+	// fetching goes on, but the installation needs someone to act: a
+	// full disk, an output folder that cannot be written.
+	switch {
+	case st.err != nil:
 		return body, errors.New("the last round failed: " + st.err.Error())
+	case unwritten != nil:
+		return body, fmt.Errorf("posts of %d sources could not be written: %v", len(st.unwritten), unwritten)
+	case st.siteErr != nil:
+		return body, errors.New("the site build failed: " + st.siteErr.Error())
 	}
 	return body, nil
 }

@@ -384,3 +384,56 @@ func TestRefusedRouteDoesNotBackOff(t *testing.T) {
 	}
 	r.shutdown(t, 5*time.Second)
 }
+
+// An output folder that cannot be written is the installation's failure,
+// not the source's: /healthz answers 503 naming it while the source stays
+// ok with no error counted, and once the folder works the pending post is
+// written within seconds, without fetching the source again.
+func TestOutputFailureIsNotTheSources(t *testing.T) {
+	f := &feeds{hits: map[string]int{}}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	dir := t.TempDir()
+	// A file where the output folder should be: no post can be written,
+	// even by root.
+	posts := filepath.Join(dir, "posts")
+	if err := os.WriteFile(posts, []byte("not a folder"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf("rsshub: %s\ninterval: 1h\nstore: feedmill.db\noutput:\n  dir: posts\nsources:\n  - {group: g, source: s, channel: a, url: /a}\n", srv.URL)
+	cfgPath := filepath.Join(dir, "feedmill.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := startWith(t, cfgPath, daemon.Options{NoSite: true})
+	var h map[string]any
+	waitFor(t, "/healthz to report the output folder", func() bool {
+		code, body := get(t, r.base+"/healthz")
+		h = nil
+		json.Unmarshal([]byte(body), &h)
+		return code == http.StatusServiceUnavailable && h["publish_error"] != nil
+	})
+	if st, _ := h["statuses"].(map[string]any); st["failing"] != 0.0 || st["backing_off"] != 0.0 {
+		t.Errorf("statuses while the output folder fails: %v", st)
+	}
+	rows, err := r.st.Sources(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].ConsecutiveErrors != 0 || rows[0].LastError != "" {
+		t.Errorf("the source was blamed: %+v", rows)
+	}
+
+	if err := os.Remove(posts); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the pending post and /healthz ok", func() bool {
+		_, err := os.Stat(filepath.Join(posts, "g", "s", "a", "Post of a.md"))
+		code, _ := get(t, r.base+"/healthz")
+		return err == nil && code == http.StatusOK
+	})
+	if n := f.count("/a"); n != 1 {
+		t.Errorf("the source was fetched %d times, want once: its post waited for the folder, not for a fetch", n)
+	}
+	r.shutdown(t, 5*time.Second)
+}

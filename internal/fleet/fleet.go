@@ -413,8 +413,8 @@ func (p *Process) publishRound(ctx context.Context, r *refresh.Runner, byKey map
 		for _, res := range results {
 			posts += res.Posts
 			p.add(CountPublished, int64(res.Posts))
-			if res.Err != nil {
-				p.opts.Logger.Warn("publish", "source", res.Source.Key(), "error", res.Err)
+			if res.PublishErr != nil {
+				p.opts.Logger.Error("posts not written: the output folder failed; they are kept", "source", res.Source.Key(), "error", res.PublishErr)
 			}
 		}
 		srcs, srcIDs = srcs[:0], srcIDs[:0]

@@ -94,7 +94,14 @@ type Result struct {
 	Left        int  // post files of retired items left: edited, or not feedmill's
 	NotModified bool // the server answered 304
 	Paused      bool // the source is paused: nothing was fetched
-	Err         error
+	// Err is the source's own failure: its fetch or its document.
+	Err error
+	// PublishErr is a failure to write the source's post files (or to
+	// remove its retired ones): the output folder's, not the source's,
+	// so it is neither recorded on the source nor counted towards its
+	// backoff. The posts stay pending, and the next refresh of the
+	// source writes them.
+	PublishErr error
 	// MovedTo is the URL the source is fetched from from now on, after a
 	// permanent redirect or autodiscovery; "" when it did not move.
 	MovedTo string
@@ -592,9 +599,10 @@ func (r *Runner) recordFetch(ctx context.Context, tx store.Store, p *pending, no
 		p.res.MovedTo = f.moveTo
 		r.logger().Info("source moved", "source", f.src.Key(), "from", fetchURL(f.src, f.row), "to", f.moveTo)
 	}
-	if p.res.Err != nil {
-		return tx.RecordFailure(ctx, f.row.ID, p.res.Err.Error(), now)
-	}
+	// A post that could not be written (PublishErr) leaves the fetch a
+	// success: its item is stored and stays pending, and is written by
+	// the next refresh, 304 or not.
+	//
 	// The validators are stored with the posts marked, so a run that
 	// stops before this point fetches the document again.
 	rec := store.FetchResult{At: now, Warning: f.warning}
@@ -628,8 +636,8 @@ func (r *Runner) outcome(f fetched, res Result) schedule.Outcome {
 	return o
 }
 
-// postError is a failure to write a post file: the source's failure, not
-// the run's.
+// postError is a failure to write a post file: the output folder's, not
+// the source's (see Result.PublishErr), nor one that stops the run.
 type postError struct{ err error }
 
 func (e *postError) Error() string { return "publish: " + e.err.Error() }
@@ -652,7 +660,7 @@ func (r *Runner) Republish(ctx context.Context, sources []feed.Source, report fu
 			if !errors.As(err, &perr) {
 				return results, err
 			}
-			res.Err = err
+			res.PublishErr = err
 		}
 		results = append(results, res)
 		if report != nil {
@@ -667,8 +675,8 @@ func (r *Runner) Republish(ctx context.Context, sources []feed.Source, report fu
 // posts of its unposted items, then flushes all of them with one sync
 // and marks them posted in one transaction: the crash-safe order of
 // publishSource, for many sources at the cost of one flush. A post that
-// could not be written is its source's Result.Err; a store failure is
-// the error returned.
+// could not be written is its source's Result.PublishErr; a store failure
+// is the error returned.
 func (r *Runner) PublishSources(ctx context.Context, sources []feed.Source, ids []int64) ([]Result, error) {
 	results := make([]Result, len(sources))
 	all := make([]*sourcePosts, len(sources))
@@ -679,7 +687,7 @@ func (r *Runner) PublishSources(ctx context.Context, sources []feed.Source, ids 
 			err := r.Store.Batch(ctx, func(tx store.Store) error { return r.retain(ctx, tx, src, ids[i], &results[i]) })
 			var perr *postError
 			if errors.As(err, &perr) {
-				results[i].Err = err
+				results[i].PublishErr = err
 			} else if err != nil {
 				return results, err
 			}
@@ -713,7 +721,40 @@ func (r *Runner) PublishSources(ctx context.Context, sources []feed.Source, ids 
 	}
 	for i, sp := range all {
 		results[i].Posts = sp.written
-		results[i].Err = errors.Join(results[i].Err, sp.err())
+		results[i].PublishErr = errors.Join(results[i].PublishErr, sp.err())
+	}
+	return results, nil
+}
+
+// PublishPending writes the posts of the sources' stored items that are
+// not published yet, without fetching anything: after the output folder
+// failed, the posts must not wait for each source's next fetch. It
+// returns the results of the sources that had posts to write; a failure
+// to write is their PublishErr, and only a store failure is returned.
+func (r *Runner) PublishPending(ctx context.Context, sources []feed.Source) ([]Result, error) {
+	rows, err := r.Store.Sources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byKey := store.ByKey(rows)
+	var results []Result
+	for _, src := range sources {
+		row, ok := byKey[src.Key()]
+		if !ok || row.Paused {
+			continue
+		}
+		res := Result{Source: src}
+		res.Posts, err = r.publishSource(ctx, src, row.ID, false)
+		if err != nil {
+			var perr *postError
+			if !errors.As(err, &perr) {
+				return results, err
+			}
+			res.PublishErr = err
+		}
+		if res.Posts > 0 || res.PublishErr != nil {
+			results = append(results, res)
+		}
 	}
 	return results, nil
 }

@@ -388,7 +388,7 @@ func (r *Runner) reserve(ctx context.Context, tx store.Store, p *pending, b *bat
 			if !errors.As(err, &perr) {
 				return nil, err
 			}
-			p.res.Err = errors.Join(p.res.Err, err)
+			p.res.PublishErr = errors.Join(p.res.PublishErr, err)
 		}
 		if items, err = tx.Items(ctx, f.row.ID, true); err != nil {
 			return nil, err
@@ -449,7 +449,7 @@ func (r *Runner) flush(ctx context.Context, b *batch, results []Result, report f
 	for _, p := range b.pending {
 		wrote = wrote || p.wrote
 		if len(p.errs) > 0 {
-			p.res.Err = errors.Join(p.res.Err, &postError{err: fmt.Errorf("%d of %d posts failed, first: %w", len(p.errs), p.tried, errors.Unwrap(p.errs[0]))})
+			p.res.PublishErr = errors.Join(p.res.PublishErr, &postError{err: fmt.Errorf("%d of %d posts failed, first: %w", len(p.errs), p.tried, errors.Unwrap(p.errs[0]))})
 		}
 	}
 	if wrote {
