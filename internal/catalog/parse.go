@@ -196,7 +196,7 @@ func build(spaces map[string]namespace) (*Catalog, error) {
 		if ns.ZH != nil && strings.TrimSpace(ns.ZH.Name) != "" {
 			source = ns.ZH.Name
 		}
-		source = folderName(source)
+		source = FolderName(source)
 		if source == "" {
 			source = id
 		}
@@ -237,9 +237,9 @@ func build(spaces map[string]namespace) (*Catalog, error) {
 			if cat != "" {
 				group = CategoryName(cat)
 			}
-			channel := folderName(r.Name)
+			channel := FolderName(r.Name)
 			if channel == "" {
-				channel = folderName(strings.TrimPrefix(key, "/"))
+				channel = FolderName(strings.TrimPrefix(key, "/"))
 			}
 			rt := Route{
 				Namespace: id, Group: group, Source: source, SourceEN: en, Channel: channel,
@@ -281,10 +281,10 @@ func joinPath(ns, p string) string {
 	return "/" + ns + p
 }
 
-// folderName makes a catalog name usable as a folder name, as the
+// FolderName makes a catalog name usable as a folder name, as the
 // taxonomy's names are: a slash ("最热 / 最新主题") becomes the full-width
 // "／", control characters and surrounding space go.
-func folderName(s string) string {
+func FolderName(s string) string {
 	s = strings.Map(func(r rune) rune {
 		switch {
 		case r == '/' || r == '\\':

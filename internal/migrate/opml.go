@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/html/charset"
+
+	"github.com/feedmill/feedmill/internal/catalog"
 )
 
 // Limits on OPML files: far above any real subscription list, low enough
@@ -213,20 +215,10 @@ func hostOf(raw string) string {
 	return raw
 }
 
-// folderName makes a name usable as a folder name: slashes become the
-// full-width ／, control characters spaces.
+// folderName makes a name usable as a folder name, as the catalog's
+// names are; an empty one becomes "_".
 func folderName(s string) string {
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == '/' || r == '\\':
-			return '／'
-		case r < 0x20 || r == 0x7f:
-			return ' '
-		}
-		return r
-	}, s)
-	s = strings.TrimSpace(s)
-	if s == "." || s == ".." || s == "" {
+	if s = catalog.FolderName(s); s == "" {
 		return "_"
 	}
 	return s
