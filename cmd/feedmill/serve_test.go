@@ -205,3 +205,58 @@ func TestStoreLockedWhileServing(t *testing.T) {
 		t.Errorf("sources while serve runs: %v\n%s", err, out)
 	}
 }
+
+// serve names route-only sources from the catalog at start and again on
+// each SIGHUP; a reload naming a route RSSHub does not have is refused and
+// the running configuration kept.
+func TestServeNamesRouteOnlySourcesOnReload(t *testing.T) {
+	bin := binary(t)
+	hub := newRSSHub(t)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "feedmill.yaml")
+	writeCfg := func(routes ...string) {
+		body := "rsshub: " + hub.URL + "\noutput:\n  dir: posts\nsources:\n"
+		for _, r := range routes {
+			body += "  - " + r + "\n"
+		}
+		if err := os.WriteFile(cfgPath, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeCfg("/guancha/headline")
+	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--listen", "127.0.0.1:0", "--log-format", "json", "--no-site")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	lines := logLines(stderr, func() { exited <- cmd.Wait() })
+	defer func() {
+		cmd.Process.Kill()
+		<-exited
+	}()
+	waitLog(t, lines, "round done")
+	golden, _ := os.ReadFile("../../testdata/golden/guancha-headline.md")
+	if got, err := os.ReadFile(filepath.Join(dir, "posts/新媒体/观察者网/头条/美方书面拒绝_不东扩红线_，德法俄乌巴黎会谈8小时.md")); err != nil || string(got) != string(golden) {
+		t.Errorf("the seed post differs from the golden one (err %v)", err)
+	}
+
+	writeCfg("/guancha/headline", "/oschina/news")
+	cmd.Process.Signal(syscall.SIGHUP)
+	if m := waitLog(t, lines, "config reloaded"); m["sources"] != 2.0 {
+		t.Errorf("reloaded %v sources, want 2", m["sources"])
+	}
+	waitLog(t, lines, "round done")
+	if _, err := os.Stat(filepath.Join(dir, "posts/编程/开源中国/资讯/Go 126 发布.md")); err != nil {
+		t.Errorf("the route added by the reload was not named and published: %v", err)
+	}
+
+	writeCfg("/guancha/headline", "/oschina/newz/x")
+	cmd.Process.Signal(syscall.SIGHUP)
+	if m := waitLog(t, lines, "config reload failed; keeping the running configuration"); !strings.Contains(fmt.Sprint(m["error"]), "route /oschina/newz/x is not in RSSHub's catalog") {
+		t.Errorf("reload error %v does not name the unknown route", m["error"])
+	}
+}
