@@ -378,14 +378,16 @@ func (r *Runner) fetchOne(ctx context.Context, src feed.Source, row store.Source
 // The feed's URL is text from the page. On the page's own host it is
 // fetched as the source is; on another host it is a link taken from
 // content, fetched from the public internet only and without the
-// source's headers and cookies, which are for the host the operator named.
+// source's headers and cookies, which are for the host the operator named,
+// and it stays one: the source does not move there.
 func (r *Runner) discover(ctx context.Context, f *fetched, req fetch.Request, notFeed error) (*parse.Feed, error) {
 	links := fetch.Discover(f.resp.Body, f.resp.URL)
 	if len(links) == 0 || links[0] == f.resp.URL {
 		return nil, fmt.Errorf("%w; it names no feed to autodiscover", notFeed)
 	}
 	client := r.Fetch
-	if !sameHost(links[0], f.resp.URL) {
+	elsewhere := !sameHost(links[0], f.resp.URL)
+	if elsewhere {
 		client = r.Fetch.ItemLinks()
 		req.Headers, req.Cookies = nil, nil
 	}
@@ -398,7 +400,18 @@ func (r *Runner) discover(ctx context.Context, f *fetched, req fetch.Request, no
 	if err != nil {
 		return nil, fmt.Errorf("%s, the feed its page names: %w", links[0], err)
 	}
-	f.resp, f.moveTo = resp, resp.URL
+	f.resp = resp
+	if !elsewhere {
+		f.moveTo = resp.URL
+		return parsed, nil
+	}
+	// A feed on another host is not remembered as the source's URL: later
+	// runs would fetch it as a source, which the operator named, with the
+	// source's headers and cookies and without the item links' address
+	// rules, so that the page's content could point them at a private
+	// address or redirect them there. The page is read again each run, and
+	// unconditionally: its validators would be the feed's.
+	resp.ETag, resp.LastModified = "", ""
 	return parsed, nil
 }
 
