@@ -54,13 +54,14 @@ func commands() []command {
 		{"pause", "pause a source (group/source/channel or url) until resumed", pauseCommand},
 		{"resume", "resume a paused source", resumeCommand},
 		{"prune", "remove the unchanged post files of sources no longer configured (lists them without --yes)", pruneCommand},
+		{"healthcheck", "ask a running feedmill serve for /healthz (the container's health check)", healthcheckCommand},
 		{"version", "print feedmill's version", versionCommand},
 	}
 }
 
 const usageHead = `feedmill turns feeds into a news site: it fetches RSS, Atom and JSON Feed
-sources (RSSHub routes by path) and writes each new item as a Hexo post under
-<output.dir>/<group>/<source>/<channel>/.
+sources (RSSHub routes by path) and writes each new item as a post under
+output.dir: Hexo (the default), Hugo or Jekyll (output.format).
 
 Usage:
   feedmill <command> [flags]
@@ -71,7 +72,7 @@ Commands:
 func usage(w io.Writer) {
 	fmt.Fprint(w, usageHead)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, "\nRun 'feedmill <command> --help' for a command's flags.\n")
 }

@@ -39,7 +39,7 @@ Flags:
 // configuration, with its --config flag and usage text.
 func configFlags(name, usage string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	path := fs.String("config", config.DefaultFile, "configuration `file`")
+	path := fs.String("config", config.DefaultPath(os.LookupEnv), "configuration `file` ($"+config.EnvConfig+" when not given)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()

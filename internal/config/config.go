@@ -123,6 +123,9 @@ type Config struct {
 	// lines holds the line of every key in the file by its dotted path
 	// ("output.dir", "sources[1].url"), for messages about settings.
 	lines map[string]position
+	// env names the environment variable that set a setting, by its
+	// dotted path (see applyEnv).
+	env map[string]string
 }
 
 // Output says where and how posts are written.
@@ -409,6 +412,7 @@ func Parse(path string, data []byte) (Config, error) {
 			}
 		}
 	}
+	cfg.applyEnv(os.LookupEnv)
 	// Unknown settings leave the others readable: check those too, so
 	// that one pass reports every mistake.
 	errs.add(cfg.Validate())
@@ -638,7 +642,11 @@ func (c Config) errorf(line int, field, format string, args ...any) error {
 	if !ok {
 		at = position{Line: line, Column: c.firstColumn(line)}
 	}
-	return &Error{File: c.File, Line: at.Line, Column: at.Column, Field: field, Msg: fmt.Sprintf(format, args...)}
+	msg := fmt.Sprintf(format, args...)
+	if name, ok := c.env[field]; ok {
+		msg += " (set by " + name + ")"
+	}
+	return &Error{File: c.File, Line: at.Line, Column: at.Column, Field: field, Msg: msg}
 }
 
 // keyLine is the line of a source's key, else of the source.
