@@ -74,7 +74,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
-	fmt.Fprint(w, "\nRun 'feedmill <command> --help' for a command's flags.\n")
+	fmt.Fprint(w, "\nRun 'feedmill help <command>' (or 'feedmill <command> --help') for a command's flags.\n")
 }
 
 // run is main without the process: it returns the exit status.
@@ -85,6 +85,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
+		// "feedmill help run" is "feedmill run --help".
+		if len(args) > 1 && args[0] == "help" {
+			for _, c := range commands() {
+				if c.name == args[1] {
+					return c.run(ctx, []string{"--help"}, stdout, stderr)
+				}
+			}
+			fmt.Fprintf(stderr, "feedmill help: unknown command %q\n\n", args[1])
+			usage(stderr)
+			return exitUsage
+		}
 		usage(stdout)
 		return exitOK
 	case "-version", "--version":

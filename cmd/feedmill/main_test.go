@@ -167,7 +167,7 @@ func TestRunDueSkipsSourcesNotDue(t *testing.T) {
 		t.Fatalf("first run: exit %d, %d fetches\n%s", code, hits, out)
 	}
 	code, out, _ := runCLI(t, "run", "--due", "--config", path)
-	if code != 0 || hits != 1 || !strings.Contains(out, "(1 not due, skipped)") {
+	if code != 0 || hits != 1 || !strings.Contains(out, "1 source: 0 ok, 0 failed, 1 not due (skipped);") {
 		t.Errorf("second run fetched a source that is not due: exit %d, %d fetches\n%s", code, hits, out)
 	}
 	if code, _, _ := runCLI(t, "run", "--config", path); code != 0 || hits != 2 {
@@ -214,7 +214,7 @@ func TestRunSkipsRoutesTheServerHeld(t *testing.T) {
 	if busy, fine := count(); code != exitOK || busy != 1 || fine != 2 {
 		t.Errorf("second run: exit %d, /busy %d, /fine %d fetches (want /busy left alone, /fine fetched)\n%s", code, busy, fine, out)
 	}
-	for _, want := range []string{"waiting      g/s/busy", "the server asked to wait until", "429", "(1 asked by their server to wait, skipped)"} {
+	for _, want := range []string{"waiting      g/s/busy", "the server asked to wait until", "429", "2 sources: 1 ok, 0 failed, 1 waiting for their server (skipped);"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("second run's output lacks %q:\n%s", want, out)
 		}

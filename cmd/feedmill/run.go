@@ -10,7 +10,6 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/feedmill/feedmill/internal/config"
@@ -22,12 +21,16 @@ import (
 	"github.com/feedmill/feedmill/internal/store/postgres"
 )
 
-const runUsage = `Usage: feedmill run [--config PATH] [--due] [--republish]
+const runUsage = `Usage: feedmill run [--config PATH] [--due] [--republish] [--quiet]
 
 Fetches every source once and writes each item not published before as a
 post. A route whose server asked feedmill to wait (429, 503, Retry-After)
 is left alone until then; --due also skips the sources whose interval or
-backoff is not over. Prints a line per source and a summary. Exit status:
+backoff is not over. Prints a line per source, in the configuration's
+order (each as soon as the sources before it are done; on a terminal a
+counter of the sources done shows meanwhile), then a summary whose counts
+add up to the configured sources. --quiet prints only the failures and the
+summary. Exit status:
 0 when every source succeeded, 1 when any failed (the others are still
 published), 2 for a bad configuration or command line, 3 when the store
 or the output folder fails or another feedmill is using the store.
@@ -128,6 +131,7 @@ func tuneGC() {
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, configPath := configFlags("run", runUsage)
 	republish := fs.Bool("republish", false, "rewrite the post of every known item (after a template change) instead of fetching")
+	quiet := fs.Bool("quiet", false, "print only the failures and the summary, and no progress counter")
 	dueOnly := fs.Bool("due", false, "fetch only the sources that are due (respecting intervals, backoff after errors and servers' Retry-After), as feedmill serve does; for frequent cron jobs")
 	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
@@ -187,22 +191,34 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			sources, held = unheldSources(rows, sources, now)
 		}
 	}
+	all := cfg.FeedSources()
+	index := make(map[string]int, len(all))
 	width := 0
-	for _, s := range sources {
+	for i, s := range all {
+		index[s.Key()] = i
 		width = max(width, displayWidth(s.Key()))
 	}
-	for _, h := range held {
-		width = max(width, displayWidth(h.src.Key()))
-	}
+	out := newLines(stdout, len(all), *quiet)
+	counts := map[schedule.Status]int{}
 	for _, h := range held {
 		key := h.src.Key()
-		fmt.Fprintf(stdout, "%s%s%s  the server asked to wait until %s, skipped (last error: %s)\n",
-			statusColumn(schedule.Waiting), key, strings.Repeat(" ", max(0, width-displayWidth(key))), clock(h.until, time.Now()), oneLine(h.lastErr, 120))
+		counts[schedule.Waiting]++
+		out.set(index[key], fmt.Sprintf("%s%s%s  the server asked to wait until %s, skipped (last error: %s)",
+			statusColumn(schedule.Waiting), key, strings.Repeat(" ", max(0, width-displayWidth(key))), clock(h.until, time.Now()), oneLine(withURL(h.lastErr, fetchURLOf(rows[key], h.src)), 160)), false)
 	}
-	var mu sync.Mutex
+	if skipped > 0 {
+		given := make(map[string]bool, len(sources))
+		for _, s := range sources {
+			given[s.Key()] = true
+		}
+		for i, s := range all {
+			if !given[s.Key()] {
+				out.set(i, "", false) // not due: no line, but done
+			}
+		}
+	}
+	failed := 0
 	report := func(r refresh.Result) {
-		mu.Lock()
-		defer mu.Unlock()
 		status := statusAfter(rows[r.Source.Key()], r, time.Now())
 		if *republish && !r.Paused {
 			status = schedule.OK // nothing was fetched
@@ -210,7 +226,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 				status = schedule.Failing
 			}
 		}
-		fmt.Fprintln(stdout, resultLine(r, status, width))
+		out.set(index[r.Source.Key()], resultLine(r, status, width, *republish, fetchURLOf(rows[r.Source.Key()], r.Source)), r.Err != nil || r.PublishErr != nil)
 	}
 	var results []refresh.Result
 	if *republish {
@@ -223,8 +239,12 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		// Posts kept when the output folder failed are written now,
 		// also those of the sources this run does not fetch.
 		pending, err = runner.PublishPending(ctx, notIn(cfg.FeedSources(), sources))
-		for _, r := range pending {
-			report(r)
+	}
+	out.finish()
+	for _, r := range pending {
+		// Sources this run did not fetch: after the ordered lines.
+		if !*quiet || r.Err != nil || r.PublishErr != nil {
+			fmt.Fprintln(stdout, resultLine(r, schedule.StatusOf(rows[r.Source.Key()], time.Now()), width, false, fetchURLOf(rows[r.Source.Key()], r.Source)))
 		}
 	}
 	if err != nil {
@@ -235,12 +255,17 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		return exitProblem
 	}
-	failed, posts, items := 0, 0, 0
+	posts, items := 0, 0
 	var retired refresh.Result
 	var unwritten error // the output folder's first failure
 	for _, r := range results {
-		if r.Err != nil {
+		switch {
+		case r.Paused:
+			counts[schedule.Paused]++
+		case r.Err != nil:
 			failed++
+		default:
+			counts[schedule.OK]++
 		}
 		if r.PublishErr != nil && unwritten == nil {
 			unwritten = r.PublishErr
@@ -261,15 +286,19 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if *republish {
 		verb = plural(posts, "post rewritten", "posts rewritten")
 	}
-	notDue := ""
+	// Every configured source is in exactly one count, so they add up.
+	parts := []string{fmt.Sprintf("%d ok", counts[schedule.OK]), fmt.Sprintf("%d failed", failed)}
+	if n := counts[schedule.Waiting]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d waiting for their server (skipped)", n))
+	}
+	if n := counts[schedule.Paused]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d paused (skipped)", n))
+	}
 	if skipped > 0 {
-		notDue = fmt.Sprintf(" (%d not due, skipped)", skipped)
+		parts = append(parts, fmt.Sprintf("%d not due (skipped)", skipped))
 	}
-	if len(held) > 0 {
-		notDue = fmt.Sprintf(" (%d asked by their server to wait, skipped)", len(held))
-	}
-	fmt.Fprintf(stdout, "%d %s%s, %d ok, %d failed; %d %s seen, %d %s%s in %s\n",
-		len(results), plural(len(results), "source", "sources"), notDue, len(results)-failed, failed,
+	fmt.Fprintf(stdout, "%d %s: %s; %d %s seen, %d %s%s in %s\n",
+		len(all), plural(len(all), "source", "sources"), strings.Join(parts, ", "),
 		items, plural(items, "item", "items"), posts, verb, retiredText(retired), runner.OutDir)
 	if unwritten != nil {
 		// The installation's failure, not the sources': their items are
@@ -359,7 +388,7 @@ func statusColumn(s schedule.Status) string {
 	return string(s) + strings.Repeat(" ", max(1, len(schedule.BackingOff)+2-len(s)))
 }
 
-func resultLine(r refresh.Result, status schedule.Status, width int) string {
+func resultLine(r refresh.Result, status schedule.Status, width int, republish bool, url string) string {
 	key := r.Source.Key()
 	head := statusColumn(status) + key + strings.Repeat(" ", max(0, width-displayWidth(key)))
 	moved := ""
@@ -372,9 +401,11 @@ func resultLine(r refresh.Result, status schedule.Status, width int) string {
 		if until := r.Schedule.PausedUntil; !until.IsZero() {
 			held = fmt.Sprintf("; left alone until %s, as the server asked", clock(until, time.Now()))
 		}
-		return fmt.Sprintf("%s  %v%s", head, r.Err, held) + notWritten(r)
+		return fmt.Sprintf("%s  %s%s", head, withURL(r.Err.Error(), url), held) + notWritten(r)
 	case r.Paused:
 		return fmt.Sprintf("%s  paused by an operator, not fetched (feedmill resume %s)", head, shellQuote(key))
+	case republish:
+		return fmt.Sprintf("%s  %d %s", head, r.Posts, plural(r.Posts, "post rewritten", "posts rewritten"))
 	case r.NotModified:
 		return fmt.Sprintf("%s  not modified, %d %s%s", head, r.Posts, plural(r.Posts, "new post", "new posts"), retiredText(r)+moved) + notWritten(r)
 	default:
@@ -389,6 +420,25 @@ func notWritten(r refresh.Result) string {
 		return ""
 	}
 	return fmt.Sprintf("; posts not written, kept for the next run (%v)", r.PublishErr)
+}
+
+// fetchURLOf is where the source was fetched from: where it moved to
+// (a permanent redirect, autodiscovery), else its configured URL.
+func fetchURLOf(row store.Source, src feed.Source) string {
+	if row.FetchURL != "" && row.URL == src.URL {
+		return row.FetchURL
+	}
+	return src.URL
+}
+
+// withURL puts the URL a fetch error is about before it, once: the
+// fetch and parse stages leave it out, as only the caller knows which
+// source the error belongs to.
+func withURL(msg, url string) string {
+	if url == "" || strings.Contains(msg, url) {
+		return msg
+	}
+	return url + ": " + msg
 }
 
 // sourceExtras tells what include/exclude and full text did, when they did

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fleet"
 	"github.com/feedmill/feedmill/internal/schedule"
 	"github.com/feedmill/feedmill/internal/store"
@@ -35,7 +36,7 @@ Flags:
 
 // maxErrorWidth bounds the last-error column; the full text is in the
 // daemon's log.
-const maxErrorWidth = 100
+const maxErrorWidth = 160
 
 func sourcesCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, configPath := configFlags("sources", sourcesUsage)
@@ -84,7 +85,7 @@ func sourcesCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 			}
 			line = append(line, held)
 		}
-		table = append(table, append(line, oneLine(row.LastError, maxErrorWidth)))
+		table = append(table, append(line, oneLine(lastError(row, src), maxErrorWidth)))
 	}
 	if len(table) > 1 {
 		writeTable(stdout, table)
@@ -177,4 +178,12 @@ func writeTable(w io.Writer, rows [][]string) {
 		}
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
+}
+
+// lastError is the source's last error, with the URL it was fetched from.
+func lastError(row store.Source, src feed.Source) string {
+	if row.LastError == "" {
+		return ""
+	}
+	return withURL(row.LastError, fetchURLOf(row, src))
 }

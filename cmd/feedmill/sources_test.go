@@ -178,7 +178,7 @@ func TestRunAndSourcesSayItemsLost(t *testing.T) {
 		t.Fatalf("sources: exit %d\n%s", code, out.String())
 	}
 	for _, want := range []string{
-		`(?m)^新闻/s/cut +ok +0 +\d\d:\d\d:\d\d +\S+ +lost 1 item of a broken document: .*EOF$`,
+		`(?m)^新闻/s/cut +ok +0 +\d\d:\d\d:\d\d +\S+ +http://\S+/cut: lost 1 item of a broken document: .*EOF$`,
 		`(?m)^新闻/s/nul +ok +0 +\d\d:\d\d:\d\d +\S+$`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out.String()) {
