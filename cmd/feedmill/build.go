@@ -49,7 +49,7 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "feedmill: %v\n", err)
 		return exitProblem
 	}
-	limitMemory()
+	limitMemory(buildMemoryLimit)
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	stats, err := site.Build(ctx, st, scfg, site.Options{Full: *full, Logger: logger})
 	if err != nil {
@@ -68,10 +68,10 @@ func buildCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return exitOK
 }
 
-// limitMemory sets buildMemoryLimit unless GOMEMLIMIT sets a limit.
-func limitMemory() {
+// limitMemory sets the soft memory limit limit unless GOMEMLIMIT sets one.
+func limitMemory(limit int64) {
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(buildMemoryLimit)
+		debug.SetMemoryLimit(limit)
 	}
 }
 

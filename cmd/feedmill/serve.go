@@ -72,7 +72,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if code != exitOK {
 		return code
 	}
-	tuneGC()
+	tuneGC(buildMemoryLimit)
 	addr := cfg.Listen
 	if *listen != "" {
 		if _, _, err := net.SplitHostPort(*listen); err != nil {
