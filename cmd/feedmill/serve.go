@@ -24,8 +24,8 @@ const serveUsage = `Usage: feedmill serve [--config PATH] [--listen ADDR] [--log
 Runs feedmill as a daemon: fetches every source that is due at once, then
 each again when its schedule says (interval, the feed's ttl, the server's
 max-age and Retry-After, backoff after errors). On the listen address it
-serves the news site from site.dir (built at start and again after every
-round that published or retired posts, and after a reload), /admin (the
+serves the news site from site.dir (built at start, again as sources
+publish or retire posts, and after a reload), /admin (the
 sources; fetch now and pause need admin_token), the image proxy at /img
 with image_proxy: builtin, /healthz and /metrics. --no-site leaves the
 site and the image proxy out. SIGINT or SIGTERM stops it cleanly;

@@ -10,12 +10,15 @@
 // it had. Between rounds the daemon sleeps until the next source is due,
 // or until a reload or a "fetch now" from /admin.
 //
-// The site is built by the goroutine that runs the rounds, so two builds
-// never overlap and a build never races a round's writes: once at start,
-// before the first round, so that the site is up at once; after every
-// round that published or retired something; and after a reload. A
-// failed build is logged and the daemon goes on; the pages of the last
-// good build stay served.
+// The site is built once at start, before the first round, so that it
+// is up at once; then by a builder goroutine of its own as sources
+// publish or retire posts, during the round, so that a source whose
+// fetch hangs until timeout holds back only its own posts; and after a
+// reload. Requests coalesce: one build at a time, and the requests made
+// while it runs get one build after it. A build reads only what the
+// store has committed, so a round half-written shows as the sources
+// finished so far. A failed build is logged and the daemon goes on; the
+// pages of the last good build stay served.
 package daemon
 
 import (
@@ -115,6 +118,9 @@ type Daemon struct {
 	metrics *metrics
 	handler http.Handler
 	wake    chan struct{}
+	// builds asks the builder for a site build: a request while one runs
+	// waits in it, and requests made meanwhile join it (see requestBuild).
+	builds  chan struct{}
 	started time.Time
 	noSite  bool
 	load    func(path string) (config.Config, error)
@@ -185,6 +191,7 @@ func New(opts Options) *Daemon {
 		listen:  opts.Listen,
 		metrics: newMetrics(),
 		wake:    make(chan struct{}, 1),
+		builds:  make(chan struct{}, 1),
 		started: time.Now(),
 		noSite:  opts.NoSite,
 		cfg:     cfg,
@@ -256,22 +263,27 @@ func (d *Daemon) Run(ctx context.Context, ln net.Listener) error {
 
 func (d *Daemon) loop(ctx context.Context) {
 	d.build(ctx)
+	// The site is rebuilt as sources publish, not when the round ends:
+	// a source whose fetch hangs until timeout holds back only its own
+	// posts.
+	built := make(chan struct{})
+	go func() {
+		defer close(built)
+		d.builder(ctx)
+	}()
+	defer func() { <-built }()
 	for {
 		start := time.Now()
-		next, changed := d.round(ctx)
+		next, _ := d.round(ctx)
 		if ctx.Err() != nil {
 			return
 		}
 		d.mu.Lock()
-		changed = changed || d.rebuild
+		if d.rebuild {
+			d.requestBuild()
+		}
 		d.rebuild = false
 		d.mu.Unlock()
-		if changed {
-			d.build(ctx)
-			if ctx.Err() != nil {
-				return
-			}
-		}
 		wait := max(time.Until(next), minGap-time.Since(start), 0)
 		t := time.NewTimer(wait)
 		select {
@@ -281,6 +293,31 @@ func (d *Daemon) loop(ctx context.Context) {
 		case <-d.wake:
 			t.Stop()
 		case <-t.C:
+		}
+	}
+}
+
+// requestBuild asks for a site build. Requests coalesce: one made while a
+// build runs gets one build after it, however many were made.
+func (d *Daemon) requestBuild() {
+	if d.noSite {
+		return
+	}
+	select {
+	case d.builds <- struct{}{}:
+	default: // one is asked for already
+	}
+}
+
+// builder builds the site when asked until ctx ends; it is the only
+// goroutine that builds after the first build, so builds never overlap.
+func (d *Daemon) builder(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.builds:
+			d.build(ctx)
 		}
 	}
 }
@@ -505,6 +542,9 @@ func (d *Daemon) report(r refresh.Result) {
 		delete(d.state.unwritten, key) // its pending posts are written
 	}
 	d.mu.Unlock()
+	if r.Posts > 0 || r.Retired > 0 {
+		d.requestBuild() // the site shows the posts as the source publishes them
+	}
 	if r.PublishErr != nil {
 		d.logger.Error("posts not written: the output folder failed; they are kept and written once it works", keySource, key, keyError, r.PublishErr)
 	}

@@ -308,3 +308,53 @@ func TestServePausedFromAdmin(t *testing.T) {
 	}
 	r.shutdown(t, 3*time.Second)
 }
+
+// One source whose fetch hangs holds back only itself: the other
+// source's post is written and shown on the site while the hanging fetch
+// is still waiting for its answer, and the hanging source's post follows
+// once it answers.
+func TestSlowSourceHoldsBackOnlyItself(t *testing.T) {
+	release := make(chan struct{})
+	var asked sync.Once
+	hanging := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.Trim(r.URL.Path, "/")
+		if name == "hang" {
+			asked.Do(func() { close(hanging) })
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		fmt.Fprintf(w, `<rss version="2.0"><channel><title>t</title><item><title>Post of %[1]s</title><guid>%[1]s</guid><description>&lt;p&gt;%[1]s&lt;/p&gt;</description></item></channel></rss>`, name)
+	}))
+	defer srv.Close()
+	defer close(release) // before srv.Close: the hanging request ends
+	dir := t.TempDir()
+	cfg := fmt.Sprintf("rsshub: %s\ntimeout: 5m\ninterval: 1h\nstore: feedmill.db\noutput:\n  dir: posts\nsources:\n  - {group: g, source: s, channel: hang, url: /hang}\n  - {group: g, source: s, channel: fast, url: /fast}\n", srv.URL)
+	cfgPath := filepath.Join(dir, "feedmill.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := start(t, cfgPath)
+	<-hanging
+	home := func() string {
+		data, _ := os.ReadFile(filepath.Join(dir, "public", "index.html"))
+		return string(data)
+	}
+	waitFor(t, "the fast source's post on the site while the other hangs", func() bool {
+		return strings.Contains(home(), "Post of fast")
+	})
+	if _, err := os.Stat(filepath.Join(dir, "posts", "g", "s", "fast", "Post of fast.md")); err != nil {
+		t.Errorf("the fast source's post file: %v", err)
+	}
+	if strings.Contains(home(), "Post of hang") {
+		t.Fatal("the hanging source's post is on the site before it answered")
+	}
+	release <- struct{}{}
+	waitFor(t, "the hanging source's post once it answers", func() bool {
+		return strings.Contains(home(), "Post of hang")
+	})
+	r.shutdown(t, 5*time.Second)
+}

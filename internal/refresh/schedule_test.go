@@ -3,10 +3,14 @@ package refresh_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/feedmill/feedmill/internal/feed"
+	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/schedule"
 )
 
@@ -145,5 +149,48 @@ func TestRefusalsDoNotBackOff(t *testing.T) {
 			t.Errorf("step %d: result %+v, want a refusal paused for 30s", i+1, res[0])
 		}
 		now = row.NextDue
+	}
+}
+
+// A source whose fetch hangs holds back only itself: the other source's
+// post is written, flushed and reported while the hanging fetch still
+// waits for its answer.
+func TestHangingSourceHoldsBackOnlyItself(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/hang" {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		w.Write([]byte(`<rss version="2.0"><channel><title>t</title><item><title>Post` + strings.ReplaceAll(r.URL.Path, "/", " ") + `</title><guid>x</guid></item></channel></rss>`))
+	}))
+	defer srv.Close()
+	out := t.TempDir()
+	r := newRunner(t, out)
+	sources := []feed.Source{
+		{Group: "g", Name: "s", Channel: "hang", URL: srv.URL + "/hang"},
+		{Group: "g", Name: "s", Channel: "fast", URL: srv.URL + "/fast"},
+	}
+	reported := make(chan string, 2)
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Run(t.Context(), sources, func(res refresh.Result) { reported <- res.Source.Channel })
+		done <- err
+	}()
+	if got := <-reported; got != "fast" {
+		t.Fatalf("first reported %q, want fast", got)
+	}
+	if _, err := os.Stat(filepath.Join(out, "g", "s", "fast", "Post fast.md")); err != nil {
+		t.Errorf("the fast source was reported before its post was in place: %v", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got := <-reported; got != "hang" {
+		t.Errorf("then reported %q, want hang", got)
 	}
 }
