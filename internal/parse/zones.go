@@ -43,9 +43,11 @@ func utcOffsets(data []byte) []byte {
 			end += start
 			if at, ok := utcZone(data[start:end]); ok {
 				if out == nil {
-					// One copy of the document's size: growing by
+					// One copy, of the document's size and the 2
+					// bytes each rewrite adds (a rewritten element
+					// is more than 32 bytes long): growing by
 					// doubling made three.
-					out = make([]byte, 0, len(data))
+					out = make([]byte, 0, len(data)+len(data)/16+16)
 				}
 				out = append(out, data[last:start+at]...)
 				out = append(out, "+0000"...)

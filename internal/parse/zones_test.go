@@ -122,3 +122,18 @@ func FuzzUTCOffsets(f *testing.F) {
 		}
 	})
 }
+
+// TestUTCOffsetsCopiesOnce checks that a document whose every item has a
+// date to rewrite is copied once: the rewrites make it longer, and a
+// slice of its size alone was grown, so copied again, at the end.
+func TestUTCOffsetsCopiesOnce(t *testing.T) {
+	item := "<item><title>t</title><pubDate>Fri, 28 Jan 2022 10:30:43 GMT</pubDate></item>"
+	doc := []byte("<rss><channel>" + strings.Repeat(item, 500) + "</channel></rss>")
+	out := utcOffsets(doc)
+	if want := strings.ReplaceAll(string(doc), " GMT<", " +0000<"); string(out) != want {
+		t.Fatalf("utcOffsets rewrote the dates wrongly")
+	}
+	if sized := len(doc) + len(doc)/16 + 16; cap(out) > sized {
+		t.Errorf("the copy grew to %d bytes of room, beyond the %d it was made with", cap(out), sized)
+	}
+}
