@@ -109,7 +109,8 @@ func TestMigrateSQLiteToPostgresAndBack(t *testing.T) {
 		copyTree(t, filepath.Join("../../examples", name), filepath.Join(dir, name))
 	}
 	cfg := filepath.Join(dir, "feedmill.yaml")
-	// The image proxy's key is generated into the store's settings.
+	// The image proxy's key is generated into the store's settings,
+	// beside the format of its posts.
 	data, _ := os.ReadFile(cfg)
 	os.WriteFile(cfg, append(data, []byte("\nimage_proxy: builtin\n")...), 0o644)
 	for _, cmd := range []string{"run", "build"} {
@@ -125,7 +126,7 @@ func TestMigrateSQLiteToPostgresAndBack(t *testing.T) {
 	original := exportRows(t, dbs[0])
 
 	code, out, errOut := runCLI(t, "migrate", "--config", cfg, "--to", pg)
-	if code != 0 || !strings.Contains(out, "copied 4 sources") || !strings.Contains(out, " 1 settings") {
+	if code != 0 || !strings.Contains(out, "copied 4 sources") || !strings.Contains(out, " 2 settings") {
 		t.Fatalf("migrate to PostgreSQL: exit %d\n%s\n%s", code, out, errOut)
 	}
 	onPG := withStore(t, cfg, "pg.yaml", pg)

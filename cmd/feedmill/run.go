@@ -256,6 +256,11 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			fmt.Fprintln(stdout, resultLine(r, schedule.StatusOf(rows[r.Source.Key()], time.Now()), width, false, fetchURLOf(rows[r.Source.Key()], r.Source)))
 		}
 	}
+	if fc := (*refresh.FormatChangedError)(nil); errors.As(err, &fc) {
+		// The configuration's mistake, not the store's: nothing was done.
+		fmt.Fprintf(stderr, "feedmill: %v\n", err)
+		return exitUsage
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintln(stderr, "feedmill: interrupted; posts written so far are complete and recorded")

@@ -1,6 +1,13 @@
 package refresh
 
-import "github.com/feedmill/feedmill/internal/publish"
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/feedmill/feedmill/internal/publish"
+	"github.com/feedmill/feedmill/internal/store"
+)
 
 // Format is how an output's posts are written: their paths and their
 // bytes. refresh keeps every guarantee (a path reserved before its file is
@@ -8,6 +15,8 @@ import "github.com/feedmill/feedmill/internal/publish"
 // write overwritten) whatever the format; the format knows only files.
 // The formats live in the packages below publish.
 type Format interface {
+	// Name is the format's name, as output.format gives it.
+	Name() string
 	// Render returns the post's file. The same post renders to the same
 	// bytes every time: a rerun then finds its file in place and changes
 	// nothing.
@@ -32,4 +41,52 @@ type Format interface {
 	// (a name its site never showed); "" when there is none. A file there
 	// that Adopt takes for the post is moved to the post's path.
 	OldPath(p publish.Post) string
+}
+
+// formatSetting is the store setting that names the format the store's
+// posts were written in.
+const formatSetting = "output_format"
+
+// FormatChangedError is returned by Run and Republish when the store's
+// posts were written in another format than the Runner's: the store
+// keeps each item's path in the format it was published in, so the items
+// already published would never get posts in the new format, and
+// --republish would write the new format at the old paths.
+type FormatChangedError struct {
+	Store, Config string
+}
+
+func (e *FormatChangedError) Error() string {
+	return fmt.Sprintf("the store's posts were written as %s, the configuration asks for %s: "+
+		"publish %s with a new store (the store setting), or set output.format back to %s", e.Store, e.Config, e.Config, e.Store)
+}
+
+// checkFormat records the Runner's format in a new store, and refuses a
+// store whose posts are in another format. A store from before formats
+// were recorded that holds items is Hexo's, the only format then.
+func (r *Runner) checkFormat(ctx context.Context) error {
+	return r.Store.Batch(ctx, func(tx store.Store) error {
+		name, err := tx.Setting(ctx, formatSetting)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			n, err := tx.CountItems(ctx, store.ItemFilter{})
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				name = "hexo"
+			} else {
+				name = r.Format.Name()
+			}
+			if name == r.Format.Name() {
+				return tx.SetSetting(ctx, formatSetting, name)
+			}
+		case err != nil:
+			return err
+		}
+		if name != r.Format.Name() {
+			return &FormatChangedError{Store: name, Config: r.Format.Name()}
+		}
+		return nil
+	})
 }

@@ -1,6 +1,7 @@
 package refresh_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -153,4 +154,29 @@ func maps(a, b map[string]time.Time) bool {
 		}
 	}
 	return true
+}
+
+// A store whose posts are in one format refuses a run in another, before
+// it fetches anything: its items' paths are the old format's.
+func TestFormatChangeIsRefused(t *testing.T) {
+	out := t.TempDir()
+	r := newRunner(t, out)
+	host := newFeedHost(t, days(time.Now(), 1, 2)...)
+	src := host.source(feed.Retention{})
+	runOnce(t, r, src)
+
+	r.Format = hugo.Format{}
+	_, err := r.Run(t.Context(), []feed.Source{src}, nil)
+	var fc *refresh.FormatChangedError
+	if !errors.As(err, &fc) || fc.Store != "hexo" || fc.Config != "hugo" {
+		t.Fatalf("run in another format: %v", err)
+	}
+	if _, err := r.Republish(t.Context(), []feed.Source{src}, nil); !errors.As(err, &fc) {
+		t.Fatalf("republish in another format: %v", err)
+	}
+	if got := posts(t, out); len(got) != 2 {
+		t.Errorf("files %q", got)
+	}
+	r.Format = hexo.Format{}
+	runOnce(t, r, src)
 }

@@ -189,6 +189,9 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 			return nil, fmt.Errorf("clean temp files: %w", err)
 		}
 	}
+	if err := r.checkFormat(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := r.ensureSources(ctx, sources)
 	if err != nil {
 		return nil, err
@@ -664,6 +667,9 @@ func (e *postError) Unwrap() error { return e.err }
 // after a template or cleaning change. Files whose bytes would not change
 // are left alone.
 func (r *Runner) Republish(ctx context.Context, sources []feed.Source, report func(Result)) ([]Result, error) {
+	if err := r.checkFormat(ctx); err != nil {
+		return nil, err
+	}
 	results := make([]Result, 0, len(sources))
 	for _, src := range sources {
 		row, err := r.Store.EnsureSource(ctx, src)

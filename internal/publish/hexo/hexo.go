@@ -246,3 +246,6 @@ func frontMatterLines(s string) map[string]string {
 	}
 	return out
 }
+
+// Name is the format's name in the configuration, output.format.
+func (Format) Name() string { return "hexo" }

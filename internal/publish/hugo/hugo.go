@@ -80,3 +80,6 @@ func (Format) Adopt(old, rendered []byte) bool { return bytes.Equal(old, rendere
 
 // OldPath is "": no earlier system named these files.
 func (Format) OldPath(publish.Post) string { return "" }
+
+// Name is the format's name in the configuration, output.format.
+func (Format) Name() string { return "hugo" }
