@@ -94,6 +94,8 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 		}
 		recovered = err
 		lost = max(0, countItems(trimmed)-len(f.Items))
+	} else if f.FeedType != "json" && mayHideItems(doc, len(f.Items)) {
+		f, doc, recovered, lost = keepHiddenItems(p, f, doc)
 	}
 	if f.FeedType == "json" && !isJSONFeed(trimmed) {
 		// gofeed takes any JSON object for a JSON Feed: an API's answer

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
@@ -50,6 +51,16 @@ func recoverFeed(p *gofeed.Parser, data []byte) (*gofeed.Feed, []byte, error) {
 // the end of the last complete item or entry and closes the elements open
 // there, so a half-received item is dropped rather than published cut off.
 func repairXML(data []byte) ([]byte, bool) {
+	out, ok, _ := repairTags(data)
+	return out, ok
+}
+
+// repairTags is repairXML that also counts the mismatched tags it
+// repaired: end tags that matched no open element or closed others
+// with theirs, and items or entries begun inside another one, which it
+// closes first. 0 for a document whose tags all match.
+func repairTags(data []byte) ([]byte, bool, int) {
+	fixes := 0
 	d := xml.NewDecoder(bytes.NewReader(escapeStrayLT(data)))
 	d.Strict = false
 	d.Entity = xml.HTMLEntity
@@ -65,20 +76,38 @@ func repairXML(data []byte) ([]byte, bool) {
 		tok, err := d.RawToken()
 		if err != nil {
 			if errors.Is(err, io.EOF) && len(stack) == 0 {
-				return out.Bytes(), true
+				return out.Bytes(), true, fixes
 			}
+			fixes++ // cut short, or past repair
 			if safeLen < 0 {
-				return nil, false
+				return nil, false, fixes
 			}
 			out.Truncate(safeLen)
 			for i := safeDepth - 1; i >= 0; i-- {
 				out.WriteString("</" + safeStack[i] + ">")
 			}
-			return out.Bytes(), true
+			return out.Bytes(), true, fixes
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			name := qname(t.Name)
+			if isItem(t.Name.Local) {
+				// Items do not nest: one begun inside another (whose end
+				// tag is missing) ends the open one first.
+				for i := len(stack) - 1; i >= 0; i-- {
+					if !isItem(localOf(stack[i])) {
+						continue
+					}
+					for j := len(stack) - 1; j >= i; j-- {
+						out.WriteString("</" + stack[j] + ">")
+					}
+					stack = stack[:i]
+					fixes++
+					safeLen, safeDepth = out.Len(), len(stack)
+					safeStack = append(safeStack[:0], stack...)
+					break
+				}
+			}
 			out.WriteString("<" + name)
 			for _, a := range t.Attr {
 				out.WriteString(" " + qname(a.Name) + `="`)
@@ -91,17 +120,25 @@ func repairXML(data []byte) ([]byte, bool) {
 			name := qname(t.Name)
 			// Close what is open down to the matching element; an end tag
 			// that matches nothing is dropped.
+			matched := false
 			for i := len(stack) - 1; i >= 0; i-- {
 				if stack[i] != name {
 					continue
+				}
+				if i != len(stack)-1 {
+					fixes++
 				}
 				for j := len(stack) - 1; j >= i; j-- {
 					out.WriteString("</" + stack[j] + ">")
 				}
 				stack = stack[:i]
+				matched = true
 				break
 			}
-			if l := strings.ToLower(t.Name.Local); l == "item" || l == "entry" {
+			if !matched {
+				fixes++
+			}
+			if isItem(t.Name.Local) {
 				safeLen, safeDepth = out.Len(), len(stack)
 				safeStack = append(safeStack[:0], stack...)
 			}
@@ -124,6 +161,19 @@ func repairXML(data []byte) ([]byte, bool) {
 	}
 }
 
+func isItem(local string) bool {
+	l := strings.ToLower(local)
+	return l == "item" || l == "entry"
+}
+
+// localOf is a qualified name without its prefix.
+func localOf(name string) string {
+	if k := strings.LastIndexByte(name, ':'); k >= 0 {
+		return name[k+1:]
+	}
+	return name
+}
+
 func qname(n xml.Name) string {
 	if n.Space != "" {
 		return n.Space + ":" + n.Local
@@ -131,18 +181,20 @@ func qname(n xml.Name) string {
 	return n.Local
 }
 
-// escapeStrayLT escapes each "<" that cannot start markup, leaving CDATA
-// sections and comments as they are.
+// escapeStrayLT escapes each "<" that cannot start markup, and each "]]>"
+// outside CDATA (the end of a CDATA section that was already closed,
+// which encoding/xml refuses even when lenient), leaving CDATA sections
+// and comments as they are.
 func escapeStrayLT(data []byte) []byte {
 	var out bytes.Buffer
 	out.Grow(len(data) + 64)
 	for i := 0; i < len(data); {
 		lt := bytes.IndexByte(data[i:], '<')
 		if lt < 0 {
-			out.Write(data[i:])
+			writeOutsideCDATA(&out, data[i:])
 			break
 		}
-		out.Write(data[i : i+lt])
+		writeOutsideCDATA(&out, data[i:i+lt])
 		i += lt
 		if n := verbatim(data[i:]); n > 0 {
 			out.Write(data[i : i+n])
@@ -157,6 +209,21 @@ func escapeStrayLT(data []byte) []byte {
 		i++
 	}
 	return out.Bytes()
+}
+
+// writeOutsideCDATA writes text from outside CDATA sections and comments
+// with its "]]>" escaped.
+func writeOutsideCDATA(out *bytes.Buffer, b []byte) {
+	for {
+		k := bytes.Index(b, cdataClose)
+		if k < 0 {
+			out.Write(b)
+			return
+		}
+		out.Write(b[:k+2])
+		out.WriteString("&gt;")
+		b = b[k+3:]
+	}
 }
 
 // verbatim returns the length of the CDATA section or comment b starts
@@ -177,4 +244,51 @@ func verbatim(b []byte) int {
 func startsMarkup(c byte) bool {
 	return c == '/' || c == '!' || c == '?' || c == '_' || c == ':' ||
 		(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80
+}
+
+// mayHideItems reports, cheaply, whether doc may have more items or
+// entries than the n gofeed read: counting "<item", "<entry" and their
+// prefixed forms over-counts (<items>, text in CDATA), never under-counts,
+// so a sound document costs a few byte counts and no scan.
+func mayHideItems(doc []byte, n int) bool {
+	c := bytes.Count(doc, []byte("<item")) + bytes.Count(doc, []byte("<entry"))
+	if c > n {
+		return true
+	}
+	return bytes.Count(doc, []byte(":item"))+bytes.Count(doc, []byte(":entry")) > n-c
+}
+
+// keepHiddenItems handles a document gofeed read without error but with
+// fewer items than it has: an end tag that matches no open element (a
+// "]]>" inside CDATA, as badly generated feeds write it, leaves "</b>"
+// or "</script>" in the open) makes gofeed close the item, the channel
+// or the feed early, and every later item is dropped without a word.
+// When the document is not sound (its tags do not match, or it holds
+// characters XML forbids, or it is cut short), it is read again as
+// dropBadChars and repairXML rewrite it (repairXML drops such end tags
+// and closes an item left open before the next begins), and the reading
+// that keeps more items wins; what is still missing is counted as lost.
+// A sound document (its extra <item>s are some extension's) keeps
+// gofeed's reading.
+func keepHiddenItems(p *gofeed.Parser, f *gofeed.Feed, doc []byte) (*gofeed.Feed, []byte, error, int) {
+	begun := countItems(doc)
+	if begun <= len(f.Items) {
+		return f, doc, nil, 0
+	}
+	clean, dropped := dropBadChars(doc)
+	fixed, ok, fixes := repairTags(clean)
+	if ok && fixes == 0 && dropped == 0 {
+		return f, doc, nil, 0
+	}
+	why := "its tags do not match"
+	if fixes == 0 {
+		why = "it holds characters XML forbids"
+	}
+	recovered := fmt.Errorf("%d of %d items were hidden: %s", begun-len(f.Items), begun, why)
+	if ok {
+		if g, err := p.Parse(bytes.NewReader(fixed)); err == nil && g != nil && len(g.Items) > len(f.Items) {
+			f, doc = g, fixed
+		}
+	}
+	return f, doc, recovered, max(0, begun-len(f.Items))
 }
