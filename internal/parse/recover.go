@@ -247,14 +247,16 @@ func startsMarkup(c byte) bool {
 }
 
 // mayHideItems reports, cheaply, whether doc may have more items or
-// entries than the n gofeed read: counting "<item", "<entry" and their
-// prefixed forms over-counts (<items>, text in CDATA), never under-counts,
-// so a sound document costs a few byte counts and no scan.
+// entries than the n gofeed read: counting "<item", "<entry" (and, when
+// those are fewer than n, their prefixed forms) over-counts (<items>, text
+// in CDATA), never under-counts the tags countItems finds, so a sound
+// document costs two byte counts and no scan.
 func mayHideItems(doc []byte, n int) bool {
 	c := bytes.Count(doc, []byte("<item")) + bytes.Count(doc, []byte("<entry"))
-	if c > n {
-		return true
+	if c >= n {
+		return c > n
 	}
+	// gofeed read items these do not count: the document's are prefixed.
 	return bytes.Count(doc, []byte(":item"))+bytes.Count(doc, []byte(":entry")) > n-c
 }
 
