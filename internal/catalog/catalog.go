@@ -11,6 +11,7 @@ package catalog
 
 import (
 	"fmt"
+	"github.com/feedmill/feedmill/internal/suggest"
 	"slices"
 	"sort"
 	"strings"
@@ -342,9 +343,9 @@ func (c *Catalog) Closest(path string, n int) []Route {
 	ns := firstSegment(path)
 	var all []scored
 	for _, r := range c.Routes {
-		d := levenshtein(path, r.Path)
+		d := suggest.Distance(path, r.Path)
 		if r.Example != "" {
-			d = min(d, levenshtein(path, r.Example))
+			d = min(d, suggest.Distance(path, r.Example))
 		}
 		if r.Namespace == ns || strings.HasPrefix(path, "/"+r.Namespace+"/") {
 			d = d*2 - 1 // same namespace: nearer
@@ -367,28 +368,6 @@ func firstSegment(p string) string {
 		return ""
 	}
 	return s[0]
-}
-
-// levenshtein is the edit distance between a and b, by runes.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // Names returns the group, source and channel a route-only source takes
@@ -507,7 +486,7 @@ func (c *Catalog) Successor(path string) (Route, bool) {
 		if r.Namespace != segs[0] {
 			continue
 		}
-		d := levenshtein(path, orPath(r.Example, r.Path))
+		d := suggest.Distance(path, orPath(r.Example, r.Path))
 		if d <= max(3, len(path)/4) {
 			cands = append(cands, r)
 		}

@@ -183,14 +183,3 @@ func TestMatchPattern(t *testing.T) {
 		}
 	}
 }
-
-func TestLevenshtein(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		d    int
-	}{{"", "", 0}, {"abc", "", 3}, {"kitten", "sitting", 3}, {"头条", "头条新闻", 2}} {
-		if d := levenshtein(tc.a, tc.b); d != tc.d {
-			t.Errorf("levenshtein(%q, %q) = %d, want %d", tc.a, tc.b, d, tc.d)
-		}
-	}
-}

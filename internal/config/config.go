@@ -504,7 +504,7 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string, errs *err
 			case !ok && path == "" && oldSystemKeys[key]:
 				at(kv[0], field, "is a setting of the old RSSHub-to-Hexo scripts, not of feedmill: convert that configuration with 'feedmill import'")
 			case !ok:
-				at(kv[0], field, "unknown setting"+suggest(key, fields))
+				at(kv[0], field, "unknown setting"+didYouMean(key, fields))
 			case seen[key]:
 				at(kv[0], field, "set twice")
 			default:

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/feedmill/feedmill/internal/suggest"
 	"reflect"
 	"regexp"
 	"slices"
@@ -102,10 +103,10 @@ func (c Config) firstColumn(line int) int {
 // configuration, which 'feedmill import' converts.
 var oldSystemKeys = map[string]bool{"diy": true, "slect": true}
 
-// suggest says which known setting a misspelt key probably meant: the one
+// didYouMean says which known setting a misspelt key probably meant: the one
 // that differs only in case, dashes and underscores, else the nearest
 // within a third of its length in edits.
-func suggest(key string, fields map[string]reflect.Type) string {
+func didYouMean(key string, fields map[string]reflect.Type) string {
 	norm := func(s string) string {
 		return strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(s))
 	}
@@ -114,7 +115,7 @@ func suggest(key string, fields map[string]reflect.Type) string {
 		if norm(k) == norm(key) {
 			return fmt.Sprintf("; did you mean %q?", k)
 		}
-		d := editDistance(norm(k), norm(key))
+		d := suggest.Distance(norm(k), norm(key))
 		if d <= max(1, len([]rune(k))/3) && (best == "" || d < bestDist || d == bestDist && k < best) {
 			best, bestDist = k, d
 		}
@@ -123,28 +124,6 @@ func suggest(key string, fields map[string]reflect.Type) string {
 		return ""
 	}
 	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-// editDistance is the Levenshtein distance between a and b, in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // yamlParserProblems are the messages of the YAML library's parser (as
