@@ -39,15 +39,18 @@ func logLines(r io.Reader, done func()) <-chan map[string]any {
 	return ch
 }
 
-// waitLog returns the first line whose msg is msg, failing after 15 s.
+// waitLog returns the first line whose msg is msg, failing after 60 s
+// with the lines it read meanwhile.
 func waitLog(t *testing.T, lines <-chan map[string]any, msg string) map[string]any {
 	t.Helper()
 	// A generous wait for a condition, not a timed assertion: on a busy
 	// machine a round of the real binary can take many seconds.
 	timeout := time.After(60 * time.Second)
+	var skipped []map[string]any
 	for {
 		select {
 		case m, ok := <-lines:
+			skipped = append(skipped, m)
 			if !ok {
 				t.Fatalf("the log ended before %q", msg)
 			}
@@ -58,6 +61,9 @@ func waitLog(t *testing.T, lines <-chan map[string]any, msg string) map[string]a
 				return m
 			}
 		case <-timeout:
+			for _, m := range skipped {
+				t.Logf("log: %v", m)
+			}
 			t.Fatalf("no %q in the log within 60s", msg)
 		}
 	}

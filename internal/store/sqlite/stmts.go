@@ -52,27 +52,41 @@ func (c *stmtCache) prepare(ctx context.Context, queries ...string) error {
 const maxStmts = 128
 
 func (c *stmtCache) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	// The lock is not held while preparing: the database's cache prepares
+	// on the one connection, which a Batch may hold while its own cache
+	// looks into this one (parent) for the same query. Holding the lock
+	// across the wait for the connection deadlocked the two (a site build
+	// reading while a round's Batch ran).
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st, ok := c.stmts[query]; ok {
+	st, ok := c.stmts[query]
+	full := len(c.stmts) >= maxStmts
+	c.mu.Unlock()
+	if ok {
 		return st, nil
 	}
-	if len(c.stmts) >= maxStmts {
+	if full {
 		return nil, errCacheFull
 	}
 	if c.parent != nil {
 		c.parent.mu.Lock()
-		st, ok := c.parent.stmts[query]
+		pst, ok := c.parent.stmts[query]
 		c.parent.mu.Unlock()
 		if ok {
-			st = c.tx.StmtContext(ctx, st)
-			c.stmts[query] = st
-			return st, nil
+			st = c.tx.StmtContext(ctx, pst)
 		}
 	}
-	st, err := c.q.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
+	if st == nil {
+		var err error
+		if st, err = c.q.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.stmts[query]; ok {
+		// Prepared meanwhile by another caller: keep one.
+		st.Close()
+		return old, nil
 	}
 	c.stmts[query] = st
 	return st, nil
