@@ -154,7 +154,16 @@ func entityRef(b []byte) (string, int) {
 // in the prolog only (after an XML declaration, white space, comments and
 // processing instructions); -1 when there is none.
 func doctype(data []byte) (int, int) {
-	i := 0
+	i := skipMisc(data, 0)
+	if bytes.HasPrefix(data[i:], []byte("<!DOCTYPE")) {
+		return i, declEnd(data, i)
+	}
+	return -1, -1
+}
+
+// skipMisc returns where the prolog's white space, processing
+// instructions and comments from i end.
+func skipMisc(data []byte, i int) int {
 	for i < len(data) {
 		for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n') {
 			i++
@@ -165,13 +174,11 @@ func doctype(data []byte) (int, int) {
 			i = skipPast(data, i+2, []byte("?>"))
 		case bytes.HasPrefix(rest, commentOpen):
 			i = skipPast(data, i+len(commentOpen), commentClose)
-		case bytes.HasPrefix(rest, []byte("<!DOCTYPE")):
-			return i, declEnd(data, i)
 		default:
-			return -1, -1
+			return i
 		}
 	}
-	return -1, -1
+	return i
 }
 
 // xmlDeclaration is the declaration of a document that fetch has made
@@ -182,24 +189,12 @@ const xmlDeclaration = `<?xml version="1.0" encoding="UTF-8"?>`
 // comments, processing instructions, white space and a DOCTYPE precedes
 // it; 0 when nothing does or no element follows.
 func rootStart(data []byte) int {
-	i := 0
-	for i < len(data) {
-		for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n') {
-			i++
-		}
-		rest := data[i:]
-		switch {
-		case bytes.HasPrefix(rest, []byte("<?")):
-			i = skipPast(data, i+2, []byte("?>"))
-		case bytes.HasPrefix(rest, commentOpen):
-			i = skipPast(data, i+len(commentOpen), commentClose)
-		case bytes.HasPrefix(rest, []byte("<!DOCTYPE")):
-			i = declEnd(data, i)
-		case len(rest) > 1 && rest[0] == '<' && (isASCIILetter(rest[1]) || rest[1] >= 0x80 || rest[1] == '_'):
-			return i
-		default:
-			return 0
-		}
+	i := skipMisc(data, 0)
+	if bytes.HasPrefix(data[i:], []byte("<!DOCTYPE")) {
+		i = skipMisc(data, declEnd(data, i))
+	}
+	if rest := data[min(i, len(data)):]; len(rest) > 1 && rest[0] == '<' && (isASCIILetter(rest[1]) || rest[1] >= 0x80 || rest[1] == '_') {
+		return i
 	}
 	return 0
 }
