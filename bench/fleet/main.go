@@ -42,7 +42,7 @@ func main() {
 		latency     = flag.Duration("latency", 200*time.Millisecond, "how long the server takes to answer with a feed (a 304 at once)")
 		fetchers    = flag.String("fetchers", "1,2,4", "numbers of fetch processes to run, one measurement each")
 		concurrency = flag.Int("concurrency", 16, "fetch concurrency of each process")
-		bin         = flag.String("feedmill", "", "the feedmill binary (default: built from ./cmd/feedmill)")
+		bin         = flag.String("feedmill", "", "the feedmill binary, or several separated by commas, measured in turn for each number of fetchers (default: built from ./cmd/feedmill)")
 	)
 	flag.Parse()
 	if *serve {
@@ -68,6 +68,7 @@ func run(admin string, sources, items int, latency time.Duration, fetchers strin
 			return fmt.Errorf("build feedmill: %v\n%s", err, out)
 		}
 	}
+	bins := strings.Split(bin, ",")
 	// The server is a child process, so that its CPU is not the fleet's.
 	self, _ := os.Executable()
 	srv := exec.Command(self, "-serve", "-items", strconv.Itoa(items), "-latency", latency.String())
@@ -88,16 +89,20 @@ func run(admin string, sources, items int, latency time.Duration, fetchers strin
 	if err != nil {
 		return err
 	}
-	fmt.Printf("store cost per item (InsertItems + SetPrepared of 20-item feeds, one process): postgres %s, sqlite %s (%.1fx)\n",
-		pgItem.Round(time.Microsecond/10), sqliteItem.Round(time.Microsecond/10), float64(pgItem)/float64(sqliteItem))
+	fmt.Printf("store cost per item (InsertItems + SetPrepared of 20-item feeds, one process): postgres %s, sqlite %s (%.1fx); load %s\n",
+		pgItem.Round(time.Microsecond/10), sqliteItem.Round(time.Microsecond/10), float64(pgItem)/float64(sqliteItem), loadAverage())
 
 	for _, f := range strings.Split(fetchers, ",") {
 		nf, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || nf < 1 {
 			return fmt.Errorf("-fetchers %q", fetchers)
 		}
-		if err := measure(ctx, admin, tmp, bin, base, sources, nf, concurrency, latency); err != nil {
-			return err
+		// Binaries take turns, so that a change in the machine's load
+		// falls on each about alike.
+		for _, b := range bins {
+			if err := measure(ctx, admin, tmp, b, base, sources, nf, concurrency, latency); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -191,9 +196,9 @@ func measure(ctx context.Context, admin, tmp, bin, base string, sources, nf, con
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%d fetcher(s) x %d workers: pass 1 %s (floor %s, %.2fx), %d items stored; pass 2 (all 304) %s, %.1fx faster than pass 1\n",
-		nf, concurrency, pass1.Round(time.Millisecond), floor.Round(time.Millisecond), float64(pass1)/float64(floor), stored,
-		pass2.Round(time.Millisecond), float64(pass1)/float64(pass2))
+	fmt.Printf("%s: %d fetcher(s) x %d workers: pass 1 %s (floor %s, %.2fx), %d items stored; pass 2 (all 304) %s, %.1fx faster than pass 1; load %s\n",
+		filepath.Base(bin), nf, concurrency, pass1.Round(time.Millisecond), floor.Round(time.Millisecond), float64(pass1)/float64(floor), stored,
+		pass2.Round(time.Millisecond), float64(pass1)/float64(pass2), loadAverage())
 	return nil
 }
 
@@ -252,6 +257,19 @@ func storeCost(ctx context.Context, admin, tmp string) (pg, lite time.Duration, 
 		}
 	}
 	return pg, lite, nil
+}
+
+// loadAverage is the machine's load average over 1, 5 and 15 minutes.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func createDB(ctx context.Context, admin string) (string, func(), error) {
