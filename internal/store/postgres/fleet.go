@@ -257,10 +257,21 @@ func (g *HostGate) Acquire(ctx context.Context, host string) (func(), time.Time,
 		var paused time.Time
 		var got *int32
 		// One statement: the host's pause, and a free slot when none.
-		err := g.pool.QueryRow(ctx, `WITH h AS (
-	INSERT INTO fleet_hosts (host) VALUES ($1) ON CONFLICT (host) DO UPDATE SET host = excluded.host RETURNING paused_until
+		// The host's row and slots are made the first time only: an
+		// upsert of the row on every fetch locked it until its commit,
+		// so every fetch of the fleet to the host waited for the one
+		// before it to commit (a WAL flush each). A row another fetch is
+		// making at this moment is not in h; its pause is none yet.
+		err := g.pool.QueryRow(ctx, `WITH made AS (
+	INSERT INTO fleet_hosts (host) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM fleet_hosts WHERE host = $1)
+	ON CONFLICT (host) DO NOTHING RETURNING paused_until
+), h AS (
+	SELECT COALESCE(MAX(paused_until), 'epoch') AS paused_until FROM (
+		SELECT paused_until FROM made UNION ALL SELECT paused_until FROM fleet_hosts WHERE host = $1) AS p
 ), s AS (
-	INSERT INTO fleet_host_slots (host, slot) SELECT $1, generate_series(0, $2 - 1) ON CONFLICT DO NOTHING
+	INSERT INTO fleet_host_slots (host, slot) SELECT $1, generate_series(0, $2 - 1)
+	WHERE NOT EXISTS (SELECT 1 FROM fleet_host_slots WHERE host = $1 AND slot = $2 - 1)
+	ON CONFLICT DO NOTHING
 ), free AS (
 	SELECT slot FROM fleet_host_slots WHERE host = $1 AND slot < $2 AND held_until < now()
 		AND (SELECT paused_until FROM h) < now()
