@@ -29,7 +29,6 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/feedmill/feedmill/internal/admin"
@@ -127,7 +126,7 @@ type Daemon struct {
 
 	// site serves the news site and the image proxy at "/", admin the
 	// admin page; both are replaced on a reload.
-	site, admin swap
+	site, admin server.Swap
 
 	mu     sync.Mutex // guards what follows
 	cfg    config.Config
@@ -139,21 +138,6 @@ type Daemon struct {
 	rebuild bool
 	// queued are the keys of the sources /admin asked to fetch now.
 	queued map[string]bool
-}
-
-// swap is a handler that can be replaced while requests run.
-type swap struct{ h atomic.Pointer[http.Handler] }
-
-func (s *swap) set(h http.Handler) { s.h.Store(&h) }
-
-func (s *swap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h := s.h.Load(); h != nil {
-		(*h).ServeHTTP(w, r)
-		return
-	}
-	// Between New and Run.
-	w.Header().Set("Retry-After", "1")
-	http.Error(w, "feedmill is starting", http.StatusServiceUnavailable)
 }
 
 // state is what /healthz reports.

@@ -50,47 +50,19 @@ func (d *Daemon) web(ctx context.Context, cfg config.Config) (web, error) {
 	if err != nil {
 		return web{}, err
 	}
-	w.siteH = site.Handler(w.site)
-	if w.site.ImageProxy != nil {
-		w.siteH = &withProxy{
-			site: w.siteH,
-			path: w.site.ImagePath(),
-			proxy: imgproxy.New(imgproxy.Options{
-				Signer:    w.site.ImageProxy,
-				UserAgent: cfg.UserAgent,
-				Logger:    d.logger,
-			}),
-		}
-	}
+	w.siteH = site.HandlerWithProxy(w.site, imgproxy.Options{UserAgent: cfg.UserAgent, Logger: d.logger})
 	return w, nil
 }
 
 // install makes w the served configuration and the site's next build.
 func (d *Daemon) install(w web) {
-	d.admin.set(w.adminH)
+	d.admin.Set(w.adminH)
 	if w.siteH != nil {
-		d.site.set(w.siteH)
+		d.site.Set(w.siteH)
 	}
 	d.mu.Lock()
 	d.siteCfg = w.site
 	d.mu.Unlock()
-}
-
-// withProxy serves the image proxy at its path and the site elsewhere.
-// The proxy's path follows the site's base URL, which a reload may
-// change, so it is routed here rather than by the server's mux.
-type withProxy struct {
-	site  http.Handler
-	path  string
-	proxy http.Handler
-}
-
-func (p *withProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == p.path {
-		p.proxy.ServeHTTP(w, r)
-		return
-	}
-	p.site.ServeHTTP(w, r)
 }
 
 // build brings the site up to date with the store. Only the round

@@ -8,6 +8,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/feedmill/feedmill/internal/imgproxy"
 )
 
 // Handler serves the built site from cfg.Memory, or else from cfg.Dir,
@@ -152,4 +154,33 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Error(w, "404 page not found", http.StatusNotFound)
+}
+
+// HandlerWithProxy is Handler, and with the builtin image proxy
+// (cfg.ImageProxy set) the proxy at cfg.ImagePath(), signed by
+// cfg.ImageProxy; proxy gives its other options. The proxy's path follows
+// the site's base URL, which a reload may change, so it is routed here
+// rather than by the server's mux.
+func HandlerWithProxy(cfg Config, proxy imgproxy.Options) http.Handler {
+	h := Handler(cfg)
+	if cfg.ImageProxy == nil {
+		return h
+	}
+	proxy.Signer = cfg.ImageProxy
+	return &withProxy{site: h, path: cfg.ImagePath(), proxy: imgproxy.New(proxy)}
+}
+
+// withProxy serves the image proxy at its path and the site elsewhere.
+type withProxy struct {
+	site  http.Handler
+	path  string
+	proxy http.Handler
+}
+
+func (p *withProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == p.path {
+		p.proxy.ServeHTTP(w, r)
+		return
+	}
+	p.site.ServeHTTP(w, r)
 }
