@@ -13,9 +13,11 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,9 +50,38 @@ type Options struct {
 	NextDue func(src store.Source) time.Time
 	// Location is the zone times are shown in (default UTC).
 	Location *time.Location
+	// Fleet, when set, reads the state of the processes that share the
+	// store (a fleet over PostgreSQL): the page shows them, the publisher,
+	// and which process holds each source's lease.
+	Fleet func(ctx context.Context) (Fleet, error)
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
+}
+
+// Fleet is what the page shows of a fleet of processes over one store.
+type Fleet struct {
+	// Self is the process serving the page, Role its role.
+	Self, Role string
+	// Publisher is the process that publishes, "" when none does.
+	Publisher string
+	Processes []Process
+	// Leases are the live leases by source ID.
+	Leases map[int64]Lease
+}
+
+// Process is one process of a fleet.
+type Process struct {
+	Owner, Role   string
+	Publishing    bool
+	Started, Seen time.Time
+	Counters      map[string]int64
+}
+
+// Lease is a source's lease: the process fetching it, and until when.
+type Lease struct {
+	Owner string
+	Until time.Time
 }
 
 //go:embed admin.html
@@ -99,6 +130,7 @@ type row struct {
 	Errors      int
 	NextDue     string
 	Paused      bool
+	LeasedBy    string
 }
 
 type pageData struct {
@@ -111,6 +143,20 @@ type pageData struct {
 	Message   string
 	Error     string
 	Generated string
+	// Fleet is set on a fleet's process.
+	Fleet *fleetData
+}
+
+type fleetData struct {
+	Self, Role, Publisher string
+	Processes             []processRow
+	Leases                int
+	Err                   string
+}
+
+type processRow struct {
+	Owner, Role, Started, Seen, Counters string
+	Publishing                           bool
 }
 
 type count struct {
@@ -137,6 +183,24 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request) {
 	if h.opts.Keys != nil {
 		sources = configured(h.opts.Keys, sources)
 	}
+	var leases map[int64]Lease
+	if h.opts.Fleet != nil {
+		f, err := h.opts.Fleet(r.Context())
+		d.Fleet = &fleetData{Self: f.Self, Role: f.Role, Publisher: f.Publisher, Leases: len(f.Leases)}
+		if err != nil {
+			h.opts.Logger.Error("admin page: read the fleet", "err", err)
+			d.Fleet.Err = "cannot read the fleet's state from the store"
+		}
+		for _, p := range f.Processes {
+			var c []string
+			for _, k := range slices.Sorted(maps.Keys(p.Counters)) {
+				c = append(c, fmt.Sprintf("%s %d", k, p.Counters[k]))
+			}
+			d.Fleet.Processes = append(d.Fleet.Processes, processRow{Owner: p.Owner, Role: p.Role, Publishing: p.Publishing,
+				Started: h.when(p.Started), Seen: h.when(p.Seen), Counters: strings.Join(c, ", ")})
+		}
+		leases = f.Leases
+	}
 	now := h.opts.Now()
 	counts := map[schedule.Status]int{}
 	for _, s := range sources {
@@ -147,6 +211,9 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request) {
 			Status: status.Chinese() + " " + string(status), StatusClass: status.Label()}
 		if h.opts.NextDue != nil && !s.Paused && s.ID != 0 {
 			rw.NextDue = h.when(h.opts.NextDue(s))
+		}
+		if l, ok := leases[s.ID]; ok && s.ID != 0 {
+			rw.LeasedBy = l.Owner + " (" + h.when(l.Until) + ")"
 		}
 		d.Rows = append(d.Rows, rw)
 	}

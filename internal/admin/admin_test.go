@@ -153,3 +153,37 @@ func TestActionsDisabledWithoutToken(t *testing.T) {
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// A fleet's process shows the fleet above the sources, and who holds
+// each source's lease.
+func TestPageShowsTheFleet(t *testing.T) {
+	st, ok, bad := setup(t)
+	seen := time.Date(2024, 5, 20, 8, 31, 0, 0, time.UTC)
+	fleet := admin.Fleet{
+		Self: "web:1", Role: "publish", Publisher: "pub:9",
+		Processes: []admin.Process{
+			{Owner: "fetch:3", Role: "fetch", Started: seen.Add(-time.Hour), Seen: seen, Counters: map[string]int64{"sources_fetched": 12, "items_stored": 240}},
+			{Owner: "pub:9", Role: "publish", Publishing: true, Started: seen.Add(-time.Hour), Seen: seen},
+		},
+		Leases: map[int64]admin.Lease{ok.ID: {Owner: "fetch:3", Until: seen.Add(2 * time.Minute)}},
+	}
+	h := admin.Handler(admin.Options{Store: st, Fleet: func(context.Context) (admin.Fleet, error) { return fleet, nil }})
+	body := do(h, "GET", "/admin", nil, nil).Body.String()
+	for _, want := range []string{"web:1", "发布者 publisher: <strong>pub:9</strong>", "1 个租约 leases held",
+		"<strong>fetch:3</strong>", "items_stored 240, sources_fetched 12", "是 yes", "fetch:3 (2024-05-20 08:33:00)"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	// The other source is not leased.
+	i := strings.Index(body, bad.Key)
+	if i < 0 || !strings.Contains(body[i:], `<td data-label="租约 leased by">—</td>`) {
+		t.Errorf("the unleased source shows no empty lease")
+	}
+
+	// Without Fleet, no such column.
+	body = do(admin.Handler(admin.Options{Store: st}), "GET", "/admin", nil, nil).Body.String()
+	if strings.Contains(body, "租约") || strings.Contains(body, "集群") {
+		t.Error("a page outside a fleet shows the fleet")
+	}
+}
