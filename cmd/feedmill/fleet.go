@@ -3,13 +3,18 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
-	"time"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/fleet"
+	"github.com/feedmill/feedmill/internal/server"
 	"github.com/feedmill/feedmill/internal/store/postgres"
 )
 
@@ -27,7 +32,8 @@ func withApplicationName(dsn, name string) string {
 }
 
 // serveFleet runs feedmill serve as a process of a fleet over PostgreSQL.
-func serveFleet(ctx context.Context, cfg config.Config, addr string, opts fleet.Options) int {
+// SIGHUP reloads the configuration.
+func serveFleet(ctx context.Context, cfg config.Config, addr string, opts fleet.Options, stdout, stderr io.Writer) int {
 	logger := opts.Logger
 	opts.Owner = fleet.DefaultOwner()
 	st, err := postgres.Open(ctx, withApplicationName(cfg.StoreDSN(), opts.Owner))
@@ -36,27 +42,72 @@ func serveFleet(ctx context.Context, cfg config.Config, addr string, opts fleet.
 		return exitProblem
 	}
 	defer st.Close()
+	opts.Config, opts.Store = cfg, st
+	p := fleet.New(opts)
+	load := func(path string) (config.Config, error) {
+		cfg, err := config.Load(path)
+		if err != nil {
+			return cfg, err
+		}
+		_, err = nameSources(ctx, &cfg, st, stderr)
+		return cfg, err
+	}
+	h, err := p.Handler(ctx)
+	if err != nil {
+		logger.Error("serve", "error", err)
+		return exitProblem
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		logger.Error("listen", "error", err)
 		return exitProblem
 	}
-	opts.Config, opts.Store = cfg, st
-	p := fleet.New(opts)
-	var site http.Handler
-	if opts.Role != fleet.RoleFetch && !opts.NoSite {
-		site = http.FileServer(http.Dir(cfg.SiteDir()))
+	// Once, as a line of its own: terminals make it a link to click.
+	if opts.Role == fleet.RoleFetch || opts.NoSite {
+		fmt.Fprintf(stdout, "feedmill: %s, serving %sadmin\n", opts.Role, siteURL(ln.Addr().String(), ""))
+	} else {
+		fmt.Fprintf(stdout, "feedmill: %s, serving the site on %s (sources and the fleet on %sadmin)\n", opts.Role, siteURL(ln.Addr().String(), cfg.Site.BaseURL), siteURL(ln.Addr().String(), ""))
 	}
-	srv := &http.Server{Handler: p.Handler(site), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
+	serveCtx, stopServing := context.WithCancel(context.WithoutCancel(ctx))
+	served := make(chan error, 1)
+	go func() { served <- server.Serve(serveCtx, ln, h, logger) }()
 	logger.Info("fleet process started", "role", opts.Role, "owner", opts.Owner, "listen", ln.Addr().String())
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				reloadFleet(ctx, p, cfg.File, load, logger)
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	err = p.Run(ctx)
-	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	srv.Shutdown(shut)
+	stopServing()
+	if serr := <-served; serr != nil {
+		logger.Error("serve", "error", serr)
+	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		logger.Error("feedmill serve stopped", "error", err)
 		return exitProblem
 	}
 	return exitOK
+}
+
+// reloadFleet reads the configuration file again and gives it to p; an
+// invalid one is logged and the running one kept.
+func reloadFleet(ctx context.Context, p *fleet.Process, path string, load func(path string) (config.Config, error), logger *slog.Logger) {
+	cfg, err := load(path)
+	if err == nil {
+		err = p.Reload(ctx, cfg)
+	}
+	if err != nil {
+		logger.Error("config reload failed; keeping the running configuration", "config", path, "error", err)
+		return
+	}
+	logger.Info("config reloaded", "config", path, "sources", len(cfg.Sources))
 }

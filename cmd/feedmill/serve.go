@@ -38,9 +38,10 @@ With a PostgreSQL store, serve is one process of a fleet (see the README's
 "Several machines: PostgreSQL"): --role fetch claims due sources with a
 lease and stores their items; --role publish waits for the publisher lock,
 then writes the posts of the stored items and builds the site (one
-publisher at a time; the others stand by); --role all does both. It
-serves /healthz, /metrics and /admin with the fleet's state, and the
-site's folder on a publisher. With SQLite only --role all is possible.
+publisher at a time; the others stand by); --role all does both. Every
+role serves /healthz, /metrics and /admin (its actions too) with the
+fleet's state, a publisher the site and /img as above; SIGHUP reloads.
+With SQLite only --role all is possible.
 
 Flags:
 `
@@ -86,7 +87,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitUsage
 	}
 	if cfg.StorePostgres() {
-		return serveFleet(ctx, cfg, addr, fleet.Options{Role: *role, Lease: *lease, NoSite: *noSite, Logger: logger})
+		return serveFleet(ctx, cfg, addr, fleet.Options{Role: *role, Lease: *lease, NoSite: *noSite, Logger: logger}, stdout, stderr)
 	}
 	release, err := backend.Lock(ctx, cfg.StoreDSN(), lockWait)
 	if err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
 	"github.com/feedmill/feedmill/internal/refresh"
+	"github.com/feedmill/feedmill/internal/server"
 	"github.com/feedmill/feedmill/internal/site"
 	"github.com/feedmill/feedmill/internal/store"
 	"github.com/feedmill/feedmill/internal/store/postgres"
@@ -44,6 +45,8 @@ func ValidRole(role string) bool {
 
 // Options configure a Process.
 type Options struct {
+	// Config is the configuration the process starts with; Reload
+	// replaces it.
 	Config config.Config
 	Store  *postgres.Store
 	Role   string
@@ -71,11 +74,19 @@ const (
 type Process struct {
 	opts    Options
 	started time.Time
+	// site serves the site and the image proxy, admin the admin page;
+	// both are replaced on a reload.
+	site, admin server.Swap
 
-	mu         sync.Mutex
+	mu         sync.Mutex // guards what follows
+	cfg        config.Config
 	counters   map[string]int64
 	publishing bool
 	lastErr    error
+	// restart ends the loops of the running configuration, so that Run
+	// starts them again with the one Reload installed.
+	restart   context.CancelFunc
+	reloading bool
 }
 
 // DefaultOwner is host:pid.
@@ -99,7 +110,14 @@ func New(opts Options) *Process {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	opts.Logger = opts.Logger.With("owner", opts.Owner, "role", opts.Role)
-	return &Process{opts: opts, started: time.Now(), counters: map[string]int64{}}
+	return &Process{opts: opts, started: time.Now(), counters: map[string]int64{}, cfg: opts.Config}
+}
+
+// config is the configuration the process runs with now.
+func (p *Process) config() config.Config {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cfg
 }
 
 // Counter names.
@@ -142,28 +160,86 @@ func (p *Process) failed(err error) {
 }
 
 // Run runs the process's roles until ctx ends, then gives back its leases
-// and slots and leaves the fleet's list.
+// and slots and leaves the fleet's list. After a Reload, it starts the
+// roles again with the new configuration.
 func (p *Process) Run(ctx context.Context) error {
+	var hb sync.WaitGroup
+	hb.Go(func() { p.heartbeat(ctx) })
+	var err error
+	for {
+		var reloaded bool
+		reloaded, err = p.runRoles(ctx)
+		if !reloaded || ctx.Err() != nil {
+			break
+		}
+		// The fetches dropped by the restart are claimed again at once.
+		if err := p.opts.Store.ReleaseLeases(context.WithoutCancel(ctx), p.opts.Owner, nil); err != nil {
+			p.opts.Logger.Warn("reload: give back the leases", "error", err)
+		}
+	}
+	hb.Wait()
+	leave, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return errors.Join(p.opts.Store.Leave(leave, p.opts.Owner), err)
+}
+
+// runRoles runs the roles with the configuration of now until ctx ends or
+// a Reload restarts them (reloaded).
+func (p *Process) runRoles(ctx context.Context) (reloaded bool, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p.mu.Lock()
+	cfg := p.cfg
+	p.restart, p.reloading = cancel, false
+	p.mu.Unlock()
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
-	wg.Go(func() { p.heartbeat(ctx) })
+	errs := make(chan error, 2)
 	if p.opts.Role == RoleFetch || p.opts.Role == RoleAll {
-		wg.Go(func() { errs <- p.fetchLoop(ctx) })
+		wg.Go(func() { errs <- p.fetchLoop(ctx, cfg) })
 	}
 	if p.opts.Role == RolePublish || p.opts.Role == RoleAll {
-		wg.Go(func() { errs <- p.publishLoop(ctx) })
+		wg.Go(func() { errs <- p.publishLoop(ctx, cfg) })
 	}
 	wg.Wait()
 	close(errs)
-	leave, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	err := p.opts.Store.Leave(leave, p.opts.Owner)
 	for e := range errs {
 		if e != nil && !errors.Is(e, context.Canceled) {
 			err = errors.Join(err, e)
 		}
 	}
-	return err
+	p.mu.Lock()
+	reloaded, p.restart = p.reloading, nil
+	p.mu.Unlock()
+	return reloaded, err
+}
+
+// Reload makes cfg the process's configuration: what it serves changes at
+// once, and its roles start again with cfg (a fetch in flight is dropped,
+// and its source fetched again; the publisher lock is given up and taken
+// again). A configuration that cannot be served (the admin token file or
+// the image proxy's key fails) is refused, and the running one kept. The
+// store is the one the process opened: a changed store is logged and
+// needs a restart.
+func (p *Process) Reload(ctx context.Context, cfg config.Config) error {
+	old := p.config()
+	if cfg.StoreDSN() != old.StoreDSN() {
+		p.opts.Logger.Warn("store changed; restart feedmill serve to apply it")
+		cfg.Store = old.Store
+	}
+	w, err := p.web(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.cfg = cfg
+	restart := p.restart
+	p.reloading = restart != nil
+	p.mu.Unlock()
+	p.install(w)
+	if restart != nil {
+		restart()
+	}
+	return nil
 }
 
 func (p *Process) heartbeat(ctx context.Context) {
@@ -217,8 +293,8 @@ func ensureSources(ctx context.Context, st store.Store, sources []feed.Source) e
 
 // fetchLoop claims due sources and refreshes them without publishing,
 // giving each lease back in the transaction that records its fetch.
-func (p *Process) fetchLoop(ctx context.Context) error {
-	cfg, st := p.opts.Config, p.opts.Store
+func (p *Process) fetchLoop(ctx context.Context, cfg config.Config) error {
+	st := p.opts.Store
 	sources := cfg.FeedSources()
 	byKey := make(map[string]feed.Source, len(sources))
 	keys := make([]string, 0, len(sources))
@@ -307,7 +383,7 @@ func fetchTimeout(o fetch.Options) time.Duration {
 
 // publishLoop waits for the publisher lock, then publishes the stored
 // items' posts and builds the site round after round while it holds it.
-func (p *Process) publishLoop(ctx context.Context) error {
+func (p *Process) publishLoop(ctx context.Context, cfg config.Config) error {
 	for ctx.Err() == nil {
 		lock, err := p.opts.Store.TryPublisherLock(ctx)
 		if errors.Is(err, postgres.ErrLockHeld) {
@@ -332,7 +408,7 @@ func (p *Process) publishLoop(ctx context.Context) error {
 		p.mu.Lock()
 		p.publishing = true
 		p.mu.Unlock()
-		err = p.publish(ctx, lock)
+		err = p.publish(ctx, cfg, lock)
 		p.mu.Lock()
 		p.publishing = false
 		p.mu.Unlock()
@@ -349,8 +425,8 @@ func (p *Process) publishLoop(ctx context.Context) error {
 }
 
 // publish runs publisher rounds while the lock is held.
-func (p *Process) publish(ctx context.Context, lock *postgres.PublisherLock) error {
-	cfg, st := p.opts.Config, p.opts.Store
+func (p *Process) publish(ctx context.Context, cfg config.Config, lock *postgres.PublisherLock) error {
+	st := p.opts.Store
 	r := refresh.FromConfig(cfg, st, p.opts.Logger)
 	// A publisher that died may have left temp files; its posts are
 	// whole or absent, and the store says which were marked.
@@ -371,7 +447,7 @@ func (p *Process) publish(ctx context.Context, lock *postgres.PublisherLock) err
 			return err
 		}
 		if !p.opts.NoSite && (posts > 0 || !built) {
-			if err := p.buildSite(ctx); err != nil {
+			if err := p.buildSite(ctx, cfg); err != nil {
 				p.opts.Logger.Error("site build failed", "error", err)
 			}
 			built = true
@@ -440,8 +516,8 @@ func (p *Process) publishRound(ctx context.Context, r *refresh.Runner, byKey map
 	return posts, nil
 }
 
-func (p *Process) buildSite(ctx context.Context) error {
-	scfg, err := site.FromConfig(ctx, p.opts.Config, p.opts.Store)
+func (p *Process) buildSite(ctx context.Context, cfg config.Config) error {
+	scfg, err := site.FromConfig(ctx, cfg, p.opts.Store)
 	if err != nil {
 		return err
 	}

@@ -3,13 +3,19 @@ package fleet
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/feedmill/feedmill/internal/admin"
+	"github.com/feedmill/feedmill/internal/config"
+	"github.com/feedmill/feedmill/internal/feed"
+	"github.com/feedmill/feedmill/internal/imgproxy"
+	"github.com/feedmill/feedmill/internal/site"
+	"github.com/feedmill/feedmill/internal/store"
 	"github.com/feedmill/feedmill/internal/store/postgres"
 )
 
@@ -61,18 +67,116 @@ func Look(ctx context.Context, st *postgres.Store) (View, error) {
 	return v, nil
 }
 
-// Handler serves the process's /healthz, /metrics and /admin, each with
-// the fleet's state. site, when not nil, serves the rest (the site's
-// folder, on a publisher).
-func (p *Process) Handler(site http.Handler) http.Handler {
+// Handler serves the process's /healthz and /metrics with the fleet's
+// state; /admin, the sources with the fleet's processes and leases, and
+// fetch now, pause and resume with admin_token; and on a publisher
+// (unless NoSite) the site from site.dir, under its base URL, with the
+// builtin image proxy. A Reload replaces the site and /admin with the new
+// configuration's. It fails when the admin token file cannot be read or
+// the image proxy's key cannot be had.
+func (p *Process) Handler(ctx context.Context) (http.Handler, error) {
+	w, err := p.web(ctx, p.config())
+	if err != nil {
+		return nil, err
+	}
+	p.install(w)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", p.healthz)
 	mux.HandleFunc("GET /metrics", p.metrics)
-	mux.HandleFunc("GET /admin", p.admin)
-	if site != nil {
-		mux.Handle("GET /", site)
+	mux.Handle("/admin", &p.admin)
+	mux.Handle("/admin/", &p.admin)
+	if p.servesSite() {
+		mux.Handle("/", &p.site)
 	}
-	return mux
+	return mux, nil
+}
+
+// servesSite says whether the process serves the site: a publisher does,
+// unless NoSite.
+func (p *Process) servesSite() bool {
+	return p.opts.Role != RoleFetch && !p.opts.NoSite
+}
+
+// web is what one configuration serves besides /healthz and /metrics.
+type web struct {
+	site  http.Handler // nil when the process serves no site
+	admin http.Handler
+}
+
+func (p *Process) web(ctx context.Context, cfg config.Config) (web, error) {
+	token, err := cfg.AdminSecret()
+	if err != nil {
+		return web{}, fmt.Errorf("admin token: %w", err)
+	}
+	sources := cfg.FeedSources()
+	keys := make([]string, len(sources))
+	for i, src := range sources {
+		keys[i] = src.Key()
+	}
+	w := web{admin: admin.Handler(admin.Options{
+		Store:    p.opts.Store,
+		Keys:     keys,
+		Token:    token,
+		Location: cfg.Location(),
+		Logger:   p.opts.Logger,
+		FetchNow: p.fetchNow,
+		NextDue:  func(src store.Source) time.Time { return src.NextDue },
+		Fleet:    p.fleet,
+	})}
+	if !p.servesSite() {
+		return w, nil
+	}
+	sc, err := site.FromConfig(ctx, cfg, p.opts.Store)
+	if err != nil {
+		return web{}, err
+	}
+	w.site = site.HandlerWithProxy(sc, imgproxy.Options{UserAgent: cfg.UserAgent, Logger: p.opts.Logger})
+	return w, nil
+}
+
+func (p *Process) install(w web) {
+	p.admin.Set(w.admin)
+	if w.site != nil {
+		p.site.Set(w.site)
+	}
+}
+
+// fetchNow is /admin's "fetch now": the source is due at once, and the
+// first fetcher that looks (within Poll) claims it.
+func (p *Process) fetchNow(ctx context.Context, src store.Source) error {
+	if src.Paused {
+		return errors.New("the source is paused; resume it first")
+	}
+	if !slices.ContainsFunc(p.config().FeedSources(), func(s feed.Source) bool { return s.Key() == src.Key }) {
+		return errors.New("the source is no longer in the configuration")
+	}
+	return p.opts.Store.FetchNow(ctx, src.ID, time.Now())
+}
+
+// fleet is the fleet's state for /admin.
+func (p *Process) fleet(ctx context.Context) (admin.Fleet, error) {
+	self := p.Snapshot()
+	f := admin.Fleet{Self: self.Owner, Role: self.Role}
+	var err error
+	if f.Publisher, err = p.opts.Store.Publisher(ctx); err != nil {
+		return f, err
+	}
+	procs, err := p.opts.Store.Processes(ctx, processWindow)
+	if err != nil {
+		return f, err
+	}
+	for _, pr := range procs {
+		f.Processes = append(f.Processes, admin.Process{Owner: pr.Owner, Role: pr.Role, Publishing: pr.Publishing, Started: pr.Started, Seen: pr.Seen, Counters: pr.Counters})
+	}
+	leases, err := p.opts.Store.Leases(ctx)
+	if err != nil {
+		return f, err
+	}
+	f.Leases = make(map[int64]admin.Lease, len(leases))
+	for id, l := range leases {
+		f.Leases[id] = admin.Lease{Owner: l.Owner, Until: l.Until}
+	}
+	return f, nil
 }
 
 func (p *Process) view(r *http.Request) (View, error) {
@@ -138,33 +242,4 @@ func (p *Process) metrics(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	fmt.Fprint(w, b.String())
-}
-
-var adminPage = template.Must(template.New("fleet").Parse(`<!doctype html>
-<meta charset="utf-8"><title>feedmill fleet</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{padding:.2em .8em;border-bottom:1px solid #ddd;text-align:left}</style>
-<h1>feedmill fleet</h1>
-<p>This process: <b>{{.Self.Owner}}</b>, role {{.Self.Role}}{{if .Self.Publishing}}, publishing{{end}}.
-Publisher: <b>{{if .Publisher}}{{.Publisher}}{{else}}none{{end}}</b>.</p>
-{{if .Err}}<p><b>The store fails:</b> {{.Err}}</p>{{end}}
-<h2>Processes</h2>
-<table><tr><th>owner<th>role<th>publishing<th>started<th>last seen<th>counters</tr>
-{{range .Processes}}<tr><td>{{.Owner}}<td>{{.Role}}<td>{{if .Publishing}}yes{{end}}<td>{{.Started.Format "2006-01-02 15:04:05"}}<td>{{.Seen.Format "15:04:05"}}<td>{{range $k, $v := .Counters}}{{$k}} {{$v}}; {{end}}</tr>
-{{end}}</table>
-<h2>Leases ({{len .Leases}})</h2>
-<table><tr><th>source<th>held by<th>until</tr>
-{{range .Leases}}<tr><td>{{.Source}}<td>{{.Owner}}<td>{{.Until.Format "15:04:05"}}</tr>
-{{end}}</table>
-`))
-
-func (p *Process) admin(w http.ResponseWriter, r *http.Request) {
-	v, err := p.view(r)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	data := struct {
-		View
-		Err error
-	}{v, err}
-	if err := adminPage.Execute(w, data); err != nil {
-		p.opts.Logger.Warn("admin page", "error", err)
-	}
 }

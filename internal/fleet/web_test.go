@@ -43,12 +43,16 @@ func TestViewsShowTheFleet(t *testing.T) {
 	if err := st.Heartbeat(t.Context(), postgres.Process{Owner: "fetcher:7", Role: "fetch", Started: time.Now(), Counters: map[string]int64{fleet.CountFetched: 5}}); err != nil {
 		t.Fatal(err)
 	}
-	p := fleet.New(fleet.Options{Store: st, Role: fleet.RolePublish, Owner: "pub:1"})
-	h := p.Handler(nil)
+	cfg := loadConfig(t, t.TempDir(), dsn, "", "  - {group: g, source: s, channel: c, url: https://example.com/a}\n")
+	p := fleet.New(fleet.Options{Config: cfg, Store: st, Role: fleet.RolePublish, Owner: "pub:1", NoSite: true})
+	h, err := p.Handler(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for path, want := range map[string][]string{
 		"/healthz": {`"publisher":"pub:1"`, `"Owner":"fetcher:7"`, `"role":"publish"`},
 		"/metrics": {`feedmill_fleet_leases{owner="fetcher:7"} 1`, `feedmill_fleet_processes 1`, `feedmill_fleet_sources_fetched_total{owner="pub:1",role="publish"} 0`},
-		"/admin":   {"Publisher: <b>pub:1</b>", "g/s/c", "fetcher:7", "sources_fetched 5"},
+		"/admin":   {"发布者 publisher: <strong>pub:1</strong>", "<strong>g/s/c</strong>", "<strong>fetcher:7</strong>", "sources_fetched 5", ">fetcher:7 ("},
 	} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))

@@ -333,3 +333,9 @@ func (g *HostGate) Pause(ctx context.Context, host string, until time.Time) {
 	_, _ = g.pool.Exec(context.WithoutCancel(ctx), `INSERT INTO fleet_hosts (host, paused_until) VALUES ($1, $2)
 ON CONFLICT (host) DO UPDATE SET paused_until = GREATEST(fleet_hosts.paused_until, excluded.paused_until)`, host, until)
 }
+
+// FetchNow makes the source due at now, so that the first fetcher that
+// claims sources takes it (an admin's "fetch now").
+func (s *Store) FetchNow(ctx context.Context, id int64, now time.Time) error {
+	return s.exec(ctx, "fetch now", `UPDATE sources SET next_due_at = $1 WHERE id = $2`, now.UnixNano(), id)
+}

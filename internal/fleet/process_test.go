@@ -1,0 +1,233 @@
+package fleet_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html"
+	"image"
+	"image/png"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/feedmill/feedmill/internal/config"
+	"github.com/feedmill/feedmill/internal/fetch"
+	"github.com/feedmill/feedmill/internal/fleet"
+	"github.com/feedmill/feedmill/internal/store/postgres"
+	"github.com/feedmill/feedmill/internal/store/postgres/pgtest"
+)
+
+const adminToken = "fleet-admin-token-0123456789"
+
+// loadConfig writes a configuration over the store dsn into dir and
+// loads it; extra goes before the sources.
+func loadConfig(t *testing.T, dir, dsn, extra, sources string) config.Config {
+	t.Helper()
+	text := fmt.Sprintf("store: %s\noutput:\n  dir: posts\ninterval: 1h\n%s\nsources:\n%s", dsn, extra, sources)
+	path := filepath.Join(dir, "feedmill.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// feeds serves one RSS feed per path, each item with an image of img.
+type feeds struct {
+	img  string
+	mu   sync.Mutex
+	hits map[string]int
+}
+
+func (f *feeds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.hits[r.URL.Path]++
+	f.mu.Unlock()
+	name := strings.Trim(r.URL.Path, "/")
+	w.Header().Set("Content-Type", "application/rss+xml")
+	fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>%[1]s</title><link>https://news.example/</link>
+<item><title>%[1]s 第一篇</title><link>https://news.example/%[1]s/1</link><guid>%[1]s-1</guid><pubDate>Mon, 01 Jan 2024 09:00:00 +0800</pubDate>
+<description>&lt;p&gt;%[1]s 正文&lt;/p&gt;&lt;img src="%[2]s/photo.png"&gt;</description></item></channel></rss>`, name, f.img)
+}
+
+func (f *feeds) count(path string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.hits[path]
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	// A guard against a hang, not a measure: the machine may be loaded.
+	deadline := time.Now().Add(90 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func get(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func action(t *testing.T, base, verb string, id int64, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, base+"/admin/action", strings.NewReader(url.Values{verb: {strconv.FormatInt(id, 10)}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func pngImage(t *testing.T) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewRGBA(image.Rect(0, 0, 4, 4))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// A fleet process serves what feedmill serve serves on SQLite: the site
+// under its base URL with the builtin image proxy, and /admin whose
+// pause, resume and fetch now act on the fleet; and a reload takes the new
+// configuration's sources and admin token.
+func TestProcessServesAndReloads(t *testing.T) {
+	dsn := pgtest.Database(t)
+	pic := pngImage(t)
+	imgs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(pic)
+	}))
+	defer imgs.Close()
+	fetch.AllowTestServer(t, imgs.Listener.Addr().String())
+	f := &feeds{img: imgs.URL, hits: map[string]int{}}
+	fs := httptest.NewServer(f)
+	defer fs.Close()
+
+	dir := t.TempDir()
+	extra := "image_proxy: builtin\nsite:\n  base_url: https://news.example/news/\nadmin_token: " + adminToken
+	one := fmt.Sprintf("  - {group: 新闻, source: 甲, channel: 要闻, url: %s/a}\n", fs.URL)
+	cfg := loadConfig(t, dir, dsn, extra, one)
+	st, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p := fleet.New(fleet.Options{Config: cfg, Store: st, Role: fleet.RoleAll, Owner: "all:1", Poll: 50 * time.Millisecond})
+	h, err := p.Handler(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+
+	// The site, under the base URL's path, and its image through /img.
+	var home string
+	waitFor(t, "the site to list the first post", func() bool {
+		code, body := get(t, srv.URL+"/news/")
+		home = body
+		return code == http.StatusOK && strings.Contains(body, "a 第一篇")
+	})
+	m := regexp.MustCompile(`src="(/news/img\?[^"]+)"`).FindStringSubmatch(home)
+	if m == nil {
+		t.Fatalf("no proxied image on the home page:\n%s", home)
+	}
+	code, got := get(t, srv.URL+html.UnescapeString(m[1]))
+	if code != http.StatusOK || got != string(pic) {
+		t.Errorf("GET %s = %d, %d bytes; want the image", m[1], code, len(got))
+	}
+
+	// /admin: the source with its buttons; pause, fetch now, resume.
+	rows, err := st.Sources(t.Context())
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("sources: %v, %v", rows, err)
+	}
+	a := rows[0]
+	if _, page := get(t, srv.URL+"/admin"); !strings.Contains(page, "新闻/甲/要闻") || !strings.Contains(page, `<button name="pause" value="`+strconv.FormatInt(a.ID, 10)+`">`) {
+		t.Fatalf("/admin lacks the source and its pause button:\n%s", page)
+	}
+	if code, body := action(t, srv.URL, "pause", a.ID, adminToken); code != http.StatusOK {
+		t.Fatalf("pause = %d %s", code, body)
+	}
+	if rows, _ := st.Sources(t.Context()); !rows[0].Paused {
+		t.Fatal("pause did not pause the source in the store")
+	}
+	if code, body := action(t, srv.URL, "fetch", a.ID, adminToken); code == http.StatusOK || !strings.Contains(body, "resume it first") {
+		t.Errorf("fetch now of a paused source = %d %s", code, body)
+	}
+	if code, body := action(t, srv.URL, "resume", a.ID, adminToken); code != http.StatusOK {
+		t.Fatalf("resume = %d %s", code, body)
+	}
+	before := f.count("/a")
+	if code, body := action(t, srv.URL, "fetch", a.ID, adminToken); code != http.StatusOK {
+		t.Fatalf("fetch now = %d %s", code, body)
+	}
+	waitFor(t, "the fetch asked for from /admin", func() bool { return f.count("/a") > before })
+
+	// A reload: a second source, and another admin token.
+	const newToken = "another-fleet-token-9876543210"
+	two := one + fmt.Sprintf("  - {group: 新闻, source: 乙, channel: 要闻, url: %s/b}\n", fs.URL)
+	cfg2 := loadConfig(t, dir, dsn, strings.Replace(extra, adminToken, newToken, 1), two)
+	if err := p.Reload(t.Context(), cfg2); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the source added by the reload to be published", func() bool {
+		code, body := get(t, srv.URL+"/news/")
+		return code == http.StatusOK && strings.Contains(body, "b 第一篇")
+	})
+	if _, page := get(t, srv.URL+"/admin"); !strings.Contains(page, "新闻/乙/要闻") {
+		t.Errorf("/admin after the reload lacks the new source")
+	}
+	if code, _ := action(t, srv.URL, "pause", a.ID, adminToken); code != http.StatusForbidden {
+		t.Errorf("the old admin token after the reload: %d, want 403", code)
+	}
+	if code, body := action(t, srv.URL, "pause", a.ID, newToken); code != http.StatusOK {
+		t.Errorf("the new admin token after the reload: %d %s", code, body)
+	}
+
+	// A configuration that cannot be served is refused, the running one kept.
+	bad := cfg2
+	bad.AdminToken, bad.AdminTokenFile = "", filepath.Join(dir, "missing-token")
+	if err := p.Reload(t.Context(), bad); err == nil {
+		t.Error("a reload with a missing admin token file succeeded")
+	}
+	if code, _ := action(t, srv.URL, "resume", a.ID, newToken); code != http.StatusOK {
+		t.Errorf("after a refused reload, the running admin token: %d", code)
+	}
+}
