@@ -83,6 +83,8 @@ type Process struct {
 	counters   map[string]int64
 	publishing bool
 	lastErr    error
+	publishErr error
+	siteErr    error
 	// restart ends the loops of the running configuration, so that Run
 	// starts them again with the one Reload installed.
 	restart   context.CancelFunc
@@ -144,13 +146,18 @@ type Snapshot struct {
 	Publishing bool
 	Counters   map[string]int64
 	Err        error
+	// PublishErr is why the publisher's last round could not write
+	// posts (the output folder failed), SiteErr why its last site build
+	// failed; nil once a round or a build succeeds.
+	PublishErr, SiteErr error
 }
 
 // Snapshot returns the process's state now.
 func (p *Process) Snapshot() Snapshot {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return Snapshot{Owner: p.opts.Owner, Role: p.opts.Role, Started: p.started, Publishing: p.publishing, Counters: maps.Clone(p.counters), Err: p.lastErr}
+	return Snapshot{Owner: p.opts.Owner, Role: p.opts.Role, Started: p.started, Publishing: p.publishing, Counters: maps.Clone(p.counters), Err: p.lastErr,
+		PublishErr: p.publishErr, SiteErr: p.siteErr}
 }
 
 func (p *Process) failed(err error) {
@@ -431,13 +438,18 @@ func (p *Process) publish(ctx context.Context, cfg config.Config, lock *postgres
 	// A publisher that died may have left temp files; its posts are
 	// whole or absent, and the store says which were marked.
 	if err := atomicfile.CleanTemp(r.OutDir); err != nil {
-		return fmt.Errorf("clean temp files: %w", err)
+		err = fmt.Errorf("clean temp files: %w", err)
+		p.mu.Lock()
+		p.publishErr = err
+		p.mu.Unlock()
+		return err
 	}
 	byKey := map[string]feed.Source{}
 	for _, src := range cfg.FeedSources() {
 		byKey[src.Key()] = src
 	}
 	built := false
+	var tried time.Time // the last failed build
 	for ctx.Err() == nil {
 		if !lock.Held(ctx) {
 			return errors.New("lost the publisher lock")
@@ -446,11 +458,18 @@ func (p *Process) publish(ctx context.Context, cfg config.Config, lock *postgres
 		if err != nil {
 			return err
 		}
-		if !p.opts.NoSite && (posts > 0 || !built) {
-			if err := p.buildSite(ctx, cfg); err != nil {
-				p.opts.Logger.Error("site build failed", "error", err)
+		// A failed build is tried again with the next posts, or after
+		// siteRetry.
+		if !p.opts.NoSite && (posts > 0 || !built && time.Since(tried) >= siteRetry) {
+			err := p.buildSite(ctx, cfg)
+			if err != nil && ctx.Err() == nil {
+				p.opts.Logger.Error("site build failed; serving the last good pages", "error", err)
+				tried = time.Now()
 			}
-			built = true
+			built = err == nil
+			p.mu.Lock()
+			p.siteErr = err
+			p.mu.Unlock()
 		}
 		if posts == 0 {
 			if sleep(ctx, p.opts.Poll) != nil {
@@ -464,8 +483,22 @@ func (p *Process) publish(ctx context.Context, cfg config.Config, lock *postgres
 // publishChunk is how many sources' posts are flushed together.
 const publishChunk = 64
 
-// publishRound writes the posts of every source with unposted items.
-func (p *Process) publishRound(ctx context.Context, r *refresh.Runner, byKey map[string]feed.Source) (int, error) {
+// siteRetry is how soon a failed site build is tried again when no new
+// post asks for one.
+const siteRetry = 5 * time.Second
+
+// publishRound writes the posts of every source with unposted items. A
+// round the store let finish sets the publish error /healthz reports:
+// the output folder's failure, or none.
+func (p *Process) publishRound(ctx context.Context, r *refresh.Runner, byKey map[string]feed.Source) (posts int, err error) {
+	var failed error // the round's first post that could not be written
+	defer func() {
+		if err == nil {
+			p.mu.Lock()
+			p.publishErr = failed
+			p.mu.Unlock()
+		}
+	}()
 	st := p.opts.Store
 	ids, err := st.UnpostedSources(ctx)
 	if err != nil || len(ids) == 0 {
@@ -479,7 +512,6 @@ func (p *Process) publishRound(ctx context.Context, r *refresh.Runner, byKey map
 	for _, row := range rows {
 		keys[row.ID] = row.Key
 	}
-	posts := 0
 	// A flush and a transaction for every publishChunk sources, not one
 	// each: a flush of the file system costs as much as many posts.
 	var srcs []feed.Source
@@ -490,6 +522,9 @@ func (p *Process) publishRound(ctx context.Context, r *refresh.Runner, byKey map
 			posts += res.Posts
 			p.add(CountPublished, int64(res.Posts))
 			if res.PublishErr != nil {
+				if failed == nil {
+					failed = fmt.Errorf("%s: %w", res.Source.Key(), res.PublishErr)
+				}
 				p.opts.Logger.Error("posts not written: the output folder failed; they are kept", "source", res.Source.Key(), "error", res.PublishErr)
 			}
 		}

@@ -3,6 +3,7 @@ package fleet_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"image"
@@ -229,5 +230,93 @@ func TestProcessServesAndReloads(t *testing.T) {
 	}
 	if code, _ := action(t, srv.URL, "resume", a.ID, newToken); code != http.StatusOK {
 		t.Errorf("after a refused reload, the running admin token: %d", code)
+	}
+}
+
+func health(t *testing.T, base string) (int, map[string]any) {
+	t.Helper()
+	code, body := get(t, base+"/healthz")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		t.Fatalf("/healthz: %v: %s", err, body)
+	}
+	return code, m
+}
+
+// The publisher's /healthz answers 503 while posts cannot be written or
+// the site cannot be built, as feedmill serve's does on SQLite, and 200
+// again once they can.
+func TestPublisherHealthReportsFailures(t *testing.T) {
+	dsn := pgtest.Database(t)
+	f := &feeds{img: "https://img.example", hits: map[string]int{}}
+	fs := httptest.NewServer(f)
+	defer fs.Close()
+	dir := t.TempDir()
+	// The folder the post of source b goes in is a file.
+	if err := os.MkdirAll(filepath.Join(dir, "posts", "新闻"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	blocker := filepath.Join(dir, "posts", "新闻", "乙")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// And so is the site's folder.
+	siteDir := filepath.Join(dir, "public")
+	if err := os.WriteFile(siteDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := loadConfig(t, dir, dsn, "", fmt.Sprintf("  - {group: 新闻, source: 甲, channel: 要闻, url: %s/a}\n  - {group: 新闻, source: 乙, channel: 要闻, url: %s/b}\n", fs.URL, fs.URL))
+	st, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p := fleet.New(fleet.Options{Config: cfg, Store: st, Role: fleet.RoleAll, Owner: "all:1", Poll: 50 * time.Millisecond})
+	h, err := p.Handler(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	var m map[string]any
+	waitFor(t, "/healthz to report the post and the site that failed", func() bool {
+		var code int
+		code, m = health(t, srv.URL)
+		return code == http.StatusServiceUnavailable && m["publish_error"] != nil && m["site_error"] != nil
+	})
+	if m["status"] != "error" || !strings.Contains(m["publish_error"].(string), "新闻/乙/要闻") {
+		t.Errorf("/healthz = %v, want status error and the source whose post failed", m)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "posts", "新闻", "甲", "要闻", "a 第一篇.md")); err != nil {
+		t.Errorf("the other source's post was not written: %v", err)
+	}
+
+	if err := os.Remove(blocker); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(siteDir); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "/healthz to be ok again", func() bool {
+		var code int
+		code, m = health(t, srv.URL)
+		return code == http.StatusOK
+	})
+	if m["publish_error"] != nil || m["site_error"] != nil || m["status"] != "ok" {
+		t.Errorf("/healthz after the repair = %v", m)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "posts", "新闻", "乙", "要闻", "b 第一篇.md")); err != nil {
+		t.Errorf("the post that failed was not written after the repair: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(siteDir, "index.html")); err != nil {
+		t.Errorf("the site was not built after the repair: %v", err)
 	}
 }

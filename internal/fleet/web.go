@@ -200,11 +200,24 @@ func (p *Process) healthz(w http.ResponseWriter, r *http.Request) {
 		"leases":     v.Leases,
 	}
 	code := http.StatusOK
+	// 503 while someone has to act: the store fails, or, on the
+	// publisher, posts cannot be written or the site cannot be built.
 	if err != nil {
-		body["status"], body["error"] = "store failing", err.Error()
+		body["error"] = err.Error()
 		code = http.StatusServiceUnavailable
 	} else if v.Self.Err != nil {
 		body["last_error"] = v.Self.Err.Error()
+	}
+	if e := v.Self.PublishErr; e != nil {
+		body["publish_error"] = e.Error()
+		code = http.StatusServiceUnavailable
+	}
+	if e := v.Self.SiteErr; e != nil {
+		body["site_error"] = e.Error()
+		code = http.StatusServiceUnavailable
+	}
+	if code != http.StatusOK {
+		body["status"] = "error"
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
