@@ -61,8 +61,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// index pages changed again between two checkpoints are copied once.
 	// On disk a first refresh of 100,000 items spent 0.67 s in those
 	// fsyncs at 16 MB and 0.24 s at 64 MB. The WAL file is removed when
-	// the last connection closes.
-	dsn += fmt.Sprintf("?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(%d)&_txlock=immediate", walCheckpoint/pageSize)
+	// the last connection closes. Temporary files stay in memory: a
+	// statement that stores many rows (InsertItems, SetPrepared) keeps a
+	// statement journal of the pages it changes, which SQLite writes to a
+	// temp file past 64 kB, four 16 kB pages: 20 kB of file writes an
+	// item. Nothing here sorts or builds temporary tables large enough to
+	// matter (the site's lists are sorted in Go).
+	dsn += fmt.Sprintf("?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16384)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(%d)&_txlock=immediate", walCheckpoint/pageSize)
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -129,30 +134,30 @@ func create(ctx context.Context, dsn string) (int, error) {
 
 // The statements a refresh runs inside its batches, thousands of times.
 const (
-	// A new item gets its slug, and may get its post path, as it is
-	// stored: naming it later would rewrite the whole row (body and all)
-	// and its index entries once more.
-	qAddItem = `INSERT INTO items (source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, slug, post_path)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (source_id, identity) DO NOTHING`
-	qSourceKey     = `SELECT key FROM sources WHERE id = ?`
-	qSetPostPath   = `UPDATE items SET post_path = ? WHERE id = ?`
-	qPathOwner     = `SELECT id FROM items WHERE post_path = ?`
-	qRecordSuccess = `UPDATE sources SET etag = ?, last_modified = ?, last_success_at = ?, last_error = ?, last_error_at = CASE WHEN ? = '' THEN last_error_at ELSE ? END, consecutive_errors = 0 WHERE id = ?`
-	qRecordFailure = `UPDATE sources SET last_error = ?, last_error_at = ?, consecutive_errors = consecutive_errors + 1 WHERE id = ?`
-	qRecordRefusal = `UPDATE sources SET last_error = ?, last_error_at = ? WHERE id = ?`
-	qSetSchedule   = `UPDATE sources SET next_due_at = ?, paused_until = ?, feed_hint = ? WHERE id = ?`
-	qItems         = `SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at, post_hash
+	// The source's key, for its items' slugs, and the largest item ID,
+	// after which InsertItems numbers the new items.
+	qSourceKeyLastID = `SELECT key, (SELECT COALESCE(MAX(id), 0) FROM items) FROM sources WHERE id = ?`
+	qItemIDsBetween  = `SELECT id FROM items WHERE id BETWEEN ? AND ?`
+	qSetPostPath     = `UPDATE items SET post_path = ? WHERE id = ?`
+	qPathOwner       = `SELECT id FROM items WHERE post_path = ?`
+	qRecordSuccess   = `UPDATE sources SET etag = ?, last_modified = ?, last_success_at = ?, last_error = ?, last_error_at = CASE WHEN ? = '' THEN last_error_at ELSE ? END, consecutive_errors = 0 WHERE id = ?`
+	qRecordFailure   = `UPDATE sources SET last_error = ?, last_error_at = ?, consecutive_errors = consecutive_errors + 1 WHERE id = ?`
+	qRecordRefusal   = `UPDATE sources SET last_error = ?, last_error_at = ? WHERE id = ?`
+	qSetSchedule     = `UPDATE sources SET next_due_at = ?, paused_until = ?, feed_hint = ? WHERE id = ?`
+	qItems           = `SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at, post_hash
 FROM items WHERE source_id = ? AND retired_at IS NULL`
 	qItemsOrder    = ` ORDER BY id`
 	qItemsUnposted = ` AND posted_at IS NULL`
 )
 
 func batchQueries() []string {
-	qs := []string{qAddItem, qSourceKey, qSetPostPath, qPathOwner, qRecordSuccess, qRecordFailure, qRecordRefusal, qSetSchedule,
+	qs := []string{qSourceKeyLastID, qItemIDsBetween, qSetPostPath, qPathOwner, qRecordSuccess, qRecordFailure, qRecordRefusal, qSetSchedule,
 		qItems + qItemsOrder, qItems + qItemsUnposted + qItemsOrder}
 	for _, n := range setPostedSizes {
 		qs = append(qs, setPostedQuery(n), setPreparedQuery(n))
+	}
+	for _, n := range insertSizes {
+		qs = append(qs, insertItemsQuery(n))
 	}
 	return qs
 }
@@ -430,6 +435,16 @@ func (s *Store) SetSchedule(ctx context.Context, id int64, sc store.Schedule) er
 }
 
 // InsertItems implements store.Store.
+//
+// A source's new items go in with a few multi-row statements (a
+// statement per item cost about as much again as its row): each row gets
+// its ID from the Go side, the next after the largest stored, so the IDs
+// follow the order given and the rows stored are known without reading
+// them back. A known item is left out by its statement (the source has
+// its identity), and then the IDs that went in are read back. The
+// statements are INSERT OR FAIL: a row whose path or slug another item
+// holds stops its statement with the rows before it kept, and the rows
+// from there on go in one by one, the careful way.
 func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, paths []string, now time.Time) ([]store.Item, error) {
 	if s.tx == nil {
 		var added []store.Item
@@ -444,55 +459,186 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 		return nil, fmt.Errorf("add items: %d paths for %d items", len(paths), len(items))
 	}
 	var key string
-	if err := s.db.QueryRowContext(ctx, qSourceKey, sourceID).Scan(&key); err != nil {
+	var last int64
+	if err := s.db.QueryRowContext(ctx, qSourceKeyLastID, sourceID).Scan(&key, &last); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("add items: source %d: %w", sourceID, store.ErrNotFound)
 		}
 		return nil, fmt.Errorf("add items: %w", err)
 	}
-	var added []store.Item
-	seen := time.Unix(0, now.UnixNano()).UTC()
-	for i, it := range items {
-		id, n := it.Identity(), rand.IntN(10001)
-		path := ""
-		if paths != nil {
-			path = paths[i]
+	rows := newItemRows(sourceID, key, items, paths, last+1, now)
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	// done counts the rows the statements went through; stored says
+	// whether each went in (a known item is left out, by its identity).
+	stored := make([]bool, len(rows))
+	done := 0
+	for done < len(rows) {
+		n := insertChunk(len(rows) - done)
+		args := make([]any, 0, n*itemColumns)
+		for _, r := range rows[done : done+n] {
+			args = append(args, r.args...)
 		}
-		cats, encs := store.EncodeList(it.Categories), store.EncodeEnclosures(it.Enclosures)
-		args := []any{sourceID, id, it.GUID, it.Link, it.Title, it.Author, it.Content, it.Image,
-			cats, encs, unixNano(it.Published), now.UnixNano(), n,
-			store.ItemSlug(key, id, 0), nullString(path)}
-		res, err := s.db.ExecContext(ctx, qAddItem, args...)
-		for try := 0; isUnique(err) && try < 2; try++ {
-			// Another item has this post path, or this slug (a hash
-			// collision): store the item without it; the refresh's
-			// path reservation and EnsureSlugs name it the careful way.
-			if path != "" {
-				path, args[len(args)-1] = "", nil
-			} else {
-				args[len(args)-2] = nil
+		res, err := s.db.ExecContext(ctx, insertItemsQuery(n), args...)
+		if isUnique(err) {
+			// OR FAIL kept the rows before the one that failed: read
+			// which went in, and go on one by one after the last.
+			if err := s.storedRows(ctx, rows, stored, done, done+n); err != nil {
+				return nil, err
 			}
-			res, err = s.db.ExecContext(ctx, qAddItem, args...)
+			next := done
+			for i := done; i < done+n; i++ {
+				if stored[i] {
+					next = i + 1
+				}
+			}
+			for i := next; i < done+n; i++ {
+				if stored[i], err = s.insertOne(ctx, &rows[i]); err != nil {
+					return nil, err
+				}
+			}
+			done += n
+			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("add item %q: %w", id, err)
+			return nil, fmt.Errorf("add items: %w", err)
 		}
-		if k, _ := res.RowsAffected(); k == 0 {
-			continue // known
+		if k, _ := res.RowsAffected(); k == int64(n) {
+			for i := done; i < done+n; i++ {
+				stored[i] = true
+			}
+		} else if err := s.storedRows(ctx, rows, stored, done, done+n); err != nil {
+			return nil, err
 		}
-		rowID, err := res.LastInsertId()
-		if err != nil {
-			return nil, fmt.Errorf("add item %q: %w", id, err)
+		done += n
+	}
+	added := make([]store.Item, 0, len(rows))
+	seen := time.Unix(0, now.UnixNano()).UTC()
+	for i, r := range rows {
+		if !stored[i] {
+			continue
 		}
-		st := store.Item{ID: rowID, SourceID: sourceID, Identity: id, Item: it, FirstSeen: seen, RandomN: n, PostPath: path}
+		it := r.item
+		st := store.Item{ID: r.id, SourceID: sourceID, Identity: r.identity, Item: it, FirstSeen: seen, RandomN: r.randomN, PostPath: r.path}
 		// As Items would read it back: the dates in UTC to the
 		// nanosecond, and no empty lists.
 		st.Published = fromNano(sql.NullInt64{Int64: it.Published.UnixNano(), Valid: !it.Published.IsZero()})
-		st.Categories = store.DecodeList(cats)
-		st.Enclosures = store.DecodeEnclosures(encs)
+		st.Categories = store.DecodeList(r.args[8].(string))
+		st.Enclosures = store.DecodeEnclosures(r.args[9].(string))
 		added = append(added, st)
 	}
 	return added, nil
+}
+
+// insertSizes are the numbers of rows one insertItemsQuery stores: a
+// few sizes, so that their statements stay prepared. A feed of 20 items
+// goes in with two statements.
+var insertSizes = []int{64, 32, 16, 8, 4, 2, 1}
+
+func insertChunk(n int) int {
+	for _, k := range insertSizes {
+		if n >= k {
+			return k
+		}
+	}
+	return n
+}
+
+// insertItemsQuery stores n items, given as itemRow arguments. A known
+// item (by identity) is left out; a path or slug another item holds
+// fails the statement and keeps the rows before it (OR FAIL).
+func insertItemsQuery(n int) string {
+	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	return `INSERT OR FAIL INTO items (id, source_id, identity, guid, link, title, author, content, categories, enclosures, image, published_at, first_seen_at, random_n, slug, post_path)
+VALUES ` + row + strings.Repeat(`, `+row, n-1) + `
+ON CONFLICT (source_id, identity) DO NOTHING`
+}
+
+// itemRow is a new item's row for insertItemsQuery, as its arguments.
+type itemRow struct {
+	item     feed.Item
+	id       int64
+	identity string
+	path     string
+	randomN  int
+	args     []any
+}
+
+// itemColumns is the number of arguments of one row of insertItemsQuery.
+const itemColumns = 16
+
+// newItemRows makes the rows of items, with IDs from firstID on. Of two
+// items with one identity the first counts, and of two with one path the
+// first gets it: one statement could not store both.
+func newItemRows(sourceID int64, key string, items []feed.Item, paths []string, firstID int64, now time.Time) []itemRow {
+	rows := make([]itemRow, 0, len(items))
+	identities := make(map[string]bool, len(items))
+	var taken map[string]bool
+	if paths != nil {
+		taken = make(map[string]bool, len(paths))
+	}
+	for i, it := range items {
+		identity := it.Identity()
+		if identities[identity] {
+			continue
+		}
+		identities[identity] = true
+		path := ""
+		if paths != nil && paths[i] != "" && !taken[paths[i]] {
+			path = paths[i]
+			taken[path] = true
+		}
+		r := itemRow{item: it, id: firstID + int64(len(rows)), identity: identity, path: path, randomN: rand.IntN(10001)}
+		r.args = []any{r.id, sourceID, identity, it.GUID, it.Link, it.Title, it.Author, it.Content,
+			store.EncodeList(it.Categories), store.EncodeEnclosures(it.Enclosures), it.Image,
+			unixNano(it.Published), now.UnixNano(), r.randomN, store.ItemSlug(key, identity, 0), nullString(path)}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// storedRows marks which of rows[from:to] are in the table.
+func (s *Store) storedRows(ctx context.Context, rows []itemRow, stored []bool, from, to int) error {
+	ids, err := s.db.QueryContext(ctx, qItemIDsBetween, rows[from].id, rows[to-1].id)
+	if err != nil {
+		return fmt.Errorf("add items: %w", err)
+	}
+	defer ids.Close()
+	first := rows[0].id
+	for ids.Next() {
+		var id int64
+		if err := ids.Scan(&id); err != nil {
+			return fmt.Errorf("add items: %w", err)
+		}
+		// IDs were given in the order of rows, with no gap.
+		stored[id-first] = true
+	}
+	if err := ids.Err(); err != nil {
+		return fmt.Errorf("add items: %w", err)
+	}
+	return nil
+}
+
+// insertOne stores one row, or learns that the source has its item. A
+// row whose path another item holds is stored without it, and then one
+// whose slug another item holds (a hash collision) without it: the
+// refresh's path reservation and EnsureSlugs name it the careful way.
+func (s *Store) insertOne(ctx context.Context, r *itemRow) (bool, error) {
+	res, err := s.db.ExecContext(ctx, insertItemsQuery(1), r.args...)
+	for try := 0; isUnique(err) && try < 2; try++ {
+		if r.args[itemColumns-1] != nil {
+			r.args[itemColumns-1], r.path = nil, ""
+		} else {
+			r.args[itemColumns-2] = nil
+		}
+		res, err = s.db.ExecContext(ctx, insertItemsQuery(1), r.args...)
+	}
+	if err != nil {
+		return false, fmt.Errorf("add item %q: %w", r.identity, err)
+	}
+	k, _ := res.RowsAffected()
+	return k == 1, nil
 }
 
 // isUnique reports whether err is a UNIQUE constraint failure.
