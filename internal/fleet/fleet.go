@@ -309,6 +309,16 @@ func (p *Process) fetchLoop(ctx context.Context, cfg config.Config) error {
 		byKey[src.Key()] = src
 		keys = append(keys, src.Key())
 	}
+	// Before the rows are made by key: a source whose names changed but
+	// whose URL did not keeps its row, and with it its items, posts and
+	// fetch state, as on SQLite.
+	renamed, err := refresh.AdoptRenamed(ctx, st, sources)
+	if err != nil {
+		return fmt.Errorf("fetcher: %w", err)
+	}
+	for _, r := range renamed {
+		p.opts.Logger.Info("source renamed: same url, new names", "source", r.To, "from", r.From)
+	}
 	if err := ensureSources(ctx, st, sources); err != nil {
 		return fmt.Errorf("fetcher: %w", err)
 	}

@@ -320,3 +320,69 @@ func TestPublisherHealthReportsFailures(t *testing.T) {
 		t.Errorf("the site was not built after the repair: %v", err)
 	}
 }
+
+// A source renamed in the configuration (same URL, new names) keeps its
+// row in a fleet, as on SQLite: its items are not taken for new ones and
+// published again under the new names.
+func TestFetcherAdoptsRenamedSource(t *testing.T) {
+	dsn := pgtest.Database(t)
+	f := &feeds{img: "https://img.example", hits: map[string]int{}}
+	fs := httptest.NewServer(f)
+	defer fs.Close()
+	dir := t.TempDir()
+	st, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	run := func(names string, until func() bool) {
+		t.Helper()
+		cfg := loadConfig(t, dir, dsn, "", fmt.Sprintf("  - {group: 新闻, %s, url: %s/a}\n", names, fs.URL))
+		p := fleet.New(fleet.Options{Config: cfg, Store: st, Role: fleet.RoleAll, Owner: "all:1", Poll: 50 * time.Millisecond, NoSite: true})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- p.Run(ctx) }()
+		waitFor(t, "the source to be fetched and published", until)
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	}
+	posted := func(key string) func() bool {
+		return func() bool {
+			rows, _ := st.Sources(t.Context())
+			for _, row := range rows {
+				if row.Key == key && !row.LastSuccess.IsZero() {
+					items, _ := st.Items(t.Context(), row.ID, true)
+					return len(items) == 0
+				}
+			}
+			return false
+		}
+	}
+	run("source: 甲, channel: 要闻", posted("新闻/甲/要闻"))
+	// The renamed row is not due (interval 1h); a new row would be.
+	run("source: 甲乙, channel: 头条", posted("新闻/甲乙/头条"))
+
+	rows, err := st.Sources(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Key != "新闻/甲乙/头条" {
+		t.Fatalf("rows after the rename: %v, want the one row under the new names", rows)
+	}
+	items, err := st.Items(t.Context(), rows[0].ID, false)
+	if err != nil || len(items) != 1 {
+		t.Errorf("items after the rename: %d, %v; want the one item", len(items), err)
+	}
+	var files []string
+	filepath.WalkDir(filepath.Join(dir, "posts"), func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if len(files) != 1 {
+		t.Errorf("post files after the rename: %q, want one", files)
+	}
+}
