@@ -14,7 +14,7 @@ type cleaner struct {
 	style Style
 	base  *url.URL
 
-	z *html.Tokenizer
+	z *tokens
 	w *writer
 
 	pre     int  // open <pre> and <listing> elements
@@ -29,13 +29,17 @@ type cleaner struct {
 	open []string
 }
 
-// containers are the elements whose stray end tag would close the post's
-// own <div> or the page's, and whose missing end tag would swallow the
-// page after the post. The cleaner keeps them balanced.
-var containers = map[string]bool{
-	"div": true, "section": true, "article": true, "main": true, "aside": true, "header": true, "footer": true,
-	"nav": true, "table": true, "ul": true, "ol": true, "dl": true, "blockquote": true, "figure": true,
-	"details": true, "center": true,
+// isContainer reports the elements whose stray end tag would close the
+// post's own <div> or the page's, and whose missing end tag would swallow
+// the page after the post. The cleaner keeps them balanced.
+func isContainer(name string) bool {
+	switch name {
+	case "div", "section", "article", "main", "aside", "header", "footer",
+		"nav", "table", "ul", "ol", "dl", "blockquote", "figure",
+		"details", "center":
+		return true
+	}
+	return false
 }
 
 // closeContainer records the end tag of container n and reports whether
@@ -76,10 +80,53 @@ func tagName(raw []byte) string {
 			buf[k] = c + 'a' - 'A'
 		}
 	}
+	if name := commonTag(buf[:n]); name != "" {
+		return name
+	}
 	if name, ok := knownTags[string(buf[:n])]; ok {
 		return name
 	}
 	return string(buf[:n])
+}
+
+// commonTag interns the names of most tags of news bodies, without the
+// hashing of a map lookup.
+func commonTag(b []byte) string {
+	switch string(b) {
+	case "p":
+		return "p"
+	case "a":
+		return "a"
+	case "img":
+		return "img"
+	case "br":
+		return "br"
+	case "span":
+		return "span"
+	case "div":
+		return "div"
+	case "strong":
+		return "strong"
+	case "b":
+		return "b"
+	case "em":
+		return "em"
+	case "i":
+		return "i"
+	case "li":
+		return "li"
+	case "code":
+		return "code"
+	case "section":
+		return "section"
+	case "figure":
+		return "figure"
+	case "td":
+		return "td"
+	case "tr":
+		return "tr"
+	}
+	return ""
 }
 
 // knownTags interns tag names.
@@ -97,12 +144,17 @@ var lazySrc = []string{"data-src", "data-original", "data-original-src", "data-a
 // lazySrcset are the attributes they copy into srcset.
 var lazySrcset = []string{"data-srcset", "data-lazy-srcset", "data-original-srcset"}
 
-// droppedTags are the elements whose end tags go too: their start tags are
-// dropped (<object>'s fallback content stays) or the whole element is.
-var droppedTags = map[string]bool{
-	"object": true, "applet": true, "embed": true, "param": true, "base": true,
-	"html": true, "head": true, "body": true, "plaintext": true,
-	"noscript": true, "noembed": true, "noframes": true, "script": true,
+// dropsEndTag reports the elements whose end tags go too: their start
+// tags are dropped (<object>'s fallback content stays) or the whole
+// element is.
+func dropsEndTag(name string) bool {
+	switch name {
+	case "object", "applet", "embed", "param", "base",
+		"html", "head", "body", "plaintext",
+		"noscript", "noembed", "noframes", "script":
+		return true
+	}
+	return false
 }
 
 // animations are SVG elements that can set another attribute's value.
@@ -114,7 +166,7 @@ func (c *cleaner) next() html.TokenType {
 
 // run cleans one body.
 func (c *cleaner) run(body string) string {
-	c.z = html.NewTokenizer(strings.NewReader(body))
+	c.z = newTokens(body)
 	c.w = newWriter(len(body))
 	for {
 		tt := c.next()
@@ -144,13 +196,13 @@ func (c *cleaner) run(body string) string {
 			}
 		case html.EndTagToken:
 			switch n := tagName(c.z.Raw()); {
-			case droppedTags[n]:
+			case dropsEndTag(n):
 			case n == "pre" || n == "listing":
 				if c.pre > 0 {
 					c.pre--
 				}
 				c.w.write(c.z.Raw(), false)
-			case containers[n]:
+			case isContainer(n):
 				if c.closeContainer(n) {
 					c.w.write(c.z.Raw(), false)
 				}
@@ -159,7 +211,7 @@ func (c *cleaner) run(body string) string {
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			// "<div/>" opens a div in HTML, so it counts as open too.
-			if n := tagName(c.z.Raw()); containers[n] {
+			if n := tagName(c.z.Raw()); isContainer(n) {
 				c.open = append(c.open, n)
 			}
 			c.startTag(tt == html.SelfClosingTagToken)
@@ -246,7 +298,7 @@ func (c *cleaner) startTag(selfClosing bool) {
 	case "pre", "listing":
 		c.pre++
 	}
-	t := scanTagInto(&c.tag, raw, selfClosing)
+	t := scanTagInto(&c.tag, raw, c.z.RawString(), selfClosing)
 	c.attributes(name, t)
 	switch name {
 	case "textarea", "title", "xmp", "iframe":
@@ -597,6 +649,7 @@ func unsafeAttr(tag string, a *attr) bool {
 	case "srcdoc", "action", "formaction":
 		return true
 	}
+	animation := animations[tag]
 	vals := [2]string{a.val, a.val}
 	if strings.Contains(a.raw, "&") {
 		// Decoded as outside an attribute too, which decodes more: any
@@ -610,7 +663,7 @@ func unsafeAttr(tag string, a *attr) bool {
 		if scriptURL(v) {
 			return true
 		}
-		if urlAttrs[name] || animations[tag] {
+		if urlAttrs[name] || animation {
 			if mime, ok := dataMIME(v); ok && !dataAllowed(tag, name, mime) {
 				return true
 			}
@@ -624,7 +677,7 @@ func unsafeAttr(tag string, a *attr) bool {
 			if containsScriptURL(v) {
 				return true
 			}
-		case animations[tag]:
+		case animation:
 			switch name {
 			case "values", "to", "from", "by":
 				if containsScriptURL(v) || strings.Contains(squeeze(v, len(v)), "data:") {

@@ -64,12 +64,13 @@ func skipSpace(b []byte, i int) int {
 // scanTag splits a complete start tag ("<name ...>") the way
 // x/net/html's readTag does.
 func scanTag(raw []byte, selfClosing bool) *rawTag {
-	return scanTagInto(&rawTag{}, raw, selfClosing)
+	return scanTagInto(&rawTag{}, raw, string(raw), selfClosing)
 }
 
-// scanTagInto is scanTag reusing t's memory.
-func scanTagInto(t *rawTag, raw []byte, selfClosing bool) *rawTag {
-	*t = rawTag{raw: raw, str: string(raw), selfClosing: selfClosing, attrs: t.attrs[:0], edits: t.edits[:0]}
+// scanTagInto is scanTag reusing t's memory; str holds the same bytes as
+// raw, and the attribute values are its substrings.
+func scanTagInto(t *rawTag, raw []byte, str string, selfClosing bool) *rawTag {
+	*t = rawTag{raw: raw, str: str, selfClosing: selfClosing, attrs: t.attrs[:0], edits: t.edits[:0]}
 	n := len(raw)
 	i := 1
 	for i < n && !isSpace(raw[i]) && raw[i] != '/' && raw[i] != '>' {
