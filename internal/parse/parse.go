@@ -48,12 +48,26 @@ type Feed struct {
 // Parse reads a feed document. base is the URL it was fetched from, for
 // relative links; loc is the zone of dates written without one.
 func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
+	return parse(data, base, loc, true)
+}
+
+// parse is Parse, with readRSS first when stream is set (the differential
+// tests compare both ways).
+func parse(data []byte, base string, loc *time.Location, stream bool) (*Feed, error) {
 	// fetch has converted the document already; converting UTF-8 again
 	// changes nothing, and bytes that come another way get the same reading.
 	data, _ = charset.Convert(data, "")
 	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if len(trimmed) == 0 {
 		return nil, ErrEmpty
+	}
+	if stream {
+		// readRSS reads no document with the side facts sideFacts
+		// finds (an xml:base, a body or created element): they would
+		// be empty.
+		if f, ttl, ok := readRSS(trimmed, loc); ok {
+			return build(f, ttl, nil, nil, 0, base, loc), nil
+		}
 	}
 	p := gofeed.NewParser()
 	var ttl string
@@ -103,13 +117,18 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 		// would look fine.
 		return nil, fmt.Errorf("%w: a JSON document with neither a JSON Feed version nor items", ErrNotFeed)
 	}
+	return build(f, ttl, sideFacts(doc, f), recovered, lost, base, loc), nil
+}
+
+// build makes the Feed of a document read as f, with the facts of its
+// items gofeed does not keep (nil when there are none).
+func build(f *gofeed.Feed, ttl string, facts []itemFacts, recovered error, lost int, base string, loc *time.Location) *Feed {
 	out := &Feed{Title: titleText(f.Title, kindGuess), Link: f.Link, TTL: minutes(ttl), UpdatePeriod: updatePeriod(f.Extensions), Recovered: recovered, Lost: lost}
 	feedBase := base // a feed without a link of its own resolves against its URL
 	if strings.TrimSpace(f.Link) != "" {
 		feedBase = resolve(base, f.Link)
 	}
 	res := newResolver(feedBase) // the base is parsed once, not for every link
-	facts := sideFacts(doc, f)
 	for i, it := range f.Items {
 		if it == nil {
 			continue
@@ -121,7 +140,7 @@ func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 		out.Items = append(out.Items, item(it, f.FeedType, fx, res, loc))
 		rebase(&out.Items[len(out.Items)-1], f.FeedType, fx, base, feedBase)
 	}
-	return out, nil
+	return out
 }
 
 // rebase makes the relative URLs of an item's body absolute where their
