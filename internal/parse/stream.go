@@ -3,6 +3,7 @@ package parse
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 	"regexp"
 	"strconv"
 	"strings"
@@ -329,13 +330,15 @@ func sound(doc []byte) (begun int, ok bool) {
 	i := 0
 	for ; i+8 <= len(doc); i += 8 {
 		x := binary.LittleEndian.Uint64(doc[i:])
-		if (x-ones*0x20)&^x&highs|zero(x^ones*'&')|zero(x^ones*'<')|zero(x^ones*0xEF) == 0 {
-			continue
-		}
-		for k := i; k < i+8; k++ {
-			if !look(doc, k, &begun) {
+		// The high bit of each byte that may be one of those: exact
+		// for the lowest, and a byte above one may be marked too
+		// (look checks each).
+		m := (x-ones*0x20)&^x&highs | zero(x^ones*'&') | zero(x^ones*'<') | zero(x^ones*0xEF)
+		for m != 0 {
+			if !look(doc, i+bits.TrailingZeros64(m)/8, &begun) {
 				return 0, false
 			}
+			m &= m - 1
 		}
 	}
 	for ; i < len(doc); i++ {
@@ -563,9 +566,16 @@ func eachAttr(attrs []byte, fn func(name, value []byte) bool) bool {
 		for i < len(attrs) && (isSpace(attrs[i]) || attrs[i] == '=') {
 			i++
 		}
+		if i >= len(attrs) {
+			return false // not what startTag checked
+		}
 		q := attrs[i]
 		v := i + 1
-		end := v + bytes.IndexByte(attrs[v:], q)
+		k := bytes.IndexByte(attrs[v:], q)
+		if k < 0 {
+			return false
+		}
+		end := v + k
 		if !fn(name, attrs[v:end]) {
 			return false
 		}

@@ -227,7 +227,7 @@ func (s *scanner) prolog() (token, bool) {
 func declaration(b []byte) bool {
 	attrs := append([]byte(" "), bytes.TrimRight(b, " \t\r\n")...)
 	t := scanner{doc: append(append([]byte("<x"), attrs...), '>')}
-	if _, ok := t.startTag(); !ok {
+	if tag, ok := t.startTag(); !ok || tag.end != len(t.doc) || tag.empty {
 		return false
 	}
 	return eachAttr(attrs, func(name, value []byte) bool {
