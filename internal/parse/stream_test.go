@@ -192,7 +192,7 @@ func rsshubFeed(seed uint64, items int) []byte {
 	for i := range items {
 		at := start.Add(-time.Duration(i) * 37 * time.Minute)
 		b.WriteString(pick("<item>", "<item>"+nl, "<Item>") + nl)
-		title := pick("美国"+strconv.Itoa(i)+"：“关税”不会取消", "Don’t panic: Q&A "+strconv.Itoa(i), "<b>粗体</b> 标题", "1 < 2 > 0", "")
+		title := pick("美国"+strconv.Itoa(i)+"：“关税”不会取消", "Don’t panic: Q&A "+strconv.Itoa(i), "<b>粗体</b> 标题", "1 < 2 > 0", "", "two\r\nlines", "AT&amp;T &#8217;s")
 		switch rng.IntN(3) {
 		case 0:
 			fmt.Fprintf(&b, "<title><![CDATA[%s]]></title>", title)
@@ -202,7 +202,7 @@ func rsshubFeed(seed uint64, items int) []byte {
 			fmt.Fprintf(&b, "<title>\n  <![CDATA[%s]]>  \n</title>", title)
 		}
 		b.WriteString(nl)
-		body := fmt.Sprintf(`<p><img src="%s"></p><p>“%d”说，<a href="/news/%d.html">更多</a> {{ x }} &amp; &nbsp;</p>`, pick("https://i.example.com/a.jpg", "/img/b.png", "c.gif"), i, i)
+		body := fmt.Sprintf(`<p><img src="%s"></p>%s<p>“%d”说，<a href="/news/%d.html">更多</a> {{ x }} &amp; &nbsp;</p>`, pick("https://i.example.com/a.jpg", "/img/b.png", "c.gif"), pick("", "\r\n", "\n\t", "\r"), i, i)
 		switch rng.IntN(4) {
 		case 0:
 			fmt.Fprintf(&b, "<description><![CDATA[%s]]></description>", body)
