@@ -87,7 +87,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitUsage
 	}
 	if cfg.StorePostgres() {
-		return serveFleet(ctx, cfg, addr, fleet.Options{Role: *role, Lease: *lease, NoSite: *noSite, Logger: logger}, stdout, stderr)
+		return serveFleet(ctx, cfg, addr, fleet.Options{Role: *role, Lease: *lease, NoSite: *noSite, Logger: logger, Version: buildVersion()}, stdout, stderr)
 	}
 	release, err := backend.Lock(ctx, cfg.StoreDSN(), lockWait)
 	if err != nil {

@@ -61,6 +61,8 @@ type Options struct {
 	Poll time.Duration
 	// NoSite leaves the site out of a publisher's rounds.
 	NoSite bool
+	// Version is feedmill's, for /healthz.
+	Version string
 	Logger *slog.Logger
 }
 

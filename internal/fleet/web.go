@@ -14,6 +14,7 @@ import (
 	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/imgproxy"
+	"github.com/feedmill/feedmill/internal/schedule"
 	"github.com/feedmill/feedmill/internal/site"
 	"github.com/feedmill/feedmill/internal/store"
 	"github.com/feedmill/feedmill/internal/store/postgres"
@@ -179,18 +180,35 @@ func (p *Process) fleet(ctx context.Context) (admin.Fleet, error) {
 	return f, nil
 }
 
-func (p *Process) view(r *http.Request) (View, error) {
+// view is the fleet's state with this process's, and the configured
+// sources by status (nil when the store fails).
+func (p *Process) view(r *http.Request) (View, map[schedule.Status]int, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	v, err := Look(ctx, p.opts.Store)
 	v.Self = p.Snapshot()
-	return v, err
+	if err != nil {
+		return v, nil, err
+	}
+	rows, err := p.opts.Store.Sources(ctx)
+	if err != nil {
+		return v, nil, err
+	}
+	sources := p.config().FeedSources()
+	keys := make([]string, len(sources))
+	for i, src := range sources {
+		keys[i] = src.Key()
+	}
+	return v, schedule.Count(keys, store.ByKey(rows), time.Now()), nil
 }
 
 func (p *Process) healthz(w http.ResponseWriter, r *http.Request) {
-	v, err := p.view(r)
+	v, counts, err := p.view(r)
 	body := map[string]any{
-		"status":     "ok",
+		"status":         "ok",
+		"version":        p.opts.Version,
+		"uptime_seconds": int64(time.Since(p.started).Seconds()),
+		"sources":        len(p.config().Sources),
 		"owner":      v.Self.Owner,
 		"role":       v.Self.Role,
 		"publishing": v.Self.Publishing,
@@ -198,6 +216,15 @@ func (p *Process) healthz(w http.ResponseWriter, r *http.Request) {
 		"counters":   v.Self.Counters,
 		"processes":  len(v.Processes),
 		"leases":     v.Leases,
+	}
+	if counts != nil {
+		// Every status, 0 too, as on SQLite: a check reading
+		// statuses.failing finds 0 rather than nothing.
+		statuses := map[string]int{}
+		for _, st := range schedule.Statuses {
+			statuses[st.Label()] = counts[st]
+		}
+		body["statuses"] = statuses
 	}
 	code := http.StatusOK
 	// 503 while someone has to act: the store fails, or, on the
@@ -225,8 +252,16 @@ func (p *Process) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Process) metrics(w http.ResponseWriter, r *http.Request) {
-	v, err := p.view(r)
+	v, counts, err := p.view(r)
 	var b strings.Builder
+	if counts != nil {
+		// The name and labels of feedmill serve's on SQLite, so that an
+		// alert on failing sources keeps working on the fleet.
+		b.WriteString("# HELP feedmill_sources Configured sources by status, counted from the store.\n# TYPE feedmill_sources gauge\n")
+		for _, st := range schedule.Statuses {
+			fmt.Fprintf(&b, "feedmill_sources{status=%q} %d\n", st.Label(), counts[st])
+		}
+	}
 	s := v.Self
 	names := []string{CountFetched, CountFailed, CountNewItems, CountPublished, CountTakeovers, CountSiteBuilds}
 	for _, name := range names {

@@ -44,14 +44,17 @@ func TestViewsShowTheFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := loadConfig(t, t.TempDir(), dsn, "", "  - {group: g, source: s, channel: c, url: https://example.com/a}\n")
-	p := fleet.New(fleet.Options{Config: cfg, Store: st, Role: fleet.RolePublish, Owner: "pub:1", NoSite: true})
+	p := fleet.New(fleet.Options{Config: cfg, Store: st, Role: fleet.RolePublish, Owner: "pub:1", NoSite: true, Version: "test"})
 	h, err := p.Handler(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for path, want := range map[string][]string{
-		"/healthz": {`"publisher":"pub:1"`, `"Owner":"fetcher:7"`, `"role":"publish"`},
-		"/metrics": {`feedmill_fleet_leases{owner="fetcher:7"} 1`, `feedmill_fleet_processes 1`, `feedmill_fleet_sources_fetched_total{owner="pub:1",role="publish"} 0`},
+		// The statuses, as on SQLite, count the configured sources from
+		// the store.
+		"/healthz": {`"publisher":"pub:1"`, `"Owner":"fetcher:7"`, `"role":"publish"`, `"sources":1`, `"never_fetched":1`, `"failing":0`, `"version":"test"`},
+		"/metrics": {`feedmill_fleet_leases{owner="fetcher:7"} 1`, `feedmill_fleet_processes 1`, `feedmill_fleet_sources_fetched_total{owner="pub:1",role="publish"} 0`,
+			`feedmill_sources{status="never_fetched"} 1`, `feedmill_sources{status="ok"} 0`},
 		"/admin":   {"发布者 publisher: <strong>pub:1</strong>", "<strong>g/s/c</strong>", "<strong>fetcher:7</strong>", "sources_fetched 5", ">fetcher:7 ("},
 	} {
 		rec := httptest.NewRecorder()
