@@ -63,7 +63,7 @@ type Options struct {
 	NoSite bool
 	// Version is feedmill's, for /healthz.
 	Version string
-	Logger *slog.Logger
+	Logger  *slog.Logger
 }
 
 // DefaultLease and DefaultPoll are the zero Options' values.

@@ -31,9 +31,9 @@ type View struct {
 
 // LeaseView is a held lease with its source's key.
 type LeaseView struct {
-	Source string
-	Owner  string
-	Until  time.Time
+	Source string    `json:"source"`
+	Owner  string    `json:"owner"`
+	Until  time.Time `json:"until"`
 }
 
 // processWindow is how long a process that stopped reporting stays in
@@ -209,13 +209,13 @@ func (p *Process) healthz(w http.ResponseWriter, r *http.Request) {
 		"version":        p.opts.Version,
 		"uptime_seconds": int64(time.Since(p.started).Seconds()),
 		"sources":        len(p.config().Sources),
-		"owner":      v.Self.Owner,
-		"role":       v.Self.Role,
-		"publishing": v.Self.Publishing,
-		"publisher":  v.Publisher,
-		"counters":   v.Self.Counters,
-		"processes":  len(v.Processes),
-		"leases":     v.Leases,
+		"owner":          v.Self.Owner,
+		"role":           v.Self.Role,
+		"publishing":     v.Self.Publishing,
+		"publisher":      v.Publisher,
+		"counters":       v.Self.Counters,
+		"processes":      len(v.Processes),
+		"leases":         v.Leases,
 	}
 	if counts != nil {
 		// Every status, 0 too, as on SQLite: a check reading

@@ -52,10 +52,10 @@ func TestViewsShowTheFleet(t *testing.T) {
 	for path, want := range map[string][]string{
 		// The statuses, as on SQLite, count the configured sources from
 		// the store.
-		"/healthz": {`"publisher":"pub:1"`, `"Owner":"fetcher:7"`, `"role":"publish"`, `"sources":1`, `"never_fetched":1`, `"failing":0`, `"version":"test"`},
+		"/healthz": {`"publisher":"pub:1"`, `"leases":[{"source":"g/s/c","owner":"fetcher:7","until":"`, `"role":"publish"`, `"sources":1`, `"never_fetched":1`, `"failing":0`, `"version":"test"`},
 		"/metrics": {`feedmill_fleet_leases{owner="fetcher:7"} 1`, `feedmill_fleet_processes 1`, `feedmill_fleet_sources_fetched_total{owner="pub:1",role="publish"} 0`,
 			`feedmill_sources{status="never_fetched"} 1`, `feedmill_sources{status="ok"} 0`},
-		"/admin":   {"发布者 publisher: <strong>pub:1</strong>", "<strong>g/s/c</strong>", "<strong>fetcher:7</strong>", "sources_fetched 5", ">fetcher:7 ("},
+		"/admin": {"发布者 publisher: <strong>pub:1</strong>", "<strong>g/s/c</strong>", "<strong>fetcher:7</strong>", "sources_fetched 5", ">fetcher:7 ("},
 	} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
