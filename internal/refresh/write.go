@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/feedmill/feedmill/internal/atomicfile"
+	"github.com/feedmill/feedmill/internal/publish"
 	"github.com/feedmill/feedmill/internal/store"
 )
 
@@ -49,6 +50,7 @@ type writer struct {
 	report  func(Result)
 
 	files   atomicfile.Files // the folders made this run
+	bufs    sync.Pool        // *[]byte: render buffers (see appendRenderer)
 	jobs    chan []postJob   // a source's posts, postChunk at most, at a time
 	posters sync.WaitGroup
 	helpers atomic.Int32  // posters beside the first (see send)
@@ -247,11 +249,39 @@ func (w *writer) help() {
 	}
 }
 
+// appendRenderer is a Format that renders a post into memory it is
+// given. A post's bytes are dropped once its file is written and hashed,
+// so the posters render into buffers they reuse (writer.bufs) instead of
+// allocating every post anew.
+type appendRenderer interface {
+	AppendRender(dst []byte, p publish.Post) []byte
+}
+
+// maxKeptBuffer bounds the render buffers kept for reuse: one huge post
+// does not pin its memory for the rest of the run.
+const maxKeptBuffer = 256 << 10
+
 // writePost renders and writes one post.
 func (w *writer) writePost(j postJob) {
 	r := w.r
 	post, body := r.prepare(j.p.f.src, j.it)
-	data := r.Format.Render(post)
+	var data []byte
+	a, reuse := r.Format.(appendRenderer)
+	if reuse {
+		buf, _ := w.bufs.Get().(*[]byte)
+		if buf == nil {
+			buf = new([]byte)
+		}
+		data = a.AppendRender((*buf)[:0], post)
+		defer func() {
+			if cap(data) <= maxKeptBuffer {
+				*buf = data
+				w.bufs.Put(buf)
+			}
+		}()
+	} else {
+		data = r.Format.Render(post)
+	}
 	wrote, err := w.files.Write(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), data, j.fresh)
 	hash := ""
 	if err == nil {

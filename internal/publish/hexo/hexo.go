@@ -109,12 +109,22 @@ func DateText(t time.Time) string {
 // Render writes the post in the old system's exact format.
 func (Format) Render(p publish.Post) []byte { return Render(p) }
 
+// AppendRender appends the post, as Render writes it, to dst, which it
+// grows once to the size needed: a writer that drops each post once it is
+// written can render the next into the same memory.
+func (Format) AppendRender(dst []byte, p publish.Post) []byte { return AppendRender(dst, p) }
+
 // Render writes the post in the old system's exact format.
 //
 // It writes into one slice of the final size, escaping braces as it
 // copies: the buffer, its string, the replaced copy and the bytes of that
 // were four copies of every body.
 func Render(p publish.Post) []byte {
+	return AppendRender(nil, p)
+}
+
+// AppendRender is Render appending to dst.
+func AppendRender(dst []byte, p publish.Post) []byte {
 	img := p.Image
 	if img == "" {
 		img = publish.PicsumURL(p.RandomN)
@@ -139,7 +149,10 @@ func Render(p publish.Post) []byte {
 	for _, c := range cats {
 		n += (len("&#123;") - 1) * braceCount(c)
 	}
-	b := make([]byte, 0, n)
+	b := dst
+	if cap(b)-len(b) < n {
+		b = append(make([]byte, 0, len(b)+n), b...)
+	}
 	b = append(b, renderParts[0]...)
 	b = appendBraced(b, title)
 	b = append(b, renderParts[1]...)

@@ -245,6 +245,11 @@ func FuzzRenderBraces(f *testing.F) {
 		if len(got) != cap(got) {
 			t.Errorf("Render sized its post %d bytes for %d", cap(got), len(got))
 		}
+		// A reused buffer, which held a longer post, and a prefix.
+		buf := append(make([]byte, 0, 2*len(want)+64), strings.Repeat("x", len(want)+10)...)
+		if app := AppendRender(buf[:3], p); string(app) != "xxx"+string(want) {
+			t.Fatalf("AppendRender to a used buffer:\n%q\nwant xxx and\n%q", app, want)
+		}
 	})
 }
 
