@@ -54,7 +54,11 @@ type Config struct {
 	// module); "" is <rsshub>/api/namespace. See CatalogLocation.
 	Catalog string `yaml:"catalog"`
 
+	// Output is where posts are written, when there is one output.
 	Output Output `yaml:"output"`
+	// Outputs lists several outputs that one run writes, each in its
+	// format and folder; it replaces Output (see OutputList).
+	Outputs []Output `yaml:"outputs"`
 	// Store is where feedmill keeps its state: an SQLite database file
 	// (the default), or a PostgreSQL URL (postgres://… or
 	// postgresql://…) for a store shared by several processes.
@@ -140,6 +144,22 @@ type Output struct {
 	// Section is the Hugo content section posts go under; "" is "posts".
 	// Only Hugo has sections.
 	Section string `yaml:"section"`
+}
+
+// OutputList returns the outputs posts are written to: Outputs when the
+// file lists them, else Output.
+func (c Config) OutputList() []Output {
+	if len(c.Outputs) > 0 {
+		return c.Outputs
+	}
+	return []Output{c.Output}
+}
+
+// OutputName is an output's folder as the store names it (with its
+// format): as configured, cleaned and slash-separated, so that a store
+// moved with its configuration still knows its outputs.
+func OutputName(dir string) string {
+	return filepath.ToSlash(filepath.Clean(dir))
 }
 
 // Formats are the post formats output.format takes.
@@ -412,6 +432,11 @@ func Parse(path string, data []byte) (Config, error) {
 			}
 		}
 	}
+	for i := range cfg.Outputs {
+		if cfg.Outputs[i].Format == "" {
+			cfg.Outputs[i].Format = "hexo" // as output's default
+		}
+	}
 	cfg.applyEnv(os.LookupEnv)
 	// Unknown settings leave the others readable: check those too, so
 	// that one pass reports every mistake.
@@ -649,6 +674,50 @@ func (c Config) errorf(line int, field, format string, args ...any) error {
 	return &Error{File: c.File, Line: at.Line, Column: at.Column, Field: field, Msg: msg}
 }
 
+// validateOutputs checks output, or each of outputs, and that no two
+// outputs share a folder: each output's files are its own, and another
+// output's post in its folder would be a file it did not write.
+func (c Config) validateOutputs(errs *errorList) {
+	_, single := c.lines["output"]
+	_, listed := c.lines["outputs"]
+	if single && listed {
+		errs.add(c.errorf(0, "outputs", "output and outputs are both set: list every output under outputs (output is the form for one), and remove output"))
+	}
+	if listed && len(c.Outputs) == 0 {
+		errs.add(c.errorf(0, "outputs", "lists no output: give at least one {format, dir}, or remove outputs to use output"))
+	}
+	field := func(i int, name string) string { return "output." + name }
+	if len(c.Outputs) > 0 {
+		field = func(i int, name string) string { return fmt.Sprintf("outputs[%d].%s", i, name) }
+	}
+	dirs := map[string]int{}
+	for i, o := range c.OutputList() {
+		if strings.TrimSpace(o.Dir) == "" {
+			errs.add(c.errorf(0, field(i, "dir"), "must not be empty"))
+		} else {
+			dir := filepath.Clean(c.Path(o.Dir))
+			for other, j := range dirs {
+				switch {
+				case other == dir:
+					errs.add(c.errorf(0, field(i, "dir"), "%q is also the folder of outputs[%d]: each output needs a folder of its own", o.Dir, j))
+				case strings.HasPrefix(dir, other+string(filepath.Separator)) || strings.HasPrefix(other, dir+string(filepath.Separator)):
+					errs.add(c.errorf(0, field(i, "dir"), "%q and the folder of outputs[%d] are one inside the other: each output needs a folder of its own", o.Dir, j))
+				}
+			}
+			dirs[dir] = i
+		}
+		if !slices.Contains(Formats, o.Format) {
+			errs.add(c.errorf(0, field(i, "format"), "%q is not a known format (known: %s)", o.Format, strings.Join(Formats, ", ")))
+		}
+		if o.Section != "" && o.Format != "hugo" {
+			errs.add(c.errorf(0, field(i, "section"), "only Hugo has sections; the format is %q", o.Format))
+		}
+		if sec := o.Section; sec != "" && (strings.ContainsAny(sec, `/\`) || sec == "." || sec == ".." || strings.HasPrefix(sec, "_") || strings.HasPrefix(sec, ".")) {
+			errs.add(c.errorf(0, field(i, "section"), "%q must be one folder name, not starting with _ or .", sec))
+		}
+	}
+}
+
 // keyLine is the line of a source's key, else of the source.
 func (c Config) keyLine(i int, key string) int {
 	if i < len(c.keyLines) {
@@ -677,18 +746,7 @@ func (c Config) Validate() error {
 		}
 	}
 	errs.add(c.validateCatalog())
-	if strings.TrimSpace(c.Output.Dir) == "" {
-		errs.add(c.errorf(0, "output.dir", "must not be empty"))
-	}
-	if !slices.Contains(Formats, c.Output.Format) {
-		errs.add(c.errorf(0, "output.format", "%q is not a known format (known: %s)", c.Output.Format, strings.Join(Formats, ", ")))
-	}
-	if c.Output.Section != "" && c.Output.Format != "hugo" {
-		errs.add(c.errorf(0, "output.section", "only Hugo has sections; output.format is %q", c.Output.Format))
-	}
-	if sec := c.Output.Section; sec != "" && (strings.ContainsAny(sec, `/\`) || sec == "." || sec == ".." || strings.HasPrefix(sec, "_") || strings.HasPrefix(sec, ".")) {
-		errs.add(c.errorf(0, "output.section", "%q must be one folder name, not starting with _ or .", sec))
-	}
+	c.validateOutputs(&errs)
 	if strings.TrimSpace(c.Store) == "" {
 		errs.add(c.errorf(0, "store", "must not be empty"))
 	}
