@@ -234,7 +234,7 @@ func storeCost(ctx context.Context, admin, tmp string) (pg, lite time.Duration, 
 			}
 			t0 := time.Now()
 			err = st.Batch(ctx, func(tx store.Store) error {
-				added, err := tx.InsertItems(ctx, row.ID, its, nil, time.Now())
+				added, err := tx.InsertItems(ctx, row.ID, its, 0, nil, time.Now())
 				if err != nil {
 					return err
 				}

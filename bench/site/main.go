@@ -353,7 +353,7 @@ func generate(ctx context.Context, db string, n, batch int) error {
 		if batch > 0 {
 			seen = base.Add(30 * 24 * time.Hour) // new items are seen after the old ones
 		}
-		if _, err := st.InsertItems(ctx, ids[k], items, nil, seen); err != nil {
+		if _, err := st.InsertItems(ctx, ids[k], items, 0, nil, seen); err != nil {
 			return err
 		}
 		if keepBodies {
@@ -374,7 +374,11 @@ func generate(ctx context.Context, db string, n, batch int) error {
 // feedmill run keeps them with the default settings, and marks them
 // posted.
 func keep(ctx context.Context, st *sqlite.Store, sourceID int64) error {
-	items, err := st.Items(ctx, sourceID, true)
+	out, err := st.EnsureOutput(ctx, "hexo", "source/_posts")
+	if err != nil {
+		return err
+	}
+	items, err := st.Items(ctx, sourceID, out.ID, true)
 	if err != nil {
 		return err
 	}
@@ -384,7 +388,7 @@ func keep(ctx context.Context, st *sqlite.Store, sourceID int64) error {
 		opts := content.Options{Enclosures: it.Enclosures}
 		r := content.Process(it.Content, it.Link, opts)
 		bodies[i] = store.Prepared{ItemID: it.ID, Key: opts.Key(), HTML: r.HTML, Image: r.Image, Unchanged: r.HTML == it.Content}
-		posted[i] = store.Posted{ItemID: it.ID}
+		posted[i] = store.Posted{ItemID: it.ID, Output: out.ID}
 	}
 	return st.Batch(ctx, func(tx store.Store) error {
 		if err := tx.SetPosted(ctx, posted, time.Now()); err != nil {

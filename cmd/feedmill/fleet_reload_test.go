@@ -34,7 +34,7 @@ func TestFleetReloadsOnSIGHUP(t *testing.T) {
 		t.Helper()
 		// A guard against a hang, not a measure: the machine may be loaded.
 		deadline := time.Now().Add(2 * time.Minute)
-		for r.query(`SELECT COUNT(*) FROM items WHERE posted_at IS NOT NULL`) < want {
+		for r.query(`SELECT COUNT(*) FROM posts WHERE posted_at IS NOT NULL`) < want {
 			if time.Now().After(deadline) {
 				for _, p := range procs {
 					t.Logf("%s log:\n%s", p.role, readLog(p))

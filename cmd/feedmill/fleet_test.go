@@ -216,7 +216,7 @@ func TestFleetSurvivesKills(t *testing.T) {
 	for range 2 {
 		r.start("publish")
 	}
-	posted := func() int { return r.query(`SELECT COUNT(*) FROM items WHERE posted_at IS NOT NULL`) }
+	posted := func() int { return r.query(`SELECT COUNT(*) FROM posts WHERE posted_at IS NOT NULL`) }
 	for round := range 4 {
 		time.Sleep(time.Duration(700+rand.IntN(1500)) * time.Millisecond)
 		i := rand.IntN(len(fetchers))

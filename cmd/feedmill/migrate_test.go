@@ -126,7 +126,7 @@ func TestMigrateSQLiteToPostgresAndBack(t *testing.T) {
 	original := exportRows(t, dbs[0])
 
 	code, out, errOut := runCLI(t, "migrate", "--config", cfg, "--to", pg)
-	if code != 0 || !strings.Contains(out, "copied 4 sources") || !strings.Contains(out, " 2 settings") {
+	if code != 0 || !strings.Contains(out, "copied 4 sources, 5 items, 1 outputs, 5 posts") || !strings.Contains(out, " 1 settings") {
 		t.Fatalf("migrate to PostgreSQL: exit %d\n%s\n%s", code, out, errOut)
 	}
 	onPG := withStore(t, cfg, "pg.yaml", pg)

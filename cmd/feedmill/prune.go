@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 
 	"github.com/feedmill/feedmill/internal/refresh"
 )
@@ -60,11 +59,11 @@ func pruneCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		removed += len(p.Removed)
 		left += len(p.Left)
 		fmt.Fprintf(stdout, "%s (no longer configured): %d post %s %s, %d left\n", p.Key, len(p.Removed), plural(len(p.Removed), "file", "files"), verb, len(p.Left))
-		for _, rel := range p.Removed {
-			fmt.Fprintf(stdout, "  %s %s\n", map[bool]string{true: "removed", false: "remove"}[*yes], filepath.Join(runner.OutDir, filepath.FromSlash(rel)))
+		for _, path := range p.Removed {
+			fmt.Fprintf(stdout, "  %s %s\n", map[bool]string{true: "removed", false: "remove"}[*yes], path)
 		}
-		for _, rel := range p.Left {
-			fmt.Fprintf(stdout, "  keep   %s (edited, or not written by feedmill)\n", filepath.Join(runner.OutDir, filepath.FromSlash(rel)))
+		for _, path := range p.Left {
+			fmt.Fprintf(stdout, "  keep   %s (edited, or not written by feedmill)\n", path)
 		}
 	}
 	switch {

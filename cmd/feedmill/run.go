@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -256,11 +257,6 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			fmt.Fprintln(stdout, resultLine(r, schedule.StatusOf(rows[r.Source.Key()], time.Now()), width, false, fetchURLOf(rows[r.Source.Key()], r.Source)))
 		}
 	}
-	if fc := (*refresh.FormatChangedError)(nil); errors.As(err, &fc) {
-		// The configuration's mistake, not the store's: nothing was done.
-		fmt.Fprintf(stderr, "feedmill: %v\n", err)
-		return exitUsage
-	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintln(stderr, "feedmill: interrupted; posts written so far are complete and recorded")
@@ -313,17 +309,32 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	fmt.Fprintf(stdout, "%d %s: %s; %d %s seen, %d %s%s in %s\n",
 		len(all), plural(len(all), "source", "sources"), strings.Join(parts, ", "),
-		items, plural(items, "item", "items"), posts, verb, retiredText(retired), runner.OutDir)
+		items, plural(items, "item", "items"), posts, verb, retiredText(retired), runner.OutputDirs())
 	if unwritten != nil {
 		// The installation's failure, not the sources': their items are
 		// stored and the next run writes their posts.
-		fmt.Fprintf(stderr, "feedmill: cannot write posts to %s: %v; the items are kept and the next run writes them\n", runner.OutDir, unwritten)
+		fmt.Fprintf(stderr, "feedmill: cannot write posts to %s: %v; the items are kept and the next run writes them\n", unwrittenDirs(runner, unwritten), unwritten)
 		return exitProblem
 	}
 	if failed > 0 {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// unwrittenDirs names the output folders that err, a failure to write
+// posts, is about: every output folder when it names none.
+func unwrittenDirs(r *refresh.Runner, err error) string {
+	var dirs []string
+	for _, o := range r.Outputs {
+		if strings.Contains(err.Error(), o.Dir+string(filepath.Separator)) {
+			dirs = append(dirs, o.Dir)
+		}
+	}
+	if len(dirs) == 0 {
+		return r.OutputDirs()
+	}
+	return strings.Join(dirs, ", ")
 }
 
 // notIn returns the sources of all that are not in some.

@@ -32,7 +32,6 @@ import (
 	"time"
 
 	"github.com/feedmill/feedmill/internal/admin"
-	"github.com/feedmill/feedmill/internal/atomicfile"
 	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/imgproxy"
@@ -219,8 +218,8 @@ func (d *Daemon) current() (config.Config, *refresh.Runner) {
 // output folder or the server fails.
 func (d *Daemon) Run(ctx context.Context, ln net.Listener) error {
 	cfg, runner := d.current()
-	if err := atomicfile.CleanTemp(runner.OutDir); err != nil {
-		return fmt.Errorf("clean temp files: %w", err)
+	if err := runner.CleanTemp(); err != nil {
+		return err
 	}
 	w, err := d.web(ctx, cfg)
 	if err != nil {
@@ -572,9 +571,8 @@ func (d *Daemon) Reload() error {
 		return err
 	}
 	runner := d.newRunner(cfg)
-	if runner.OutDir != old.Path(old.Output.Dir) {
-		if err := atomicfile.CleanTemp(runner.OutDir); err != nil {
-			err = fmt.Errorf("clean temp files: %w", err)
+	if _, running := d.current(); runner.OutputDirs() != running.OutputDirs() {
+		if err := runner.CleanTemp(); err != nil {
 			d.logger.Error("config reload failed; keeping the running configuration", keyConfig, old.File, keyError, err)
 			return err
 		}

@@ -20,7 +20,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/feedmill/feedmill/internal/atomicfile"
 	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
@@ -449,8 +448,7 @@ func (p *Process) publish(ctx context.Context, cfg config.Config, lock *postgres
 	r := refresh.FromConfig(cfg, st, p.opts.Logger)
 	// A publisher that died may have left temp files; its posts are
 	// whole or absent, and the store says which were marked.
-	if err := atomicfile.CleanTemp(r.OutDir); err != nil {
-		err = fmt.Errorf("clean temp files: %w", err)
+	if err := r.CleanTemp(); err != nil {
 		p.mu.Lock()
 		p.publishErr = err
 		p.mu.Unlock()
@@ -512,7 +510,11 @@ func (p *Process) publishRound(ctx context.Context, r *refresh.Runner, byKey map
 		}
 	}()
 	st := p.opts.Store
-	ids, err := st.UnpostedSources(ctx)
+	outputs, err := r.OutputIDs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	ids, err := st.UnpostedSources(ctx, outputs)
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}

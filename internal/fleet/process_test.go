@@ -352,7 +352,8 @@ func TestFetcherAdoptsRenamedSource(t *testing.T) {
 			rows, _ := st.Sources(t.Context())
 			for _, row := range rows {
 				if row.Key == key && !row.LastSuccess.IsZero() {
-					items, _ := st.Items(t.Context(), row.ID, true)
+					out, _ := st.EnsureOutput(t.Context(), "hexo", "posts")
+					items, _ := st.Items(t.Context(), row.ID, out.ID, true)
 					return len(items) == 0
 				}
 			}
@@ -370,7 +371,7 @@ func TestFetcherAdoptsRenamedSource(t *testing.T) {
 	if len(rows) != 1 || rows[0].Key != "新闻/甲乙/头条" {
 		t.Fatalf("rows after the rename: %v, want the one row under the new names", rows)
 	}
-	items, err := st.Items(t.Context(), rows[0].ID, false)
+	items, err := st.Items(t.Context(), rows[0].ID, 0, false)
 	if err != nil || len(items) != 1 {
 		t.Errorf("items after the rename: %d, %v; want the one item", len(items), err)
 	}

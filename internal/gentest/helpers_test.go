@@ -58,8 +58,7 @@ func publish(t *testing.T, dir string, format refresh.Format) {
 	r := &refresh.Runner{
 		Fetch:       fetch.New(fetch.Options{Timeout: 5 * time.Second, MaxBytes: 1 << 20, UserAgent: "test"}),
 		Store:       st,
-		OutDir:      dir,
-		Format:      format,
+		Outputs:     []refresh.Output{{Dir: dir, Format: format, Name: "posts"}},
 		Location:    time.UTC,
 		Concurrency: 2,
 	}

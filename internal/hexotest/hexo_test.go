@@ -48,8 +48,7 @@ func publishInto(t *testing.T, dir string) []feed.Source {
 	r := &refresh.Runner{
 		Fetch:       fetch.New(fetch.Options{Timeout: 5 * time.Second, MaxBytes: 1 << 20, UserAgent: "test"}),
 		Store:       st,
-		OutDir:      dir,
-		Format:      hexo.Format{},
+		Outputs:     []refresh.Output{{Dir: dir, Format: hexo.Format{}, Name: "posts"}},
 		Location:    time.UTC,
 		Concurrency: 2,
 	}

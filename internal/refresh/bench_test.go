@@ -55,8 +55,7 @@ func BenchmarkRun(b *testing.B) {
 		r := &refresh.Runner{
 			Fetch:       fetch.New(fetch.Options{Timeout: time.Minute, MaxBytes: 1 << 30, UserAgent: "bench"}),
 			Store:       st,
-			OutDir:      filepath.Join(dir, "posts"),
-			Format:      hexo.Format{},
+			Outputs:     []refresh.Output{{Dir: filepath.Join(dir, "posts"), Format: hexo.Format{}, Name: "posts"}},
 			Location:    time.UTC,
 			Concurrency: 16,
 		}

@@ -24,14 +24,23 @@ func FromConfig(cfg config.Config, st Store, logger *slog.Logger) *Runner {
 	return &Runner{
 		Fetch:         fetch.New(cfg.FetchOptions()),
 		Store:         st,
-		OutDir:        cfg.Path(cfg.Output.Dir),
-		Format:        FormatOf(cfg.Output),
+		Outputs:       OutputsOf(cfg),
+		Base:          cfg.Dir(),
 		Location:      cfg.Location(),
 		Concurrency:   cfg.Concurrency,
 		Logger:        logger,
 		Content:       content.Options{ImageProxy: proxy, Style: content.Style(style)},
 		SourceContent: per,
 	}
+}
+
+// OutputsOf returns the outputs a configuration lists.
+func OutputsOf(cfg config.Config) []Output {
+	var outs []Output
+	for _, o := range cfg.OutputList() {
+		outs = append(outs, Output{Dir: cfg.Path(o.Dir), Format: FormatOf(o), Name: config.OutputName(o.Dir)})
+	}
+	return outs
 }
 
 // FormatOf returns the post format an output names. Config.Validate has

@@ -31,8 +31,8 @@ func (c *crashing) Batch(ctx context.Context, fn func(store.Store) error) error 
 	return c.Store.Batch(ctx, func(tx store.Store) error { return fn(&crashing{Store: tx, at: c.at}) })
 }
 
-func (c *crashing) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, paths []string, now time.Time) ([]store.Item, error) {
-	added, err := c.Store.InsertItems(ctx, sourceID, items, paths, now)
+func (c *crashing) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, output int64, paths []string, now time.Time) ([]store.Item, error) {
+	added, err := c.Store.InsertItems(ctx, sourceID, items, output, paths, now)
 	if err != nil {
 		return nil, err
 	}
@@ -46,8 +46,8 @@ func (c *crashing) InsertItems(ctx context.Context, sourceID int64, items []feed
 	return added, nil
 }
 
-func (c *crashing) SetPostPath(ctx context.Context, id int64, path string) error {
-	if err := c.Store.SetPostPath(ctx, id, path); err != nil {
+func (c *crashing) SetPostPath(ctx context.Context, output int64, id int64, path string) error {
+	if err := c.Store.SetPostPath(ctx, output, id, path); err != nil {
 		return err
 	}
 	if c.at == "SetPostPath" {
@@ -94,7 +94,8 @@ func TestCrashWhilePublishing(t *testing.T) {
 				t.Fatalf("posts after restart: %v", got)
 			}
 			rows, _ := real.Sources(t.Context())
-			items, _ := real.Items(t.Context(), rows[0].ID, true)
+			o, _ := real.EnsureOutput(t.Context(), "hexo", out)
+			items, _ := real.Items(t.Context(), rows[0].ID, o.ID, true)
 			if len(items) != 0 {
 				t.Errorf("%d items still unposted", len(items))
 			}

@@ -202,8 +202,7 @@ func TestFaultsStayWithTheirSource(t *testing.T) {
 	r := &refresh.Runner{
 		Fetch:       fetch.New(fetch.Options{Timeout: timeout, ConnectTimeout: timeout, MaxBytes: maxBytes, UserAgent: "test"}),
 		Store:       st,
-		OutDir:      t.TempDir(),
-		Format:      hexo.Format{},
+		Outputs:     []refresh.Output{{Dir: t.TempDir(), Format: hexo.Format{}, Name: "posts"}},
 		Location:    time.UTC,
 		Concurrency: 16,
 	}
@@ -331,14 +330,14 @@ func (s *countingStore) Batch(ctx context.Context, fn func(store.Store) error) e
 	})
 }
 
-func (s *countingStore) InsertItems(ctx context.Context, id int64, items []feed.Item, paths []string, now time.Time) ([]store.Item, error) {
+func (s *countingStore) InsertItems(ctx context.Context, id int64, items []feed.Item, output int64, paths []string, now time.Time) ([]store.Item, error) {
 	s.writes.Add(1)
-	return s.Store.InsertItems(ctx, id, items, paths, now)
+	return s.Store.InsertItems(ctx, id, items, output, paths, now)
 }
 
-func (s *countingStore) SetPostPath(ctx context.Context, id int64, path string) error {
+func (s *countingStore) SetPostPath(ctx context.Context, output int64, id int64, path string) error {
 	s.writes.Add(1)
-	return s.Store.SetPostPath(ctx, id, path)
+	return s.Store.SetPostPath(ctx, output, id, path)
 }
 
 func (s *countingStore) SetPosted(ctx context.Context, posts []store.Posted, at time.Time) error {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 
+	"github.com/feedmill/feedmill/internal/atomicfile"
+	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/publish"
-	"github.com/feedmill/feedmill/internal/store"
 )
 
 // Format is how an output's posts are written: their paths and their
@@ -43,50 +46,103 @@ type Format interface {
 	OldPath(p publish.Post) string
 }
 
-// formatSetting is the store setting that names the format the store's
-// posts were written in.
-const formatSetting = "output_format"
+// Output is a folder the Runner writes posts to, in one format. Each
+// output has its own post records in the store (see store.Output), so
+// every item gets a post in each, exactly once, and an output added
+// later gets the items the store keeps on the next run.
+type Output struct {
+	// Dir is the folder posts are written under, laid out as Format says.
+	Dir    string
+	Format Format
+	// Name is the folder as the configuration gives it: with the
+	// format's name it is the output's identity in the store, which a
+	// store moved with its configuration keeps.
+	Name string
 
-// FormatChangedError is returned by Run and Republish when the store's
-// posts were written in another format than the Runner's: the store
-// keeps each item's path in the format it was published in, so the items
-// already published would never get posts in the new format, and
-// --republish would write the new format at the old paths.
-type FormatChangedError struct {
-	Store, Config string
+	id int64 // the store's; set by prepareOutputs
 }
 
-func (e *FormatChangedError) Error() string {
-	return fmt.Sprintf("the store's posts were written as %s, the configuration asks for %s: "+
-		"publish %s with a new store (the store setting), or set output.format back to %s", e.Store, e.Config, e.Config, e.Store)
-}
-
-// checkFormat records the Runner's format in a new store, and refuses a
-// store whose posts are in another format. A store from before formats
-// were recorded that holds items is Hexo's, the only format then.
-func (r *Runner) checkFormat(ctx context.Context) error {
-	return r.Store.Batch(ctx, func(tx store.Store) error {
-		name, err := tx.Setting(ctx, formatSetting)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			n, err := tx.CountItems(ctx, store.ItemFilter{})
-			if err != nil {
-				return err
-			}
-			if n > 0 {
-				name = "hexo"
-			} else {
-				name = r.Format.Name()
-			}
-			if name == r.Format.Name() {
-				return tx.SetSetting(ctx, formatSetting, name)
-			}
-		case err != nil:
+// prepareOutputs gives each output its store ID, creating the outputs the
+// store does not know yet, and finds the outputs the store knows that are
+// no longer configured (another format, another folder): their posts are
+// never written again, but retention and prune still delete their files
+// (see allOutputs). It runs once per Runner.
+func (r *Runner) prepareOutputs(ctx context.Context) error {
+	r.outputsMu.Lock()
+	defer r.outputsMu.Unlock()
+	if r.outputsReady {
+		return nil
+	}
+	if len(r.Outputs) == 0 {
+		return errors.New("refresh: no output configured")
+	}
+	configured := map[int64]bool{}
+	for i := range r.Outputs {
+		o, err := r.Store.EnsureOutput(ctx, r.Outputs[i].Format.Name(), r.Outputs[i].Name)
+		if err != nil {
 			return err
 		}
-		if name != r.Format.Name() {
-			return &FormatChangedError{Store: name, Config: r.Format.Name()}
+		r.Outputs[i].id = o.ID
+		configured[o.ID] = true
+	}
+	known, err := r.Store.Outputs(ctx)
+	if err != nil {
+		return err
+	}
+	r.former = nil
+	for _, o := range known {
+		// An output of a store from before outputs that no configured
+		// output took over has no folder to look in.
+		dir := filepath.FromSlash(o.Dir)
+		if configured[o.ID] || o.Dir == "" || (!filepath.IsAbs(dir) && r.Base == "") {
+			continue
 		}
-		return nil
-	})
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(r.Base, dir)
+		}
+		r.former = append(r.former, Output{Dir: dir, Format: FormatOf(config.Output{Format: o.Format}), Name: o.Dir, id: o.ID})
+	}
+	r.outputsReady = true
+	return nil
+}
+
+// OutputIDs returns the store's IDs of the configured outputs, creating
+// those the store does not know yet.
+func (r *Runner) OutputIDs(ctx context.Context) ([]int64, error) {
+	if err := r.prepareOutputs(ctx); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(r.Outputs))
+	for i, o := range r.Outputs {
+		ids[i] = o.id
+	}
+	return ids, nil
+}
+
+// allOutputs returns the configured outputs and those no longer
+// configured, for deleting posts.
+func (r *Runner) allOutputs() []Output {
+	return append(r.Outputs[:len(r.Outputs):len(r.Outputs)], r.former...)
+}
+
+// OutputDirs names the output folders, for messages.
+func (r *Runner) OutputDirs() string {
+	dirs := make([]string, len(r.Outputs))
+	for i, o := range r.Outputs {
+		dirs[i] = o.Dir
+	}
+	return strings.Join(dirs, ", ")
+}
+
+// CleanTemp removes the temp files a crash may have left in the output
+// folders. A folder that fails does not keep the others from being
+// cleaned; the failures are returned together.
+func (r *Runner) CleanTemp() error {
+	var errs []error
+	for _, o := range r.Outputs {
+		if err := atomicfile.CleanTemp(o.Dir); err != nil {
+			errs = append(errs, fmt.Errorf("clean temp files in %s: %w", o.Dir, err))
+		}
+	}
+	return errors.Join(errs...)
 }

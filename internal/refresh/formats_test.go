@@ -1,10 +1,10 @@
 package refresh_test
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,7 +49,7 @@ func TestEveryFormatKeepsTheGuarantees(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()
 			r := newRunner(t, out)
-			r.Format = tc.format
+			r.Outputs[0].Format = tc.format
 			items := days(now, 1, 4)
 			host := newFeedHost(t, items...)
 			abs := func(rel string) string { return filepath.Join(out, filepath.FromSlash(rel)) }
@@ -156,27 +156,45 @@ func maps(a, b map[string]time.Time) bool {
 	return true
 }
 
-// A store whose posts are in one format refuses a run in another, before
-// it fetches anything: its items' paths are the old format's.
-func TestFormatChangeIsRefused(t *testing.T) {
+// Changing an output's format (or folder) makes a new output, written
+// in full; the old output's files stay where they are, feedmill's still:
+// retention deletes them as it deletes the new output's.
+func TestFormatChangeIsANewOutput(t *testing.T) {
 	out := t.TempDir()
 	r := newRunner(t, out)
-	host := newFeedHost(t, days(time.Now(), 1, 2)...)
+	now := time.Now()
+	host := newFeedHost(t, days(now, 1, 2)...)
 	src := host.source(feed.Retention{})
 	runOnce(t, r, src)
+	hexoPosts := posts(t, out)
+	if len(hexoPosts) != 2 {
+		t.Fatalf("hexo files %q", hexoPosts)
+	}
 
-	r.Format = hugo.Format{}
-	_, err := r.Run(t.Context(), []feed.Source{src}, nil)
-	var fc *refresh.FormatChangedError
-	if !errors.As(err, &fc) || fc.Store != "hexo" || fc.Config != "hugo" {
-		t.Fatalf("run in another format: %v", err)
+	site := t.TempDir()
+	h := withOutputs(r, refresh.Output{Dir: site, Format: hugo.Format{}, Name: site})
+	if res := runOnce(t, h, src); res.Posts != 2 {
+		t.Errorf("the new output got %d posts, want 2", res.Posts)
 	}
-	if _, err := r.Republish(t.Context(), []feed.Source{src}, nil); !errors.As(err, &fc) {
-		t.Fatalf("republish in another format: %v", err)
+	if got := posts(t, site); len(got) != 2 || !strings.HasSuffix(got[0], ".html") {
+		t.Errorf("hugo files %q", got)
 	}
-	if got := posts(t, out); len(got) != 2 {
-		t.Errorf("files %q", got)
+	if got := posts(t, out); !slices.Equal(got, hexoPosts) {
+		t.Errorf("the old output's files are now %q, were %q", got, hexoPosts)
 	}
-	r.Format = hexo.Format{}
-	runOnce(t, r, src)
+	if res := runOnce(t, h, src); res.Posts != 0 {
+		t.Errorf("a rerun wrote %d posts", res.Posts)
+	}
+	// Keep 1: the older item goes from both folders.
+	src.Retain = feed.Retention{Count: 1}
+	res := runOnce(t, h, src)
+	if res.Retired != 1 || res.Removed != 2 {
+		t.Errorf("retention retired %d, removed %d files; want 1 and 2", res.Retired, res.Removed)
+	}
+	if got := posts(t, out); len(got) != 1 {
+		t.Errorf("old output after retention: %q", got)
+	}
+	if got := posts(t, site); len(got) != 1 {
+		t.Errorf("new output after retention: %q", got)
+	}
 }

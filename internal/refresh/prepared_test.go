@@ -34,7 +34,7 @@ func TestRunKeepsPreparedBodies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		items, err := r.Store.Items(t.Context(), row.ID, false)
+		items, err := r.Store.Items(t.Context(), row.ID, 0, false)
 		if err != nil || len(items) != n {
 			t.Fatalf("%s: %d items, %v", src.Key(), len(items), err)
 		}

@@ -39,26 +39,32 @@ import (
 type Store interface {
 	Sources(ctx context.Context) ([]store.Source, error)
 	EnsureSource(ctx context.Context, src feed.Source) (store.Source, error)
-	Items(ctx context.Context, sourceID int64, unposted bool) ([]store.Item, error)
+	Items(ctx context.Context, sourceID int64, output int64, unposted bool) ([]store.Item, error)
 	KnownIdentities(ctx context.Context, sourceID int64, identities []string) (map[string]bool, error)
 	paths
 	SetPosted(ctx context.Context, posts []store.Posted, at time.Time) error
 	SetPrepared(ctx context.Context, bodies []store.Prepared) error
+	EnsureOutput(ctx context.Context, format, dir string) (store.Output, error)
+	Outputs(ctx context.Context) ([]store.Output, error)
 	Batch(ctx context.Context, fn func(store.Store) error) error
 }
 
 // paths is what reserving a post path needs, in a batch or outside.
 type paths interface {
-	PathOwner(ctx context.Context, path string) (int64, bool, error)
-	SetPostPath(ctx context.Context, itemID int64, path string) error
+	PathOwner(ctx context.Context, output int64, path string) (int64, bool, error)
+	SetPostPath(ctx context.Context, output int64, itemID int64, path string) error
 }
 
 // Runner holds what a run needs. Its fields are set by main.
 type Runner struct {
-	Fetch       *fetch.Client
-	Store       Store
-	OutDir      string // posts go under OutDir, laid out as Format says
-	Format      Format
+	Fetch *fetch.Client
+	Store Store
+	// Outputs are where posts are written: every item gets a post in
+	// each, exactly once (see Output).
+	Outputs []Output
+	// Base is the folder that the names of outputs no longer configured
+	// resolve against (see prepareOutputs); "" leaves their files alone.
+	Base        string
 	Location    *time.Location // zone of dates written without one
 	Concurrency int
 	Content     content.Options
@@ -79,8 +85,12 @@ type Runner struct {
 	Recorded func(ctx context.Context, tx store.Store, sourceIDs []int64) error
 	// TempCleaned says the caller has removed the temp files a crash may
 	// have left (feedmill serve does it once at start), so that Run does
-	// not walk all of OutDir every round.
+	// not walk all of every output folder every round.
 	TempCleaned bool
+
+	outputsMu    sync.Mutex
+	outputsReady bool     // the outputs have their IDs
+	former       []Output // outputs the store knows that are no longer configured
 }
 
 // Result is what one source's refresh did.
@@ -185,11 +195,13 @@ func (r *Runner) now() time.Time {
 // error only when the store itself fails or ctx ends.
 func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Result)) ([]Result, error) {
 	if !r.TempCleaned {
-		if err := atomicfile.CleanTemp(r.OutDir); err != nil {
-			return nil, fmt.Errorf("clean temp files: %w", err)
+		// A folder that fails here fails its writes too, where it is
+		// the output's failure alone (see Result.PublishErr).
+		if err := r.CleanTemp(); err != nil {
+			r.logger().Warn("output folder", "error", err)
 		}
 	}
-	if err := r.checkFormat(ctx); err != nil {
+	if err := r.prepareOutputs(ctx); err != nil {
 		return nil, err
 	}
 	rows, err := r.ensureSources(ctx, sources)
@@ -205,6 +217,11 @@ func (r *Runner) Run(ctx context.Context, sources []feed.Source, report func(Res
 func (r *Runner) RunRows(ctx context.Context, sources []feed.Source, rows []store.Source, report func(Result)) ([]Result, error) {
 	if len(rows) != len(sources) {
 		return nil, fmt.Errorf("refresh: %d rows for %d sources", len(rows), len(sources))
+	}
+	if !r.FetchOnly {
+		if err := r.prepareOutputs(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return r.run(ctx, sources, rows, report)
 }
@@ -667,7 +684,7 @@ func (e *postError) Unwrap() error { return e.err }
 // after a template or cleaning change. Files whose bytes would not change
 // are left alone.
 func (r *Runner) Republish(ctx context.Context, sources []feed.Source, report func(Result)) ([]Result, error) {
-	if err := r.checkFormat(ctx); err != nil {
+	if err := r.prepareOutputs(ctx); err != nil {
 		return nil, err
 	}
 	results := make([]Result, 0, len(sources))
@@ -701,9 +718,12 @@ func (r *Runner) Republish(ctx context.Context, sources []feed.Source, report fu
 // could not be written is its source's Result.PublishErr; a store failure
 // is the error returned.
 func (r *Runner) PublishSources(ctx context.Context, sources []feed.Source, ids []int64) ([]Result, error) {
+	if err := r.prepareOutputs(ctx); err != nil {
+		return nil, err
+	}
 	results := make([]Result, len(sources))
 	all := make([]*sourcePosts, len(sources))
-	written := 0
+	wrote := make([]bool, len(r.Outputs))
 	for i, src := range sources {
 		results[i].Source = src
 		if !src.Retain.IsZero() {
@@ -720,12 +740,12 @@ func (r *Runner) PublishSources(ctx context.Context, sources []feed.Source, ids 
 			return results, err
 		}
 		all[i] = sp
-		written += sp.written
-	}
-	if written > 0 {
-		if err := atomicfile.SyncFS(r.OutDir); err != nil {
-			return results, fmt.Errorf("flush posts: %w", err)
+		for k, w := range sp.wrote {
+			wrote[k] = wrote[k] || w
 		}
+	}
+	if err := r.syncOutputs(wrote); err != nil {
+		return results, fmt.Errorf("flush posts: %w", err)
 	}
 	err := r.Store.Batch(ctx, func(tx store.Store) error {
 		var done []store.Posted
@@ -755,6 +775,9 @@ func (r *Runner) PublishSources(ctx context.Context, sources []feed.Source, ids 
 // returns the results of the sources that had posts to write; a failure
 // to write is their PublishErr, and only a store failure is returned.
 func (r *Runner) PublishPending(ctx context.Context, sources []feed.Source) ([]Result, error) {
+	if err := r.prepareOutputs(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := r.Store.Sources(ctx)
 	if err != nil {
 		return nil, err
@@ -798,10 +821,8 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 	if err != nil {
 		return 0, err
 	}
-	if sp.written > 0 {
-		if err := atomicfile.SyncFS(r.OutDir); err != nil {
-			return 0, &postError{err: err}
-		}
+	if err := r.syncOutputs(sp.wrote); err != nil {
+		return 0, &postError{err: err}
 	}
 	if err := r.Store.SetPrepared(ctx, sp.prepared); err != nil {
 		return sp.written, err
@@ -815,7 +836,8 @@ func (r *Runner) publishSource(ctx context.Context, src feed.Source, sourceID in
 // sourcePosts is what writePosts did for one source.
 type sourcePosts struct {
 	written  int
-	items    int
+	items    int            // posts to write, in all outputs
+	wrote    []bool         // by output: some file was written, so a flush is due
 	done     []store.Posted // posts in place, to mark posted
 	prepared []store.Prepared
 	errs     []error
@@ -829,49 +851,77 @@ func (sp *sourcePosts) err() error {
 	return &postError{err: fmt.Errorf("%d of %d posts failed, first: %w", len(sp.errs), sp.items, errors.Unwrap(sp.errs[0]))}
 }
 
-// writePosts reserves the paths of the source's unposted items (all of
-// its items with all set) and writes their files, which are neither
-// flushed nor marked yet.
-func (r *Runner) writePosts(ctx context.Context, src feed.Source, sourceID int64, all bool) (*sourcePosts, error) {
-	items, err := r.Store.Items(ctx, sourceID, !all)
-	if err != nil {
-		return nil, err
+// syncOutputs makes the files written in the outputs (wrote, by output)
+// durable.
+func (r *Runner) syncOutputs(wrote []bool) error {
+	for k, w := range wrote {
+		if w {
+			if err := atomicfile.SyncFS(r.Outputs[k].Dir); err != nil {
+				return err
+			}
+		}
 	}
+	return nil
+}
+
+// writePosts reserves the paths of the source's unposted items in every
+// output (all of its items with all set) and writes their files, which
+// are neither flushed nor marked yet. An item's post is prepared once for
+// all the outputs.
+func (r *Runner) writePosts(ctx context.Context, src feed.Source, sourceID int64, all bool) (*sourcePosts, error) {
 	type job struct {
+		k    int
 		it   store.Item
 		data []byte
 	}
 	var jobs []job
-	sp := &sourcePosts{items: len(items)}
-	for _, it := range items {
-		post, body := r.prepare(src, it)
-		sp.prepared = append(sp.prepared, body)
-		data := r.Format.Render(post)
-		if it.PostPath == "" {
-			path, adopted, _, err := r.reservePath(ctx, r.Store, src, it, data, false)
-			if err != nil {
-				if perr := (*postError)(nil); errors.As(err, &perr) {
-					sp.errs = append(sp.errs, err)
+	sp := &sourcePosts{wrote: make([]bool, len(r.Outputs))}
+	posts := map[int64]publish.Post{}
+	for k := range r.Outputs {
+		out := &r.Outputs[k]
+		items, err := r.Store.Items(ctx, sourceID, out.id, !all)
+		if err != nil {
+			return nil, err
+		}
+		sp.items += len(items)
+		for _, it := range items {
+			post, ok := posts[it.ID]
+			if !ok {
+				var body store.Prepared
+				post, body = r.prepare(src, it)
+				posts[it.ID] = post
+				sp.prepared = append(sp.prepared, body)
+			}
+			data := out.Format.Render(post)
+			if it.PostPath == "" {
+				path, adopted, _, err := r.reservePath(ctx, r.Store, out, src, it, data, false)
+				if err != nil {
+					if perr := (*postError)(nil); errors.As(err, &perr) {
+						sp.errs = append(sp.errs, err)
+						continue
+					}
+					return nil, err
+				}
+				if adopted {
+					sp.done = append(sp.done, store.Posted{ItemID: it.ID, Output: out.id})
 					continue
 				}
-				return nil, err
+				it.PostPath = path
 			}
-			if adopted {
-				sp.done = append(sp.done, store.Posted{ItemID: it.ID})
-				continue
-			}
-			it.PostPath = path
+			jobs = append(jobs, job{k, it, data})
 		}
-		jobs = append(jobs, job{it, data})
 	}
 	for _, j := range jobs {
-		wrote, err := atomicfile.WriteFile(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), j.data)
+		out := &r.Outputs[j.k]
+		abs := filepath.Join(out.Dir, filepath.FromSlash(j.it.PostPath))
+		wrote, err := atomicfile.WriteFile(abs, j.data)
 		if err != nil {
-			sp.errs = append(sp.errs, &postError{err: fmt.Errorf("%s: %w", j.it.PostPath, err)})
+			sp.errs = append(sp.errs, &postError{err: fmt.Errorf("%s: %w", abs, err)})
 			continue
 		}
 		if wrote {
 			sp.written++
+			sp.wrote[j.k] = true
 		}
 		// The hash lets retention tell these files from a user's edit.
 		h := atomicfile.Hash(j.data)
@@ -879,7 +929,7 @@ func (r *Runner) writePosts(ctx context.Context, src feed.Source, sourceID int64
 			h = ""
 		}
 		if !j.it.Posted || h != "" {
-			sp.done = append(sp.done, store.Posted{ItemID: j.it.ID, Hash: h})
+			sp.done = append(sp.done, store.Posted{ItemID: j.it.ID, Output: out.id, Hash: h})
 		}
 	}
 	return sp, nil
@@ -926,16 +976,16 @@ func (r *Runner) prepare(src feed.Source, it store.Item) (publish.Post, store.Pr
 // says the caller saw that the source's folder does not exist, so no file
 // is in the way. It returns the path, whether the file in the way was
 // adopted, and whether no file was at the path (fresh).
-func (r *Runner) reservePath(ctx context.Context, st paths, src feed.Source, it store.Item, data []byte, noFolder bool) (string, bool, bool, error) {
+func (r *Runner) reservePath(ctx context.Context, st paths, out *Output, src feed.Source, it store.Item, data []byte, noFolder bool) (string, bool, bool, error) {
 	named := pathPost(src, it)
 	for n := 1; ; n++ {
-		rel := r.Format.Path(named, n)
-		abs := filepath.Join(r.OutDir, filepath.FromSlash(rel))
+		rel := out.Format.Path(named, n)
+		abs := filepath.Join(out.Dir, filepath.FromSlash(rel))
 		exists := false
 		if !noFolder {
 			var err error
 			if exists, err = atomicfile.Exists(abs); err != nil {
-				return "", false, false, &postError{err: fmt.Errorf("%s: %w", rel, err)}
+				return "", false, false, &postError{err: fmt.Errorf("%s: %w", abs, err)}
 			}
 		}
 		adopt := false
@@ -944,29 +994,29 @@ func (r *Runner) reservePath(ctx context.Context, st paths, src feed.Source, it 
 			// The old system's post may be under a name the site never
 			// showed (Hexo's "_…", "…%…"): moved to this name, it shows.
 			var err error
-			if oldPost, err = r.oldPost(ctx, st, src, it, &data, abs); err != nil {
+			if oldPost, err = r.oldPost(ctx, st, out, src, it, &data, abs); err != nil {
 				return "", false, false, err
 			}
 		}
 		if exists {
 			// A file is in the way: another item's post, a file feedmill
 			// did not write, or this very post as the old system wrote it.
-			if _, owned, err := st.PathOwner(ctx, rel); err != nil {
+			if _, owned, err := st.PathOwner(ctx, out.id, rel); err != nil {
 				return "", false, false, err
 			} else if owned {
 				continue
 			}
 			if data == nil {
-				data = r.Format.Render(r.Post(src, it))
+				data = out.Format.Render(r.Post(src, it))
 			}
-			if old, err := os.ReadFile(abs); err != nil || !r.Format.Adopt(old, data) {
+			if old, err := os.ReadFile(abs); err != nil || !out.Format.Adopt(old, data) {
 				continue
 			}
 			adopt = true
 		}
 		// With no file in the way, the store still knows the paths of
 		// posts reserved but not written yet.
-		switch err := st.SetPostPath(ctx, it.ID, rel); {
+		switch err := st.SetPostPath(ctx, out.id, it.ID, rel); {
 		case errors.Is(err, store.ErrPathTaken):
 			continue
 		case err != nil:
@@ -991,25 +1041,25 @@ func (r *Runner) reservePath(ctx context.Context, st paths, src feed.Source, it 
 // the system feedmill replaces wrote under a name the site never showed
 // (see Format.OldPath), when no item owns it; "" when there is none.
 // Moved to abs and adopted, the post shows, and the folder holds it once.
-func (r *Runner) oldPost(ctx context.Context, st paths, src feed.Source, it store.Item, data *[]byte, abs string) (string, error) {
-	rel := r.Format.OldPath(pathPost(src, it))
+func (r *Runner) oldPost(ctx context.Context, st paths, out *Output, src feed.Source, it store.Item, data *[]byte, abs string) (string, error) {
+	rel := out.Format.OldPath(pathPost(src, it))
 	if rel == "" {
 		return "", nil
 	}
-	old := filepath.Join(r.OutDir, filepath.FromSlash(rel))
+	old := filepath.Join(out.Dir, filepath.FromSlash(rel))
 	if old == abs {
 		return "", nil
 	}
 	if exists, err := atomicfile.Exists(old); err != nil || !exists {
 		return "", nil
 	}
-	if _, owned, err := st.PathOwner(ctx, rel); err != nil || owned {
+	if _, owned, err := st.PathOwner(ctx, out.id, rel); err != nil || owned {
 		return "", err
 	}
 	if *data == nil {
-		*data = r.Format.Render(r.Post(src, it))
+		*data = out.Format.Render(r.Post(src, it))
 	}
-	if got, err := os.ReadFile(old); err != nil || !r.Format.Adopt(got, *data) {
+	if got, err := os.ReadFile(old); err != nil || !out.Format.Adopt(got, *data) {
 		return "", nil
 	}
 	return old, nil

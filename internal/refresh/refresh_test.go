@@ -28,8 +28,7 @@ func newRunner(t *testing.T, out string) *refresh.Runner {
 	return &refresh.Runner{
 		Fetch:       fetch.New(fetch.Options{Timeout: 5 * time.Second, MaxBytes: 1 << 20, UserAgent: "test"}),
 		Store:       st,
-		OutDir:      out,
-		Format:      hexo.Format{},
+		Outputs:     []refresh.Output{{Dir: out, Format: hexo.Format{}, Name: out}},
 		Location:    time.UTC,
 		Concurrency: 4,
 	}

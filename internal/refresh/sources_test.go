@@ -75,7 +75,7 @@ func storedItems(t *testing.T, r *refresh.Runner, src feed.Source) map[string]st
 	if err != nil {
 		t.Fatal(err)
 	}
-	items, err := r.Store.Items(t.Context(), row.ID, false)
+	items, err := r.Store.Items(t.Context(), row.ID, 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}

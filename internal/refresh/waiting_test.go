@@ -32,12 +32,12 @@ func (s *stalling) Batch(ctx context.Context, fn func(store.Store) error) error 
 	})
 }
 
-func (s *stalling) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, paths []string, now time.Time) ([]store.Item, error) {
+func (s *stalling) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, output int64, paths []string, now time.Time) ([]store.Item, error) {
 	s.once.Do(func() {
 		close(s.stalled)
 		<-s.gate
 	})
-	return s.Store.InsertItems(ctx, sourceID, items, paths, now)
+	return s.Store.InsertItems(ctx, sourceID, items, output, paths, now)
 }
 
 // While the writer waits, the workers go on fetching: the sources fetched

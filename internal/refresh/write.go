@@ -77,23 +77,32 @@ type pending struct {
 	f   fetched
 	res Result
 
-	mu     sync.Mutex
-	posted []int64 // items whose post is in place, to mark posted
-	// hashes are the hashes of the posts written, by item, which let
-	// retention tell feedmill's files from a user's edit.
-	hashes map[int64]string
+	mu sync.Mutex
+	// posted are the posts in place, to mark posted, with the hashes of
+	// those written, which let retention tell feedmill's files from a
+	// user's edit.
+	posted []store.Posted
 	// prepared are the bodies the posts were made of, kept for the site.
 	prepared []store.Prepared
-	wrote    bool // some file was written, so a sync is due
+	wrote    []bool // by output: some file was written, so a sync is due
 	errs     []error
 	tried    int
 }
 
-// postJob is one post to render and write.
+// postJob is an item's posts to render and write, one per output that
+// lacks it: the post is prepared once for all of them.
 type postJob struct {
-	b  *batch
-	p  *pending
-	it store.Item
+	b     *batch
+	p     *pending
+	it    store.Item
+	posts []outPost
+}
+
+// outPost is an item's post in one output.
+type outPost struct {
+	k    int    // the output's index in Runner.Outputs
+	path string // reserved
+	hash string // recorded
 	// fresh says no file was at the post's path when it was reserved,
 	// so there is no old file to compare with.
 	fresh bool
@@ -261,48 +270,60 @@ type appendRenderer interface {
 // does not pin its memory for the rest of the run.
 const maxKeptBuffer = 256 << 10
 
-// writePost renders and writes one post.
+// writePost renders and writes an item's posts, one per output that
+// lacks it, from one prepared post: each output's bytes are written and
+// hashed before the next output's are rendered into the same buffer.
 func (w *writer) writePost(j postJob) {
 	r := w.r
 	post, body := r.prepare(j.p.f.src, j.it)
-	var data []byte
-	a, reuse := r.Format.(appendRenderer)
-	if reuse {
-		buf, _ := w.bufs.Get().(*[]byte)
-		if buf == nil {
-			buf = new([]byte)
-		}
-		data = a.AppendRender((*buf)[:0], post)
-		defer func() {
-			if cap(data) <= maxKeptBuffer {
-				*buf = data
-				w.bufs.Put(buf)
-			}
-		}()
-	} else {
-		data = r.Format.Render(post)
+	type written struct {
+		wrote bool
+		hash  string
+		err   error
 	}
-	wrote, err := w.files.Write(filepath.Join(r.OutDir, filepath.FromSlash(j.it.PostPath)), data, j.fresh)
-	hash := ""
-	if err == nil {
-		hash = atomicfile.Hash(data)
+	var one [1]written // an item has one post to write, most often
+	done := one[:0]
+	var buf *[]byte
+	for _, op := range j.posts {
+		out := &r.Outputs[op.k]
+		var data []byte
+		if a, ok := out.Format.(appendRenderer); ok {
+			if buf == nil {
+				if buf, _ = w.bufs.Get().(*[]byte); buf == nil {
+					buf = new([]byte)
+				}
+			}
+			data = a.AppendRender((*buf)[:0], post)
+			*buf = data
+		} else {
+			data = out.Format.Render(post)
+		}
+		abs := filepath.Join(out.Dir, filepath.FromSlash(op.path))
+		wrote, err := w.files.Write(abs, data, op.fresh)
+		d := written{wrote: wrote}
+		if err != nil {
+			d.err = &postError{err: fmt.Errorf("%s: %w", abs, err)}
+		} else if h := atomicfile.Hash(data); h != op.hash {
+			d.hash = h
+		}
+		done = append(done, d)
+	}
+	if buf != nil && cap(*buf) <= maxKeptBuffer {
+		w.bufs.Put(buf)
 	}
 	j.p.mu.Lock()
-	j.p.tried++
 	j.p.prepared = append(j.p.prepared, body)
-	if err != nil {
-		j.p.errs = append(j.p.errs, &postError{err: fmt.Errorf("%s: %w", j.it.PostPath, err)})
-	} else {
-		j.p.posted = append(j.p.posted, j.it.ID)
-		if hash != j.it.PostHash {
-			if j.p.hashes == nil {
-				j.p.hashes = map[int64]string{}
-			}
-			j.p.hashes[j.it.ID] = hash
+	for i, op := range j.posts {
+		d := done[i]
+		j.p.tried++
+		if d.err != nil {
+			j.p.errs = append(j.p.errs, d.err)
+			continue
 		}
-		if wrote {
+		j.p.posted = append(j.p.posted, store.Posted{ItemID: j.it.ID, Output: r.Outputs[op.k].id, Hash: d.hash})
+		if d.wrote {
 			j.p.res.Posts++
-			j.p.wrote = true
+			j.p.wrote[op.k] = true
 		}
 	}
 	j.p.mu.Unlock()
@@ -317,7 +338,7 @@ func (r *Runner) stage(ctx context.Context, group []fetched, b *batch, send func
 	todos := make([][]postJob, len(group))
 	err := r.Store.Batch(ctx, func(tx store.Store) error {
 		for i, f := range group {
-			ps[i] = newPending(f)
+			ps[i] = newPending(f, len(r.Outputs))
 			todo, err := r.reserve(ctx, tx, ps[i], b)
 			if err != nil {
 				return err
@@ -333,7 +354,10 @@ func (r *Runner) stage(ctx context.Context, group []fetched, b *batch, send func
 		p.tried = len(p.errs) + len(p.posted)
 		p.f.items = nil
 		b.pending = append(b.pending, p)
-		b.posts += len(p.posted) + len(todos[i])
+		b.posts += len(p.posted)
+		for _, j := range todos[i] {
+			b.posts += len(j.posts)
+		}
 		b.writes.Add(len(todos[i]))
 	}
 	// Posts go to the posters a source (or postChunk posts) at a time: a
@@ -350,8 +374,8 @@ func (r *Runner) stage(ctx context.Context, group []fetched, b *batch, send func
 	return nil
 }
 
-func newPending(f fetched) *pending {
-	p := &pending{f: f, res: Result{Source: f.src, Items: len(f.items), Err: f.err, Filtered: f.filtered, Duration: f.took,
+func newPending(f fetched, outputs int) *pending {
+	p := &pending{f: f, wrote: make([]bool, outputs), res: Result{Source: f.src, Items: len(f.items), Err: f.err, Filtered: f.filtered, Duration: f.took,
 		Warning: f.warning, FullText: f.fullText.Replaced, FullTextFailed: len(f.fullText.Failed)}}
 	if len(f.fullText.Failed) > 0 {
 		p.res.FullTextErr = f.fullText.Failed[0]
@@ -361,54 +385,67 @@ func newPending(f fetched) *pending {
 }
 
 // reserve stores a source's new items, applies its retention and reserves
-// the paths of its unposted items, in the transaction tx. It returns the
-// posts to write.
+// the paths of its unposted items in every output, in the transaction
+// tx. It returns the posts to write.
 func (r *Runner) reserve(ctx context.Context, tx store.Store, p *pending, b *batch) ([]postJob, error) {
 	f := p.f
 	if r.FetchOnly {
 		return nil, r.storeOnly(ctx, tx, p)
 	}
 	// Unposted items are published even when this fetch failed or was
-	// unchanged: they may be left from a run that stopped half-way. They
-	// are read before the new items are stored, which come after them
-	// and need not be read back.
-	items, err := tx.Items(ctx, f.row.ID, true)
-	if err != nil {
-		return nil, err
+	// unchanged: they may be left from a run that stopped half-way, or
+	// be new to an output added since. They are read before the new
+	// items are stored, which come after them and need not be read back.
+	outs := r.Outputs
+	unposted := make([][]store.Item, len(outs))
+	var lastOld int64 // the newest unposted item stored before this fetch's
+	for k := range outs {
+		items, err := tx.Items(ctx, f.row.ID, outs[k].id, true)
+		if err != nil {
+			return nil, err
+		}
+		unposted[k] = items
+		if n := len(items); n > 0 {
+			lastOld = max(lastOld, items[n-1].ID)
+		}
 	}
 	fetched := f.err == nil && !f.resp.NotModified
 	// A source's first posts go to a folder not made yet: then no file
 	// can be in the way, and one look at the folder saves one at each
-	// post's name. Its new items are then stored with their paths
-	// reserved, which saves rewriting each row to reserve it.
-	noFolder := false
-	if len(items) > 0 || (fetched && len(f.items) > 0) {
-		if rel := r.Format.Folder(f.src.Categories()); rel != "" {
-			exists, err := atomicfile.Exists(filepath.Join(r.OutDir, filepath.FromSlash(rel)))
-			noFolder = err == nil && !exists
+	// post's name. Its new items are then stored with their paths in the
+	// first output reserved, which saves a statement for each.
+	noFolder := make([]bool, len(outs))
+	for k := range outs {
+		if len(unposted[k]) > 0 || (fetched && len(f.items) > 0) {
+			if rel := outs[k].Format.Folder(f.src.Categories()); rel != "" {
+				exists, err := atomicfile.Exists(filepath.Join(outs[k].Dir, filepath.FromSlash(rel)))
+				noFolder[k] = err == nil && !exists
+			}
 		}
-	}
-	var lastOld int64 // the newest item stored before this fetch's
-	if n := len(items); n > 0 {
-		lastOld = items[n-1].ID
 	}
 	if fetched {
 		// With a keep, retention below may retire some new items before
 		// they are posted; those reserve no path.
 		now := r.now()
 		var paths []string
-		if noFolder && f.src.Retain.IsZero() {
+		if noFolder[0] && f.src.Retain.IsZero() {
 			paths = make([]string, len(f.items))
 			for i, it := range f.items {
-				paths[i] = r.Format.Path(pathPost(f.src, store.Item{Item: it, FirstSeen: now}), 1)
+				paths[i] = outs[0].Format.Path(pathPost(f.src, store.Item{Item: it, FirstSeen: now}), 1)
 			}
 		}
-		added, err := tx.InsertItems(ctx, f.row.ID, f.items, paths, now)
+		added, err := tx.InsertItems(ctx, f.row.ID, f.items, outs[0].id, paths, now)
 		if err != nil {
 			return nil, err
 		}
 		p.res.New = len(added)
-		items = append(items, added...)
+		unposted[0] = append(unposted[0], added...)
+		for k := 1; k < len(outs); k++ {
+			for _, it := range added {
+				it.PostPath = "" // reserved in the first output only
+				unposted[k] = append(unposted[k], it)
+			}
+		}
 	}
 	// Retention runs before publishing, so an item already beyond the
 	// source's keep is never written only to be deleted.
@@ -420,34 +457,52 @@ func (r *Runner) reserve(ctx context.Context, tx store.Store, p *pending, b *bat
 			}
 			p.res.PublishErr = errors.Join(p.res.PublishErr, err)
 		}
-		if items, err = tx.Items(ctx, f.row.ID, true); err != nil {
-			return nil, err
+		for k := range outs {
+			var err error
+			if unposted[k], err = tx.Items(ctx, f.row.ID, outs[k].id, true); err != nil {
+				return nil, err
+			}
 		}
 	}
 	var todo []postJob
-	for _, it := range items {
-		// A path reserved as the item was stored, in a folder that is
-		// not there, has no file in the way.
-		fresh := noFolder && it.PostPath != "" && it.ID > lastOld
-		if it.PostPath == "" {
-			var path string
-			var adopted bool
-			path, adopted, fresh, err = r.reservePath(ctx, tx, f.src, it, nil, noFolder)
-			var perr *postError
-			switch {
-			case errors.As(err, &perr):
-				p.errs = append(p.errs, err)
-				continue
-			case err != nil:
-				return nil, err
+	var byItem map[int64]int // an item's job in todo, with several outputs
+	if len(outs) > 1 {
+		byItem = map[int64]int{}
+	}
+	for k := range outs {
+		for _, it := range unposted[k] {
+			// A path reserved as the item was stored, in a folder that
+			// is not there, has no file in the way.
+			fresh := noFolder[k] && it.PostPath != "" && it.ID > lastOld
+			if it.PostPath == "" {
+				var path string
+				var adopted bool
+				var err error
+				path, adopted, fresh, err = r.reservePath(ctx, tx, &outs[k], f.src, it, nil, noFolder[k])
+				var perr *postError
+				switch {
+				case errors.As(err, &perr):
+					p.errs = append(p.errs, err)
+					continue
+				case err != nil:
+					return nil, err
+				}
+				it.PostPath = path
+				if adopted {
+					p.posted = append(p.posted, store.Posted{ItemID: it.ID, Output: outs[k].id})
+					continue
+				}
 			}
-			it.PostPath = path
-			if adopted {
-				p.posted = append(p.posted, it.ID)
-				continue
+			post := outPost{k: k, path: it.PostPath, hash: it.PostHash, fresh: fresh}
+			if byItem != nil {
+				if i, ok := byItem[it.ID]; ok {
+					todo[i].posts = append(todo[i].posts, post)
+					continue
+				}
+				byItem[it.ID] = len(todo)
 			}
+			todo = append(todo, postJob{b: b, p: p, it: it, posts: []outPost{post}})
 		}
-		todo = append(todo, postJob{b: b, p: p, it: it, fresh: fresh})
 	}
 	return todo, nil
 }
@@ -460,7 +515,7 @@ func (r *Runner) storeOnly(ctx context.Context, tx store.Store, p *pending) erro
 	if f.err != nil || f.resp.NotModified {
 		return nil
 	}
-	added, err := tx.InsertItems(ctx, f.row.ID, f.items, nil, r.now())
+	added, err := tx.InsertItems(ctx, f.row.ID, f.items, 0, nil, r.now())
 	if err != nil {
 		return err
 	}
@@ -475,25 +530,23 @@ func (r *Runner) storeOnly(ctx context.Context, tx store.Store, p *pending) erro
 // flush makes a batch's posts durable, marks them posted, records its
 // sources' fetches and reports them. Its writes are done.
 func (r *Runner) flush(ctx context.Context, b *batch, results []Result, report func(Result)) error {
-	wrote := false
+	wrote := make([]bool, len(r.Outputs))
 	for _, p := range b.pending {
-		wrote = wrote || p.wrote
+		for k, w := range p.wrote {
+			wrote[k] = wrote[k] || w
+		}
 		if len(p.errs) > 0 {
 			p.res.PublishErr = errors.Join(p.res.PublishErr, &postError{err: fmt.Errorf("%d of %d posts failed, first: %w", len(p.errs), p.tried, errors.Unwrap(p.errs[0]))})
 		}
 	}
-	if wrote {
-		if err := atomicfile.SyncFS(r.OutDir); err != nil {
-			return err
-		}
+	if err := r.syncOutputs(wrote); err != nil {
+		return err
 	}
 	now := r.now()
 	err := r.Store.Batch(ctx, func(tx store.Store) error {
 		var posted []store.Posted
 		for _, p := range b.pending {
-			for _, id := range p.posted {
-				posted = append(posted, store.Posted{ItemID: id, Hash: p.hashes[id]})
-			}
+			posted = append(posted, p.posted...)
 		}
 		if err := tx.SetPosted(ctx, posted, now); err != nil {
 			return err

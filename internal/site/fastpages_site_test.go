@@ -27,7 +27,7 @@ func hostileItems(t *testing.T, f *fixture) {
 	for i := range items {
 		items[i].Published = f.now.Add(-time.Duration(i+1) * 7 * time.Minute)
 	}
-	if _, err := f.st.InsertItems(t.Context(), f.ids[0], items, nil, f.now); err != nil {
+	if _, err := f.st.InsertItems(t.Context(), f.ids[0], items, 0, nil, f.now); err != nil {
 		t.Fatal(err)
 	}
 }

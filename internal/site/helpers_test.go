@@ -77,7 +77,7 @@ func (f *fixture) add(t *testing.T, i, n int, offset time.Duration, tag string) 
 			Title: title, Content: body, Published: f.now.Add(offset - time.Duration(n-1-k)*time.Hour),
 		})
 	}
-	if _, err := f.st.InsertItems(context.Background(), f.ids[i], items, nil, f.now.Add(offset+time.Minute)); err != nil {
+	if _, err := f.st.InsertItems(context.Background(), f.ids[i], items, 0, nil, f.now.Add(offset+time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 }

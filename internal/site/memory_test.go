@@ -53,7 +53,7 @@ func TestBigBodiesKeepTheBuildSmall(t *testing.T) {
 	for i := range 8 {
 		items := []feed.Item{{GUID: fmt.Sprintf("big-%d", i), Link: fmt.Sprintf("https://news.example/big/%d.html", i),
 			Title: fmt.Sprintf("长文 %d", i), Content: bigBody(14<<20, i), Published: f.now.Add(-time.Duration(i) * time.Minute)}}
-		if _, err := f.st.InsertItems(t.Context(), f.ids[i%len(f.ids)], items, nil, f.now); err != nil {
+		if _, err := f.st.InsertItems(t.Context(), f.ids[i%len(f.ids)], items, 0, nil, f.now); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -18,7 +18,7 @@ func TestPreparedBodiesMakeTheSamePages(t *testing.T) {
 	f := standard(t)
 	pod := feed.Item{GUID: "ep1", Link: "https://pod.example/ep1", Title: "第一期：新闻播客", Content: `<p>本期节目<img data-src="/cover.jpg"></p><script>x()</script>`,
 		Published: f.now.Add(-time.Hour), Enclosures: []feed.Enclosure{{URL: "https://pod.example/ep1.mp3", Type: "audio/mpeg"}}}
-	if _, err := f.st.InsertItems(t.Context(), f.ids[0], []feed.Item{pod}, nil, f.now); err != nil {
+	if _, err := f.st.InsertItems(t.Context(), f.ids[0], []feed.Item{pod}, 0, nil, f.now); err != nil {
 		t.Fatal(err)
 	}
 	opts := content.Options{ImageProxy: "https://proxy.example/?u="}

@@ -477,7 +477,7 @@ func TestPostShowsItsEnclosures(t *testing.T) {
 	item := feed.Item{GUID: "ep1", Link: "https://pod.example/ep1", Title: "第一期：新闻播客", Content: "<p>本期节目讨论新能源汽车。</p>",
 		Published:  f.now.Add(-time.Hour),
 		Enclosures: []feed.Enclosure{{URL: "https://pod.example/ep1.mp3", Type: "audio/mpeg", Length: "123456"}}}
-	if _, err := f.st.InsertItems(t.Context(), f.ids[0], []feed.Item{item}, nil, f.now); err != nil {
+	if _, err := f.st.InsertItems(t.Context(), f.ids[0], []feed.Item{item}, 0, nil, f.now); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

@@ -86,7 +86,7 @@ func TestSiteFromXSSCorpusRunsNoScript(t *testing.T) {
 		batches[i%3] = append(batches[i%3], it)
 	}
 	for i, items := range batches {
-		if _, err := f.st.InsertItems(t.Context(), f.ids[i], items, nil, now.Add(time.Minute)); err != nil {
+		if _, err := f.st.InsertItems(t.Context(), f.ids[i], items, 0, nil, now.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -368,7 +368,7 @@ func TestFeedReuseIsNotFooledByBodies(t *testing.T) {
 		{GUID: "atom", Title: "atom", Published: f.now.Add(-time.Minute), Content: "<p>a</entry>\n<entry><title>t</title><id>x</id><link href=\"" + post +
 			"\" rel=\"alternate\"></link><content type=\"html\">&lt;img src=x onerror=alert(1)&gt;<!--<![CDATA[-->"},
 	}
-	if _, err := f.st.InsertItems(t.Context(), f.ids[0], forged, nil, f.now); err != nil {
+	if _, err := f.st.InsertItems(t.Context(), f.ids[0], forged, 0, nil, f.now); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()

@@ -11,7 +11,8 @@ import (
 // backends implement it.
 type Copier interface {
 	// Export calls fn with every row of the store: the sources, then the
-	// items, the prepared bodies and the settings, each in ID (or name)
+	// items, the outputs, the posts (by output, then item), the prepared
+	// bodies and the settings, each in ID (or name)
 	// order, and returns how many of each it gave. It reads one snapshot.
 	// fn must not call the store.
 	Export(ctx context.Context, fn func(Row) error) (Counts, error)
@@ -31,6 +32,8 @@ var ErrNotEmpty = fmt.Errorf("the store is not empty")
 type Row struct {
 	Source   *SourceRow
 	Item     *ItemRow
+	Output   *Output
+	Post     *PostRow
 	Prepared *Prepared
 	Setting  *Setting
 }
@@ -41,15 +44,24 @@ type SourceRow struct {
 	Created time.Time
 }
 
-// ItemRow is an item's row in full.
+// ItemRow is an item's row in full; its post records are PostRows (the
+// Item's post fields are empty).
 type ItemRow struct {
 	Item
 	// Slug is "" for an item not named yet (see Store.EnsureSlugs).
 	Slug string
-	// PostedAt is when the item was first marked posted; zero when not.
-	PostedAt time.Time
 	// RetiredAt is when the item was taken off the site; zero when not.
 	RetiredAt time.Time
+}
+
+// PostRow is an item's post record in one output.
+type PostRow struct {
+	Output int64
+	ItemID int64
+	Path   string // "" when none is reserved
+	Hash   string
+	// PostedAt is when the post was first marked posted; zero when not.
+	PostedAt time.Time
 }
 
 // Setting is a stored setting.
@@ -59,7 +71,7 @@ type Setting struct {
 
 // Counts are how many rows of each kind a store holds, or a copy moved.
 type Counts struct {
-	Sources, Items, Prepared, Settings int
+	Sources, Items, Outputs, Posts, Prepared, Settings int
 }
 
 // Add counts r.
@@ -69,6 +81,10 @@ func (c *Counts) Add(r Row) {
 		c.Sources++
 	case r.Item != nil:
 		c.Items++
+	case r.Output != nil:
+		c.Outputs++
+	case r.Post != nil:
+		c.Posts++
 	case r.Prepared != nil:
 		c.Prepared++
 	case r.Setting != nil:
@@ -77,5 +93,5 @@ func (c *Counts) Add(r Row) {
 }
 
 func (c Counts) String() string {
-	return fmt.Sprintf("%d sources, %d items, %d prepared bodies, %d settings", c.Sources, c.Items, c.Prepared, c.Settings)
+	return fmt.Sprintf("%d sources, %d items, %d outputs, %d posts, %d prepared bodies, %d settings", c.Sources, c.Items, c.Outputs, c.Posts, c.Prepared, c.Settings)
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // ErrPathTaken is returned by SetPostPath when another item already owns
-// the path.
+// the path in the output.
 var ErrPathTaken = errors.New("post path already taken")
 
 // ErrKeyTaken is returned by RenameSource when another source has the key.
@@ -88,6 +88,10 @@ type Item struct {
 	// RandomN is the picsum fallback image number, drawn once so that a
 	// post renders to the same bytes every time.
 	RandomN int
+	// PostPath, Posted and PostHash are the item's post record in the
+	// output its reader asked for (see Store.Items); empty when it has
+	// none there.
+	//
 	// PostPath is the post's path relative to the output folder, reserved
 	// before the file is written; "" until then.
 	PostPath string
@@ -98,6 +102,21 @@ type Item struct {
 	// the old system, or written before feedmill recorded hashes).
 	// Retention deletes a file only while it still holds those bytes.
 	PostHash string
+}
+
+// Output is a folder that posts are written to in one format. Each item
+// has a post record of its own in each output (its path there, whether
+// the file is in place, the hash of what feedmill wrote), so that an
+// output added later gets every item, and one output's failure leaves
+// the others' records alone.
+type Output struct {
+	ID int64
+	// Format is the post format ("hexo", "hugo", "jekyll").
+	Format string
+	// Dir names the folder as the configuration gives it (cleaned,
+	// slash-separated); "" for the one output of a store made before
+	// outputs were recorded, until EnsureOutput names it.
+	Dir string
 }
 
 // Store is the persistence behind feedmill. Implementations must be safe
@@ -127,43 +146,55 @@ type Store interface {
 	// ErrNotFound when no source has the ID.
 	SetSchedule(ctx context.Context, sourceID int64, s Schedule) error
 
+	// EnsureOutput returns the output with this format and dir, creating
+	// it when missing. A store made before outputs were recorded keeps
+	// the posts of its one output under dir ""; the first EnsureOutput of
+	// that output's format takes it over (it gets dir), so that its posts
+	// stay its own instead of being written again.
+	EnsureOutput(ctx context.Context, format, dir string) (Output, error)
+	// Outputs returns every output, by ID.
+	Outputs(ctx context.Context) ([]Output, error)
+
 	// InsertItems stores the items the source does not have yet (by
 	// Identity; of two items with one identity the first counts), with
 	// FirstSeen set to now and a fresh RandomN, and returns them as
 	// stored (ID, FirstSeen and RandomN set, not posted), in the order
 	// given, so that a refresh need not read them back. Items already
 	// stored are left unchanged. A new item gets its slug as it is
-	// stored. paths, when not nil, holds a post path for each item ("" for
-	// none) to reserve as the item is stored, as SetPostPath would: a new
-	// item whose path another item owns is stored without one, and its
-	// PostPath says which it got. A taken path never fails the call nor
-	// the batch it runs in. It returns ErrNotFound for an unknown source.
-	InsertItems(ctx context.Context, sourceID int64, items []feed.Item, paths []string, now time.Time) ([]Item, error)
+	// stored. paths, when not nil, holds a post path in output for each
+	// item ("" for none) to reserve as the item is stored, as SetPostPath
+	// would: a new item whose path another item owns there is stored
+	// without one, and its PostPath says which it got. A taken path never
+	// fails the call nor the batch it runs in. It returns ErrNotFound for
+	// an unknown source.
+	InsertItems(ctx context.Context, sourceID int64, items []feed.Item, output int64, paths []string, now time.Time) ([]Item, error)
 	// KnownIdentities returns which of identities (feed.Item.Identity
 	// values) the source has stored items for: a known identity maps to
 	// true, an unknown one is absent. It lets stages that cost a fetch per
 	// item, such as full text, skip the items already stored.
 	KnownIdentities(ctx context.Context, sourceID int64, identities []string) (map[string]bool, error)
-	// Items returns the source's items, oldest first; with unpublished
-	// set, only those whose post is not yet in place. Retired items are
-	// left out: they are off the site for good.
-	Items(ctx context.Context, sourceID int64, unposted bool) ([]Item, error)
-	// PathOwner returns the ID of the item that owns a post path, and
-	// false when none does.
-	PathOwner(ctx context.Context, path string) (int64, bool, error)
-	// SetPostPath reserves path for the item. It returns ErrPathTaken when
-	// another item owns it, and ErrNotFound for an unknown item. A taken
+	// Items returns the source's items, oldest first, each with its post
+	// record in output (0: none); with unposted set, only those whose
+	// post is not yet in place there. Retired items are left out: they
+	// are off the site for good.
+	Items(ctx context.Context, sourceID int64, output int64, unposted bool) ([]Item, error)
+	// PathOwner returns the ID of the item that owns a post path in the
+	// output, and false when none does.
+	PathOwner(ctx context.Context, output int64, path string) (int64, bool, error)
+	// SetPostPath reserves path in the output for the item. It returns
+	// ErrPathTaken when another item owns it there, and ErrNotFound for
+	// an unknown item or output. A taken
 	// path is an answer, not a failure: inside a Batch the transaction
 	// goes on, and the caller tries the next name (a backend whose
 	// database aborts a transaction on a constraint violation guards the
 	// statement with a savepoint or avoids the violation).
-	SetPostPath(ctx context.Context, itemID int64, path string) error
+	SetPostPath(ctx context.Context, output int64, itemID int64, path string) error
 	// SetPosted records, in one transaction, that the posts' files are in
-	// place: each item is marked posted (at at, the first time it is
-	// marked), and the hash (publish.Hash) of the bytes just written at
-	// its path recorded unless it is "". An item given twice gets its last
-	// hash. It returns ErrNotFound when an ID does not exist, and then
-	// changes nothing.
+	// place: each item is marked posted in its output (at at, the first
+	// time it is marked), and the hash (publish.Hash) of the bytes just
+	// written at its path recorded unless it is "". A post given twice
+	// gets its last hash. It returns ErrNotFound when an item or output
+	// does not exist, and then changes nothing.
 	SetPosted(ctx context.Context, posts []Posted, at time.Time) error
 	// SetPrepared keeps the bodies the content stage prepared for the
 	// items' posts, each replacing what was kept for its item, so that
@@ -173,8 +204,8 @@ type Store interface {
 	SetPrepared(ctx context.Context, bodies []Prepared) error
 	// Retire takes the item off the site for good: Items leaves it out
 	// from then on, while InsertItems still knows it (so it is never new
-	// again) and it keeps its post path (so no other item takes that
-	// name). Its prepared body is dropped. It returns ErrNotFound for an
+	// again) and it keeps its post paths in every output (so no other
+	// item takes those names). Its prepared body is dropped. It returns ErrNotFound for an
 	// unknown item.
 	Retire(ctx context.Context, itemID int64, at time.Time) error
 
@@ -229,6 +260,7 @@ type Store interface {
 // Posted is a post file in place, for Store.SetPosted.
 type Posted struct {
 	ItemID int64
+	Output int64
 	// Hash is publish.Hash of the bytes just written; "" when the file
 	// was not written (adopted, or already holding those bytes).
 	Hash string

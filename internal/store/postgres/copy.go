@@ -35,25 +35,39 @@ func (s *Store) Export(ctx context.Context, fn func(store.Row) error) (store.Cou
 				r.FeedHint, r.Created = time.Duration(hint), time.Unix(0, created).UTC()
 				return store.Row{Source: &r}, err
 			}},
-		{`SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at, post_hash, retired_at, slug FROM items ORDER BY id`,
+		{`SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, retired_at, slug FROM items ORDER BY id`,
 			func(rows pgx.Rows) (store.Row, error) {
 				var r store.ItemRow
 				var cats, encs string
-				var pub, posted, retired *int64
+				var pub, retired *int64
 				var seen int64
-				var path, slug *string
-				err := rows.Scan(&r.ID, &r.SourceID, &r.Identity, &r.GUID, &r.Link, &r.Title, &r.Author, &r.Content, &r.Image, &cats, &encs, &pub, &seen, &r.RandomN, &path, &posted, &r.PostHash, &retired, &slug)
+				var slug *string
+				err := rows.Scan(&r.ID, &r.SourceID, &r.Identity, &r.GUID, &r.Link, &r.Title, &r.Author, &r.Content, &r.Image, &cats, &encs, &pub, &seen, &r.RandomN, &retired, &slug)
 				r.Categories, r.Enclosures = store.DecodeList(cats), store.DecodeEnclosures(encs)
 				r.Published, r.FirstSeen = fromNano(pub), time.Unix(0, seen).UTC()
-				if path != nil {
-					r.PostPath = *path
-				}
 				if slug != nil {
 					r.Slug = *slug
 				}
-				r.PostedAt, r.RetiredAt = fromNano(posted), fromNano(retired)
-				r.Posted = posted != nil
+				r.RetiredAt = fromNano(retired)
 				return store.Row{Item: &r}, err
+			}},
+		{`SELECT id, format, dir FROM outputs ORDER BY id`,
+			func(rows pgx.Rows) (store.Row, error) {
+				var o store.Output
+				err := rows.Scan(&o.ID, &o.Format, &o.Dir)
+				return store.Row{Output: &o}, err
+			}},
+		{`SELECT output_id, item_id, path, hash, posted_at FROM posts ORDER BY output_id, item_id`,
+			func(rows pgx.Rows) (store.Row, error) {
+				var p store.PostRow
+				var path *string
+				var posted *int64
+				err := rows.Scan(&p.Output, &p.ItemID, &path, &p.Hash, &posted)
+				if path != nil {
+					p.Path = *path
+				}
+				p.PostedAt = fromNano(posted)
+				return store.Row{Post: &p}, err
 			}},
 		{`SELECT item_id, key, html, image FROM prepared ORDER BY item_id`,
 			func(rows pgx.Rows) (store.Row, error) {
@@ -109,11 +123,11 @@ func (s *Store) Import(ctx context.Context, rows func(yield func(store.Row) erro
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	// No other process may write while the store fills.
-	if _, err := tx.Exec(ctx, `LOCK TABLE sources, items, prepared, settings IN EXCLUSIVE MODE`); err != nil {
+	if _, err := tx.Exec(ctx, `LOCK TABLE sources, items, outputs, posts, prepared, settings IN EXCLUSIVE MODE`); err != nil {
 		return n, fmt.Errorf("import: %w", err)
 	}
 	var have int
-	if err := tx.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM sources) + (SELECT COUNT(*) FROM items) + (SELECT COUNT(*) FROM settings)`).Scan(&have); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM sources) + (SELECT COUNT(*) FROM items) + (SELECT COUNT(*) FROM outputs) + (SELECT COUNT(*) FROM settings)`).Scan(&have); err != nil {
 		return n, fmt.Errorf("import: %w", err)
 	}
 	if have > 0 {
@@ -141,11 +155,16 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 				x.ConsecutiveErrors, unixNano(x.NextDue), unixNano(x.PausedUntil), int64(x.FeedHint), x.FetchURL, x.Paused, x.Created.UnixNano())
 		case r.Item != nil:
 			x := r.Item
-			b.Queue(`INSERT INTO items (id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at, post_hash, retired_at, slug)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+			b.Queue(`INSERT INTO items (id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, retired_at, slug)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 				x.ID, x.SourceID, x.Identity, x.GUID, x.Link, x.Title, x.Author, x.Content, x.Image,
 				store.EncodeList(x.Categories), store.EncodeEnclosures(x.Enclosures), unixNano(x.Published), x.FirstSeen.UnixNano(), x.RandomN,
-				nullString(x.PostPath), unixNano(x.PostedAt), x.PostHash, unixNano(x.RetiredAt), nullString(x.Slug))
+				unixNano(x.RetiredAt), nullString(x.Slug))
+		case r.Output != nil:
+			b.Queue(`INSERT INTO outputs (id, format, dir) VALUES ($1, $2, $3)`, r.Output.ID, r.Output.Format, r.Output.Dir)
+		case r.Post != nil:
+			x := r.Post
+			b.Queue(`INSERT INTO posts (output_id, item_id, path, hash, posted_at) VALUES ($1, $2, $3, $4, $5)`, x.Output, x.ItemID, nullString(x.Path), x.Hash, unixNano(x.PostedAt))
 		case r.Prepared != nil:
 			x := r.Prepared
 			var html *string
@@ -171,14 +190,14 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 		return n, err
 	}
 	// New rows take IDs after the copied ones.
-	for _, table := range []string{"sources", "items"} {
+	for _, table := range []string{"sources", "items", "outputs"} {
 		if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('`+table+`', 'id'), COALESCE((SELECT MAX(id) FROM `+table+`), 0) + 1, false)`); err != nil {
 			return n, fmt.Errorf("import: %w", err)
 		}
 	}
 	var got store.Counts
-	if err := tx.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM sources), (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM prepared), (SELECT COUNT(*) FROM settings)`).
-		Scan(&got.Sources, &got.Items, &got.Prepared, &got.Settings); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM sources), (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM outputs), (SELECT COUNT(*) FROM posts), (SELECT COUNT(*) FROM prepared), (SELECT COUNT(*) FROM settings)`).
+		Scan(&got.Sources, &got.Items, &got.Outputs, &got.Posts, &got.Prepared, &got.Settings); err != nil {
 		return n, fmt.Errorf("import: count: %w", err)
 	}
 	if got != n {

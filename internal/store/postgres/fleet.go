@@ -88,10 +88,12 @@ func (s *Store) Leases(ctx context.Context) (map[int64]Lease, error) {
 	return out, rows.Err()
 }
 
-// UnpostedSources returns the IDs of the sources that have items not
-// posted yet (and not retired), for the publisher.
-func (s *Store) UnpostedSources(ctx context.Context) ([]int64, error) {
-	rows, err := s.q.Query(ctx, `SELECT DISTINCT source_id FROM items WHERE posted_at IS NULL AND retired_at IS NULL ORDER BY source_id`)
+// UnpostedSources returns the IDs of the sources that have items (not
+// retired) not posted yet in one of the outputs, for the publisher.
+func (s *Store) UnpostedSources(ctx context.Context, outputs []int64) ([]int64, error) {
+	rows, err := s.q.Query(ctx, `SELECT DISTINCT i.source_id FROM items i, unnest($1::bigint[]) AS o(id)
+WHERE i.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.item_id = i.id AND p.output_id = o.id AND p.posted_at IS NOT NULL)
+ORDER BY i.source_id`, outputs)
 	if err != nil {
 		return nil, fmt.Errorf("unposted sources: %w", err)
 	}

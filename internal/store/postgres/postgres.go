@@ -118,6 +118,12 @@ func isUnique(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
+// isForeignKey reports whether err is a foreign key violation.
+func isForeignKey(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23503"
+}
+
 // nullString is s, or NULL for "".
 func nullString(s string) *string {
 	if s == "" {
@@ -250,16 +256,23 @@ func (s *Store) SetPaused(ctx context.Context, id int64, paused bool) error {
 }
 
 // qAddItem stores a new item. ON CONFLICT DO NOTHING, with no conflict
-// target, covers every unique index (identity, slug, post path): a
-// conflict returns no row instead of aborting the transaction, and
-// InsertItems then finds out which it was.
-const qAddItem = `INSERT INTO items (source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, slug, post_path)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+// target, covers every unique index (identity, slug): a conflict returns
+// no row instead of aborting the transaction, and InsertItems then finds
+// out which it was.
+const qAddItem = `INSERT INTO items (source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, slug)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 ON CONFLICT DO NOTHING RETURNING id`
+
+// qAddPosts reserves the paths of items just stored, in one output; a
+// path another item took meanwhile is left out (DO NOTHING), and the
+// item stays without one.
+const qAddPosts = `INSERT INTO posts (item_id, output_id, path)
+SELECT v.id, $1, v.path FROM unnest($2::bigint[], $3::text[]) AS v(id, path)
+ON CONFLICT DO NOTHING RETURNING item_id`
 
 // InsertItems implements store.Store. The items go to the server in one
 // pipeline: a round trip per item would cost more than the inserts.
-func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, paths []string, now time.Time) ([]store.Item, error) {
+func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, output int64, paths []string, now time.Time) ([]store.Item, error) {
 	if paths != nil && len(paths) != len(items) {
 		return nil, fmt.Errorf("add items: %d paths for %d items", len(paths), len(items))
 	}
@@ -278,7 +291,7 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 			st   store.Item
 		}
 		var rows []row
-		taken, err := tx.taken(ctx, sourceID, key, items, paths)
+		taken, err := tx.taken(ctx, sourceID, key, items, output, paths)
 		if err != nil {
 			return err
 		}
@@ -303,7 +316,7 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 			}
 			cats, encs := store.EncodeList(it.Categories), store.EncodeEnclosures(it.Enclosures)
 			args := []any{sourceID, id, it.GUID, it.Link, it.Title, it.Author, it.Content, it.Image,
-				cats, encs, unixNano(it.Published), now.UnixNano(), n, slugArg, nullString(path)}
+				cats, encs, unixNano(it.Published), now.UnixNano(), n, slugArg}
 			st := store.Item{SourceID: sourceID, Identity: id, Item: it, FirstSeen: seen, RandomN: n, PostPath: path}
 			// As Items reads it back: dates in UTC to the nanosecond, and
 			// no empty lists.
@@ -338,17 +351,50 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 					continue // known
 				}
 				ids[i] = id
-				rows[i].st.PostPath = ""
-				if p := rows[i].args[14].(*string); p != nil {
-					rows[i].st.PostPath = *p
-				}
 			}
 			rows[i].st.ID = ids[i]
 			added = append(added, rows[i].st)
 		}
-		return nil
+		return tx.reserveAdded(ctx, output, added)
 	})
 	return added, err
+}
+
+// reserveAdded makes the post records of the items just stored that were
+// given a path, in one statement; an item whose path another took
+// meanwhile is left without one.
+func (s *Store) reserveAdded(ctx context.Context, output int64, added []store.Item) error {
+	var ids []int64
+	var paths []string
+	for _, it := range added {
+		if it.PostPath != "" {
+			ids, paths = append(ids, it.ID), append(paths, it.PostPath)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := s.q.Query(ctx, qAddPosts, output, ids, paths)
+	if err != nil {
+		return fmt.Errorf("add items: reserve paths: %w", err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("add items: reserve paths: %w", err)
+	}
+	if len(got) == len(ids) {
+		return nil
+	}
+	reserved := make(map[int64]bool, len(got))
+	for _, id := range got {
+		reserved[id] = true
+	}
+	for i := range added {
+		if !reserved[added[i].ID] {
+			added[i].PostPath = ""
+		}
+	}
+	return nil
 }
 
 // textSafe returns the items with their text as PostgreSQL's text type
@@ -397,7 +443,7 @@ func textSafe(items []feed.Item) []feed.Item {
 // other items own, in one query. Knowing them before the inserts keeps
 // the items' IDs in the order given: an insert that conflicts still uses
 // up an ID, and retrying it after the others would store it last.
-func (s *Store) taken(ctx context.Context, sourceID int64, key string, items []feed.Item, paths []string) (map[string]bool, error) {
+func (s *Store) taken(ctx context.Context, sourceID int64, key string, items []feed.Item, output int64, paths []string) (map[string]bool, error) {
 	ids := make([]string, len(items))
 	slugs := make([]string, len(items))
 	for i, it := range items {
@@ -411,8 +457,8 @@ func (s *Store) taken(ctx context.Context, sourceID int64, key string, items []f
 		}
 	}
 	rows, err := s.q.Query(ctx, `SELECT 'i' || identity FROM items WHERE source_id = $1 AND identity = ANY($2)
-UNION ALL SELECT 'p' || post_path FROM items WHERE post_path = ANY($3)
-UNION ALL SELECT 's' || slug FROM items WHERE slug = ANY($4)`, sourceID, ids, ps, slugs)
+UNION ALL SELECT 'p' || path FROM posts WHERE output_id = $5 AND path = ANY($3)
+UNION ALL SELECT 's' || slug FROM items WHERE slug = ANY($4)`, sourceID, ids, ps, slugs, output)
 	if err != nil {
 		return nil, fmt.Errorf("add items: %w", err)
 	}
@@ -433,10 +479,9 @@ UNION ALL SELECT 's' || slug FROM items WHERE slug = ANY($4)`, sourceID, ids, ps
 
 // insertConflicted handles an item whose insert met a unique index
 // though taken said it was free (another process stored the item, or
-// took its path or slug, meanwhile): a known item (0 is returned), or an
-// item stored without the path, then without the slug; the refresh's
-// path reservation and EnsureSlugs name it the careful way. args is
-// updated to what was stored.
+// took its slug, meanwhile): a known item (0 is returned), or an item
+// stored without the slug, which EnsureSlugs names the careful way. args
+// is updated to what was stored.
 func (s *Store) insertConflicted(ctx context.Context, args []any) (int64, error) {
 	var known bool
 	if err := s.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM items WHERE source_id = $1 AND identity = $2)`, args[0], args[1]).Scan(&known); err != nil {
@@ -445,20 +490,14 @@ func (s *Store) insertConflicted(ctx context.Context, args []any) (int64, error)
 	if known {
 		return 0, nil
 	}
-	for try := 0; try < 2; try++ {
-		if args[14].(*string) != nil {
-			args[14] = (*string)(nil)
-		} else {
-			args[13] = (*string)(nil)
-		}
-		var id int64
-		err := s.q.QueryRow(ctx, qAddItem, args...).Scan(&id)
-		if err == nil {
-			return id, nil
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return 0, fmt.Errorf("add item %q: %w", args[1], err)
-		}
+	args[13] = (*string)(nil)
+	var id int64
+	err := s.q.QueryRow(ctx, qAddItem, args...).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("add item %q: %w", args[1], err)
 	}
 	return 0, fmt.Errorf("add item %q: its identity is new but it conflicts with a stored item", args[1])
 }
@@ -488,13 +527,13 @@ func (s *Store) KnownIdentities(ctx context.Context, sourceID int64, identities 
 }
 
 // Items implements store.Store.
-func (s *Store) Items(ctx context.Context, sourceID int64, unposted bool) ([]store.Item, error) {
-	q := `SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at, post_hash
-FROM items WHERE source_id = $1 AND retired_at IS NULL`
+func (s *Store) Items(ctx context.Context, sourceID int64, output int64, unposted bool) ([]store.Item, error) {
+	q := `SELECT i.id, i.source_id, i.identity, i.guid, i.link, i.title, i.author, i.content, i.image, i.categories, i.enclosures, i.published_at, i.first_seen_at, i.random_n, p.path, p.posted_at, p.hash
+FROM items i LEFT JOIN posts p ON p.item_id = i.id AND p.output_id = $2 WHERE i.source_id = $1 AND i.retired_at IS NULL`
 	if unposted {
-		q += ` AND posted_at IS NULL`
+		q += ` AND p.posted_at IS NULL`
 	}
-	rows, err := s.q.Query(ctx, q+` ORDER BY id`, sourceID)
+	rows, err := s.q.Query(ctx, q+` ORDER BY i.id`, sourceID, output)
 	if err != nil {
 		return nil, fmt.Errorf("query items: %w", err)
 	}
@@ -505,9 +544,9 @@ FROM items WHERE source_id = $1 AND retired_at IS NULL`
 		var cats, encl string
 		var pub, posted *int64
 		var seen int64
-		var path *string
+		var path, hash *string
 		if err := rows.Scan(&it.ID, &it.SourceID, &it.Identity, &it.GUID, &it.Link, &it.Title, &it.Author, &it.Content, &it.Image,
-			&cats, &encl, &pub, &seen, &it.RandomN, &path, &posted, &it.PostHash); err != nil {
+			&cats, &encl, &pub, &seen, &it.RandomN, &path, &posted, &hash); err != nil {
 			return nil, fmt.Errorf("scan item: %w", err)
 		}
 		it.Categories = store.DecodeList(cats)
@@ -517,6 +556,9 @@ FROM items WHERE source_id = $1 AND retired_at IS NULL`
 		if path != nil {
 			it.PostPath = *path
 		}
+		if hash != nil {
+			it.PostHash = *hash
+		}
 		it.Posted = posted != nil
 		out = append(out, it)
 	}
@@ -524,9 +566,9 @@ FROM items WHERE source_id = $1 AND retired_at IS NULL`
 }
 
 // PathOwner implements store.Store.
-func (s *Store) PathOwner(ctx context.Context, path string) (int64, bool, error) {
+func (s *Store) PathOwner(ctx context.Context, output int64, path string) (int64, bool, error) {
 	var id int64
-	err := s.q.QueryRow(ctx, `SELECT id FROM items WHERE post_path = $1`, path).Scan(&id)
+	err := s.q.QueryRow(ctx, `SELECT item_id FROM posts WHERE output_id = $1 AND path = $2`, output, path).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -539,7 +581,7 @@ func (s *Store) PathOwner(ctx context.Context, path string) (int64, bool, error)
 // SetPostPath implements store.Store. Inside a batch the update runs
 // under a savepoint: PostgreSQL aborts a transaction on a unique
 // violation, and a taken path must leave the batch going.
-func (s *Store) SetPostPath(ctx context.Context, itemID int64, path string) error {
+func (s *Store) SetPostPath(ctx context.Context, output int64, itemID int64, path string) error {
 	q := s.q
 	var sp pgx.Tx
 	if s.tx != nil {
@@ -550,15 +592,15 @@ func (s *Store) SetPostPath(ctx context.Context, itemID int64, path string) erro
 		defer sp.Rollback(context.WithoutCancel(ctx))
 		q = sp
 	}
-	tag, err := q.Exec(ctx, `UPDATE items SET post_path = $1 WHERE id = $2`, path, itemID)
-	if err != nil {
-		if isUnique(err) {
-			return store.ErrPathTaken
-		}
-		return fmt.Errorf("set post path: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
+	_, err := q.Exec(ctx, `INSERT INTO posts (item_id, output_id, path) VALUES ($1, $2, $3)
+ON CONFLICT (item_id, output_id) DO UPDATE SET path = excluded.path`, itemID, output, path)
+	switch {
+	case isUnique(err):
+		return store.ErrPathTaken
+	case isForeignKey(err):
 		return store.ErrNotFound
+	case err != nil:
+		return fmt.Errorf("set post path: %w", err)
 	}
 	if sp != nil {
 		if err := sp.Commit(ctx); err != nil {
@@ -573,28 +615,34 @@ func (s *Store) SetPosted(ctx context.Context, posts []store.Posted, at time.Tim
 	if len(posts) == 0 {
 		return nil
 	}
-	// One statement cannot update a row twice: an item given twice is
+	// One statement cannot change a row twice: a post given twice is
 	// marked once, with its last hash.
-	last := make(map[int64]int, len(posts))
+	type key struct{ item, output int64 }
+	last := make(map[key]int, len(posts))
 	for i, p := range posts {
-		last[p.ItemID] = i
+		last[key{p.ItemID, p.Output}] = i
 	}
 	ids := make([]int64, 0, len(last))
+	outputs := make([]int64, 0, len(last))
 	hashes := make([]string, 0, len(last))
 	for i, p := range posts {
-		if last[p.ItemID] == i {
-			ids = append(ids, p.ItemID)
-			hashes = append(hashes, p.Hash)
+		if last[key{p.ItemID, p.Output}] == i {
+			ids, outputs, hashes = append(ids, p.ItemID), append(outputs, p.Output), append(hashes, p.Hash)
 		}
 	}
+	// A post whose path was never reserved (the rare file adopted
+	// without one) gets its record here. A missing item or output fails
+	// the foreign key, and the transaction with it.
 	return s.inTx(ctx, func(tx *Store) error {
-		tag, err := tx.q.Exec(ctx, `UPDATE items SET posted_at = COALESCE(items.posted_at, $1), post_hash = CASE WHEN v.hash = '' THEN items.post_hash ELSE v.hash END
-FROM unnest($2::bigint[], $3::text[]) AS v(id, hash) WHERE items.id = v.id`, at.UnixNano(), ids, hashes)
+		_, err := tx.q.Exec(ctx, `INSERT INTO posts (item_id, output_id, hash, posted_at)
+SELECT v.id, v.output, v.hash, $1 FROM unnest($2::bigint[], $3::bigint[], $4::text[]) AS v(id, output, hash)
+ON CONFLICT (item_id, output_id) DO UPDATE SET posted_at = COALESCE(posts.posted_at, excluded.posted_at), hash = CASE WHEN excluded.hash = '' THEN posts.hash ELSE excluded.hash END`,
+			at.UnixNano(), ids, outputs, hashes)
+		if isForeignKey(err) {
+			return fmt.Errorf("mark posted: %w", store.ErrNotFound)
+		}
 		if err != nil {
 			return fmt.Errorf("mark posted: %w", err)
-		}
-		if k := tag.RowsAffected(); k != int64(len(ids)) {
-			return fmt.Errorf("mark posted: %d of %d items: %w", int64(len(ids))-k, len(ids), store.ErrNotFound)
 		}
 		return nil
 	})

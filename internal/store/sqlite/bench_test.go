@@ -40,6 +40,10 @@ func BenchmarkRefreshWrites(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		out, err := st.EnsureOutput(b.Context(), "hexo", "source/_posts")
+		if err != nil {
+			b.Fatal(err)
+		}
 		rows := make([]store.Source, sources)
 		for s, src := range srcs {
 			if rows[s], err = st.EnsureSource(b.Context(), src); err != nil {
@@ -56,15 +60,15 @@ func BenchmarkRefreshWrites(b *testing.B) {
 			var prepared []store.Prepared
 			err := st.Batch(ctx, func(tx store.Store) error {
 				for s := start; s < end; s++ {
-					if _, err := tx.Items(ctx, rows[s].ID, true); err != nil {
+					if _, err := tx.Items(ctx, rows[s].ID, out.ID, true); err != nil {
 						return err
 					}
-					added, err := tx.InsertItems(ctx, rows[s].ID, items[s], paths[s], now)
+					added, err := tx.InsertItems(ctx, rows[s].ID, items[s], out.ID, paths[s], now)
 					if err != nil {
 						return err
 					}
 					for _, it := range added {
-						posted = append(posted, store.Posted{ItemID: it.ID, Hash: "0123456789abcdef0123456789abcdef"})
+						posted = append(posted, store.Posted{ItemID: it.ID, Output: out.ID, Hash: "0123456789abcdef0123456789abcdef"})
 						prepared = append(prepared, store.Prepared{ItemID: it.ID, Key: "0123456789abcdef01234567", HTML: body})
 					}
 				}

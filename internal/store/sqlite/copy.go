@@ -38,20 +38,33 @@ func (s *Store) Export(ctx context.Context, fn func(store.Row) error) (store.Cou
 				r.Created = time.Unix(0, created).UTC()
 				return store.Row{Source: &r}, err
 			}},
-		{`SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at, post_hash, retired_at, slug FROM items ORDER BY id`,
+		{`SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, retired_at, slug FROM items ORDER BY id`,
 			func(rows *sql.Rows) (store.Row, error) {
 				var r store.ItemRow
 				var cats, encs string
-				var pub, posted, retired sql.NullInt64
+				var pub, retired sql.NullInt64
 				var seen int64
-				var path, slug sql.NullString
-				err := rows.Scan(&r.ID, &r.SourceID, &r.Identity, &r.GUID, &r.Link, &r.Title, &r.Author, &r.Content, &r.Image, &cats, &encs, &pub, &seen, &r.RandomN, &path, &posted, &r.PostHash, &retired, &slug)
+				var slug sql.NullString
+				err := rows.Scan(&r.ID, &r.SourceID, &r.Identity, &r.GUID, &r.Link, &r.Title, &r.Author, &r.Content, &r.Image, &cats, &encs, &pub, &seen, &r.RandomN, &retired, &slug)
 				r.Categories, r.Enclosures = store.DecodeList(cats), store.DecodeEnclosures(encs)
 				r.Published, r.FirstSeen = fromNano(pub), time.Unix(0, seen).UTC()
-				r.PostPath, r.Slug = path.String, slug.String
-				r.PostedAt, r.RetiredAt = fromNano(posted), fromNano(retired)
-				r.Posted = posted.Valid
+				r.Slug, r.RetiredAt = slug.String, fromNano(retired)
 				return store.Row{Item: &r}, err
+			}},
+		{`SELECT id, format, dir FROM outputs ORDER BY id`,
+			func(rows *sql.Rows) (store.Row, error) {
+				var o store.Output
+				err := rows.Scan(&o.ID, &o.Format, &o.Dir)
+				return store.Row{Output: &o}, err
+			}},
+		{`SELECT output_id, item_id, path, hash, posted_at FROM posts ORDER BY output_id, item_id`,
+			func(rows *sql.Rows) (store.Row, error) {
+				var p store.PostRow
+				var path sql.NullString
+				var posted sql.NullInt64
+				err := rows.Scan(&p.Output, &p.ItemID, &path, &p.Hash, &posted)
+				p.Path, p.PostedAt = path.String, fromNano(posted)
+				return store.Row{Post: &p}, err
 			}},
 		{`SELECT item_id, key, html, image FROM prepared ORDER BY item_id`,
 			func(rows *sql.Rows) (store.Row, error) {
@@ -101,7 +114,7 @@ func (s *Store) Import(ctx context.Context, rows func(yield func(store.Row) erro
 	}
 	defer tx.Rollback()
 	var have int
-	if err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM sources) + (SELECT COUNT(*) FROM items) + (SELECT COUNT(*) FROM settings)`).Scan(&have); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM sources) + (SELECT COUNT(*) FROM items) + (SELECT COUNT(*) FROM outputs) + (SELECT COUNT(*) FROM settings)`).Scan(&have); err != nil {
 		return n, fmt.Errorf("import: %w", err)
 	}
 	if have > 0 {
@@ -109,9 +122,11 @@ func (s *Store) Import(ctx context.Context, rows func(yield func(store.Row) erro
 	}
 	qs := []string{
 		`INSERT INTO sources (id, key, url, etag, last_modified, last_success_at, last_error, last_error_at, consecutive_errors, next_due_at, paused_until, feed_hint, fetch_url, paused, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		`INSERT INTO items (id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at, post_hash, retired_at, slug) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO items (id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, retired_at, slug) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		`INSERT INTO prepared (item_id, key, html, image) VALUES (?, ?, ?, ?)`,
 		`INSERT INTO settings (name, value) VALUES (?, ?)`,
+		`INSERT INTO outputs (id, format, dir) VALUES (?, ?, ?)`,
+		`INSERT INTO posts (output_id, item_id, path, hash, posted_at) VALUES (?, ?, ?, ?, ?)`,
 	}
 	stmts := make([]*sql.Stmt, len(qs))
 	for i, q := range qs {
@@ -131,7 +146,12 @@ func (s *Store) Import(ctx context.Context, rows func(yield func(store.Row) erro
 			x := r.Item
 			_, err = stmts[1].ExecContext(ctx, x.ID, x.SourceID, x.Identity, x.GUID, x.Link, x.Title, x.Author, x.Content, x.Image,
 				store.EncodeList(x.Categories), store.EncodeEnclosures(x.Enclosures), unixNano(x.Published), x.FirstSeen.UnixNano(), x.RandomN,
-				nullString(x.PostPath), unixNano(x.PostedAt), x.PostHash, unixNano(x.RetiredAt), nullString(x.Slug))
+				unixNano(x.RetiredAt), nullString(x.Slug))
+		case r.Output != nil:
+			_, err = stmts[4].ExecContext(ctx, r.Output.ID, r.Output.Format, r.Output.Dir)
+		case r.Post != nil:
+			x := r.Post
+			_, err = stmts[5].ExecContext(ctx, x.Output, x.ItemID, nullString(x.Path), x.Hash, unixNano(x.PostedAt))
 		case r.Prepared != nil:
 			x := r.Prepared
 			var html any = x.HTML
@@ -165,8 +185,8 @@ func (s *Store) Import(ctx context.Context, rows func(yield func(store.Row) erro
 // checkCounts compares the rows in the store with those written.
 func checkCounts(ctx context.Context, tx *sql.Tx, want store.Counts) error {
 	var got store.Counts
-	if err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM sources), (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM prepared), (SELECT COUNT(*) FROM settings)`).
-		Scan(&got.Sources, &got.Items, &got.Prepared, &got.Settings); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM sources), (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM outputs), (SELECT COUNT(*) FROM posts), (SELECT COUNT(*) FROM prepared), (SELECT COUNT(*) FROM settings)`).
+		Scan(&got.Sources, &got.Items, &got.Outputs, &got.Posts, &got.Prepared, &got.Settings); err != nil {
 		return fmt.Errorf("import: count: %w", err)
 	}
 	if got != want {

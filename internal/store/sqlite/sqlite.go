@@ -138,16 +138,22 @@ const (
 	// after which InsertItems numbers the new items.
 	qSourceKeyLastID = `SELECT key, (SELECT COALESCE(MAX(id), 0) FROM items) FROM sources WHERE id = ?`
 	qItemIDsBetween  = `SELECT id FROM items WHERE id BETWEEN ? AND ?`
-	qSetPostPath     = `UPDATE items SET post_path = ? WHERE id = ?`
-	qPathOwner       = `SELECT id FROM items WHERE post_path = ?`
-	qRecordSuccess   = `UPDATE sources SET etag = ?, last_modified = ?, last_success_at = ?, last_error = ?, last_error_at = CASE WHEN ? = '' THEN last_error_at ELSE ? END, consecutive_errors = 0 WHERE id = ?`
-	qRecordFailure   = `UPDATE sources SET last_error = ?, last_error_at = ?, consecutive_errors = consecutive_errors + 1 WHERE id = ?`
-	qRecordRefusal   = `UPDATE sources SET last_error = ?, last_error_at = ? WHERE id = ?`
-	qSetSchedule     = `UPDATE sources SET next_due_at = ?, paused_until = ?, feed_hint = ? WHERE id = ?`
-	qItems           = `SELECT id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, post_path, posted_at, post_hash
-FROM items WHERE source_id = ? AND retired_at IS NULL`
-	qItemsOrder    = ` ORDER BY id`
-	qItemsUnposted = ` AND posted_at IS NULL`
+	// A post record is made when its path is reserved: an item has none
+	// in an output until then.
+	qSetPostPath   = `INSERT INTO posts (item_id, output_id, path) VALUES (?, ?, ?) ON CONFLICT (item_id, output_id) DO UPDATE SET path = excluded.path`
+	qPathOwner     = `SELECT item_id FROM posts WHERE output_id = ? AND path = ?`
+	qRecordSuccess = `UPDATE sources SET etag = ?, last_modified = ?, last_success_at = ?, last_error = ?, last_error_at = CASE WHEN ? = '' THEN last_error_at ELSE ? END, consecutive_errors = 0 WHERE id = ?`
+	qRecordFailure = `UPDATE sources SET last_error = ?, last_error_at = ?, consecutive_errors = consecutive_errors + 1 WHERE id = ?`
+	qRecordRefusal = `UPDATE sources SET last_error = ?, last_error_at = ? WHERE id = ?`
+	qSetSchedule   = `UPDATE sources SET next_due_at = ?, paused_until = ?, feed_hint = ? WHERE id = ?`
+	// The item's post record in one output comes with it. SQLite finds
+	// the items waiting for their post on items_brief (the source's live
+	// items by ID) and the posts' key, and seeks an item's row (body and
+	// all) only for the items it returns.
+	qItems = `SELECT i.id, i.source_id, i.identity, i.guid, i.link, i.title, i.author, i.content, i.image, i.categories, i.enclosures, i.published_at, i.first_seen_at, i.random_n, p.path, p.posted_at, p.hash
+FROM items i LEFT JOIN posts p ON p.item_id = i.id AND p.output_id = ? WHERE i.source_id = ? AND i.retired_at IS NULL`
+	qItemsOrder    = ` ORDER BY i.id`
+	qItemsUnposted = ` AND p.posted_at IS NULL`
 )
 
 func batchQueries() []string {
@@ -157,7 +163,7 @@ func batchQueries() []string {
 		qs = append(qs, setPostedQuery(n), setPreparedQuery(n))
 	}
 	for _, n := range insertSizes {
-		qs = append(qs, insertItemsQuery(n))
+		qs = append(qs, insertItemsQuery(n), insertPostsQuery(n))
 	}
 	return qs
 }
@@ -254,6 +260,40 @@ CREATE TABLE prepared (
 	html TEXT, -- NULL: the item's content, unchanged
 	image TEXT NOT NULL
 );
+`)
+		return err
+	},
+	// Outputs: an item's post record per output (format and folder), so
+	// that one run writes several outputs, each exactly once. The items'
+	// own post columns become the records of the store's one output,
+	// whose format the output_format setting named (Hexo before formats
+	// were recorded) and whose folder EnsureOutput names on the next run.
+	// Those columns stay, unused: SQLite cannot drop a UNIQUE column, and
+	// rebuilding the items table would rewrite every body.
+	func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+CREATE TABLE outputs (
+	id INTEGER PRIMARY KEY,
+	format TEXT NOT NULL,
+	dir TEXT NOT NULL,
+	UNIQUE (format, dir)
+);
+CREATE TABLE posts (
+	item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+	output_id INTEGER NOT NULL REFERENCES outputs(id) ON DELETE CASCADE,
+	path TEXT,
+	hash TEXT NOT NULL DEFAULT '',
+	posted_at INTEGER,
+	PRIMARY KEY (item_id, output_id),
+	UNIQUE (output_id, path)
+) WITHOUT ROWID;
+INSERT INTO outputs (id, format, dir)
+	SELECT 1, COALESCE((SELECT value FROM settings WHERE name = 'output_format'), 'hexo'), ''
+	WHERE EXISTS (SELECT 1 FROM items WHERE post_path IS NOT NULL OR posted_at IS NOT NULL);
+INSERT INTO posts (item_id, output_id, path, hash, posted_at)
+	SELECT id, 1, post_path, post_hash, posted_at FROM items WHERE post_path IS NOT NULL OR posted_at IS NOT NULL;
+DELETE FROM settings WHERE name = 'output_format';
+DROP INDEX items_unposted;
 `)
 		return err
 	},
@@ -442,15 +482,16 @@ func (s *Store) SetSchedule(ctx context.Context, id int64, sc store.Schedule) er
 // follow the order given and the rows stored are known without reading
 // them back. A known item is left out by its statement (the source has
 // its identity), and then the IDs that went in are read back. The
-// statements are INSERT OR FAIL: a row whose path or slug another item
-// holds stops its statement with the rows before it kept, and the rows
-// from there on go in one by one, the careful way.
-func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, paths []string, now time.Time) ([]store.Item, error) {
+// statements are INSERT OR FAIL: a row whose slug another item holds
+// stops its statement with the rows before it kept, and the rows from
+// there on go in one by one, the careful way. The paths are reserved
+// after, by statements of many rows too (see reserveAdded).
+func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, output int64, paths []string, now time.Time) ([]store.Item, error) {
 	if s.tx == nil {
 		var added []store.Item
 		err := s.Batch(ctx, func(tx store.Store) error {
 			var err error
-			added, err = tx.InsertItems(ctx, sourceID, items, paths, now)
+			added, err = tx.InsertItems(ctx, sourceID, items, output, paths, now)
 			return err
 		})
 		return added, err
@@ -528,7 +569,53 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 		st.Enclosures = store.DecodeEnclosures(r.args[9].(string))
 		added = append(added, st)
 	}
+	if err := s.reserveAdded(ctx, output, added); err != nil {
+		return nil, err
+	}
 	return added, nil
+}
+
+// reserveAdded makes the post records in output of the items just stored
+// that were given a path, a few statements for all; an item whose path
+// another item holds is left without one (OR IGNORE), and its PostPath
+// says so.
+func (s *Store) reserveAdded(ctx context.Context, output int64, added []store.Item) error {
+	var todo []int // indexes in added
+	for i, it := range added {
+		if it.PostPath != "" {
+			todo = append(todo, i)
+		}
+	}
+	for len(todo) > 0 {
+		n := insertChunk(len(todo))
+		args := make([]any, 0, 3*n)
+		for _, i := range todo[:n] {
+			args = append(args, added[i].ID, output, added[i].PostPath)
+		}
+		res, err := s.db.ExecContext(ctx, insertPostsQuery(n), args...)
+		if err != nil {
+			return fmt.Errorf("add items: reserve paths: %w", err)
+		}
+		if k, _ := res.RowsAffected(); k < int64(n) {
+			// Some path was taken: ask which records went in.
+			for _, i := range todo[:n] {
+				id, ok, err := s.PathOwner(ctx, output, added[i].PostPath)
+				if err != nil {
+					return fmt.Errorf("add items: %w", err)
+				}
+				if !ok || id != added[i].ID {
+					added[i].PostPath = ""
+				}
+			}
+		}
+		todo = todo[n:]
+	}
+	return nil
+}
+
+// insertPostsQuery reserves n paths, given as (item ID, output ID, path).
+func insertPostsQuery(n int) string {
+	return `INSERT OR IGNORE INTO posts (item_id, output_id, path) VALUES (?, ?, ?)` + strings.Repeat(`, (?, ?, ?)`, n-1)
 }
 
 // insertSizes are the numbers of rows one insertItemsQuery stores: a
@@ -546,11 +633,11 @@ func insertChunk(n int) int {
 }
 
 // insertItemsQuery stores n items, given as itemRow arguments. A known
-// item (by identity) is left out; a path or slug another item holds
-// fails the statement and keeps the rows before it (OR FAIL).
+// item (by identity) is left out; a slug another item holds fails the
+// statement and keeps the rows before it (OR FAIL).
 func insertItemsQuery(n int) string {
-	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	return `INSERT OR FAIL INTO items (id, source_id, identity, guid, link, title, author, content, categories, enclosures, image, published_at, first_seen_at, random_n, slug, post_path)
+	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	return `INSERT OR FAIL INTO items (id, source_id, identity, guid, link, title, author, content, categories, enclosures, image, published_at, first_seen_at, random_n, slug)
 VALUES ` + row + strings.Repeat(`, `+row, n-1) + `
 ON CONFLICT (source_id, identity) DO NOTHING`
 }
@@ -566,7 +653,7 @@ type itemRow struct {
 }
 
 // itemColumns is the number of arguments of one row of insertItemsQuery.
-const itemColumns = 16
+const itemColumns = 15
 
 // newItemRows makes the rows of items, with IDs from firstID on. Of two
 // items with one identity the first counts, and of two with one path the
@@ -592,7 +679,7 @@ func newItemRows(sourceID int64, key string, items []feed.Item, paths []string, 
 		r := itemRow{item: it, id: firstID + int64(len(rows)), identity: identity, path: path, randomN: rand.IntN(10001)}
 		r.args = []any{r.id, sourceID, identity, it.GUID, it.Link, it.Title, it.Author, it.Content,
 			store.EncodeList(it.Categories), store.EncodeEnclosures(it.Enclosures), it.Image,
-			unixNano(it.Published), now.UnixNano(), r.randomN, store.ItemSlug(key, identity, 0), nullString(path)}
+			unixNano(it.Published), now.UnixNano(), r.randomN, store.ItemSlug(key, identity, 0)}
 		rows = append(rows, r)
 	}
 	return rows
@@ -621,17 +708,12 @@ func (s *Store) storedRows(ctx context.Context, rows []itemRow, stored []bool, f
 }
 
 // insertOne stores one row, or learns that the source has its item. A
-// row whose path another item holds is stored without it, and then one
-// whose slug another item holds (a hash collision) without it: the
-// refresh's path reservation and EnsureSlugs name it the careful way.
+// row whose slug another item holds (a hash collision) is stored without
+// it: EnsureSlugs names it the careful way.
 func (s *Store) insertOne(ctx context.Context, r *itemRow) (bool, error) {
 	res, err := s.db.ExecContext(ctx, insertItemsQuery(1), r.args...)
-	for try := 0; isUnique(err) && try < 2; try++ {
-		if r.args[itemColumns-1] != nil {
-			r.args[itemColumns-1], r.path = nil, ""
-		} else {
-			r.args[itemColumns-2] = nil
-		}
+	if isUnique(err) {
+		r.args[itemColumns-1] = nil
 		res, err = s.db.ExecContext(ctx, insertItemsQuery(1), r.args...)
 	}
 	if err != nil {
@@ -689,12 +771,12 @@ func (s *Store) KnownIdentities(ctx context.Context, sourceID int64, identities 
 }
 
 // Items implements store.Store.
-func (s *Store) Items(ctx context.Context, sourceID int64, unposted bool) ([]store.Item, error) {
+func (s *Store) Items(ctx context.Context, sourceID int64, output int64, unposted bool) ([]store.Item, error) {
 	q := qItems + qItemsOrder
 	if unposted {
 		q = qItems + qItemsUnposted + qItemsOrder
 	}
-	rows, err := s.db.QueryContext(ctx, q, sourceID)
+	rows, err := s.db.QueryContext(ctx, q, output, sourceID)
 	if err != nil {
 		return nil, fmt.Errorf("query items: %w", err)
 	}
@@ -705,16 +787,16 @@ func (s *Store) Items(ctx context.Context, sourceID int64, unposted bool) ([]sto
 		var cats, encl string
 		var pub, posted sql.NullInt64
 		var seen int64
-		var path sql.NullString
+		var path, hash sql.NullString
 		if err := rows.Scan(&it.ID, &it.SourceID, &it.Identity, &it.GUID, &it.Link, &it.Title, &it.Author, &it.Content, &it.Image,
-			&cats, &encl, &pub, &seen, &it.RandomN, &path, &posted, &it.PostHash); err != nil {
+			&cats, &encl, &pub, &seen, &it.RandomN, &path, &posted, &hash); err != nil {
 			return nil, fmt.Errorf("scan item: %w", err)
 		}
 		it.Categories = store.DecodeList(cats)
 		it.Enclosures = store.DecodeEnclosures(encl)
 		it.Published = fromNano(pub)
 		it.FirstSeen = time.Unix(0, seen).UTC()
-		it.PostPath = path.String
+		it.PostPath, it.PostHash = path.String, hash.String
 		it.Posted = posted.Valid
 		out = append(out, it)
 	}
@@ -722,9 +804,9 @@ func (s *Store) Items(ctx context.Context, sourceID int64, unposted bool) ([]sto
 }
 
 // PathOwner implements store.Store.
-func (s *Store) PathOwner(ctx context.Context, path string) (int64, bool, error) {
+func (s *Store) PathOwner(ctx context.Context, output int64, path string) (int64, bool, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx, qPathOwner, path).Scan(&id)
+	err := s.db.QueryRowContext(ctx, qPathOwner, output, path).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -735,18 +817,22 @@ func (s *Store) PathOwner(ctx context.Context, path string) (int64, bool, error)
 }
 
 // SetPostPath implements store.Store.
-func (s *Store) SetPostPath(ctx context.Context, itemID int64, path string) error {
-	res, err := s.db.ExecContext(ctx, qSetPostPath, path, itemID)
-	if err != nil {
-		if isUnique(err) {
-			return store.ErrPathTaken
-		}
+func (s *Store) SetPostPath(ctx context.Context, output int64, itemID int64, path string) error {
+	_, err := s.db.ExecContext(ctx, qSetPostPath, itemID, output, path)
+	switch {
+	case isUnique(err):
+		return store.ErrPathTaken
+	case isForeignKey(err):
+		return store.ErrNotFound
+	case err != nil:
 		return fmt.Errorf("set post path: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return store.ErrNotFound
-	}
 	return nil
+}
+
+// isForeignKey reports whether err is a FOREIGN KEY constraint failure.
+func isForeignKey(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
 }
 
 // SetPosted implements store.Store.
@@ -755,17 +841,18 @@ func (s *Store) SetPosted(ctx context.Context, posts []store.Posted, at time.Tim
 		return s.Batch(ctx, func(tx store.Store) error { return tx.SetPosted(ctx, posts, at) })
 	}
 	// Many posts are marked by one statement: a refresh marks thousands,
-	// and each statement costs about as much again as its row. An item
-	// given twice is marked once, with its last hash: one
-	// statement cannot update a row twice.
-	last := make(map[int64]int, len(posts))
+	// and each statement costs about as much again as its row. A post
+	// given twice is marked once, with its last hash: one statement
+	// cannot update a row twice.
+	type key struct{ item, output int64 }
+	last := make(map[key]int, len(posts))
 	for i, p := range posts {
-		last[p.ItemID] = i
+		last[key{p.ItemID, p.Output}] = i
 	}
 	if len(last) < len(posts) {
 		var once []store.Posted
 		for i, p := range posts {
-			if last[p.ItemID] == i {
+			if last[key{p.ItemID, p.Output}] == i {
 				once = append(once, p)
 			}
 		}
@@ -773,17 +860,17 @@ func (s *Store) SetPosted(ctx context.Context, posts []store.Posted, at time.Tim
 	}
 	for len(posts) > 0 {
 		n := setPostedChunk(len(posts))
-		args := make([]any, 0, 1+2*n)
+		args := make([]any, 0, 1+3*n)
 		args = append(args, at.UnixNano())
 		for _, p := range posts[:n] {
-			args = append(args, p.ItemID, p.Hash)
+			args = append(args, p.ItemID, p.Output, p.Hash)
 		}
-		res, err := s.db.ExecContext(ctx, setPostedQuery(n), args...)
+		_, err := s.db.ExecContext(ctx, setPostedQuery(n), args...)
+		if isForeignKey(err) {
+			return fmt.Errorf("mark posted: %w", store.ErrNotFound)
+		}
 		if err != nil {
 			return fmt.Errorf("mark posted: %w", err)
-		}
-		if k, _ := res.RowsAffected(); k != int64(n) {
-			return fmt.Errorf("mark posted: %d of %d items: %w", int64(n)-k, n, store.ErrNotFound)
 		}
 		posts = posts[n:]
 	}
@@ -803,14 +890,14 @@ func setPostedChunk(n int) int {
 	return n
 }
 
-// setPostedQuery marks n posts, given as (item ID, hash) pairs after the
-// time. OR FAIL spares SQLite a statement journal for the rows already
-// changed when a later one fails: nothing here can fail but a missing
-// row, which the count of changes finds, and then the whole transaction
-// is rolled back.
+// setPostedQuery marks n posts, given as (item ID, output ID, hash)
+// after the time. A post whose path was never reserved (the rare file
+// adopted without one) gets its record here. A missing item or output
+// fails the foreign key, and then the whole transaction is rolled back.
 func setPostedQuery(n int) string {
-	return `UPDATE OR FAIL items SET posted_at = COALESCE(items.posted_at, ?), post_hash = CASE WHEN v.column2 = '' THEN items.post_hash ELSE v.column2 END
-FROM (VALUES (?, ?)` + strings.Repeat(`, (?, ?)`, n-1) + `) AS v WHERE items.id = v.column1`
+	return `INSERT INTO posts (item_id, output_id, path, hash, posted_at)
+SELECT v.column1, v.column2, NULL, v.column3, t.at FROM (SELECT ? AS at) AS t, (VALUES (?, ?, ?)` + strings.Repeat(`, (?, ?, ?)`, n-1) + `) AS v WHERE true
+ON CONFLICT (item_id, output_id) DO UPDATE SET posted_at = COALESCE(posts.posted_at, excluded.posted_at), hash = CASE WHEN excluded.hash = '' THEN posts.hash ELSE excluded.hash END`
 }
 
 // SetPrepared implements store.Store.

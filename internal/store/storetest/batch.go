@@ -38,6 +38,7 @@ func testFetchURL(t *testing.T, ctx context.Context, s store.Store) {
 
 // testBatch: a batch keeps all its writes or none.
 func testBatch(t *testing.T, ctx context.Context, s store.Store) {
+	out := output(t, ctx, s)
 	row, err := s.EnsureSource(ctx, src)
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +46,7 @@ func testBatch(t *testing.T, ctx context.Context, s store.Store) {
 	items := []feed.Item{{GUID: "a", Title: "A"}, {GUID: "b", Title: "B"}}
 	boom := errors.New("boom")
 	err = s.Batch(ctx, func(tx store.Store) error {
-		if _, err := tx.InsertItems(ctx, row.ID, items, nil, time.Now()); err != nil {
+		if _, err := tx.InsertItems(ctx, row.ID, items, 0, nil, time.Now()); err != nil {
 			return err
 		}
 		if err := tx.RecordFailure(ctx, row.ID, "x", time.Now()); err != nil {
@@ -56,29 +57,29 @@ func testBatch(t *testing.T, ctx context.Context, s store.Store) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("Batch = %v, want fn's error", err)
 	}
-	got, _ := s.Items(ctx, row.ID, false)
+	got, _ := s.Items(ctx, row.ID, out, false)
 	rows, _ := s.Sources(ctx)
 	if len(got) != 0 || rows[0].ConsecutiveErrors != 0 {
 		t.Errorf("a failed batch left %d items and %d errors", len(got), rows[0].ConsecutiveErrors)
 	}
 	err = s.Batch(ctx, func(tx store.Store) error {
-		if _, err := tx.InsertItems(ctx, row.ID, items, nil, time.Now()); err != nil {
+		if _, err := tx.InsertItems(ctx, row.ID, items, 0, nil, time.Now()); err != nil {
 			return err
 		}
-		stored, err := tx.Items(ctx, row.ID, true)
+		stored, err := tx.Items(ctx, row.ID, out, true)
 		if err != nil || len(stored) != 2 {
 			return errors.Join(err, errors.New("the batch does not see its own items"))
 		}
 		// A batch inside a batch joins it.
 		return tx.Batch(ctx, func(inner store.Store) error {
-			return inner.SetPosted(ctx, []store.Posted{{ItemID: stored[0].ID}}, time.Now())
+			return inner.SetPosted(ctx, []store.Posted{{ItemID: stored[0].ID, Output: out}}, time.Now())
 		})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	unposted, _ := s.Items(ctx, row.ID, true)
-	if all, _ := s.Items(ctx, row.ID, false); len(all) != 2 || len(unposted) != 1 {
+	unposted, _ := s.Items(ctx, row.ID, out, true)
+	if all, _ := s.Items(ctx, row.ID, out, false); len(all) != 2 || len(unposted) != 1 {
 		t.Errorf("after a committed batch: %d items, %d unposted; want 2, 1", len(all), len(unposted))
 	}
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -20,6 +21,11 @@ func testCopy(t *testing.T, ctx context.Context, s store.Store, open func(t *tes
 		t.Fatal("the backend is not a store.Copier")
 	}
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	out := output(t, ctx, s)
+	hugo, err := s.EnsureOutput(ctx, "hugo", "site/content")
+	if err != nil {
+		t.Fatal(err)
+	}
 	row, err := s.EnsureSource(ctx, src)
 	if err != nil {
 		t.Fatal(err)
@@ -41,11 +47,14 @@ func testCopy(t *testing.T, ctx context.Context, s store.Store, open func(t *tes
 		{GUID: "1", Title: "一", Content: "<p>1</p>", Categories: []string{"x"}, Enclosures: []feed.Enclosure{{URL: "https://e/a.mp3"}}, Published: now.Add(-time.Hour)},
 		{GUID: "2", Title: "二", Content: "<p>2</p>"},
 		{GUID: "3", Title: "三", Content: "<p>3</p>"},
-	}, []string{"g/s/c/一.md", "", ""}, now)
+	}, out, []string{"g/s/c/一.md", "", ""}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetPosted(ctx, []store.Posted{{ItemID: added[0].ID, Hash: "h1"}}, now); err != nil {
+	if err := s.SetPosted(ctx, []store.Posted{{ItemID: added[0].ID, Output: out, Hash: "h1"}}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPostPath(ctx, hugo.ID, added[1].ID, "posts/g/s/c/二.html"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Retire(ctx, added[2].ID, now); err != nil {
@@ -71,7 +80,7 @@ func testCopy(t *testing.T, ctx context.Context, s store.Store, open func(t *tes
 		return rows, n
 	}
 	rows, n := export(from)
-	if want := (store.Counts{Sources: 2, Items: 3, Prepared: 2, Settings: 1}); n != want {
+	if want := (store.Counts{Sources: 2, Items: 3, Outputs: 2, Posts: 2, Prepared: 2, Settings: 1}); n != want {
 		t.Fatalf("Export counted %v, want %v", n, want)
 	}
 	replay := func(yield func(store.Row) error) error {
@@ -114,12 +123,33 @@ func testCopy(t *testing.T, ctx context.Context, s store.Store, open func(t *tes
 		t.Errorf("Import into a store with rows: %v, want ErrNotEmpty", err)
 	}
 	// The copy goes on as the original: new rows get new IDs.
-	more, err := to.InsertItems(ctx, row.ID, []feed.Item{{GUID: "4", Title: "四"}}, nil, now)
+	more, err := to.InsertItems(ctx, row.ID, []feed.Item{{GUID: "4", Title: "四"}}, 0, nil, now)
 	if err != nil || len(more) != 1 || more[0].ID <= added[2].ID {
 		t.Errorf("an item added after the copy: %+v, %v", more, err)
 	}
 	if s2, err := to.EnsureSource(ctx, feed.Source{Group: "g", Name: "new", Channel: "c", URL: "https://example.com/n"}); err != nil || s2.ID <= other.ID {
 		t.Errorf("a source added after the copy: %+v, %v", s2, err)
+	}
+	if o, err := to.EnsureOutput(ctx, "jekyll", "_posts"); err != nil || o.ID <= hugo.ID {
+		t.Errorf("an output added after the copy: %+v, %v", o, err)
+	}
+	// The copy's records are the original's, output by output (the
+	// third item is the one added after the copy).
+	for _, c := range []struct {
+		output int64
+		want   string
+	}{{out, "true g/s/c/一.md h1|false  |false  |"}, {hugo.ID, "false  |false posts/g/s/c/二.html |false  |"}} {
+		items, err := to.Items(ctx, row.ID, c.output, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, it := range items {
+			got += fmt.Sprintf("%v %s %s|", it.Posted, it.PostPath, it.PostHash)
+		}
+		if got != c.want {
+			t.Errorf("output %d after the copy: %q, want %q", c.output, got, c.want)
+		}
 	}
 }
 
@@ -129,6 +159,10 @@ func deref(r store.Row) any {
 		return *r.Source
 	case r.Item != nil:
 		return *r.Item
+	case r.Output != nil:
+		return *r.Output
+	case r.Post != nil:
+		return *r.Post
 	case r.Prepared != nil:
 		return *r.Prepared
 	case r.Setting != nil:

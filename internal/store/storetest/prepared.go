@@ -13,6 +13,7 @@ import (
 // their own key, replace each other, go with a failed batch and with a
 // retired item.
 func testPrepared(t *testing.T, ctx context.Context, s store.Store) {
+	out := output(t, ctx, s)
 	row, err := s.EnsureSource(ctx, src)
 	if err != nil {
 		t.Fatal(err)
@@ -23,10 +24,10 @@ func testPrepared(t *testing.T, ctx context.Context, s store.Store) {
 		{GUID: "1", Title: "one", Content: "<p>raw one</p>", Enclosures: encs},
 		{GUID: "2", Title: "two", Content: "<p>raw two</p>"},
 		{GUID: "3", Title: "three", Content: "<p>raw three</p>"},
-	}, nil, now); err != nil {
+	}, 0, nil, now); err != nil {
 		t.Fatal(err)
 	}
-	added, err := s.Items(ctx, row.ID, false)
+	added, err := s.Items(ctx, row.ID, out, false)
 	if err != nil || len(added) != 3 {
 		t.Fatalf("items: %d, %v", len(added), err)
 	}

@@ -11,6 +11,7 @@ import (
 )
 
 func testRetire(t *testing.T, ctx context.Context, s store.Store) {
+	out := output(t, ctx, s)
 	row, err := s.EnsureSource(ctx, src)
 	if err != nil {
 		t.Fatal(err)
@@ -18,7 +19,7 @@ func testRetire(t *testing.T, ctx context.Context, s store.Store) {
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	items := []feed.Item{{GUID: "1", Title: "one"}, {GUID: "2", Title: "two"}}
 	add(t, ctx, s, row.ID, items, now)
-	got, err := s.Items(ctx, row.ID, false)
+	got, err := s.Items(ctx, row.ID, out, false)
 	if err != nil || len(got) != 2 {
 		t.Fatalf("items = %d, %v", len(got), err)
 	}
@@ -27,19 +28,19 @@ func testRetire(t *testing.T, ctx context.Context, s store.Store) {
 		t.Errorf("new item has hash %q", one.PostHash)
 	}
 	const path = "新媒体/观察者网/头条/one.md"
-	if err := s.SetPostPath(ctx, one.ID, path); err != nil {
+	if err := s.SetPostPath(ctx, out, one.ID, path); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetPosted(ctx, []store.Posted{{ItemID: one.ID, Hash: "abc"}, {ItemID: two.ID, Hash: "def"}}, now); err != nil {
+	if err := s.SetPosted(ctx, []store.Posted{{ItemID: one.ID, Output: out, Hash: "abc"}, {ItemID: two.ID, Output: out, Hash: "def"}}, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetPosted(ctx, []store.Posted{{ItemID: one.ID, Hash: "changed"}, {ItemID: 1 << 40, Hash: "x"}}, now); !errors.Is(err, store.ErrNotFound) {
+	if err := s.SetPosted(ctx, []store.Posted{{ItemID: one.ID, Output: out, Hash: "changed"}, {ItemID: 1 << 40, Output: out, Hash: "x"}}, now); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("hash of a missing item: %v, want ErrNotFound", err)
 	}
 	if err := s.SetPosted(ctx, nil, now); err != nil {
 		t.Errorf("no posts: %v", err)
 	}
-	got, _ = s.Items(ctx, row.ID, false)
+	got, _ = s.Items(ctx, row.ID, out, false)
 	if got[0].PostHash != "abc" || got[1].PostHash != "def" {
 		t.Errorf("hashes = %q, %q; want abc, def (the failed call recorded none)", got[0].PostHash, got[1].PostHash)
 	}
@@ -53,7 +54,7 @@ func testRetire(t *testing.T, ctx context.Context, s store.Store) {
 	if err := s.Retire(ctx, 1<<40, now); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("retire a missing item: %v, want ErrNotFound", err)
 	}
-	if got, err := s.Items(ctx, row.ID, false); err != nil || len(got) != 1 || got[0].ID != two.ID {
+	if got, err := s.Items(ctx, row.ID, out, false); err != nil || len(got) != 1 || got[0].ID != two.ID {
 		t.Errorf("Items after retiring one = %+v, %v; want only two", got, err)
 	}
 	// A retired item stays known: the feed listing it again adds nothing.
@@ -65,10 +66,10 @@ func testRetire(t *testing.T, ctx context.Context, s store.Store) {
 		t.Errorf("KnownIdentities forgot the retired item: %v, %v", known, err)
 	}
 	// It keeps its path, so no other item takes the name.
-	if id, ok, err := s.PathOwner(ctx, path); err != nil || !ok || id != one.ID {
+	if id, ok, err := s.PathOwner(ctx, out, path); err != nil || !ok || id != one.ID {
 		t.Errorf("PathOwner = %d, %v, %v; want the retired item", id, ok, err)
 	}
-	if err := s.SetPostPath(ctx, two.ID, path); !errors.Is(err, store.ErrPathTaken) {
+	if err := s.SetPostPath(ctx, out, two.ID, path); !errors.Is(err, store.ErrPathTaken) {
 		t.Errorf("taking a retired item's path: %v, want ErrPathTaken", err)
 	}
 }

@@ -17,19 +17,20 @@ import (
 // transaction (PostgreSQL aborts one on a unique violation), so the
 // writes before and after it are all kept.
 func testPathTakenInBatch(t *testing.T, ctx context.Context, s store.Store) {
+	out := output(t, ctx, s)
 	row, err := s.EnsureSource(ctx, src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	add(t, ctx, s, row.ID, []feed.Item{{GUID: "1", Title: "Same"}}, now)
-	first, _ := s.Items(ctx, row.ID, false)
-	if err := s.SetPostPath(ctx, first[0].ID, "g/s/c/Same.md"); err != nil {
+	first, _ := s.Items(ctx, row.ID, out, false)
+	if err := s.SetPostPath(ctx, out, first[0].ID, "g/s/c/Same.md"); err != nil {
 		t.Fatal(err)
 	}
 	var second store.Item
 	err = s.Batch(ctx, func(tx store.Store) error {
-		added, err := tx.InsertItems(ctx, row.ID, []feed.Item{{GUID: "2", Title: "Same"}, {GUID: "3", Title: "Other"}}, []string{"g/s/c/Same.md", "g/s/c/Other.md"}, now)
+		added, err := tx.InsertItems(ctx, row.ID, []feed.Item{{GUID: "2", Title: "Same"}, {GUID: "3", Title: "Other"}}, out, []string{"g/s/c/Same.md", "g/s/c/Other.md"}, now)
 		if err != nil {
 			return fmt.Errorf("InsertItems with a taken path: %w", err)
 		}
@@ -37,14 +38,14 @@ func testPathTakenInBatch(t *testing.T, ctx context.Context, s store.Store) {
 			return fmt.Errorf("InsertItems gave %+v", added)
 		}
 		second = added[0]
-		if err := tx.SetPostPath(ctx, second.ID, "g/s/c/Same.md"); !errors.Is(err, store.ErrPathTaken) {
+		if err := tx.SetPostPath(ctx, out, second.ID, "g/s/c/Same.md"); !errors.Is(err, store.ErrPathTaken) {
 			return fmt.Errorf("SetPostPath of a taken path: %v, want ErrPathTaken", err)
 		}
-		if err := tx.SetPostPath(ctx, second.ID, "g/s/c/Other.md"); !errors.Is(err, store.ErrPathTaken) {
+		if err := tx.SetPostPath(ctx, out, second.ID, "g/s/c/Other.md"); !errors.Is(err, store.ErrPathTaken) {
 			return fmt.Errorf("SetPostPath of a path taken in this batch: %v, want ErrPathTaken", err)
 		}
 		// The batch goes on: the next name, and other writes.
-		if err := tx.SetPostPath(ctx, second.ID, "g/s/c/Same-2.md"); err != nil {
+		if err := tx.SetPostPath(ctx, out, second.ID, "g/s/c/Same-2.md"); err != nil {
 			return err
 		}
 		return tx.RecordSuccess(ctx, row.ID, store.FetchResult{At: now, ETag: `"e"`})
@@ -52,7 +53,7 @@ func testPathTakenInBatch(t *testing.T, ctx context.Context, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, err := s.Items(ctx, row.ID, false)
+	all, err := s.Items(ctx, row.ID, out, false)
 	if err != nil || len(all) != 3 {
 		t.Fatalf("items after the batch: %+v, %v", all, err)
 	}
@@ -432,6 +433,7 @@ func testClose(t *testing.T, ctx context.Context, s store.Store) {
 }
 
 func testRenameSource(t *testing.T, ctx context.Context, s store.Store) {
+	out := output(t, ctx, s)
 	row, err := s.EnsureSource(ctx, src)
 	if err != nil {
 		t.Fatal(err)
@@ -454,7 +456,7 @@ func testRenameSource(t *testing.T, ctx context.Context, s store.Store) {
 	if again.ID != row.ID || again.Key != renamed.Key() || again.LastError != "boom" || again.ConsecutiveErrors != 1 {
 		t.Errorf("renamed row %+v, want the row %d under %s with its state", again, row.ID, renamed.Key())
 	}
-	if items, err := s.Items(ctx, row.ID, false); err != nil || len(items) != 1 {
+	if items, err := s.Items(ctx, row.ID, out, false); err != nil || len(items) != 1 {
 		t.Errorf("items after rename: %d, %v", len(items), err)
 	}
 	if rows, _ := s.Sources(ctx); len(rows) != 1 {

@@ -38,6 +38,8 @@ func Run(t *testing.T, b Backend) {
 		{"InsertOddText", testInsertOddText},
 		{"PostPaths", testPostPaths},
 		{"SetPosted", testSetPosted},
+		{"OutputsHaveTheirOwnPosts", testOutputs},
+		{"UnnamedOutputIsTakenOver", testUnnamedOutput},
 		{"RetireAndPostHashes", testRetire},
 		{"PreparedBodies", testPrepared},
 		{"FetchURL", testFetchURL},
@@ -66,7 +68,7 @@ func Run(t *testing.T, b Backend) {
 // how many were new.
 func add(t *testing.T, ctx context.Context, s store.Store, sourceID int64, items []feed.Item, now time.Time) int {
 	t.Helper()
-	added, err := s.InsertItems(ctx, sourceID, items, nil, now)
+	added, err := s.InsertItems(ctx, sourceID, items, 0, nil, now)
 	if err != nil {
 		t.Fatalf("InsertItems: %v", err)
 	}
@@ -151,6 +153,7 @@ func testFetchState(t *testing.T, ctx context.Context, s store.Store) {
 }
 
 func testAddItems(t *testing.T, ctx context.Context, s store.Store) {
+	out := output(t, ctx, s)
 	row, err := s.EnsureSource(ctx, src)
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +173,7 @@ func testAddItems(t *testing.T, ctx context.Context, s store.Store) {
 	if n := add(t, ctx, s, row.ID, append(items, changed, feed.Item{GUID: "d", Title: "D"}), now.Add(time.Hour)); n != 1 {
 		t.Fatalf("second InsertItems added %d; want 1 new", n)
 	}
-	got, err := s.Items(ctx, row.ID, true)
+	got, err := s.Items(ctx, row.ID, out, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,38 +191,39 @@ func testAddItems(t *testing.T, ctx context.Context, s store.Store) {
 }
 
 func testPostPaths(t *testing.T, ctx context.Context, s store.Store) {
+	out := output(t, ctx, s)
 	row, err := s.EnsureSource(ctx, src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	add(t, ctx, s, row.ID, []feed.Item{{GUID: "1", Title: "Same"}, {GUID: "2", Title: "Same"}}, time.Now())
-	items, _ := s.Items(ctx, row.ID, true)
+	items, _ := s.Items(ctx, row.ID, out, true)
 	const path = "新媒体/观察者网/头条/Same.md"
-	if err := s.SetPostPath(ctx, items[0].ID, path); err != nil {
+	if err := s.SetPostPath(ctx, out, items[0].ID, path); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetPostPath(ctx, items[1].ID, path); !errors.Is(err, store.ErrPathTaken) {
+	if err := s.SetPostPath(ctx, out, items[1].ID, path); !errors.Is(err, store.ErrPathTaken) {
 		t.Errorf("second owner: err = %v, want ErrPathTaken", err)
 	}
-	id, ok, err := s.PathOwner(ctx, path)
+	id, ok, err := s.PathOwner(ctx, out, path)
 	if err != nil || !ok || id != items[0].ID {
 		t.Errorf("PathOwner = %d, %v, %v", id, ok, err)
 	}
-	if _, ok, _ := s.PathOwner(ctx, "nobody.md"); ok {
+	if _, ok, _ := s.PathOwner(ctx, out, "nobody.md"); ok {
 		t.Error("PathOwner found an owner for a free path")
 	}
-	if err := s.SetPostPath(ctx, 1<<40, "free.md"); !errors.Is(err, store.ErrNotFound) {
+	if err := s.SetPostPath(ctx, out, 1<<40, "free.md"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("SetPostPath of a missing item: %v, want ErrNotFound", err)
 	}
-	if err := s.SetPosted(ctx, []store.Posted{{ItemID: items[0].ID}}, time.Now()); err != nil {
+	if err := s.SetPosted(ctx, []store.Posted{{ItemID: items[0].ID, Output: out}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetPosted(ctx, []store.Posted{{ItemID: items[1].ID}, {ItemID: 1 << 40}}, time.Now()); !errors.Is(err, store.ErrNotFound) {
+	if err := s.SetPosted(ctx, []store.Posted{{ItemID: items[1].ID, Output: out}, {ItemID: 1 << 40, Output: out}}, time.Now()); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("SetPosted of a missing item: %v", err)
 	}
 	// The failed batch marked nothing, not even the item that exists.
-	unposted, _ := s.Items(ctx, row.ID, true)
-	all, _ := s.Items(ctx, row.ID, false)
+	unposted, _ := s.Items(ctx, row.ID, out, true)
+	all, _ := s.Items(ctx, row.ID, out, false)
 	if len(unposted) != 1 || len(all) != 2 || !all[0].Posted || all[0].PostPath != path {
 		t.Errorf("unposted %d, all %+v", len(unposted), all)
 	}
@@ -228,6 +232,7 @@ func testPostPaths(t *testing.T, ctx context.Context, s store.Store) {
 // testInsertItems checks that InsertItems returns the new items exactly as
 // Items reads them back, which lets a refresh skip the read.
 func testInsertItems(t *testing.T, ctx context.Context, s store.Store) {
+	out := output(t, ctx, s)
 	row, err := s.EnsureSource(ctx, src)
 	if err != nil {
 		t.Fatal(err)
@@ -241,15 +246,15 @@ func testInsertItems(t *testing.T, ctx context.Context, s store.Store) {
 		{GUID: "old", Title: "Old again"},
 		{Link: "https://b", Title: "B", Categories: []string{}},
 	}
-	old, err := s.Items(ctx, row.ID, false)
+	old, err := s.Items(ctx, row.ID, out, false)
 	if err != nil || len(old) != 1 {
 		t.Fatalf("Items = %v, %v", old, err)
 	}
-	if err := s.SetPostPath(ctx, old[0].ID, "g/s/c/taken.md"); err != nil {
+	if err := s.SetPostPath(ctx, out, old[0].ID, "g/s/c/taken.md"); err != nil {
 		t.Fatal(err)
 	}
 	// A's path is free, the known item's is ignored, B's is taken.
-	added, err := s.InsertItems(ctx, row.ID, items, []string{"g/s/c/a.md", "g/s/c/old.md", "g/s/c/taken.md"}, now)
+	added, err := s.InsertItems(ctx, row.ID, items, out, []string{"g/s/c/a.md", "g/s/c/old.md", "g/s/c/taken.md"}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,14 +264,14 @@ func testInsertItems(t *testing.T, ctx context.Context, s store.Store) {
 	if added[0].PostPath != "g/s/c/a.md" || added[1].PostPath != "" {
 		t.Errorf("post paths %q, %q; want g/s/c/a.md and none (taken)", added[0].PostPath, added[1].PostPath)
 	}
-	if id, ok, err := s.PathOwner(ctx, "g/s/c/old.md"); ok || err != nil {
+	if id, ok, err := s.PathOwner(ctx, out, "g/s/c/old.md"); ok || err != nil {
 		t.Errorf("a known item's path was reserved for %d (%v)", id, err)
 	}
 	// New items are named as they are stored: nothing is left to name.
 	if n, err := s.EnsureSlugs(ctx); n != 0 || err != nil {
 		t.Errorf("EnsureSlugs after InsertItems named %d, %v; want none", n, err)
 	}
-	stored, err := s.Items(ctx, row.ID, true)
+	stored, err := s.Items(ctx, row.ID, out, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +283,7 @@ func testInsertItems(t *testing.T, ctx context.Context, s store.Store) {
 			t.Errorf("InsertItems gave\n%+v\nItems reads\n%+v", added[i], want)
 		}
 	}
-	again, err := s.InsertItems(ctx, row.ID, items, nil, now)
+	again, err := s.InsertItems(ctx, row.ID, items, 0, nil, now)
 	if err != nil || len(again) != 0 {
 		t.Errorf("InsertItems of known items = %+v, %v", again, err)
 	}
@@ -288,6 +293,7 @@ func testInsertItems(t *testing.T, ctx context.Context, s store.Store) {
 // as it is (a NUL byte, invalid UTF-8) is stored without failing, and
 // read back as InsertItems said it was stored.
 func testInsertOddText(t *testing.T, ctx context.Context, s store.Store) {
+	out := output(t, ctx, s)
 	row, err := s.EnsureSource(ctx, src)
 	if err != nil {
 		t.Fatal(err)
@@ -297,11 +303,11 @@ func testInsertOddText(t *testing.T, ctx context.Context, s store.Store) {
 		{GUID: "bad", Title: "bad \xff utf-8", Author: "\xc3"},
 		{GUID: "fine", Title: "中文"},
 	}
-	added, err := s.InsertItems(ctx, row.ID, items, nil, time.Date(2022, 2, 1, 0, 0, 0, 0, time.UTC))
+	added, err := s.InsertItems(ctx, row.ID, items, 0, nil, time.Date(2022, 2, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil || len(added) != 3 {
 		t.Fatalf("InsertItems = %d items, %v", len(added), err)
 	}
-	stored, err := s.Items(ctx, row.ID, false)
+	stored, err := s.Items(ctx, row.ID, out, false)
 	if err != nil || len(stored) != 3 {
 		t.Fatalf("Items = %d, %v", len(stored), err)
 	}
@@ -311,7 +317,7 @@ func testInsertOddText(t *testing.T, ctx context.Context, s store.Store) {
 		}
 	}
 	// The same feed again adds nothing.
-	if again, err := s.InsertItems(ctx, row.ID, items, nil, time.Now()); err != nil || len(again) != 0 {
+	if again, err := s.InsertItems(ctx, row.ID, items, 0, nil, time.Now()); err != nil || len(again) != 0 {
 		t.Errorf("the same items again: %d added, %v", len(again), err)
 	}
 }
@@ -319,6 +325,7 @@ func testInsertOddText(t *testing.T, ctx context.Context, s store.Store) {
 // testInsertManyItems stores feeds long enough to be stored many items
 // to a statement, with a duplicate and a taken path among them.
 func testInsertManyItems(t *testing.T, ctx context.Context, s store.Store) {
+	out := output(t, ctx, s)
 	row, err := s.EnsureSource(ctx, src)
 	if err != nil {
 		t.Fatal(err)
@@ -331,17 +338,17 @@ func testInsertManyItems(t *testing.T, ctx context.Context, s store.Store) {
 		paths = append(paths, fmt.Sprintf("g/s/c/T%d.md", i))
 	}
 	items[7].GUID = "3" // a duplicate: the first of the two is stored
-	if _, err := s.InsertItems(ctx, row.ID, items[:1], []string{"g/s/c/T70.md"}, now); err != nil {
+	if _, err := s.InsertItems(ctx, row.ID, items[:1], out, []string{"g/s/c/T70.md"}, now); err != nil {
 		t.Fatal(err)
 	}
-	added, err := s.InsertItems(ctx, row.ID, items, paths, now)
+	added, err := s.InsertItems(ctx, row.ID, items, out, paths, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(added) != 88 {
 		t.Fatalf("%d items added, want 88 (90 less a known one and a duplicate)", len(added))
 	}
-	stored, err := s.Items(ctx, row.ID, false)
+	stored, err := s.Items(ctx, row.ID, out, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,20 +374,20 @@ func testInsertManyItems(t *testing.T, ctx context.Context, s store.Store) {
 	// has, and an item given twice gets the last one.
 	var posted []store.Posted
 	for i, it := range added {
-		posted = append(posted, store.Posted{ItemID: it.ID, Hash: fmt.Sprint("h", i)})
+		posted = append(posted, store.Posted{ItemID: it.ID, Output: out, Hash: fmt.Sprint("h", i)})
 	}
 	posted[5].Hash = ""
-	posted = append(posted, store.Posted{ItemID: added[0].ID, Hash: "again"})
-	if err := s.SetPosted(ctx, []store.Posted{{ItemID: added[5].ID, Hash: "kept"}}, now); err != nil {
+	posted = append(posted, store.Posted{ItemID: added[0].ID, Output: out, Hash: "again"})
+	if err := s.SetPosted(ctx, []store.Posted{{ItemID: added[5].ID, Output: out, Hash: "kept"}}, now); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SetPosted(ctx, posted, now); err != nil {
 		t.Fatal(err)
 	}
-	if left, err := s.Items(ctx, row.ID, true); len(left) != 1 || err != nil { // item 0, never marked
+	if left, err := s.Items(ctx, row.ID, out, true); len(left) != 1 || err != nil { // item 0, never marked
 		t.Fatalf("%d items left unposted (%v), want 1", len(left), err)
 	}
-	all, err := s.Items(ctx, row.ID, false)
+	all, err := s.Items(ctx, row.ID, out, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,28 +406,29 @@ func testInsertManyItems(t *testing.T, ctx context.Context, s store.Store) {
 }
 
 func testSetPosted(t *testing.T, ctx context.Context, s store.Store) {
+	out := output(t, ctx, s)
 	row, err := s.EnsureSource(ctx, src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	added, err := s.InsertItems(ctx, row.ID, []feed.Item{{GUID: "1", Title: "One"}, {GUID: "2", Title: "Two"}, {GUID: "3", Title: "Three"}}, nil, time.Now())
+	added, err := s.InsertItems(ctx, row.ID, []feed.Item{{GUID: "1", Title: "One"}, {GUID: "2", Title: "Two"}, {GUID: "3", Title: "Three"}}, 0, nil, time.Now())
 	if err != nil || len(added) != 3 {
 		t.Fatalf("InsertItems = %d, %v", len(added), err)
 	}
 	at := time.Date(2022, 3, 1, 0, 0, 0, 0, time.UTC)
-	if err := s.SetPosted(ctx, []store.Posted{{ItemID: added[1].ID, Hash: "kept"}}, at); err != nil {
+	if err := s.SetPosted(ctx, []store.Posted{{ItemID: added[1].ID, Output: out, Hash: "kept"}}, at); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetPosted(ctx, []store.Posted{{ItemID: added[2].ID, Hash: "h3"}, {ItemID: 1 << 40, Hash: "x"}}, at); !errors.Is(err, store.ErrNotFound) {
+	if err := s.SetPosted(ctx, []store.Posted{{ItemID: added[2].ID, Output: out, Hash: "h3"}, {ItemID: 1 << 40, Output: out, Hash: "x"}}, at); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("SetPosted of a missing item: %v", err)
 	}
-	if left, _ := s.Items(ctx, row.ID, true); len(left) != 2 {
+	if left, _ := s.Items(ctx, row.ID, out, true); len(left) != 2 {
 		t.Fatalf("a failed SetPosted marked %d items", 2-len(left))
 	}
-	if err := s.SetPosted(ctx, []store.Posted{{ItemID: added[0].ID, Hash: "h1"}, {ItemID: added[1].ID}}, at); err != nil {
+	if err := s.SetPosted(ctx, []store.Posted{{ItemID: added[0].ID, Output: out, Hash: "h1"}, {ItemID: added[1].ID, Output: out}}, at); err != nil {
 		t.Fatal(err)
 	}
-	all, err := s.Items(ctx, row.ID, false)
+	all, err := s.Items(ctx, row.ID, out, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,4 +440,14 @@ func testSetPosted(t *testing.T, ctx context.Context, s store.Store) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("after SetPosted: %v, want %v", got, want)
 	}
+}
+
+// output returns the ID of a Hexo output of the store, for post records.
+func output(t *testing.T, ctx context.Context, s store.Store) int64 {
+	t.Helper()
+	o, err := s.EnsureOutput(ctx, "hexo", "source/_posts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.ID
 }
