@@ -1,6 +1,8 @@
 package gentest_test
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +15,9 @@ import (
 
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
+	"github.com/feedmill/feedmill/internal/publish/hexo"
+	"github.com/feedmill/feedmill/internal/publish/hugo"
+	"github.com/feedmill/feedmill/internal/publish/jekyll"
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/store/sqlite"
 )
@@ -37,8 +42,49 @@ func sources(base string) []feed.Source {
 }
 
 // publish runs feedmill's pipeline over the test feeds into dir in the
-// given format, twice: the second run must write nothing.
+// given format, twice: the second run must write nothing. The same runs
+// write the other formats into folders of their own, so that the site is
+// built from posts of a run with several outputs; each output's files are
+// those of a run with that output alone.
 func publish(t *testing.T, dir string, format refresh.Format) {
+	t.Helper()
+	outs := []refresh.Output{{Dir: dir, Format: format, Name: "site"}}
+	for _, f := range []refresh.Format{hexo.Format{}, hugo.Format{}, jekyll.Format{}} {
+		if f.Name() != format.Name() {
+			other := t.TempDir()
+			outs = append(outs, refresh.Output{Dir: other, Format: f, Name: other})
+		}
+	}
+	runAll(t, outs...)
+	alone := t.TempDir()
+	runAll(t, refresh.Output{Dir: alone, Format: format, Name: "alone"})
+	if got, want := tree(t, dir), tree(t, alone); got != want {
+		t.Errorf("a run with several outputs wrote\n%s\none with %s alone\n%s", got, format.Name(), want)
+	}
+}
+
+// tree lists a folder's files with their bytes' hashes.
+func tree(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		fmt.Fprintf(&b, "%s %x\n", filepath.ToSlash(rel), sha256.Sum256(data))
+		return nil
+	})
+	return b.String()
+}
+
+// runAll runs the pipeline over the test feeds into outs, twice, on a
+// store of its own.
+func runAll(t *testing.T, outs ...refresh.Output) {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		data, err := os.ReadFile(feeds[filepath.Base(r.URL.Path)])
@@ -58,7 +104,7 @@ func publish(t *testing.T, dir string, format refresh.Format) {
 	r := &refresh.Runner{
 		Fetch:       fetch.New(fetch.Options{Timeout: 5 * time.Second, MaxBytes: 1 << 20, UserAgent: "test"}),
 		Store:       st,
-		Outputs:     []refresh.Output{{Dir: dir, Format: format, Name: "posts"}},
+		Outputs:     outs,
 		Location:    time.UTC,
 		Concurrency: 2,
 	}
@@ -68,7 +114,7 @@ func publish(t *testing.T, dir string, format refresh.Format) {
 			t.Fatal(err)
 		}
 		for _, res := range results {
-			if res.Err != nil || (run == 1 && res.Posts == 0) || (run == 2 && res.Posts != 0) {
+			if res.Err != nil || res.PublishErr != nil || (run == 1 && res.Posts == 0) || (run == 2 && res.Posts != 0) {
 				t.Fatalf("run %d: %s: %+v", run, res.Source.Key(), res)
 			}
 		}
