@@ -35,6 +35,8 @@ rsshub: %s
 
 # Posts go to <output.dir>/<group>/<source>/<channel>/<title>.md, in the
 # format the RSSHub -> Hexo scripts wrote (a Hexo blog's source/_posts).
+# format: hugo or jekyll writes for those sites; "outputs:", a list of
+# {format, dir}, writes several at once.
 output:
   dir: source/_posts
 store: feedmill.db        # what was fetched and published (SQLite)
