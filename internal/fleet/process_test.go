@@ -309,6 +309,9 @@ func TestPublisherHealthReportsFailures(t *testing.T) {
 		code, m = health(t, srv.URL)
 		return code == http.StatusOK
 	})
+	if l, ok := m["leases"].([]any); !ok || len(l) != 0 {
+		t.Errorf("/healthz's leases with none held = %#v, want []", m["leases"])
+	}
 	if m["publish_error"] != nil || m["site_error"] != nil || m["status"] != "ok" {
 		t.Errorf("/healthz after the repair = %v", m)
 	}

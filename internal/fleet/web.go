@@ -217,6 +217,9 @@ func (p *Process) healthz(w http.ResponseWriter, r *http.Request) {
 		"processes":      len(v.Processes),
 		"leases":         v.Leases,
 	}
+	if v.Leases == nil {
+		body["leases"] = []LeaseView{} // [], not null, when none is held
+	}
 	if counts != nil {
 		// Every status, 0 too, as on SQLite: a check reading
 		// statuses.failing finds 0 rather than nothing.
