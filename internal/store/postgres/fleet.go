@@ -229,8 +229,17 @@ WHERE seen_at > now() - $1::bigint * interval '1 microsecond' ORDER BY role, own
 // HostGate holds the politeness limits of every host for the whole
 // fleet: at most perHost requests in flight to a host, their starts at
 // least delay apart, and none while a server's pause (429, Retry-After)
-// lasts. It implements fetch.HostGate. Each fetch costs three short
-// statements: take a slot, take a turn, give the slot back.
+// lasts. It implements fetch.HostGate. Each fetch costs two short
+// statements, three with a delay: take a slot, take a turn, give the
+// slot back.
+//
+// Their commits do not wait for the WAL to reach the disk (the store's
+// lazy pool): two such waits per fetch bounded the whole fleet's rate of
+// fetches by the disk. A crash of the database server may then lose the
+// last fraction of a second of them, which is harmless: a lost release
+// leaves its slot held until hold passes; a lost take lets another
+// fetch start while the one that took it is still in flight, once, just
+// after the database came back; a lost pause is a 429 seen again.
 type HostGate struct {
 	pool    *pgxpool.Pool
 	owner   string
@@ -243,7 +252,7 @@ type HostGate struct {
 
 // HostGate returns the fleet's gate for owner's fetches.
 func (s *Store) HostGate(owner string, perHost int, delay, hold time.Duration) *HostGate {
-	return &HostGate{pool: s.pool, owner: owner, perHost: max(1, perHost), delay: delay, hold: hold}
+	return &HostGate{pool: s.lazy, owner: owner, perHost: max(1, perHost), delay: delay, hold: hold}
 }
 
 // gatePoll is how long a fetch waiting for a host's slot waits between

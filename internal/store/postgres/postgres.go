@@ -26,6 +26,11 @@ import (
 // Store is a store.Store on one PostgreSQL database.
 type Store struct {
 	pool *pgxpool.Pool
+	// lazy is a pool whose commits return before their WAL is on disk
+	// (synchronous_commit = off), for state that a crash of the
+	// database server may lose without harm: the fleet's host slots (see
+	// HostGate). Everything else commits durably, through pool.
+	lazy *pgxpool.Pool
 	q    querier // the pool, or the transaction of a Batch
 	tx   pgx.Tx  // inside a Batch
 }
@@ -48,13 +53,22 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	lcfg := cfg.Copy()
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	s := &Store{pool: pool, q: pool}
-	if err := migrate(ctx, pool); err != nil {
+	// Connections are made when first used: a process that never uses
+	// the lazy pool never connects it.
+	lcfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
+	lazy, err := pgxpool.NewWithConfig(ctx, lcfg)
+	if err != nil {
 		pool.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	s := &Store{pool: pool, lazy: lazy, q: pool}
+	if err := migrate(ctx, pool); err != nil {
+		s.Close()
 		return nil, fmt.Errorf("migrate postgres: %w", err)
 	}
 	return s, nil
@@ -64,9 +78,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 // which live beside the store's rows.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// Close closes the pool; a second Close does nothing.
+// Close closes the pools; a second Close does nothing.
 func (s *Store) Close() error {
 	s.pool.Close()
+	s.lazy.Close()
 	return nil
 }
 
@@ -80,7 +95,7 @@ func (s *Store) Batch(ctx context.Context, fn func(store.Store) error) error {
 		return fmt.Errorf("begin batch: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(&Store{pool: s.pool, q: tx, tx: tx}); err != nil {
+	if err := fn(&Store{pool: s.pool, lazy: s.lazy, q: tx, tx: tx}); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
