@@ -608,30 +608,35 @@ func newest(items []feed.Item, n int) []feed.Item {
 	return items
 }
 
-// record stores how a staged source's fetch went.
-func (r *Runner) record(ctx context.Context, tx store.Store, p *pending, now time.Time) error {
-	if err := r.recordFetch(ctx, tx, p, now); err != nil {
-		return err
+// record says how a staged source's fetch went and when it is due next,
+// for RecordFetches, and stores where the source moved.
+func (r *Runner) record(ctx context.Context, tx store.Store, p *pending, now time.Time) (store.Fetch, error) {
+	rec, err := r.recordFetch(ctx, tx, p, now)
+	if err != nil {
+		return rec, err
 	}
 	p.res.Schedule = schedule.Next(p.f.src.Interval, r.outcome(p.f, p.res))
-	return tx.SetSchedule(ctx, p.f.row.ID, p.res.Schedule)
+	rec.Schedule = p.res.Schedule
+	return rec, nil
 }
 
-// recordFetch stores whether the fetch succeeded, with its validators, and
-// where the source moved.
-func (r *Runner) recordFetch(ctx context.Context, tx store.Store, p *pending, now time.Time) error {
+// recordFetch says whether the fetch succeeded, with its validators, and
+// stores where the source moved.
+func (r *Runner) recordFetch(ctx context.Context, tx store.Store, p *pending, now time.Time) (store.Fetch, error) {
 	f := p.f
+	rec := store.Fetch{SourceID: f.row.ID}
 	if f.err != nil {
+		// A refusal is not counted: a server asking us to wait says
+		// nothing about whether the source works (see schedule.Next).
+		rec.Outcome, rec.Err, rec.At = store.FetchFailed, f.err.Error(), f.failAt
 		if refused, _ := schedule.Refusal(f.err); refused {
-			// Not counted: a server asking us to wait says nothing
-			// about whether the source works (see schedule.Next).
-			return tx.RecordRefusal(ctx, f.row.ID, f.err.Error(), f.failAt)
+			rec.Outcome = store.FetchRefused
 		}
-		return tx.RecordFailure(ctx, f.row.ID, f.err.Error(), f.failAt)
+		return rec, nil
 	}
 	if f.moveTo != "" {
 		if err := tx.SetFetchURL(ctx, f.row.ID, f.moveTo); err != nil {
-			return err
+			return rec, err
 		}
 		p.res.MovedTo = f.moveTo
 		r.logger().Info("source moved", "source", f.src.Key(), "from", fetchURL(f.src, f.row), "to", f.moveTo)
@@ -642,13 +647,13 @@ func (r *Runner) recordFetch(ctx context.Context, tx store.Store, p *pending, no
 	//
 	// The validators are stored with the posts marked, so a run that
 	// stops before this point fetches the document again.
-	rec := store.FetchResult{At: now, Warning: f.warning}
+	rec.Result = store.FetchResult{At: now, Warning: f.warning}
 	if f.resp.NotModified {
-		rec.ETag, rec.LastModified = f.row.ETag, f.row.LastModified
+		rec.Result.ETag, rec.Result.LastModified = f.row.ETag, f.row.LastModified
 	} else {
-		rec.ETag, rec.LastModified = f.resp.ETag, f.resp.LastModified
+		rec.Result.ETag, rec.Result.LastModified = f.resp.ETag, f.resp.LastModified
 	}
-	return tx.RecordSuccess(ctx, f.row.ID, rec)
+	return rec, nil
 }
 
 // outcome is what the scheduler needs to know about a written fetch.

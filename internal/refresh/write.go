@@ -551,15 +551,25 @@ func (r *Runner) flush(ctx context.Context, b *batch, results []Result, report f
 		if err := tx.SetPosted(ctx, posted, now); err != nil {
 			return err
 		}
+		// One statement each for the batch's prepared bodies and its
+		// fetches, not one per source: on PostgreSQL each is a round
+		// trip.
+		var prepared []store.Prepared
 		for _, p := range b.pending {
-			if err := tx.SetPrepared(ctx, p.prepared); err != nil {
+			prepared = append(prepared, p.prepared...)
+		}
+		if err := tx.SetPrepared(ctx, prepared); err != nil {
+			return err
+		}
+		fetches := make([]store.Fetch, len(b.pending))
+		for i, p := range b.pending {
+			var err error
+			if fetches[i], err = r.record(ctx, tx, p, now); err != nil {
 				return err
 			}
 		}
-		for _, p := range b.pending {
-			if err := r.record(ctx, tx, p, now); err != nil {
-				return err
-			}
+		if err := tx.RecordFetches(ctx, fetches); err != nil {
+			return err
 		}
 		if r.Recorded != nil {
 			ids := make([]int64, len(b.pending))

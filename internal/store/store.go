@@ -74,6 +74,52 @@ type FetchResult struct {
 	Warning string
 }
 
+// FetchOutcome is how a fetch ended, for RecordFetches.
+type FetchOutcome int
+
+// Fetch outcomes.
+const (
+	// FetchSucceeded: the document was read (or was not modified).
+	FetchSucceeded FetchOutcome = iota
+	// FetchFailed: counted towards the source's backoff.
+	FetchFailed
+	// FetchRefused: the server asked us to wait (429, 503,
+	// Retry-After); recorded as the last error without counting it.
+	FetchRefused
+)
+
+// Fetch is one source's fetch, for RecordFetches.
+type Fetch struct {
+	SourceID int64
+	Outcome  FetchOutcome
+	// Result is a success's.
+	Result FetchResult
+	// Err and At are a failure's or a refusal's message and time.
+	Err string
+	At  time.Time
+	// Schedule is when the source is due next.
+	Schedule Schedule
+}
+
+// LastFetches returns fetches with only the last of each source's, in
+// the order of those: what RecordFetches records.
+func LastFetches(fetches []Fetch) []Fetch {
+	last := make(map[int64]int, len(fetches))
+	for i, f := range fetches {
+		last[f.SourceID] = i
+	}
+	if len(last) == len(fetches) {
+		return fetches
+	}
+	out := make([]Fetch, 0, len(last))
+	for i, f := range fetches {
+		if last[f.SourceID] == i {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // Item is an item as stored: the feed's values plus what feedmill decided
 // about it.
 type Item struct {
@@ -145,6 +191,13 @@ type Store interface {
 	// SetSchedule stores when the source is due next. It returns
 	// ErrNotFound when no source has the ID.
 	SetSchedule(ctx context.Context, sourceID int64, s Schedule) error
+	// RecordFetches stores how each fetch went and when its source is
+	// due next, as RecordSuccess, RecordFailure or RecordRefusal then
+	// SetSchedule would one fetch at a time, in one transaction (a
+	// refresh records a group of sources at once). A source given twice
+	// is recorded as its last fetch says. It returns ErrNotFound, and
+	// records nothing, when a source does not exist.
+	RecordFetches(ctx context.Context, fetches []Fetch) error
 
 	// EnsureOutput returns the output with this format and dir, creating
 	// it when missing. A store made before outputs were recorded keeps

@@ -265,6 +265,56 @@ func (s *Store) SetSchedule(ctx context.Context, id int64, sc store.Schedule) er
 		unixNano(sc.NextDue), unixNano(sc.PausedUntil), int64(sc.FeedHint), id)
 }
 
+// RecordFetches implements store.Store, in one statement: two for each
+// source cost a round trip each.
+func (s *Store) RecordFetches(ctx context.Context, fetches []store.Fetch) error {
+	fetches = store.LastFetches(fetches)
+	if len(fetches) == 0 {
+		return nil
+	}
+	n := len(fetches)
+	ids, outcomes := make([]int64, n), make([]int16, n)
+	msgs, etags, lastMods := make([]string, n), make([]string, n), make([]string, n)
+	ats, dues, pauses := make([]*int64, n), make([]*int64, n), make([]*int64, n)
+	hints := make([]int64, n)
+	for i, f := range fetches {
+		ids[i], outcomes[i] = f.SourceID, int16(f.Outcome)
+		if f.Outcome == store.FetchSucceeded {
+			msgs[i], ats[i] = f.Result.Warning, unixNano(f.Result.At)
+			etags[i], lastMods[i] = f.Result.ETag, f.Result.LastModified
+		} else {
+			msgs[i], ats[i] = f.Err, unixNano(f.At)
+		}
+		dues[i], pauses[i], hints[i] = unixNano(f.Schedule.NextDue), unixNano(f.Schedule.PausedUntil), int64(f.Schedule.FeedHint)
+	}
+	// As RecordSuccess (0), RecordFailure (1) and RecordRefusal (2),
+	// then SetSchedule.
+	return s.inTx(ctx, func(tx *Store) error {
+		return tx.recordFetches(ctx, ids, outcomes, msgs, ats, etags, lastMods, dues, pauses, hints)
+	})
+}
+
+func (s *Store) recordFetches(ctx context.Context, ids []int64, outcomes []int16, msgs []string, ats []*int64, etags, lastMods []string, dues, pauses []*int64, hints []int64) error {
+	tag, err := s.q.Exec(ctx, `UPDATE sources SET
+	etag = CASE WHEN v.outcome = 0 THEN v.etag ELSE sources.etag END,
+	last_modified = CASE WHEN v.outcome = 0 THEN v.last_modified ELSE sources.last_modified END,
+	last_success_at = CASE WHEN v.outcome = 0 THEN v.at ELSE sources.last_success_at END,
+	last_error = v.msg,
+	last_error_at = CASE WHEN v.outcome = 0 AND v.msg = '' THEN sources.last_error_at ELSE v.at END,
+	consecutive_errors = CASE v.outcome WHEN 0 THEN 0 WHEN 1 THEN sources.consecutive_errors + 1 ELSE sources.consecutive_errors END,
+	next_due_at = v.due, paused_until = v.paused_until, feed_hint = v.hint
+FROM unnest($1::bigint[], $2::smallint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[])
+	AS v(id, outcome, msg, at, etag, last_modified, due, paused_until, hint)
+WHERE sources.id = v.id`, ids, outcomes, msgs, ats, etags, lastMods, dues, pauses, hints)
+	if err != nil {
+		return fmt.Errorf("record fetches: %w", err)
+	}
+	if k, n := tag.RowsAffected(), int64(len(ids)); k != n {
+		return fmt.Errorf("record fetches: %d of %d sources: %w", n-k, n, store.ErrNotFound)
+	}
+	return nil
+}
+
 // SetPaused implements store.Store.
 func (s *Store) SetPaused(ctx context.Context, id int64, paused bool) error {
 	return s.exec(ctx, "set paused", `UPDATE sources SET paused = $1 WHERE id = $2`, paused, id)

@@ -32,6 +32,7 @@ func Run(t *testing.T, b Backend) {
 	}{
 		{"EnsureSourceIsIdempotent", testEnsureSource},
 		{"FetchState", testFetchState},
+		{"RecordFetches", testRecordFetches},
 		{"InsertItemsOncePerIdentity", testAddItems},
 		{"InsertItemsAsStored", testInsertItems},
 		{"InsertManyItems", testInsertManyItems},
