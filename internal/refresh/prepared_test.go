@@ -1,6 +1,8 @@
 package refresh_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -75,4 +77,78 @@ func TestRunKeepsPreparedBodies(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(t, a, r.Content, 2)
+}
+
+// TestPublisherWritesKeptBodies: a fleet's fetcher stores its items with
+// the bodies it cleaned, and the publisher writes those bodies instead of
+// cleaning each a second time; a body kept under other options is
+// cleaned again, and so is every body on a republish.
+func TestPublisherWritesKeptBodies(t *testing.T) {
+	f := feeds{"/a": rss("One|1|Fri, 28 Jan 2022 10:30:43 GMT|<p>first body</p>", "Two|2|Fri, 28 Jan 2022 11:30:43 GMT|<p>second body</p>")}
+	srv := f.serve(t)
+	out := t.TempDir()
+	r := newRunner(t, out)
+	a := source(srv, "a", "/a")
+	r.FetchOnly = true
+	if _, err := r.Run(t.Context(), []feed.Source{a}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := posts(t, out); len(got) != 0 {
+		t.Fatalf("a fetcher wrote posts: %v", got)
+	}
+	st := r.Store.(store.Store)
+	row, err := st.EnsureSource(t.Context(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := st.Items(t.Context(), row.ID, 0, false)
+	if err != nil || len(items) != 2 {
+		t.Fatalf("%d items stored, %v", len(items), err)
+	}
+	// Marked bodies show which the publisher wrote: the first under the
+	// options' key, the second under another.
+	if err := st.SetPrepared(t.Context(), []store.Prepared{
+		{ItemID: items[0].ID, Key: r.Content.Key(), HTML: "<p>kept by the fetcher</p>"},
+		{ItemID: items[1].ID, Key: "other options", HTML: "<p>kept under other options</p>"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r.FetchOnly = false
+	if _, err := r.PublishSources(t.Context(), []feed.Source{a}, []int64{row.ID}); err != nil {
+		t.Fatal(err)
+	}
+	read := func(it store.Item) string {
+		t.Helper()
+		outs, err := st.Outputs(t.Context())
+		if err != nil || len(outs) != 1 {
+			t.Fatalf("outputs %v, %v", outs, err)
+		}
+		stored, err := st.Items(t.Context(), row.ID, outs[0].ID, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range stored {
+			if s.ID == it.ID {
+				b, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(s.PostPath)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(b)
+			}
+		}
+		t.Fatalf("item %d gone", it.ID)
+		return ""
+	}
+	if post := read(items[0]); !strings.Contains(post, "kept by the fetcher") || strings.Contains(post, "first body") {
+		t.Errorf("the publisher did not write the kept body:\n%s", post)
+	}
+	if post := read(items[1]); !strings.Contains(post, "second body") || strings.Contains(post, "other options") {
+		t.Errorf("a body kept under other options was written:\n%s", post)
+	}
+	if _, err := r.Republish(t.Context(), []feed.Source{a}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if post := read(items[0]); !strings.Contains(post, "first body") {
+		t.Errorf("a republish wrote the kept body, not the cleaned one:\n%s", post)
+	}
 }

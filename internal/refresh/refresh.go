@@ -40,6 +40,7 @@ type Store interface {
 	Sources(ctx context.Context) ([]store.Source, error)
 	EnsureSource(ctx context.Context, src feed.Source) (store.Source, error)
 	Items(ctx context.Context, sourceID int64, output int64, unposted bool) ([]store.Item, error)
+	ItemContents(ctx context.Context, ids []int64, prepared string, fn func(m store.ItemMeta, body store.ItemBody) error) error
 	KnownIdentities(ctx context.Context, sourceID int64, identities []string) (map[string]bool, error)
 	paths
 	SetPosted(ctx context.Context, posts []store.Posted, at time.Time) error
@@ -889,13 +890,33 @@ func (r *Runner) writePosts(ctx context.Context, src feed.Source, sourceID int64
 			return nil, err
 		}
 		sp.items += len(items)
+		// Unposted items were stored with the bodies the content stage
+		// made of them (a fleet's fetcher prepares them): those are not
+		// cleaned a second time. A republish cleans every body again, as
+		// it follows a change of the cleaning.
+		var kept map[int64]store.Prepared
+		if !all {
+			var fresh []store.Item
+			for _, it := range items {
+				if _, ok := posts[it.ID]; !ok {
+					fresh = append(fresh, it)
+				}
+			}
+			if kept, err = r.keptBodies(ctx, src, fresh); err != nil {
+				return nil, err
+			}
+		}
 		for _, it := range items {
 			post, ok := posts[it.ID]
 			if !ok {
-				var body store.Prepared
-				post, body = r.prepare(src, it)
+				if body, ok := kept[it.ID]; ok {
+					post = r.post(src, it, body.HTML, body.Image)
+				} else {
+					var body store.Prepared
+					post, body = r.prepare(src, it)
+					sp.prepared = append(sp.prepared, body)
+				}
 				posts[it.ID] = post
-				sp.prepared = append(sp.prepared, body)
 			}
 			data := out.Format.Render(post)
 			if it.PostPath == "" {
@@ -946,30 +967,64 @@ func (r *Runner) Post(src feed.Source, it store.Item) publish.Post {
 	return p
 }
 
+// contentOptions are the content stage's options for the source's items.
+func (r *Runner) contentOptions(src feed.Source) content.Options {
+	if opts, ok := r.SourceContent[src.Key()]; ok {
+		return opts
+	}
+	return r.Content
+}
+
 // prepare renders a stored item's post, and gives the body it prepared
 // for the store to keep.
 func (r *Runner) prepare(src feed.Source, it store.Item) (publish.Post, store.Prepared) {
-	opts, ok := r.SourceContent[src.Key()]
-	if !ok {
-		opts = r.Content
-	}
+	opts := r.contentOptions(src)
 	opts.Enclosures = it.Enclosures
 	body := content.Process(it.Content, it.Link, opts)
 	prepared := store.Prepared{ItemID: it.ID, Key: opts.Key(), HTML: body.HTML, Image: body.Image}
 	if body.HTML == it.Content {
 		prepared.HTML, prepared.Unchanged = "", true // not kept twice
 	}
+	return r.post(src, it, body.HTML, body.Image), prepared
+}
+
+// post is a stored item's post with its prepared body and that body's
+// first image.
+func (r *Runner) post(src feed.Source, it store.Item, html, image string) publish.Post {
 	return publish.Post{
 		Title:      it.Title,
 		Categories: src.Categories(),
 		Author:     src.Name,
 		Date:       postDate(it),
-		Image:      body.Image,
+		Image:      image,
 		Link:       it.Link,
 		Seen:       it.FirstSeen,
 		RandomN:    it.RandomN,
-		Body:       body.HTML,
-	}, prepared
+		Body:       html,
+	}
+}
+
+// keptBodies returns the bodies kept for the items (SetPrepared) with the
+// options the source's items are prepared with now, by item ID.
+func (r *Runner) keptBodies(ctx context.Context, src feed.Source, items []store.Item) (map[int64]store.Prepared, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	kept := map[int64]store.Prepared{}
+	err := r.Store.ItemContents(ctx, ids, r.contentOptions(src).Key(), func(m store.ItemMeta, body store.ItemBody) error {
+		if body.Prepared != nil {
+			kept[m.ID] = *body.Prepared
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kept bodies: %w", err)
+	}
+	return kept, nil
 }
 
 // reservePath finds the item's post path: its title's file name, with a
