@@ -332,8 +332,19 @@ func (p *Process) fetchLoop(ctx context.Context, cfg config.Config) error {
 	r.FetchOnly = true
 	r.TempCleaned = true // a fetcher writes no file
 	owner := p.opts.Owner
+	// The transaction that records a group's fetches holds nothing but
+	// fetch state (their items were stored durably before it, in the
+	// transactions that staged them), so it commits without waiting for
+	// the WAL flush. What a crash of the database server may lose of it
+	// is the last fraction of a second of records: those sources' leases
+	// run out and they are fetched again, their items already stored, and
+	// the publisher cleans their bodies itself.
 	r.Recorded = func(ctx context.Context, tx store.Store, ids []int64) error {
-		return tx.(*postgres.Store).ReleaseLeases(ctx, owner, ids)
+		pg := tx.(*postgres.Store)
+		if err := pg.CommitLazily(ctx); err != nil {
+			return err
+		}
+		return pg.ReleaseLeases(ctx, owner, ids)
 	}
 	// Two claim loops overlap, so that the workers have the next claim's
 	// sources at hand while the last ones of a claim finish; the fetch

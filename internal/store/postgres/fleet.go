@@ -70,6 +70,21 @@ func (s *Store) ReleaseLeases(ctx context.Context, owner string, ids []int64) er
 	return nil
 }
 
+// CommitLazily makes the batch s is in commit without waiting for its WAL
+// to reach the disk (SET LOCAL synchronous_commit = off): a fetcher's
+// record of a group of fetches, whose loss in a crash of the database
+// server costs only fetching those sources again (see fleet.Process).
+// Outside a batch it does nothing.
+func (s *Store) CommitLazily(ctx context.Context) error {
+	if s.tx == nil {
+		return nil
+	}
+	if _, err := s.q.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+		return fmt.Errorf("commit lazily: %w", err)
+	}
+	return nil
+}
+
 // Leases returns the live leases by source ID.
 func (s *Store) Leases(ctx context.Context) (map[int64]Lease, error) {
 	rows, err := s.q.Query(ctx, `SELECT id, lease_owner, leased_until FROM sources WHERE leased_until > now()`)
