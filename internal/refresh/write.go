@@ -336,19 +336,30 @@ func (w *writer) writePost(j postJob) {
 func (r *Runner) stage(ctx context.Context, group []fetched, b *batch, send func([]postJob)) error {
 	ps := make([]*pending, len(group))
 	todos := make([][]postJob, len(group))
-	err := r.Store.Batch(ctx, func(tx store.Store) error {
-		for i, f := range group {
-			ps[i] = newPending(f, len(r.Outputs))
-			todo, err := r.reserve(ctx, tx, ps[i], b)
-			if err != nil {
-				return err
+	for i, f := range group {
+		ps[i] = newPending(f, len(r.Outputs))
+	}
+	// A fetcher stores nothing for a source that failed or was not
+	// modified: a group of those needs no transaction (a fleet's pass
+	// of 304s is made of them).
+	work := !r.FetchOnly
+	for _, f := range group {
+		work = work || (f.err == nil && !f.resp.NotModified)
+	}
+	if work {
+		err := r.Store.Batch(ctx, func(tx store.Store) error {
+			for i, p := range ps {
+				todo, err := r.reserve(ctx, tx, p, b)
+				if err != nil {
+					return err
+				}
+				todos[i] = todo
 			}
-			todos[i] = todo
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	for i, p := range ps {
 		p.tried = len(p.errs) + len(p.posted)
