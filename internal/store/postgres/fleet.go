@@ -34,12 +34,16 @@ type Lease struct {
 // live lease; the most overdue first. SKIP LOCKED lets fetchers claim at
 // once without waiting for each other or claiming a source twice.
 func (s *Store) ClaimSources(ctx context.Context, owner string, keys []string, now time.Time, n int, lease time.Duration) ([]store.Source, error) {
+	// Planned with its values each time, not as a prepared statement:
+	// only then does PostgreSQL look the keys up in a hash table; a
+	// generic plan compares every source with every key (5,000 × 5,000
+	// string comparisons a claim).
 	rows, err := s.q.Query(ctx, `UPDATE sources SET leased_until = now() + $1::bigint * interval '1 microsecond', lease_owner = $2
 WHERE id IN (SELECT id FROM sources WHERE key = ANY($3) AND NOT paused
 	AND (next_due_at IS NULL OR next_due_at <= $4)
 	AND (leased_until IS NULL OR leased_until < now())
 	ORDER BY next_due_at NULLS FIRST, id LIMIT $5 FOR UPDATE SKIP LOCKED)
-RETURNING `+sourceColumns, lease.Microseconds(), owner, keys, now.UnixNano(), n)
+RETURNING `+sourceColumns, pgx.QueryExecModeExec, lease.Microseconds(), owner, keys, now.UnixNano(), n)
 	if err != nil {
 		return nil, fmt.Errorf("claim sources: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedmill/feedmill/internal/store"
 	"github.com/feedmill/feedmill/internal/store/postgres/pgtest"
 )
 
@@ -62,5 +63,54 @@ func TestHostGate(t *testing.T) {
 	a.Pause(t.Context(), "h:1", time.Now().Add(time.Minute))
 	if _, paused, _ := acquire(b, "h:1", 10*time.Second); !paused.Equal(until) {
 		t.Errorf("after a shorter pause: paused until %v, want %v", paused, until)
+	}
+}
+
+// Only what may be lost in a database crash commits lazily: the host
+// gate's pool and a batch that asked to; every other batch, and the
+// store's own pool, commit durably.
+func TestLazyCommits(t *testing.T) {
+	s, err := Open(t.Context(), pgtest.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	setting := func(q querier) string {
+		t.Helper()
+		var v string
+		if err := q.QueryRow(t.Context(), `SHOW synchronous_commit`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := setting(s.lazy); v != "off" {
+		t.Errorf("the host gate's pool: synchronous_commit %s", v)
+	}
+	if v := setting(s.pool); v != "on" {
+		t.Errorf("the store's pool: synchronous_commit %s", v)
+	}
+	for _, lazy := range []bool{true, false} {
+		err := s.Batch(t.Context(), func(tx store.Store) error {
+			pg := tx.(*Store)
+			if lazy {
+				if err := pg.CommitLazily(t.Context()); err != nil {
+					return err
+				}
+			}
+			want := map[bool]string{true: "off", false: "on"}[lazy]
+			if v := setting(pg.q); v != want {
+				t.Errorf("a batch (lazy %v): synchronous_commit %s, want %s", lazy, v, want)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CommitLazily(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if v := setting(s.pool); v != "on" {
+		t.Errorf("CommitLazily outside a batch changed the pool: synchronous_commit %s", v)
 	}
 }
