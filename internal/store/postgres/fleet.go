@@ -292,7 +292,11 @@ func (g *HostGate) Acquire(ctx context.Context, host string) (func(), time.Time,
 		// so every fetch of the fleet to the host waited for the one
 		// before it to commit (a WAL flush each). A row another fetch is
 		// making at this moment is not in h; its pause is none yet.
-		err := g.pool.QueryRow(ctx, `WITH made AS (
+		//
+		// The statement is not cut short when ctx ends: cut after its
+		// commit, it would leave a slot taken that no one gives back
+		// until hold passes. ctx is checked once it has answered.
+		err := g.pool.QueryRow(context.WithoutCancel(ctx), `WITH made AS (
 	INSERT INTO fleet_hosts (host) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM fleet_hosts WHERE host = $1)
 	ON CONFLICT (host) DO NOTHING RETURNING paused_until
 ), h AS (
@@ -314,6 +318,12 @@ SELECT (SELECT paused_until FROM h), (SELECT slot FROM took)`, host, g.perHost, 
 		if err != nil {
 			return nil, time.Time{}, fmt.Errorf("fleet host gate: %w", err)
 		}
+		if ctx.Err() != nil {
+			if got != nil {
+				g.release(ctx, host, int(*got))
+			}
+			return nil, time.Time{}, ctx.Err()
+		}
 		if paused.After(time.Now()) {
 			return nil, paused, nil
 		}
@@ -329,10 +339,7 @@ SELECT (SELECT paused_until FROM h), (SELECT slot FROM took)`, host, g.perHost, 
 			return nil, time.Time{}, ctx.Err()
 		}
 	}
-	release := func() {
-		ctx := context.WithoutCancel(ctx)
-		_, _ = g.pool.Exec(ctx, `UPDATE fleet_host_slots SET held_until = 'epoch', owner = '' WHERE host = $1 AND slot = $2 AND owner = $3`, host, slot, g.owner)
-	}
+	release := func() { g.release(ctx, host, slot) }
 	if g.delay > 0 {
 		// The host's next start is taken atomically: each fetch gets its
 		// own turn, delay after the last one given, and waits for it.
@@ -355,6 +362,11 @@ WHERE host = $1 RETURNING (EXTRACT(EPOCH FROM (next_at - now())) * 1000000)::big
 		}
 	}
 	return release, time.Time{}, nil
+}
+
+// release gives a slot of host back.
+func (g *HostGate) release(ctx context.Context, host string, slot int) {
+	_, _ = g.pool.Exec(context.WithoutCancel(ctx), `UPDATE fleet_host_slots SET held_until = 'epoch', owner = '' WHERE host = $1 AND slot = $2 AND owner = $3`, host, slot, g.owner)
 }
 
 // Pause records that host's server asked for no requests until until;
