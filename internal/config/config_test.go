@@ -136,6 +136,12 @@ func TestLoadMissingFile(t *testing.T) {
 
 func TestExampleConfigsAreValid(t *testing.T) {
 	paths, _ := filepath.Glob("../../examples/*.yaml")
+	// The example sites' own (examples/hugo, examples/jekyll).
+	sites, _ := filepath.Glob("../../examples/*/feedmill.yaml")
+	if len(sites) < 2 {
+		t.Errorf("example sites' configs: %v", sites)
+	}
+	paths = append(paths, sites...)
 	if len(paths) == 0 {
 		t.Fatal("no example configs")
 	}

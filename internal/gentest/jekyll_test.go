@@ -1,6 +1,9 @@
 package gentest_test
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -18,6 +21,14 @@ func TestJekyllBuildsFeedmillPosts(t *testing.T) {
 	bin := gentest.Require(t, "jekyll", ".ci/deps/jekyll.sh")
 	site := gentest.CopySite(t, "jekyll")
 	publish(t, filepath.Join(site, "_posts"), jekyll.Format{})
+	// The site's feedmill.yaml and a store beside it (the default
+	// store: feedmill.db) must not be published: the store holds the
+	// sources' headers and cookies.
+	for _, name := range []string{"feedmill.db", "feedmill.db-wal", "feedmill.db-shm", "feedmill.db.lock"} {
+		if err := os.WriteFile(filepath.Join(site, name), []byte("secret"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	public := filepath.Join(site, "_site")
 	cmd := exec.CommandContext(t.Context(), bin, "build", "--quiet", "--source", site, "--destination", public)
@@ -26,6 +37,16 @@ func TestJekyllBuildsFeedmillPosts(t *testing.T) {
 		t.Fatalf("jekyll: %v\n%s", err, out)
 	}
 	checkPosts(t, postPages(t, public))
+	t.Run("feedmill's files are not published", func(t *testing.T) {
+		for _, name := range []string{"feedmill.yaml", "feedmill.db", "feedmill.db-wal", "feedmill.db-shm", "feedmill.db.lock"} {
+			if _, err := os.Stat(filepath.Join(site, name)); err != nil {
+				t.Fatalf("the site lacks %s: %v", name, err)
+			}
+			if _, err := os.Stat(filepath.Join(public, name)); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("jekyll published %s (%v)", name, err)
+			}
+		}
+	})
 
 	t.Run("category pages at every level", func(t *testing.T) {
 		for _, c := range []struct {
