@@ -31,10 +31,13 @@ import (
 	"sync"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/feedmill/feedmill/internal/admin"
 	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/imgproxy"
+	"github.com/feedmill/feedmill/internal/metrics"
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/schedule"
 	"github.com/feedmill/feedmill/internal/server"
@@ -113,7 +116,7 @@ type Daemon struct {
 	logger  *slog.Logger
 	version string
 	listen  string
-	metrics *metrics
+	metrics *metrics.Set
 	handler http.Handler
 	wake    chan struct{}
 	// builds asks the builder for a site build: a request while one runs
@@ -172,7 +175,7 @@ func New(opts Options) *Daemon {
 		logger:  logger,
 		version: opts.Version,
 		listen:  opts.Listen,
-		metrics: newMetrics(),
+		metrics: metrics.New(),
 		wake:    make(chan struct{}, 1),
 		builds:  make(chan struct{}, 1),
 		started: time.Now(),
@@ -312,10 +315,10 @@ func (d *Daemon) setCounts(sources []feed.Source, rows map[string]store.Source, 
 	keys := make([]string, len(sources))
 	for i, s := range sources {
 		keys[i] = s.Key()
-		d.metrics.knowSource(s.Key())
+		d.metrics.KnowSource(s.Key())
 	}
 	counts := schedule.Count(keys, rows, now)
-	d.metrics.setStatuses(counts)
+	d.metrics.SetStatuses(counts)
 	d.mu.Lock()
 	if d.state.counts == nil {
 		d.state.counts = counts
@@ -420,7 +423,7 @@ func (d *Daemon) round(ctx context.Context) (next time.Time, changed bool) {
 			retired += r.Retired
 		}
 		changed = changed || posts > 0 || retired > 0
-		d.metrics.round(took, time.Now())
+		d.metrics.Round(took, time.Now())
 		d.logger.Info("round done", keyDue, len(due), keyFailed, failed, keyPosts, posts, keyRetired, retired, keyTook, took.Round(time.Millisecond).String())
 		if rows, err = d.rows(ctx); err != nil {
 			return d.failed(ctx, err), changed
@@ -513,7 +516,7 @@ func (d *Daemon) rows(ctx context.Context) (map[string]store.Source, error) {
 // report logs and counts one source's refresh; the writer calls it as
 // each source finishes.
 func (d *Daemon) report(r refresh.Result) {
-	d.metrics.observe(r)
+	d.metrics.Observe(r)
 	key := r.Source.Key()
 	d.mu.Lock()
 	if r.PublishErr != nil {
@@ -650,4 +653,13 @@ func (d *Daemon) health(ctx context.Context) (map[string]any, error) {
 		return body, errors.New("the site build failed: " + st.siteErr.Error())
 	}
 	return body, nil
+}
+
+// gatherer is /metrics: the registry, with the status counts made fresh
+// first.
+type gatherer struct{ d *Daemon }
+
+func (g gatherer) Gather() ([]*dto.MetricFamily, error) {
+	g.d.recount(context.Background())
+	return g.d.metrics.Registry().Gather()
 }

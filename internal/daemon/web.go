@@ -80,7 +80,7 @@ func (d *Daemon) build(ctx context.Context) {
 		d.logger.Info("site build stopped: shutting down; the next start finishes it")
 		return
 	}
-	d.metrics.siteBuild(stats, err)
+	d.metrics.SiteBuild(stats, err)
 	d.mu.Lock()
 	d.state.siteErr = err
 	if err == nil {

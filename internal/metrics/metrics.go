@@ -1,12 +1,16 @@
-package daemon
+// Package metrics is feedmill's Prometheus series, the same for feedmill
+// serve on SQLite and for each process of a fleet over PostgreSQL:
+// fetches, new items, posts, source errors, rounds, the sources by status
+// and the site's builds, on a registry of the process's own (never
+// prometheus.DefaultRegisterer, so that two daemons in one test binary do
+// not share counters).
+package metrics
 
 import (
-	"context"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/schedule"
@@ -20,8 +24,8 @@ const (
 	resultError       = "error"
 )
 
-// metrics are the daemon's Prometheus series, on a registry of its own.
-type metrics struct {
+// Set is a process's series.
+type Set struct {
 	reg           *prometheus.Registry
 	fetches       *prometheus.CounterVec
 	fetchDuration *prometheus.HistogramVec
@@ -37,8 +41,10 @@ type metrics struct {
 	sitePages     prometheus.Counter
 }
 
-func newMetrics() *metrics {
-	m := &metrics{
+// New returns the series, each at 0, on a registry of their own with
+// the Go runtime's and the process's.
+func New() *Set {
+	m := &Set{
 		reg: prometheus.NewRegistry(),
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "feedmill_fetches_total",
@@ -106,8 +112,11 @@ func newMetrics() *metrics {
 	return m
 }
 
-// siteBuild counts a build of the site.
-func (m *metrics) siteBuild(s site.Stats, err error) {
+// Registry is where the series are; a process adds its own collectors.
+func (m *Set) Registry() *prometheus.Registry { return m.reg }
+
+// SiteBuild counts a build of the site.
+func (m *Set) SiteBuild(s site.Stats, err error) {
 	if err != nil {
 		m.siteBuilds.WithLabelValues(resultError).Inc()
 		return
@@ -117,8 +126,8 @@ func (m *metrics) siteBuild(s site.Stats, err error) {
 	m.sitePages.Add(float64(s.PagesWritten))
 }
 
-// observe counts one source's refresh.
-func (m *metrics) observe(r refresh.Result) {
+// Observe counts one source's refresh.
+func (m *Set) Observe(r refresh.Result) {
 	result := resultOK
 	switch {
 	case r.Err != nil:
@@ -133,29 +142,20 @@ func (m *metrics) observe(r refresh.Result) {
 	m.newItems.Add(float64(r.New))
 }
 
-// round counts a finished round.
-func (m *metrics) round(took time.Duration, end time.Time) {
+// Round counts a finished round.
+func (m *Set) Round(took time.Duration, end time.Time) {
 	m.rounds.Inc()
 	m.roundDuration.Observe(took.Seconds())
 	m.lastRound.Set(float64(end.UnixNano()) / 1e9)
 }
 
-// knowSource shows the source's error counter at 0 before its first
+// KnowSource shows the source's error counter at 0 before its first
 // failure, so that every documented series is on /metrics from the start.
-func (m *metrics) knowSource(key string) { m.sourceErrors.WithLabelValues(key) }
+func (m *Set) KnowSource(key string) { m.sourceErrors.WithLabelValues(key) }
 
-// setStatuses sets the per-status source counts.
-func (m *metrics) setStatuses(counts map[schedule.Status]int) {
+// SetStatuses sets the per-status source counts.
+func (m *Set) SetStatuses(counts map[schedule.Status]int) {
 	for _, s := range schedule.Statuses {
 		m.sources.WithLabelValues(s.Label()).Set(float64(counts[s]))
 	}
-}
-
-// gatherer is /metrics: the registry, with the status counts made fresh
-// first.
-type gatherer struct{ d *Daemon }
-
-func (g gatherer) Gather() ([]*dto.MetricFamily, error) {
-	g.d.recount(context.Background())
-	return g.d.metrics.reg.Gather()
 }

@@ -1,13 +1,13 @@
-package daemon
+package metrics
 
 import "testing"
 
 // Every documented metric name is on /metrics from the start, before the
 // first fetch or failure, so that a scrape or an alert can rely on it.
 func TestMetricsShowFromStart(t *testing.T) {
-	m := newMetrics()
-	m.knowSource("g/s/c")
-	m.setStatuses(nil)
+	m := New()
+	m.KnowSource("g/s/c")
+	m.SetStatuses(nil)
 	fams, err := m.reg.Gather()
 	if err != nil {
 		t.Fatal(err)
