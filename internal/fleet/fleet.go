@@ -23,6 +23,7 @@ import (
 	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
+	"github.com/feedmill/feedmill/internal/metrics"
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/server"
 	"github.com/feedmill/feedmill/internal/site"
@@ -75,6 +76,7 @@ const (
 type Process struct {
 	opts    Options
 	started time.Time
+	metrics *metrics.Set
 	// site serves the site and the image proxy, admin the admin page;
 	// both are replaced on a reload.
 	site, admin server.Swap
@@ -86,6 +88,10 @@ type Process struct {
 	lastErr    error
 	publishErr error
 	siteErr    error
+	// scraped is the fleet's state a /metrics scrape read, for its
+	// collector.
+	scraped   View
+	scrapeErr error
 	// restart ends the loops of the running configuration, so that Run
 	// starts them again with the one Reload installed.
 	restart   context.CancelFunc
@@ -113,7 +119,9 @@ func New(opts Options) *Process {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	opts.Logger = opts.Logger.With("owner", opts.Owner, "role", opts.Role)
-	return &Process{opts: opts, started: time.Now(), counters: map[string]int64{}, cfg: opts.Config}
+	p := &Process{opts: opts, started: time.Now(), counters: map[string]int64{}, cfg: opts.Config, metrics: metrics.New()}
+	p.metrics.Registry().MustRegister(fleetCollector{p})
+	return p
 }
 
 // config is the configuration the process runs with now.
@@ -385,6 +393,7 @@ func (p *Process) claimLoop(ctx context.Context, r *refresh.Runner, byKey map[st
 			batch[i] = byKey[row.Key]
 		}
 		_, err = r.RunRows(ctx, batch, rows, func(res refresh.Result) {
+			p.metrics.Observe(res)
 			p.add(CountFetched, 1)
 			p.add(CountNewItems, int64(res.New))
 			if res.Err != nil {
@@ -546,6 +555,7 @@ func (p *Process) publishRound(ctx context.Context, r *refresh.Runner, byKey map
 		for _, res := range results {
 			posts += res.Posts
 			p.add(CountPublished, int64(res.Posts))
+			p.metrics.Published(res.Posts)
 			if res.PublishErr != nil {
 				if failed == nil {
 					failed = fmt.Errorf("%s: %w", res.Source.Key(), res.PublishErr)
@@ -581,7 +591,12 @@ func (p *Process) buildSite(ctx context.Context, cfg config.Config) error {
 	if err != nil {
 		return err
 	}
-	if _, err := site.Build(ctx, p.opts.Store, scfg, site.Options{Logger: p.opts.Logger}); err != nil {
+	stats, err := site.Build(ctx, p.opts.Store, scfg, site.Options{Logger: p.opts.Logger})
+	if ctx.Err() != nil {
+		return err // stopped, not failed
+	}
+	p.metrics.SiteBuild(stats, err)
+	if err != nil {
 		return err
 	}
 	p.add(CountSiteBuilds, 1)

@@ -201,6 +201,14 @@ func TestProcessServesAndReloads(t *testing.T) {
 	}
 	waitFor(t, "the fetch asked for from /admin", func() bool { return f.count("/a") > before })
 
+	// /metrics counts them as serve's does on SQLite.
+	_, page := get(t, srv.URL+"/metrics")
+	for _, series := range []string{`feedmill_fetches_total{result="ok"}`, "feedmill_items_new_total", "feedmill_items_published_total", `feedmill_site_builds_total{result="ok"}`} {
+		if m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + ` (\d+)$`).FindStringSubmatch(page); m == nil || m[1] == "0" {
+			t.Errorf("/metrics: %s is 0 or missing after a fetch and a post", series)
+		}
+	}
+
 	// A reload: a second source, and another admin token.
 	const newToken = "another-fleet-token-9876543210"
 	two := one + fmt.Sprintf("  - {group: 新闻, source: 乙, channel: 要闻, url: %s/b}\n", fs.URL)

@@ -10,6 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/feedmill/feedmill/internal/admin"
 	"github.com/feedmill/feedmill/internal/config"
 	"github.com/feedmill/feedmill/internal/feed"
@@ -83,7 +87,7 @@ func (p *Process) Handler(ctx context.Context) (http.Handler, error) {
 	p.install(w)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", p.healthz)
-	mux.HandleFunc("GET /metrics", p.metrics)
+	mux.Handle("GET /metrics", p.metricsHandler())
 	mux.Handle("/admin", &p.admin)
 	mux.Handle("/admin/", &p.admin)
 	if p.servesSite() {
@@ -182,8 +186,8 @@ func (p *Process) fleet(ctx context.Context) (admin.Fleet, error) {
 
 // view is the fleet's state with this process's, and the configured
 // sources by status (nil when the store fails).
-func (p *Process) view(r *http.Request) (View, map[schedule.Status]int, error) {
-	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+func (p *Process) view(ctx context.Context) (View, map[schedule.Status]int, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	v, err := Look(ctx, p.opts.Store)
 	v.Self = p.Snapshot()
@@ -203,7 +207,7 @@ func (p *Process) view(r *http.Request) (View, map[schedule.Status]int, error) {
 }
 
 func (p *Process) healthz(w http.ResponseWriter, r *http.Request) {
-	v, counts, err := p.view(r)
+	v, counts, err := p.view(r.Context())
 	body := map[string]any{
 		"status":         "ok",
 		"version":        p.opts.Version,
@@ -254,43 +258,67 @@ func (p *Process) healthz(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(body)
 }
 
-func (p *Process) metrics(w http.ResponseWriter, r *http.Request) {
-	v, counts, err := p.view(r)
-	var b strings.Builder
-	if counts != nil {
-		// The name and labels of feedmill serve's on SQLite, so that an
-		// alert on failing sources keeps working on the fleet.
-		b.WriteString("# HELP feedmill_sources Configured sources by status, counted from the store.\n# TYPE feedmill_sources gauge\n")
-		for _, st := range schedule.Statuses {
-			fmt.Fprintf(&b, "feedmill_sources{status=%q} %d\n", st.Label(), counts[st])
-		}
+// metricsHandler is /metrics: feedmill serve's series on SQLite (the
+// fetches, items and site builds of this process; the sources by status
+// of the whole fleet, from the store) and the fleet's own.
+func (p *Process) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(gatherer{p}, promhttp.HandlerOpts{})
+}
+
+// gatherer reads the fleet's state from the store at each scrape.
+type gatherer struct{ p *Process }
+
+func (g gatherer) Gather() ([]*dto.MetricFamily, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	v, counts, err := g.p.view(ctx)
+	for _, src := range g.p.config().FeedSources() {
+		g.p.metrics.KnowSource(src.Key())
 	}
-	s := v.Self
-	names := []string{CountFetched, CountFailed, CountNewItems, CountPublished, CountTakeovers, CountSiteBuilds}
-	for _, name := range names {
-		fmt.Fprintf(&b, "# TYPE feedmill_fleet_%s_total counter\nfeedmill_fleet_%s_total{owner=%q,role=%q} %d\n", name, name, s.Owner, s.Role, s.Counters[name])
+	if err == nil {
+		g.p.metrics.SetStatuses(counts)
 	}
-	pub := 0
+	g.p.mu.Lock()
+	g.p.scraped, g.p.scrapeErr = v, err
+	g.p.mu.Unlock()
+	return g.p.metrics.Registry().Gather()
+}
+
+// fleetCollector gives the fleet's series from the state the scrape read.
+// It describes none ahead: its leases' owners change.
+type fleetCollector struct{ p *Process }
+
+func (fleetCollector) Describe(chan<- *prometheus.Desc) {}
+
+var (
+	descPublishing = prometheus.NewDesc("feedmill_fleet_publishing", "1 while this process holds the publisher lock.", []string{"owner"}, nil)
+	descProcesses  = prometheus.NewDesc("feedmill_fleet_processes", "Processes of the fleet that reported within the last 30 s.", nil, nil)
+	descLeases     = prometheus.NewDesc("feedmill_fleet_leases", "Live leases by the process holding them.", []string{"owner"}, nil)
+)
+
+func (c fleetCollector) Collect(ch chan<- prometheus.Metric) {
+	c.p.mu.Lock()
+	v, err := c.p.scraped, c.p.scrapeErr
+	c.p.mu.Unlock()
+	s := c.p.Snapshot()
+	for _, name := range []string{CountFetched, CountFailed, CountNewItems, CountPublished, CountTakeovers, CountSiteBuilds} {
+		desc := prometheus.NewDesc("feedmill_fleet_"+name+"_total", "This process's "+strings.ReplaceAll(name, "_", " ")+".", []string{"owner", "role"}, nil)
+		ch <- prometheus.MustNewConstMetric(desc, prometheus.CounterValue, float64(s.Counters[name]), s.Owner, s.Role)
+	}
+	pub := 0.0
 	if s.Publishing {
 		pub = 1
 	}
-	fmt.Fprintf(&b, "# TYPE feedmill_fleet_publishing gauge\nfeedmill_fleet_publishing{owner=%q} %d\n", s.Owner, pub)
-	if err == nil {
-		held := map[string]int{}
-		for _, l := range v.Leases {
-			held[l.Owner]++
-		}
-		fmt.Fprintf(&b, "# TYPE feedmill_fleet_processes gauge\nfeedmill_fleet_processes %d\n", len(v.Processes))
-		fmt.Fprintf(&b, "# TYPE feedmill_fleet_leases gauge\n")
-		owners := make([]string, 0, len(held))
-		for o := range held {
-			owners = append(owners, o)
-		}
-		slices.Sort(owners)
-		for _, o := range owners {
-			fmt.Fprintf(&b, "feedmill_fleet_leases{owner=%q} %d\n", o, held[o])
-		}
+	ch <- prometheus.MustNewConstMetric(descPublishing, prometheus.GaugeValue, pub, s.Owner)
+	if err != nil {
+		return
 	}
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-	fmt.Fprint(w, b.String())
+	ch <- prometheus.MustNewConstMetric(descProcesses, prometheus.GaugeValue, float64(len(v.Processes)))
+	held := map[string]int{}
+	for _, l := range v.Leases {
+		held[l.Owner]++
+	}
+	for owner, n := range held {
+		ch <- prometheus.MustNewConstMetric(descLeases, prometheus.GaugeValue, float64(n), owner)
+	}
 }

@@ -54,7 +54,10 @@ func TestViewsShowTheFleet(t *testing.T) {
 		// the store.
 		"/healthz": {`"publisher":"pub:1"`, `"leases":[{"source":"g/s/c","owner":"fetcher:7","until":"`, `"role":"publish"`, `"sources":1`, `"never_fetched":1`, `"failing":0`, `"version":"test"`},
 		"/metrics": {`feedmill_fleet_leases{owner="fetcher:7"} 1`, `feedmill_fleet_processes 1`, `feedmill_fleet_sources_fetched_total{owner="pub:1",role="publish"} 0`,
-			`feedmill_sources{status="never_fetched"} 1`, `feedmill_sources{status="ok"} 0`},
+			`feedmill_sources{status="never_fetched"} 1`, `feedmill_sources{status="ok"} 0`,
+			// And the rest of serve's series on SQLite, from the start.
+			`feedmill_fetches_total{result="error"} 0`, `feedmill_source_errors_total{source="g/s/c"} 0`, `feedmill_items_published_total 0`,
+			`feedmill_site_builds_total{result="ok"} 0`, "go_goroutines"},
 		"/admin": {"发布者 publisher: <strong>pub:1</strong>", "<strong>g/s/c</strong>", "<strong>fetcher:7</strong>", "sources_fetched 5", ">fetcher:7 ("},
 	} {
 		rec := httptest.NewRecorder()

@@ -142,6 +142,10 @@ func (m *Set) Observe(r refresh.Result) {
 	m.newItems.Add(float64(r.New))
 }
 
+// Published counts post files written apart from a fetch (a fleet's
+// publisher).
+func (m *Set) Published(n int) { m.published.Add(float64(n)) }
+
 // Round counts a finished round.
 func (m *Set) Round(took time.Duration, end time.Time) {
 	m.rounds.Inc()
