@@ -192,6 +192,7 @@ func New(opts Options) *Daemon {
 	if !d.noSite {
 		mounts = append(mounts, server.Mount{Pattern: "/", Handler: &d.site})
 	}
+	d.metrics.CountRounds()
 	d.handler = server.New(server.Options{Health: d.health, Metrics: gatherer{d}, Logger: logger}, append(mounts, opts.Mounts...)...)
 	return d
 }

@@ -42,7 +42,7 @@ type Set struct {
 }
 
 // New returns the series, each at 0, on a registry of their own with
-// the Go runtime's and the process's.
+// the Go runtime's and the process's; the rounds' only after CountRounds.
 func New() *Set {
 	m := &Set{
 		reg: prometheus.NewRegistry(),
@@ -99,7 +99,7 @@ func New() *Set {
 		}),
 	}
 	m.reg.MustRegister(m.fetches, m.fetchDuration, m.published, m.newItems, m.sourceErrors,
-		m.rounds, m.roundDuration, m.lastRound, m.sources, m.siteBuilds, m.siteDuration, m.sitePages,
+		m.sources, m.siteBuilds, m.siteDuration, m.sitePages,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Every result and status shows from the start, at 0, so that rate()
 	// and alerts work before the first failure.
@@ -145,6 +145,14 @@ func (m *Set) Observe(r refresh.Result) {
 // Published counts post files written apart from a fetch (a fleet's
 // publisher).
 func (m *Set) Published(n int) { m.published.Add(float64(n)) }
+
+// CountRounds adds the rounds' series, for a process that runs rounds
+// (feedmill serve on SQLite). A fleet's processes have none: a
+// feedmill_last_round_timestamp_seconds stuck at 0 would set off the
+// alerts made on it.
+func (m *Set) CountRounds() {
+	m.reg.MustRegister(m.rounds, m.roundDuration, m.lastRound)
+}
 
 // Round counts a finished round.
 func (m *Set) Round(took time.Duration, end time.Time) {

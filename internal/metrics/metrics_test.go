@@ -6,6 +6,7 @@ import "testing"
 // first fetch or failure, so that a scrape or an alert can rely on it.
 func TestMetricsShowFromStart(t *testing.T) {
 	m := New()
+	m.CountRounds()
 	m.KnowSource("g/s/c")
 	m.SetStatuses(nil)
 	fams, err := m.reg.Gather()
