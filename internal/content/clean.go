@@ -504,7 +504,9 @@ func (c *cleaner) attributes(tag string, t *rawTag) {
 		t.appendAttr("srcset", t.newSrcset)
 	}
 	if c.image == "" && (src != nil || t.newSrc != "") && !c.imageLater {
-		c.image = strings.TrimSpace(urlBreaks.Replace(v))
+		// A copy: v may be a piece of the body, which the image, kept
+		// with the prepared body until the batch is flushed, would pin.
+		c.image = strings.Clone(strings.TrimSpace(urlBreaks.Replace(v)))
 		c.imageLater = bytes.ContainsAny(t.raw, "\n\r")
 	}
 	// Every image is fetched without a Referer, which hotlink protection
