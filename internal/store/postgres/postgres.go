@@ -328,6 +328,18 @@ const qAddItem = `INSERT INTO items (source_id, identity, guid, link, title, aut
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 ON CONFLICT DO NOTHING RETURNING id`
 
+// qAddItems stores new items in one statement, in the order given (IDs
+// are drawn as the sorted rows are inserted). A slug another item owns
+// (a renamed source's, see taken) is left NULL, as InsertItems' contract
+// says; any other conflict returns no row, as qAddItem's.
+const qAddItems = `INSERT INTO items (source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, slug)
+SELECT $1, v.identity, v.guid, v.link, v.title, v.author, v.content, v.image, v.categories, v.enclosures, v.published_at, $2, v.random_n,
+	CASE WHEN NOT EXISTS (SELECT 1 FROM items AS o WHERE o.slug = v.slug) THEN v.slug END
+FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::integer[], $14::text[])
+	WITH ORDINALITY AS v(identity, guid, link, title, author, content, image, categories, enclosures, published_at, random_n, slug, n)
+ORDER BY v.n
+ON CONFLICT DO NOTHING RETURNING id, identity`
+
 // qAddPosts reserves the paths of items just stored, in one output; a
 // path another item took meanwhile is left out (DO NOTHING), and the
 // item stays without one.
@@ -335,8 +347,10 @@ const qAddPosts = `INSERT INTO posts (item_id, output_id, path)
 SELECT v.id, $1, v.path FROM unnest($2::bigint[], $3::text[]) AS v(id, path)
 ON CONFLICT DO NOTHING RETURNING item_id`
 
-// InsertItems implements store.Store. The items go to the server in one
-// pipeline: a round trip per item would cost more than the inserts.
+// InsertItems implements store.Store, in two round trips (three with
+// paths): what the source and the output already have, then one
+// statement for every new item (a statement per item, even pipelined,
+// cost the server more than its insert).
 func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, output int64, paths []string, now time.Time) ([]store.Item, error) {
 	if paths != nil && len(paths) != len(items) {
 		return nil, fmt.Errorf("add items: %d paths for %d items", len(paths), len(items))
@@ -344,23 +358,15 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 	items = textSafe(items)
 	var added []store.Item
 	err := s.inTx(ctx, func(tx *Store) error {
-		var key string
-		if err := tx.q.QueryRow(ctx, `SELECT key FROM sources WHERE id = $1`, sourceID).Scan(&key); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("add items: source %d: %w", sourceID, store.ErrNotFound)
-			}
-			return fmt.Errorf("add items: %w", err)
-		}
-		type row struct {
-			args []any
-			st   store.Item
-		}
-		var rows []row
-		taken, err := tx.taken(ctx, sourceID, key, items, output, paths)
+		key, taken, err := tx.taken(ctx, sourceID, items, output, paths)
 		if err != nil {
 			return err
 		}
-		b := &pgx.Batch{}
+		type row struct {
+			args []any // qAddItem's, for a conflict
+			st   store.Item
+		}
+		var rows []row
 		seen := time.Unix(0, now.UnixNano()).UTC()
 		for i, it := range items {
 			id, n := it.Identity(), rand.IntN(10001)
@@ -389,35 +395,53 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 			st.Categories = store.DecodeList(cats)
 			st.Enclosures = store.DecodeEnclosures(encs)
 			rows = append(rows, row{args, st})
-			b.Queue(qAddItem, args...)
 		}
 		if len(rows) == 0 {
 			return nil
 		}
-		res := tx.q.SendBatch(ctx, b)
-		ids := make([]int64, len(rows))
-		for i := range rows {
-			err := res.QueryRow().Scan(&ids[i])
-			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				res.Close()
-				return fmt.Errorf("add item %q: %w", rows[i].st.Identity, err)
-			}
+		n := len(rows)
+		texts := make([][]string, 9) // identity … enclosures: args[1:10]
+		for k := range texts {
+			texts[k] = make([]string, n)
 		}
-		if err := res.Close(); err != nil {
+		pubs, randoms, slugs := make([]*int64, n), make([]int32, n), make([]*string, n)
+		for i, r := range rows {
+			for k := range texts {
+				texts[k][i] = r.args[1+k].(string)
+			}
+			pubs[i], randoms[i], slugs[i] = r.args[10].(*int64), int32(r.args[12].(int)), r.args[13].(*string)
+		}
+		res, err := tx.q.Query(ctx, qAddItems, sourceID, now.UnixNano(), texts[0], texts[1], texts[2], texts[3], texts[4], texts[5], texts[6],
+			texts[7], texts[8], pubs, randoms, slugs)
+		if err != nil {
+			return fmt.Errorf("add items: %w", err)
+		}
+		ids := make(map[string]int64, n)
+		for res.Next() {
+			var id int64
+			var identity string
+			if err := res.Scan(&id, &identity); err != nil {
+				res.Close()
+				return fmt.Errorf("add items: %w", err)
+			}
+			ids[identity] = id
+		}
+		if err := res.Err(); err != nil {
 			return fmt.Errorf("add items: %w", err)
 		}
 		for i := range rows {
-			if ids[i] == 0 {
-				id, err := tx.insertConflicted(ctx, rows[i].args)
-				if err != nil {
+			id, ok := ids[rows[i].st.Identity]
+			if !ok {
+				// Another process stored the item, or took its slug,
+				// meanwhile.
+				if id, err = tx.insertConflicted(ctx, rows[i].args); err != nil {
 					return err
 				}
 				if id == 0 {
 					continue // known
 				}
-				ids[i] = id
 			}
-			rows[i].st.ID = ids[i]
+			rows[i].st.ID = id
 			added = append(added, rows[i].st)
 		}
 		return tx.reserveAdded(ctx, output, added)
@@ -503,43 +527,43 @@ func textSafe(items []feed.Item) []feed.Item {
 	return out
 }
 
-// taken returns which of the items' identities (as "i"+identity) the
-// source has, and which of their paths ("p"+path) and slugs ("s"+slug)
-// other items own, in one query. Knowing them before the inserts keeps
-// the items' IDs in the order given: an insert that conflicts still uses
-// up an ID, and retrying it after the others would store it last.
-func (s *Store) taken(ctx context.Context, sourceID int64, key string, items []feed.Item, output int64, paths []string) (map[string]bool, error) {
+// taken returns the source's key, and which of the items' identities
+// (as "i"+identity) the source has and which of their paths ("p"+path)
+// other items own in the output, in one query; a slug another item owns
+// is left out as the items are inserted (qAddItems). Knowing them before
+// the inserts keeps the items' IDs in the order given: an insert that
+// conflicts still uses up an ID, and retrying it after the others would
+// store it last.
+func (s *Store) taken(ctx context.Context, sourceID int64, items []feed.Item, output int64, paths []string) (string, map[string]bool, error) {
 	ids := make([]string, len(items))
-	slugs := make([]string, len(items))
 	for i, it := range items {
 		ids[i] = it.Identity()
-		slugs[i] = store.ItemSlug(key, ids[i], 0)
 	}
-	var ps []string
+	ps := []string{}
 	for _, p := range paths {
 		if p != "" {
 			ps = append(ps, p)
 		}
 	}
-	rows, err := s.q.Query(ctx, `SELECT 'i' || identity FROM items WHERE source_id = $1 AND identity = ANY($2)
-UNION ALL SELECT 'p' || path FROM posts WHERE output_id = $5 AND path = ANY($3)
-UNION ALL SELECT 's' || slug FROM items WHERE slug = ANY($4)`, sourceID, ids, ps, slugs, output)
+	var key *string
+	var known, owned []string
+	err := s.q.QueryRow(ctx, `SELECT (SELECT key FROM sources WHERE id = $1),
+	ARRAY(SELECT identity FROM items WHERE source_id = $1 AND identity = ANY($2)),
+	ARRAY(SELECT path FROM posts WHERE output_id = $4 AND path = ANY($3))`, sourceID, ids, ps, output).Scan(&key, &known, &owned)
 	if err != nil {
-		return nil, fmt.Errorf("add items: %w", err)
+		return "", nil, fmt.Errorf("add items: %w", err)
 	}
-	defer rows.Close()
-	taken := map[string]bool{}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("add items: %w", err)
-		}
-		taken[k] = true
+	if key == nil {
+		return "", nil, fmt.Errorf("add items: source %d: %w", sourceID, store.ErrNotFound)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("add items: %w", err)
+	taken := make(map[string]bool, len(known)+len(owned))
+	for _, id := range known {
+		taken["i"+id] = true
 	}
-	return taken, nil
+	for _, p := range owned {
+		taken["p"+p] = true
+	}
+	return *key, taken, nil
 }
 
 // insertConflicted handles an item whose insert met a unique index

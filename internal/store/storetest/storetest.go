@@ -33,6 +33,7 @@ func Run(t *testing.T, b Backend) {
 		{"EnsureSourceIsIdempotent", testEnsureSource},
 		{"FetchState", testFetchState},
 		{"RecordFetches", testRecordFetches},
+		{"SlugTakenByARenamedSource", testSlugTaken},
 		{"InsertItemsOncePerIdentity", testAddItems},
 		{"InsertItemsAsStored", testInsertItems},
 		{"InsertManyItems", testInsertManyItems},
