@@ -85,12 +85,14 @@ func run(admin string, sources, items int, latency time.Duration, fetchers strin
 	}
 	base := strings.TrimSpace(string(buf[:n]))
 
-	pgItem, sqliteItem, err := storeCost(ctx, admin, tmp)
-	if err != nil {
-		return err
+	for _, group := range []int{1, 64} {
+		pgItem, sqliteItem, err := storeCost(ctx, admin, tmp, group)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("store cost per item (InsertItems + SetPrepared of 20-item feeds, %d a transaction, one process): postgres %s, sqlite %s (%.1fx); load %s\n",
+			group, pgItem.Round(time.Microsecond/10), sqliteItem.Round(time.Microsecond/10), float64(pgItem)/float64(sqliteItem), loadAverage())
 	}
-	fmt.Printf("store cost per item (InsertItems + SetPrepared of 20-item feeds, one process): postgres %s, sqlite %s (%.1fx); load %s\n",
-		pgItem.Round(time.Microsecond/10), sqliteItem.Round(time.Microsecond/10), float64(pgItem)/float64(sqliteItem), loadAverage())
 
 	for _, f := range strings.Split(fetchers, ",") {
 		nf, err := strconv.Atoi(strings.TrimSpace(f))
@@ -202,10 +204,11 @@ func measure(ctx context.Context, admin, tmp, bin, base string, sources, nf, con
 	return nil
 }
 
-// storeCost times storing feeds the way a fetcher does (InsertItems,
-// then SetPrepared, one transaction per source) on both backends.
-func storeCost(ctx context.Context, admin, tmp string) (pg, lite time.Duration, err error) {
-	const nsrc, nitems = 300, 20
+// storeCost times storing feeds on both backends: InsertItems then
+// SetPrepared, with group feeds in a transaction (1: a commit each; a
+// fetcher stages the sources fetched together in one).
+func storeCost(ctx context.Context, admin, tmp string, group int) (pg, lite time.Duration, err error) {
+	const nsrc, nitems = 320, 20
 	dsn, drop, err := createDB(ctx, admin)
 	if err != nil {
 		return 0, 0, err
@@ -216,33 +219,46 @@ func storeCost(ctx context.Context, admin, tmp string) (pg, lite time.Duration, 
 		return 0, 0, err
 	}
 	defer p.Close()
-	l, err := sqlite.Open(ctx, filepath.Join(tmp, "cost.db"))
+	l, err := sqlite.Open(ctx, filepath.Join(tmp, fmt.Sprintf("cost-%d.db", group)))
 	if err != nil {
 		return 0, 0, err
 	}
 	defer l.Close()
 	for i, st := range []store.Store{p, l} {
 		var took time.Duration
-		for s := range nsrc {
-			row, err := st.EnsureSource(ctx, feed.Source{Group: "g", Name: "s", Channel: fmt.Sprint(s), URL: fmt.Sprint("https://e/", s)})
-			if err != nil {
-				return 0, 0, err
+		for first := 0; first < nsrc; first += group {
+			type src struct {
+				id  int64
+				its []feed.Item
 			}
-			its := make([]feed.Item, nitems)
-			for k := range its {
-				its[k] = feed.Item{GUID: fmt.Sprint(s, "-", k), Title: fmt.Sprint("item ", k), Content: strings.Repeat("<p>body text</p>", 40)}
+			var srcs []src
+			for s := first; s < min(nsrc, first+group); s++ {
+				row, err := st.EnsureSource(ctx, feed.Source{Group: "g", Name: "s", Channel: fmt.Sprint(s), URL: fmt.Sprint("https://e/", s)})
+				if err != nil {
+					return 0, 0, err
+				}
+				its := make([]feed.Item, nitems)
+				for k := range its {
+					its[k] = feed.Item{GUID: fmt.Sprint(s, "-", k), Title: fmt.Sprint("item ", k), Content: strings.Repeat("<p>body text</p>", 40)}
+				}
+				srcs = append(srcs, src{row.ID, its})
 			}
 			t0 := time.Now()
 			err = st.Batch(ctx, func(tx store.Store) error {
-				added, err := tx.InsertItems(ctx, row.ID, its, 0, nil, time.Now())
-				if err != nil {
-					return err
+				for _, s := range srcs {
+					added, err := tx.InsertItems(ctx, s.id, s.its, 0, nil, time.Now())
+					if err != nil {
+						return err
+					}
+					bodies := make([]store.Prepared, len(added))
+					for k, it := range added {
+						bodies[k] = store.Prepared{ItemID: it.ID, Key: "k", HTML: it.Content}
+					}
+					if err := tx.SetPrepared(ctx, bodies); err != nil {
+						return err
+					}
 				}
-				bodies := make([]store.Prepared, len(added))
-				for k, it := range added {
-					bodies[k] = store.Prepared{ItemID: it.ID, Key: "k", HTML: it.Content}
-				}
-				return tx.SetPrepared(ctx, bodies)
+				return nil
 			})
 			took += time.Since(t0)
 			if err != nil {
