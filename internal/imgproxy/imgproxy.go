@@ -67,7 +67,7 @@ func (s *Signer) ID() string {
 // Settings is the part of the store that keeps a generated key.
 type Settings interface {
 	Setting(ctx context.Context, name string) (string, error)
-	SetSetting(ctx context.Context, name, value string) error
+	AddSetting(ctx context.Context, name, value string) (string, error)
 }
 
 // KeySetting is the store setting that holds a generated key.
@@ -75,7 +75,9 @@ const KeySetting = "image_proxy_key"
 
 // Key returns the signing key: the configured one when not "", else the
 // one kept in the store, generated and stored on first use so that signed
-// URLs stay valid across restarts.
+// URLs stay valid across restarts. Processes sharing a store (a fleet's
+// publisher and its standby) that generate one at once get the one stored
+// first, so that each verifies what the other signed.
 func Key(ctx context.Context, st Settings, configured string) ([]byte, error) {
 	if configured != "" {
 		return []byte(configured), nil
@@ -88,10 +90,11 @@ func Key(ctx context.Context, st Settings, configured string) ([]byte, error) {
 	if _, err := rand.Read(k[:]); err != nil {
 		return nil, fmt.Errorf("generate image proxy key: %w", err)
 	}
-	if err := st.SetSetting(ctx, KeySetting, hex.EncodeToString(k[:])); err != nil {
+	v, err = st.AddSetting(ctx, KeySetting, hex.EncodeToString(k[:]))
+	if err != nil {
 		return nil, err
 	}
-	return k[:], nil
+	return hex.DecodeString(v)
 }
 
 // Options configure the proxy handler.

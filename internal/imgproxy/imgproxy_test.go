@@ -2,6 +2,7 @@ package imgproxy_test
 
 import (
 	"context"
+	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -115,9 +116,33 @@ func (m memSettings) Setting(_ context.Context, name string) (string, error) {
 	return v, nil
 }
 
-func (m memSettings) SetSetting(_ context.Context, name, value string) error {
+func (m memSettings) AddSetting(_ context.Context, name, value string) (string, error) {
+	if v, ok := m[name]; ok {
+		return v, nil
+	}
 	m[name] = value
-	return nil
+	return value, nil
+}
+
+// lateSettings is a store where another process stores the key between
+// Key's read and its write.
+type lateSettings struct {
+	memSettings
+	other string
+}
+
+func (l lateSettings) Setting(context.Context, string) (string, error) {
+	l.memSettings[imgproxy.KeySetting] = l.other
+	return "", store.ErrNotFound
+}
+
+// Two processes that generate the key at once use the one stored first.
+func TestKeyStoredFirstWins(t *testing.T) {
+	other := strings.Repeat("ab", 32)
+	k, err := imgproxy.Key(t.Context(), lateSettings{memSettings{}, other}, "")
+	if err != nil || hex.EncodeToString(k) != other {
+		t.Errorf("key %x, %v; want the other process's %s", k, err, other)
+	}
 }
 
 func TestKeyIsGeneratedOnceAndKept(t *testing.T) {

@@ -305,6 +305,11 @@ type Store interface {
 	Setting(ctx context.Context, name string) (string, error)
 	// SetSetting stores a setting, replacing any value it had.
 	SetSetting(ctx context.Context, name, value string) error
+	// AddSetting stores a setting that has no value yet, and returns the
+	// value stored: value, or the one stored before (by another process
+	// sharing the store, for one). Processes that generate a key at once
+	// thus agree on one.
+	AddSetting(ctx context.Context, name, value string) (string, error)
 
 	// Close releases the store; it is not used afterwards.
 	Close() error

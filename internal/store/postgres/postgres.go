@@ -803,3 +803,11 @@ func (s *Store) SetSetting(ctx context.Context, name, value string) error {
 	}
 	return nil
 }
+
+// AddSetting implements store.Store.
+func (s *Store) AddSetting(ctx context.Context, name, value string) (string, error) {
+	if _, err := s.q.Exec(ctx, `INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, value); err != nil {
+		return "", fmt.Errorf("store setting %s: %w", name, err)
+	}
+	return s.Setting(ctx, name)
+}

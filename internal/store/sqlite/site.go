@@ -325,6 +325,14 @@ func (s *Store) Setting(ctx context.Context, name string) (string, error) {
 	return v, nil
 }
 
+// AddSetting implements store.Store.
+func (s *Store) AddSetting(ctx context.Context, name, value string) (string, error) {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, value); err != nil {
+		return "", fmt.Errorf("store setting %s: %w", name, err)
+	}
+	return s.Setting(ctx, name)
+}
+
 // SetSetting implements store.Store.
 func (s *Store) SetSetting(ctx context.Context, name, value string) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)

@@ -154,6 +154,19 @@ func testSettings(t *testing.T, ctx context.Context, s store.Store) {
 	if err := s.SetSetting(ctx, "other", "x"); err != nil {
 		t.Fatal(err)
 	}
+	// AddSetting keeps a value stored before, and returns it.
+	for _, tc := range []struct{ name, value, want string }{
+		{"added", "first", "first"},
+		{"added", "second", "first"},
+		{"other", "y", "x"},
+	} {
+		if got, err := s.AddSetting(ctx, tc.name, tc.value); err != nil || got != tc.want {
+			t.Errorf("AddSetting(%q, %q) = %q, %v; want %q", tc.name, tc.value, got, err, tc.want)
+		}
+		if got, _ := s.Setting(ctx, tc.name); got != tc.want {
+			t.Errorf("after AddSetting(%q, %q) the setting is %q, want %q", tc.name, tc.value, got, tc.want)
+		}
+	}
 	if got, _ := s.Setting(ctx, "k"); got != "中文\x01 'quoted'" {
 		t.Errorf("another setting changed k to %q", got)
 	}
