@@ -290,37 +290,51 @@ func xmlEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// TestReadRSSFallsBack lists shapes readRSS leaves to gofeed, and a few
-// it reads: the reader must not guess.
-func TestReadRSSFallsBack(t *testing.T) {
+// readRSSCases are shapes readRSS leaves to gofeed, and a few it reads:
+// the reader must not guess.
+var readRSSCases = func() []struct {
+	name, doc string
+	read      bool
+} {
 	const head = `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title><link>https://e.example/</link>`
 	const tail = `</channel></rss>`
-	cases := []struct {
+	return []struct {
 		name, doc string
 		read      bool
 	}{
 		{"plain", head + `<item><title>a</title><link>https://e.example/1</link></item>` + tail, true},
 		{"cdata", head + `<item><title><![CDATA[a <b>]]></title><description><![CDATA[<p>x</p>]]></description></item>` + tail, true},
+		{"enclosure and author", head + `<item><title>a &amp; b</title><author>a@b.example (A)</author><enclosure url="/x.jpg?a=1&amp;b=2" type="image/jpeg" length="1"/><category>c</category><pubDate>Mon, 07 Dec 2026 10:00:00 GMT</pubDate></item>` + tail, true},
 		{"media", head + `<item><title>a</title><media:content url="https://e.example/a.jpg"/></item>` + tail, false},
 		{"dublin core", head + `<item><title>a</title><dc:creator>me</dc:creator></item>` + tail, false},
 		{"xml:base", head + `<item xml:base="https://b.example/"><title>a</title></item>` + tail, false},
 		{"markup in a title", head + `<item><title>a <b>b</b></title></item>` + tail, false},
 		{"comment in a title", head + `<item><title>a<!-- b --></title></item>` + tail, false},
+		{"comment ending in a dash", head + `<item><title>a</title><!-- b ---></item>` + tail, false},
 		{"stray less-than", head + `<item><title>1 < 2</title></item>` + tail, false},
 		{"mismatched end tag", head + `<item><title>a</titel></item>` + tail, false},
+		{"item closed in another case", head + `<Item><title>a</title></item>` + tail, false},
 		{"unreadable date", head + `<item><title>a</title><pubDate>yesterday</pubDate></item>` + tail, false},
 		{"control character", head + "<item><title>a\x01</title></item>" + tail, false},
 		{"forbidden reference", head + `<item><title>a&#1;</title></item>` + tail, false},
 		{"doctype", `<!DOCTYPE rss><rss version="2.0"><channel><title>T</title></channel></rss>`, false},
 		{"default namespace", `<rss xmlns="http://purl.org/rss/1.0/"><channel><title>T</title></channel></rss>`, false},
 		{"latin-1 declared", `<?xml version="1.0" encoding="ISO-8859-1"?><rss><channel><title>T</title></channel></rss>`, false},
+		{"declaration with more", `<?xml version="1.0" >?><rss><channel><title>T</title></channel></rss>`, false},
 		{"link href", head + `<item><title>a</title><link href="/x"/></item>` + tail, false},
 		{"legacy body", head + `<item><title>a</title><body>x</body></item>` + tail, false},
+		{"atom link for an empty link", `<rss xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>T</title><atom:link href="/x" rel="alternate"/></channel></rss>`, false},
+		{"more items begun than read", head + `<item><title>a</title><description>&lt;item&gt;</description><description><![CDATA[<item>]]></description></item>` + tail, false},
 		{"cut short", head + `<item><title>a</title>`, false},
 		{"two channels", `<rss><channel><title>A</title></channel><channel><title>B</title></channel></rss>`, false},
 		{"atom", `<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title></feed>`, false},
 	}
-	for _, c := range cases {
+}()
+
+// TestReadRSSFallsBack checks which shapes readRSS reads, and that Parse
+// makes the same of each either way.
+func TestReadRSSFallsBack(t *testing.T) {
+	for _, c := range readRSSCases {
 		t.Run(c.name, func(t *testing.T) {
 			if _, _, ok := readRSS([]byte(c.doc), time.UTC); ok != c.read {
 				t.Errorf("readRSS read it: %v, want %v", ok, c.read)
@@ -335,6 +349,9 @@ func TestReadRSSFallsBack(t *testing.T) {
 func FuzzStreamMatchesGofeed(f *testing.F) {
 	for seed := range 8 {
 		f.Add(rsshubFeed(uint64(seed), 3))
+	}
+	for _, c := range readRSSCases {
+		f.Add([]byte(c.doc))
 	}
 	files, err := filepath.Glob("testdata/feeds/*")
 	if err != nil {
