@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
+	ext "github.com/mmcdole/gofeed/extensions"
 )
 
 // readRSS is a reader of its own for the RSS 2.0 documents most sources
@@ -99,11 +100,71 @@ func readRSS(doc []byte, loc *time.Location) (f *gofeed.Feed, ttl string, ok boo
 // Parse takes another way.
 const detectWindow = 4096
 
-// XML namespaces the reader knows.
-const (
-	atomNS    = "http://www.w3.org/2005/Atom"
-	contentNS = "http://purl.org/rss/1.0/modules/content/"
-)
+// knownNS are the namespaces whose elements gofeed keeps under a name
+// of its own (its canonical prefixes) that gofeed's translator or Parse
+// read, and those gofeed takes for RSS itself ("": never an extension).
+var knownNS = map[string]string{
+	"http://www.w3.org/2005/Atom":                  "atom",
+	"http://purl.org/atom/ns#":                     "atom03",
+	"http://purl.org/rss/1.0/modules/content/":     "content",
+	"http://purl.org/dc/elements/1.1/":             "dc",
+	"http://purl.org/dc/terms/":                    "dcterms",
+	"http://www.itunes.com/DTDs/PodCast-1.0.dtd":   "itunes",
+	"http://example.com/DTDs/PodCast-1.0.dtd":      "itunes",
+	"http://search.yahoo.com/mrss":                 "media",
+	"http://search.yahoo.com/mrss/":                "media",
+	"http://www.w3.org/1999/xhtml":                 "xhtml",
+	"http://purl.org/rss/1.0/modules/syndication/": "sy",
+	"http://www.w3.org/1999/02/22-rdf-syntax-ns#":  "",
+	"http://purl.org/rss/1.0/":                     "",
+	"http://channel.netscape.com/rdf/simple/0.9/":  "",
+	"http://my.netscape.com/rdf/simple/0.9/":       "",
+	"http://www.w3.org/XML/1998/namespace":         "",
+}
+
+// readKeys are the extension names gofeed's translator or Parse read.
+var readKeys = map[string]bool{"atom": true, "atom10": true, "atom03": true, "content": true, "dc": true, "dcterms": true, "itunes": true, "media": true, "xhtml": true, "sy": true}
+
+// extKey is the name gofeed keeps an element of this prefix under: its
+// canonical prefix for a known namespace, "other" for one whose name is
+// none Parse or the translator reads, "" when unsure (an undeclared
+// prefix, which gofeed takes literally, maybe as RSS's own; a namespace
+// one of whose declared prefixes is a name that is read).
+func (s *scanner) extKey(prefix []byte) string {
+	uri, ok := s.ns[string(prefix)]
+	if !ok {
+		return ""
+	}
+	if k, ok := knownNS[uri]; ok {
+		return k
+	}
+	for p, u := range s.ns {
+		if u == uri && (readKeys[p] || p == "rss" || p == "rdf") {
+			return ""
+		}
+	}
+	return "other"
+}
+
+// mediaFile reads an empty media:content or media:thumbnail as gofeed
+// keeps it: its attributes by local name, the last of a name winning.
+func (s *scanner) mediaFile(t token, name string) (ext.Extension, bool) {
+	e := ext.Extension{Name: name, Attrs: map[string]string{}, Children: map[string][]ext.Extension{}}
+	ok := eachAttr(t.attrs, func(n, value []byte) bool {
+		v, ok := decodeAttr(value)
+		e.Attrs[string(n)] = v
+		return ok
+	})
+	if !ok {
+		return e, false
+	}
+	if t.empty {
+		return e, true
+	}
+	// A media file with text or children is gofeed's to read.
+	raw, ok := s.content(t)
+	return e, ok && blank(raw)
+}
 
 // channel reads the children of <channel> up to its end tag into f, and
 // returns the channel's <ttl>.
@@ -141,16 +202,38 @@ func (s *scanner) channel(f *gofeed.Feed) (ttl string, ok bool) {
 			return "", false
 		}
 		if prefix != nil {
-			// Only the atom:link RSSHub and WordPress write: gofeed
-			// keeps it as an extension Parse does not read.
-			if s.ns[string(prefix)] != atomNS || string(local) != "link" || !s.skip(t) {
-				return "", false
-			}
-			// gofeed's translator reads a link of no rel or
-			// rel="alternate" as the feed's link when <link> is empty.
-			rel, ok := attrValue(t.attrs, "rel")
-			if !ok || rel == "" || rel == "alternate" {
-				atomLink = true
+			switch key := s.extKey(prefix); key {
+			case "atom", "atom10", "atom03":
+				// gofeed's translator reads an atom:link of no rel or
+				// rel="alternate" as the feed's link when <link> is
+				// empty; nothing else of Atom's in a channel.
+				if string(local) == "link" {
+					rel, ok := attrValue(t.attrs, "rel")
+					if !ok || rel == "" || rel == "alternate" {
+						atomLink = true
+					}
+				}
+				if !s.skip(t) {
+					return "", false
+				}
+			case "sy":
+				// The syndication module: Parse's UpdatePeriod.
+				v, ok := s.charText(t)
+				if !ok {
+					return "", false
+				}
+				if f.Extensions == nil {
+					f.Extensions = ext.Extensions{"sy": {}}
+				}
+				f.Extensions["sy"][string(local)] = append(f.Extensions["sy"][string(local)], ext.Extension{Name: string(local), Value: v})
+			case "dc", "":
+				return "", false // dc:title may be the feed's title; or unsure
+			default:
+				// An extension nothing reads of a channel (itunes,
+				// media, wfw, …): gofeed keeps it, Parse does not look.
+				if !s.skip(t) {
+					return "", false
+				}
 			}
 			continue
 		}
@@ -203,6 +286,7 @@ func (s *scanner) item(start token) (*gofeed.Item, bool) {
 		return it, true
 	}
 	var author string
+	var creators []string
 	for {
 		t, ok := s.next()
 		if !ok {
@@ -220,14 +304,25 @@ func (s *scanner) item(start token) (*gofeed.Item, bool) {
 			if !bytes.Equal(t.name, start.name) {
 				return nil, false
 			}
-			if author != "" {
+			switch {
+			case author != "":
 				p := &gofeed.Person{Name: nameOf(author)}
 				it.Author, it.Authors = p, []*gofeed.Person{p}
+			case len(creators) > 0:
+				p := &gofeed.Person{Name: nameOf(creators[0])}
+				it.Author, it.Authors = p, []*gofeed.Person{p}
+			}
+			// The translator's image: a media:content image, else an
+			// image enclosure.
+			for _, c := range it.Extensions["media"]["content"] {
+				if strings.Contains(c.Attrs["type"], "image") || strings.Contains(c.Attrs["medium"], "image") {
+					it.Image = &gofeed.Image{URL: c.Attrs["url"]}
+					break
+				}
 			}
 			for _, e := range it.Enclosures {
-				if strings.HasPrefix(e.Type, "image/") {
+				if it.Image == nil && strings.HasPrefix(e.Type, "image/") {
 					it.Image = &gofeed.Image{URL: e.URL}
-					break
 				}
 			}
 			return it, true
@@ -240,14 +335,41 @@ func (s *scanner) item(start token) (*gofeed.Item, bool) {
 			return nil, false
 		}
 		if prefix != nil {
-			if s.ns[string(prefix)] != contentNS || lower(local) != "encoded" {
+			switch key := s.extKey(prefix); {
+			case key == "content" && lower(local) == "encoded":
+				v, ok := s.text(t)
+				if !ok {
+					return nil, false
+				}
+				it.Content = v
+			case key == "dc" && string(local) == "creator":
+				// gofeed's author when there is no <author>: the first
+				// dc:creator, its text as encoding/xml decodes it.
+				v, ok := s.charText(t)
+				if !ok {
+					return nil, false
+				}
+				creators = append(creators, v)
+			case key == "media" && (string(local) == "content" || string(local) == "thumbnail"):
+				e, ok := s.mediaFile(t, string(local))
+				if !ok {
+					return nil, false
+				}
+				if it.Extensions == nil {
+					it.Extensions = ext.Extensions{"media": {}}
+				}
+				it.Extensions["media"][e.Name] = append(it.Extensions["media"][e.Name], e)
+			case key == "other" || key == "content":
+				// Extensions neither gofeed's translator nor Parse read
+				// of an item (wfw:commentRss, slash:comments, …).
+				if !s.skip(t) {
+					return nil, false
+				}
+			default:
+				// dc's other elements, itunes, dcterms, xhtml, Atom,
+				// media's others: what gofeed makes of them is gofeed's.
 				return nil, false
 			}
-			v, ok := s.text(t)
-			if !ok {
-				return nil, false
-			}
-			it.Content = v
 			continue
 		}
 		var v string

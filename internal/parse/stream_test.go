@@ -175,11 +175,19 @@ func rsshubFeed(seed uint64, items int) []byte {
 	var b strings.Builder
 	b.WriteString(pick(`<?xml version="1.0" encoding="UTF-8"?>`, `<?xml version="1.0" encoding="utf-8" standalone="yes"?>`, "", `<?xml version="1.0"?><!-- generated -->`, `<?xml version="1.0" encoding="UTF-8"?><?xml-stylesheet type="text/xsl" href="/rss.xsl"?>`) + nl)
 	content := pick("content", "c", "")
+	// WordPress's modules (and media) in some of them.
+	wp := rng.IntN(3) == 0
+	b.WriteString(`<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"`)
 	if content != "" {
+		b.WriteString(` xmlns:` + content + `="http://purl.org/rss/1.0/modules/content/"`)
 		content += ":"
-		b.WriteString(`<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:` + strings.TrimSuffix(content, ":") + `="http://purl.org/rss/1.0/modules/content/">` + nl + "<channel>" + nl)
-	} else {
-		b.WriteString(`<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">` + nl + "<channel>" + nl)
+	}
+	if wp {
+		b.WriteString(` xmlns:wfw="http://wellformedweb.org/CommentAPI/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/" xmlns:slash="http://purl.org/rss/1.0/modules/slash/" xmlns:media="http://search.yahoo.com/mrss/"`)
+	}
+	b.WriteString(">" + nl + "<channel>" + nl)
+	if wp {
+		b.WriteString(pick("<sy:updatePeriod>\n\thourly\t</sy:updatePeriod>\n<sy:updateFrequency>\n\t1\t</sy:updateFrequency>", "<sy:updatePeriod>daily</sy:updatePeriod>", "<sy:updateFrequency>4</sy:updateFrequency>", "") + nl)
 	}
 	b.WriteString(pick(`<title><![CDATA[观察者网 - 头条]]></title>`, `<title>Q&amp;A &lt;news&gt;</title>`, `<title>AT&amp;T &#8220;daily&#8221;</title>`, `<title></title>`) + nl)
 	b.WriteString(pick(`<link>https://www.guancha.cn/</link>`, `<link>/relative/</link>`, `<link></link>`, "") + nl)
@@ -261,6 +269,11 @@ func rsshubFeed(seed uint64, items int) []byte {
 			fmt.Fprintf(&b, "<%sencoded><![CDATA[<p>full %d</p>]]></%[1]sencoded>", content, i)
 		}
 		b.WriteString(pick("", "", "<comments>https://www.guancha.cn/c/1</comments>", "<source url=\"https://s.example/\">S</source>", "<!-- note -->"))
+		if wp {
+			b.WriteString(pick("<dc:creator><![CDATA[admin]]></dc:creator>", "<dc:creator>Jane &amp; John</dc:creator>", "<dc:creator>jane@example.com (Jane)</dc:creator><dc:creator>other</dc:creator>", ""))
+			b.WriteString(pick("", fmt.Sprintf("<wfw:commentRss>https://w.example/%d/feed/</wfw:commentRss><slash:comments>%d</slash:comments>", i, i)))
+			b.WriteString(pick("", `<media:content url="https://i.example.com/m.jpg" medium="image"/>`, `<media:content url="/v.mp4" type="video/mp4" fileSize="12"/><media:thumbnail url="/t.jpg"/>`, `<media:thumbnail url="t.png"></media:thumbnail>`))
+		}
 		b.WriteString(nl + pick("</item>", "</item>") + nl)
 	}
 	b.WriteString("</channel>" + nl + "</rss>" + nl)
@@ -305,8 +318,20 @@ var readRSSCases = func() []struct {
 		{"plain", head + `<item><title>a</title><link>https://e.example/1</link></item>` + tail, true},
 		{"cdata", head + `<item><title><![CDATA[a <b>]]></title><description><![CDATA[<p>x</p>]]></description></item>` + tail, true},
 		{"enclosure and author", head + `<item><title>a &amp; b</title><author>a@b.example (A)</author><enclosure url="/x.jpg?a=1&amp;b=2" type="image/jpeg" length="1"/><category>c</category><pubDate>Mon, 07 Dec 2026 10:00:00 GMT</pubDate></item>` + tail, true},
-		{"media", head + `<item><title>a</title><media:content url="https://e.example/a.jpg"/></item>` + tail, false},
-		{"dublin core", head + `<item><title>a</title><dc:creator>me</dc:creator></item>` + tail, false},
+		{"media", head + `<item><title>a</title><media:content url="https://e.example/a.jpg" medium="image"/><media:thumbnail url="/t.jpg"></media:thumbnail></item>` + tail, true},
+		{"dublin core creator", head + `<item><title>a</title><dc:creator><![CDATA[me]]> &amp; you</dc:creator><dc:creator>them</dc:creator></item>` + tail, true},
+		{"wordpress", `<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:wfw="http://wellformedweb.org/CommentAPI/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/" xmlns:slash="http://purl.org/rss/1.0/modules/slash/"><channel><title>W</title><atom:link href="https://w.example/feed/" rel="self" type="application/rss+xml" /><link>https://w.example</link><sy:updatePeriod>
+	hourly	</sy:updatePeriod><sy:updateFrequency>
+	2	</sy:updateFrequency><item><title>p</title><dc:creator><![CDATA[admin]]></dc:creator><wfw:commentRss>https://w.example/p/feed/</wfw:commentRss><slash:comments>0</slash:comments><content:encoded><![CDATA[<p>x</p>]]></content:encoded></item></channel></rss>`, true},
+		{"dublin core date", head + `<item><title>a</title><dc:date>2024-01-02</dc:date></item>` + tail, false},
+		{"dublin core title of the channel", `<rss xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><dc:title>T</dc:title></channel></rss>`, false},
+		{"markup in dc:creator", head + `<item><title>a</title><dc:creator><b>me</b></dc:creator></item>` + tail, false},
+		{"entity in dc:creator", head + `<item><title>a</title><dc:creator>me&nbsp;you</dc:creator></item>` + tail, false},
+		{"media group", head + `<item><title>a</title><media:group><media:content url="/a.jpg"/></media:group></item>` + tail, false},
+		{"media content with a title", head + `<item><title>a</title><media:content url="/a.jpg"><media:title>t</media:title></media:content></item>` + tail, false},
+		{"media prefix for another namespace", `<rss xmlns:media="https://other.example/ns"><channel><title>T</title><item><media:content url="/a.jpg"/></item></channel></rss>`, false},
+		{"itunes", `<rss xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>T</title><item><itunes:image href="/a.jpg"/></item></channel></rss>`, false},
+		{"undeclared rss prefix", head + `<item><rss:title>a</rss:title></item>` + tail, false},
 		{"xml:base", head + `<item xml:base="https://b.example/"><title>a</title></item>` + tail, false},
 		{"markup in a title", head + `<item><title>a <b>b</b></title></item>` + tail, false},
 		{"comment in a title", head + `<item><title>a<!-- b --></title></item>` + tail, false},

@@ -247,24 +247,65 @@ func declaration(b []byte) bool {
 // end tag, as gofeed reads a text element (elementText): text and CDATA
 // sections only.
 func (s *scanner) text(t token) (string, bool) {
+	raw, ok := s.content(t)
+	if !ok {
+		return "", false
+	}
+	return elementText(raw), true
+}
+
+// charText reads the content of the element whose start tag is t as
+// gofeed reads an extension's value: the character data encoding/xml
+// decodes, trimmed. A carriage return (encoding/xml rewrites line ends)
+// or a reference other than XML's makes it return false.
+func (s *scanner) charText(t token) (string, bool) {
+	raw, ok := s.content(t)
+	if !ok || bytes.IndexByte(raw, '\r') >= 0 {
+		return "", false
+	}
+	var b strings.Builder
+	for len(raw) > 0 {
+		k := bytes.Index(raw, cdataOpen)
+		if k < 0 {
+			k = len(raw)
+		}
+		v, ok := decodeAttr(raw[:k])
+		if !ok {
+			return "", false
+		}
+		b.WriteString(v)
+		if k == len(raw) {
+			break
+		}
+		raw = raw[k+len(cdataOpen):]
+		e := bytes.Index(raw, cdataClose) // content checked it is there
+		b.Write(raw[:e])
+		raw = raw[e+len(cdataClose):]
+	}
+	return strings.TrimSpace(b.String()), true
+}
+
+// content reads the raw content of the element whose start tag is t, up
+// to its end tag: text and CDATA sections only.
+func (s *scanner) content(t token) ([]byte, bool) {
 	if t.empty {
-		return "", true
+		return nil, true
 	}
 	doc, start := s.doc, s.pos
 	for {
 		k := bytes.IndexByte(doc[s.pos:], '<')
 		if k < 0 {
-			return "", false
+			return nil, false
 		}
 		if bytes.Contains(doc[s.pos:s.pos+k], cdataClose) {
-			return "", false
+			return nil, false
 		}
 		s.pos += k
 		rest := doc[s.pos:]
 		if bytes.HasPrefix(rest, cdataOpen) {
 			e := bytes.Index(rest[len(cdataOpen):], cdataClose)
 			if e < 0 {
-				return "", false
+				return nil, false
 			}
 			s.pos += len(cdataOpen) + e + len(cdataClose)
 			continue
@@ -272,9 +313,9 @@ func (s *scanner) text(t token) (string, bool) {
 		end := s.pos
 		e, ok := s.next()
 		if !ok || e.kind != tokEnd || !bytes.Equal(e.name, t.name) {
-			return "", false
+			return nil, false
 		}
-		return elementText(doc[start:end]), true
+		return doc[start:end], true
 	}
 }
 
