@@ -238,7 +238,7 @@ func (t *tokens) Raw() []byte {
 	if t.z != nil {
 		return t.z.Raw()
 	}
-	return t.buf[t.start:t.pos]
+	return t.buf[t.start:t.pos:t.pos] // no room: an append copies, never writes into the body
 }
 
 // RawString returns the current token's bytes as a string, which the
