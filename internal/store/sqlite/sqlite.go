@@ -133,9 +133,9 @@ func create(ctx context.Context, dsn string) (int, error) {
 // The statements a refresh runs inside its batches, thousands of times.
 const (
 	// The source's key, for its items' slugs, and the largest item ID,
-	// after which InsertItems numbers the new items.
+	// after which InsertItems finds the rows it stored.
 	qSourceKeyLastID = `SELECT key, (SELECT COALESCE(MAX(id), 0) FROM items) FROM sources WHERE id = ?`
-	qItemIDsBetween  = `SELECT id FROM items WHERE id BETWEEN ? AND ?`
+	qItemsAfter      = `SELECT id, identity FROM items WHERE id > ? ORDER BY id`
 	// A post record is made when its path is reserved: an item has none
 	// in an output until then.
 	qSetPostPath   = `INSERT INTO posts (item_id, output_id, path) VALUES (?, ?, ?) ON CONFLICT (item_id, output_id) DO UPDATE SET path = excluded.path`
@@ -155,7 +155,7 @@ FROM items i LEFT JOIN posts p ON p.item_id = i.id AND p.output_id = ? WHERE i.s
 )
 
 func batchQueries() []string {
-	qs := []string{qSourceKeyLastID, qItemIDsBetween, qSetPostPath, qPathOwner, qRecordSuccess, qRecordFailure, qRecordRefusal, qSetSchedule,
+	qs := []string{qSourceKeyLastID, qItemsAfter, qSetPostPath, qPathOwner, qRecordSuccess, qRecordFailure, qRecordRefusal, qSetSchedule,
 		qItems + qItemsOrder, qItems + qItemsUnposted + qItemsOrder}
 	for _, n := range setPostedSizes {
 		qs = append(qs, setPostedQuery(n), setPreparedQuery(n))
@@ -293,6 +293,43 @@ INSERT INTO posts (item_id, output_id, path, hash, posted_at)
 DELETE FROM settings WHERE name = 'output_format';
 DROP INDEX items_unposted;
 `)
+		return err
+	},
+	// An item's source is checked when its transaction commits, not as
+	// each row goes in: a statement that may fail on a row must keep a
+	// statement journal to undo the rows before, and for a source's new
+	// items (InsertItems, one statement for many rows) that journal was a
+	// third of the cost. Rows of a source that does not exist still fail
+	// the transaction. SQLite cannot alter a constraint, and rebuilding
+	// the table would rewrite every body; a foreign key's clause leaves
+	// the file as it is, so the table's definition is edited in place, as
+	// SQLite documents for such changes (lang_altertable.html, "other
+	// kinds of table schema changes"). A definition without the expected
+	// clause is left as it is: the items then go in with the journal.
+	func(ctx context.Context, tx *sql.Tx) error {
+		const immediate = `REFERENCES sources(id) ON DELETE CASCADE,`
+		const deferred = `REFERENCES sources(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,`
+		var def string
+		if err := tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'items'`).Scan(&def); err != nil {
+			return err
+		}
+		if strings.Count(def, immediate) != 1 {
+			return nil
+		}
+		var version int
+		if err := tx.QueryRowContext(ctx, `PRAGMA schema_version`).Scan(&version); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `PRAGMA writable_schema = ON`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = 'items'`, strings.Replace(def, immediate, deferred, 1)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA schema_version = %d`, version+1)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `PRAGMA writable_schema = OFF`)
 		return err
 	},
 }
@@ -475,21 +512,21 @@ func (s *Store) SetSchedule(ctx context.Context, id int64, sc store.Schedule) er
 // InsertItems implements store.Store.
 //
 // A source's new items go in with a few multi-row statements (a
-// statement per item cost about as much again as its row): each row gets
-// its ID from the Go side, the next after the largest stored, so the IDs
-// follow the order given and the rows stored are known without reading
-// them back. A known item is left out by its statement (the source has
-// its identity), and then the IDs that went in are read back. The
-// statements are INSERT OR FAIL: a row whose slug another item holds
-// stops its statement with the rows before it kept, and the rows from
-// there on go in one by one, the careful way. The paths are reserved
-// after, by statements of many rows too (see reserveAdded).
+// statement per item cost about as much again as its row). SQLite gives
+// the rows their IDs in the order given, one after the largest, so when
+// every row went in the IDs are known from the last; when the source
+// knew some items (left out by their identity) the new rows are read
+// back. The statements are INSERT OR FAIL: a row whose slug another item
+// holds stops its statement with the rows before it kept, and the rows
+// from there on go in one by one, the careful way. The paths are
+// reserved after, by statements of many rows too (see reserveAdded).
 //
-// SQLite keeps a statement journal for such a statement all the same
-// (for the foreign key to sources, and for the IDs given): a copy of each
-// page it changes that was there before it, one page per row for the
-// slugs' index, since slugs are hashes. So the statements cost about
-// what a statement per row cost (BenchmarkRefreshWrites, bench/pipeline).
+// Such a statement needs no statement journal (a copy of every page it
+// changes, one page per row for the slugs' index, slugs being hashes,
+// written to a temp file: a third of its cost) as long as nothing in it
+// may have to undo the rows before: OR FAIL keeps them, the IDs are
+// SQLite's own (a given ID needs the journal), and the foreign key to
+// sources is checked at commit (migration 8).
 func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.Item, output int64, paths []string, now time.Time) ([]store.Item, error) {
 	if s.tx == nil {
 		var added []store.Item
@@ -504,20 +541,19 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 		return nil, fmt.Errorf("add items: %d paths for %d items", len(paths), len(items))
 	}
 	var key string
-	var last int64
+	var last int64 // the largest item ID
 	if err := s.db.QueryRowContext(ctx, qSourceKeyLastID, sourceID).Scan(&key, &last); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("add items: source %d: %w", sourceID, store.ErrNotFound)
 		}
 		return nil, fmt.Errorf("add items: %w", err)
 	}
-	rows := newItemRows(sourceID, key, items, paths, last+1, now)
+	rows := newItemRows(sourceID, key, items, paths, now)
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	// done counts the rows the statements went through; stored says
-	// whether each went in (a known item is left out, by its identity).
-	stored := make([]bool, len(rows))
+	// done counts the rows the statements went through; a row that went
+	// in has its ID (a known item is left out, by its identity).
 	done := 0
 	for done < len(rows) {
 		n := insertChunk(len(rows) - done)
@@ -525,23 +561,25 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 		for _, r := range rows[done : done+n] {
 			args = append(args, r.args...)
 		}
+		chunk := rows[done : done+n]
 		res, err := s.db.ExecContext(ctx, insertItemsQuery(n), args...)
 		if isUnique(err) {
 			// OR FAIL kept the rows before the one that failed: read
 			// which went in, and go on one by one after the last.
-			if err := s.storedRows(ctx, rows, stored, done, done+n); err != nil {
+			if last, err = s.readBack(ctx, chunk, last); err != nil {
 				return nil, err
 			}
-			next := done
-			for i := done; i < done+n; i++ {
-				if stored[i] {
+			next := 0
+			for i, r := range chunk {
+				if r.id != 0 {
 					next = i + 1
 				}
 			}
-			for i := next; i < done+n; i++ {
-				if stored[i], err = s.insertOne(ctx, &rows[i]); err != nil {
+			for i := next; i < n; i++ {
+				if err := s.insertOne(ctx, &chunk[i]); err != nil {
 					return nil, err
 				}
+				last = max(last, chunk[i].id)
 			}
 			done += n
 			continue
@@ -549,19 +587,26 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 		if err != nil {
 			return nil, fmt.Errorf("add items: %w", err)
 		}
-		if k, _ := res.RowsAffected(); k == int64(n) {
-			for i := done; i < done+n; i++ {
-				stored[i] = true
+		k, _ := res.RowsAffected()
+		switch {
+		case k == int64(n):
+			if last, err = res.LastInsertId(); err != nil {
+				return nil, fmt.Errorf("add items: %w", err)
 			}
-		} else if err := s.storedRows(ctx, rows, stored, done, done+n); err != nil {
-			return nil, err
+			for i := range chunk {
+				chunk[i].id = last - int64(n-1-i)
+			}
+		case k > 0:
+			if last, err = s.readBack(ctx, chunk, last); err != nil {
+				return nil, err
+			}
 		}
 		done += n
 	}
 	added := make([]store.Item, 0, len(rows))
 	seen := time.Unix(0, now.UnixNano()).UTC()
-	for i, r := range rows {
-		if !stored[i] {
+	for _, r := range rows {
+		if r.id == 0 {
 			continue
 		}
 		it := r.item
@@ -569,8 +614,8 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 		// As Items would read it back: the dates in UTC to the
 		// nanosecond, and no empty lists.
 		st.Published = fromNano(sql.NullInt64{Int64: it.Published.UnixNano(), Valid: !it.Published.IsZero()})
-		st.Categories = store.DecodeList(r.args[8].(string))
-		st.Enclosures = store.DecodeEnclosures(r.args[9].(string))
+		st.Categories = store.DecodeList(r.args[7].(string))
+		st.Enclosures = store.DecodeEnclosures(r.args[8].(string))
 		added = append(added, st)
 	}
 	if err := s.reserveAdded(ctx, output, added); err != nil {
@@ -640,8 +685,8 @@ func insertChunk(n int) int {
 // item (by identity) is left out; a slug another item holds fails the
 // statement and keeps the rows before it (OR FAIL).
 func insertItemsQuery(n int) string {
-	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	return `INSERT OR FAIL INTO items (id, source_id, identity, guid, link, title, author, content, categories, enclosures, image, published_at, first_seen_at, random_n, slug)
+	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	return `INSERT OR FAIL INTO items (source_id, identity, guid, link, title, author, content, categories, enclosures, image, published_at, first_seen_at, random_n, slug)
 VALUES ` + row + strings.Repeat(`, `+row, n-1) + `
 ON CONFLICT (source_id, identity) DO NOTHING`
 }
@@ -649,7 +694,7 @@ ON CONFLICT (source_id, identity) DO NOTHING`
 // itemRow is a new item's row for insertItemsQuery, as its arguments.
 type itemRow struct {
 	item     feed.Item
-	id       int64
+	id       int64 // 0 until stored
 	identity string
 	path     string
 	randomN  int
@@ -657,12 +702,12 @@ type itemRow struct {
 }
 
 // itemColumns is the number of arguments of one row of insertItemsQuery.
-const itemColumns = 15
+const itemColumns = 14
 
-// newItemRows makes the rows of items, with IDs from firstID on. Of two
+// newItemRows makes the rows of items. Of two
 // items with one identity the first counts, and of two with one path the
 // first gets it: one statement could not store both.
-func newItemRows(sourceID int64, key string, items []feed.Item, paths []string, firstID int64, now time.Time) []itemRow {
+func newItemRows(sourceID int64, key string, items []feed.Item, paths []string, now time.Time) []itemRow {
 	rows := make([]itemRow, 0, len(items))
 	identities := make(map[string]bool, len(items))
 	var taken map[string]bool
@@ -680,8 +725,8 @@ func newItemRows(sourceID int64, key string, items []feed.Item, paths []string, 
 			path = paths[i]
 			taken[path] = true
 		}
-		r := itemRow{item: it, id: firstID + int64(len(rows)), identity: identity, path: path, randomN: rand.IntN(10001)}
-		r.args = []any{r.id, sourceID, identity, it.GUID, it.Link, it.Title, it.Author, it.Content,
+		r := itemRow{item: it, identity: identity, path: path, randomN: rand.IntN(10001)}
+		r.args = []any{sourceID, identity, it.GUID, it.Link, it.Title, it.Author, it.Content,
 			store.EncodeList(it.Categories), store.EncodeEnclosures(it.Enclosures), it.Image,
 			unixNano(it.Published), now.UnixNano(), r.randomN, store.ItemSlug(key, identity, 0)}
 		rows = append(rows, r)
@@ -689,42 +734,54 @@ func newItemRows(sourceID int64, key string, items []feed.Item, paths []string, 
 	return rows
 }
 
-// storedRows marks which of rows[from:to] are in the table.
-func (s *Store) storedRows(ctx context.Context, rows []itemRow, stored []bool, from, to int) error {
-	ids, err := s.db.QueryContext(ctx, qItemIDsBetween, rows[from].id, rows[to-1].id)
+// readBack gives the rows of chunk that went in their IDs: the items
+// stored after the ID last, which are this source's new ones (a Batch
+// is the only writer). It returns the largest ID then.
+func (s *Store) readBack(ctx context.Context, chunk []itemRow, last int64) (int64, error) {
+	index := make(map[string]int, len(chunk))
+	for i, r := range chunk {
+		index[r.identity] = i
+	}
+	got, err := s.db.QueryContext(ctx, qItemsAfter, last)
 	if err != nil {
-		return fmt.Errorf("add items: %w", err)
+		return 0, fmt.Errorf("add items: %w", err)
 	}
-	defer ids.Close()
-	first := rows[0].id
-	for ids.Next() {
+	defer got.Close()
+	for got.Next() {
 		var id int64
-		if err := ids.Scan(&id); err != nil {
-			return fmt.Errorf("add items: %w", err)
+		var identity string
+		if err := got.Scan(&id, &identity); err != nil {
+			return 0, fmt.Errorf("add items: %w", err)
 		}
-		// IDs were given in the order of rows, with no gap.
-		stored[id-first] = true
+		if i, ok := index[identity]; ok {
+			chunk[i].id = id
+		}
+		last = max(last, id)
 	}
-	if err := ids.Err(); err != nil {
-		return fmt.Errorf("add items: %w", err)
+	if err := got.Err(); err != nil {
+		return 0, fmt.Errorf("add items: %w", err)
 	}
-	return nil
+	return last, nil
 }
 
 // insertOne stores one row, or learns that the source has its item. A
 // row whose slug another item holds (a hash collision) is stored without
 // it: EnsureSlugs names it the careful way.
-func (s *Store) insertOne(ctx context.Context, r *itemRow) (bool, error) {
+func (s *Store) insertOne(ctx context.Context, r *itemRow) error {
 	res, err := s.db.ExecContext(ctx, insertItemsQuery(1), r.args...)
 	if isUnique(err) {
 		r.args[itemColumns-1] = nil
 		res, err = s.db.ExecContext(ctx, insertItemsQuery(1), r.args...)
 	}
 	if err != nil {
-		return false, fmt.Errorf("add item %q: %w", r.identity, err)
+		return fmt.Errorf("add item %q: %w", r.identity, err)
 	}
-	k, _ := res.RowsAffected()
-	return k == 1, nil
+	if k, _ := res.RowsAffected(); k == 1 {
+		if r.id, err = res.LastInsertId(); err != nil {
+			return fmt.Errorf("add item %q: %w", r.identity, err)
+		}
+	}
+	return nil
 }
 
 // isUnique reports whether err is a UNIQUE constraint failure.
