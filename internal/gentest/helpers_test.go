@@ -29,7 +29,15 @@ var feeds = map[string]string{
 	"guancha.xml":    "../hexotest/testdata/guancha.xml",
 	"thepaper.xml":   "../hexotest/testdata/thepaper.xml",
 	"shortcodes.xml": "testdata/shortcodes.xml",
+	"names.xml":      "testdata/names.xml",
 }
+
+// names are the bodies of names.xml's posts: titles that a generator
+// could take for one page (case, punctuation), for a folder's index
+// ("index": Hugo then makes the channel a bundle and drops its posts) or
+// for a backup file ("~" at the end).
+var names = []string{"名为 index 的新闻。", "名为 _index 的新闻。", "只有问号的标题。", "只有表情的标题。", "大写在前的标题。",
+	"小写在前的标题。", "叹号结尾的速览。", "问号结尾的速览。", "波浪号结尾的标题。"}
 
 // sources publish the feeds under three category levels, two sources in
 // one group.
@@ -38,6 +46,7 @@ func sources(base string) []feed.Source {
 		{Group: "新媒体", Name: "观察者网", Channel: "头条", URL: base + "/guancha.xml"},
 		{Group: "新媒体", Name: "澎湃新闻", Channel: "要闻", URL: base + "/thepaper.xml"},
 		{Group: "技术", Name: "掘金", Channel: "前端", URL: base + "/shortcodes.xml"},
+		{Group: "技术", Name: "掘金", Channel: "后端", URL: base + "/names.xml"},
 	}
 }
 
@@ -205,12 +214,12 @@ func postPages(t *testing.T, public string) map[string]*html.Node {
 // HTML as HTML and its braces as written.
 func checkPosts(t *testing.T, pages map[string]*html.Node) {
 	t.Helper()
-	if len(pages) != 6 {
-		var names []string
+	if want := 6 + len(names); len(pages) != want {
+		var paths []string
 		for k := range pages {
-			names = append(names, k)
+			paths = append(paths, k)
 		}
-		t.Fatalf("found %d post pages, want 6: %q", len(pages), names)
+		t.Errorf("found %d post pages, want %d: %q", len(pages), want, paths)
 	}
 	body := func(t *testing.T, want string) *html.Node {
 		t.Helper()
@@ -263,6 +272,11 @@ func checkPosts(t *testing.T, pages map[string]*html.Node) {
 	t.Run("titles Hexo would hide", func(t *testing.T) {
 		body(t, "标题以引号开头的新闻。")
 		body(t, "标题以方括号开头的新闻。")
+	})
+	t.Run("every title has a page of its own", func(t *testing.T) {
+		for _, want := range names {
+			body(t, want)
+		}
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/feedmill/feedmill/internal/publish"
 )
@@ -69,9 +70,44 @@ func (f Format) Folder(categories []string) string {
 }
 
 // Path is the post's path relative to the content folder, with the n-th
-// collision suffix (1 for none).
+// collision suffix (1 for none). The file name is the title as the post's
+// URL has it (see slug), so that two posts with one URL get two names;
+// "index" is never one, since an index.html makes Hugo take the channel
+// folder for a single page whose other files are its resources.
 func (f Format) Path(p publish.Post, n int) string {
-	return f.Folder(p.Categories) + "/" + publish.FileName(publish.FileStem(p.Title), n, ".html")
+	stem := slug(publish.FileStem(p.Title))
+	if stem == "index" {
+		n++
+	}
+	return f.Folder(p.Categories) + "/" + publish.FileName(stem, n, ".html")
+}
+
+// slug is the file name Hugo's URL keeps as it is: Hugo makes a page's
+// URL from its file name in lower case, dropping every character other
+// than letters, marks, digits and a few signs, so "UPPER lower" and
+// "upper LOWER", or "速览！" and "速览？", would make one page and the
+// other post be lost; a name of signs only ("？？？") would make the
+// channel's own page. So the name is in lower case, every run of other
+// characters one "-", without "-" or "_" at the ends (Hugo skips names
+// starting with "_" and ending with "~"), and "untitled" when nothing is
+// left.
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r) || r == '_' || r == '+' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.Trim(b.String(), "-_")
+	if out == "" {
+		return "untitled"
+	}
+	return out
 }
 
 // Adopt reports whether old is the post as feedmill renders it: no other

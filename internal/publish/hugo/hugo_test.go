@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 
@@ -75,13 +76,51 @@ func TestRender(t *testing.T) {
 }
 
 func TestPath(t *testing.T) {
-	p := publish.Post{Title: "“元宇宙” 50%.", Categories: []string{"新媒体", "观察者网", "头条"}}
-	if got, want := (Format{}).Path(p, 1), "posts/新媒体/观察者网/头条/＿元宇宙_ 50％.html"; got != want {
-		t.Errorf("Path = %q, want %q", got, want)
+	cats := []string{"新媒体", "观察者网", "头条"}
+	for _, tc := range []struct {
+		name    string
+		title   string
+		section string
+		n       int
+		want    string
+	}{
+		{"old system's replacements, then Hugo's URL", "“元宇宙” 50%.", "", 1, "posts/新媒体/观察者网/头条/元宇宙_-50.html"},
+		{"collision suffix and section", "“元宇宙” 50%.", "news", 2, "news/新媒体/观察者网/头条/元宇宙_-50-2.html"},
+		{"lower case: one URL whatever the case", "Go 1.26 UPPER lower", "", 1, "posts/新媒体/观察者网/头条/go-126-upper-lower.html"},
+		{"signs a URL drops make one dash", "速览！", "", 1, "posts/新媒体/观察者网/头条/速览.html"},
+		{"signs only", "？？？", "", 1, "posts/新媒体/观察者网/头条/untitled.html"},
+		{"index is never a post's name", "Index", "", 1, "posts/新媒体/观察者网/头条/index-2.html"},
+		{"nor _index", "_index", "", 2, "posts/新媒体/观察者网/头条/index-3.html"},
+		{"no ~ at the end (a backup file to Hugo)", "备份~", "", 1, "posts/新媒体/观察者网/头条/备份.html"},
+		{"C++ keeps its signs", "C++ & C#", "", 1, "posts/新媒体/观察者网/头条/c++-c.html"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := publish.Post{Title: tc.title, Categories: cats}
+			if got := (Format{Section: tc.section}).Path(p, tc.n); got != tc.want {
+				t.Errorf("Path = %q, want %q", got, tc.want)
+			}
+		})
 	}
-	if got, want := (Format{Section: "news"}).Path(p, 2), "news/新媒体/观察者网/头条/＿元宇宙_ 50％-2.html"; got != want {
-		t.Errorf("Path = %q, want %q", got, want)
+}
+
+// FuzzSlug checks that a post's file name is its URL as Hugo makes it
+// (lower case, only letters, marks, digits, "-", "_", "+"): two names
+// never make one page.
+func FuzzSlug(f *testing.F) {
+	for _, s := range []string{"美方", "UPPER lower", "？？？", "_index", "a~", "x\xffy", "İstanbul", strings.Repeat("字", 300)} {
+		f.Add(s)
 	}
+	f.Fuzz(func(t *testing.T, title string) {
+		got := slug(publish.FileStem(title))
+		if got == "" || strings.ToLower(got) != got || strings.HasPrefix(got, "-") || strings.HasPrefix(got, "_") || strings.HasSuffix(got, "-") {
+			t.Fatalf("slug(%q) = %q", title, got)
+		}
+		for _, r := range got {
+			if !(unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r) || strings.ContainsRune("-_+", r)) {
+				t.Fatalf("slug(%q) = %q holds %q", title, got, r)
+			}
+		}
+	})
 }
 
 func FuzzRender(f *testing.F) {
