@@ -92,10 +92,11 @@ type pending struct {
 // postJob is an item's posts to render and write, one per output that
 // lacks it: the post is prepared once for all of them.
 type postJob struct {
-	b     *batch
-	p     *pending
-	it    store.Item
-	posts []outPost
+	b    *batch
+	p    *pending
+	it   store.Item
+	post outPost   // the first output's
+	more []outPost // the other outputs', with several (no allocation for one)
 }
 
 // outPost is an item's post in one output.
@@ -283,8 +284,10 @@ func (w *writer) writePost(j postJob) {
 	}
 	var one [1]written // an item has one post to write, most often
 	done := one[:0]
+	var first [1]outPost
+	posts := append(append(first[:0], j.post), j.more...)
 	var buf *[]byte
-	for _, op := range j.posts {
+	for _, op := range posts {
 		out := &r.Outputs[op.k]
 		var data []byte
 		if a, ok := out.Format.(appendRenderer); ok {
@@ -313,7 +316,7 @@ func (w *writer) writePost(j postJob) {
 	}
 	j.p.mu.Lock()
 	j.p.prepared = append(j.p.prepared, body)
-	for i, op := range j.posts {
+	for i, op := range posts {
 		d := done[i]
 		j.p.tried++
 		if d.err != nil {
@@ -367,7 +370,7 @@ func (r *Runner) stage(ctx context.Context, group []fetched, b *batch, send func
 		b.pending = append(b.pending, p)
 		b.posts += len(p.posted)
 		for _, j := range todos[i] {
-			b.posts += len(j.posts)
+			b.posts += 1 + len(j.more)
 		}
 		b.writes.Add(len(todos[i]))
 	}
@@ -507,12 +510,12 @@ func (r *Runner) reserve(ctx context.Context, tx store.Store, p *pending, b *bat
 			post := outPost{k: k, path: it.PostPath, hash: it.PostHash, fresh: fresh}
 			if byItem != nil {
 				if i, ok := byItem[it.ID]; ok {
-					todo[i].posts = append(todo[i].posts, post)
+					todo[i].more = append(todo[i].more, post)
 					continue
 				}
 				byItem[it.ID] = len(todo)
 			}
-			todo = append(todo, postJob{b: b, p: p, it: it, posts: []outPost{post}})
+			todo = append(todo, postJob{b: b, p: p, it: it, post: post})
 		}
 	}
 	return todo, nil
