@@ -350,3 +350,52 @@ func TestFailingOutput(t *testing.T) {
 		t.Errorf("the failed output now has %q", got)
 	}
 }
+
+// feedmill prune finds a removed source's files in every output, removes
+// the unchanged ones and keeps an edited one in its output.
+func TestPruneEveryOutput(t *testing.T) {
+	outs := threeOutputs(t)[:2]
+	r := withOutputs(newRunner(t, outs[0].Dir), outs...)
+	kept := newFeedHost(t, days(time.Now(), 1, 1)...)
+	gone := newFeedHost(t, days(time.Now(), 1, 2)...)
+	keep := kept.source(feed.Retention{})
+	drop := gone.source(feed.Retention{})
+	drop.Channel = "删除"
+	if _, err := r.Run(t.Context(), []feed.Source{keep, drop}, nil); err != nil {
+		t.Fatal(err)
+	}
+	hugoFiles := posts(t, outs[1].Dir)
+	var edited string
+	for _, p := range hugoFiles {
+		if strings.Contains(p, "删除") {
+			edited = filepath.Join(outs[1].Dir, p)
+			break
+		}
+	}
+	if err := os.WriteFile(edited, []byte("edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dry, err := r.Prune(t.Context(), []feed.Source{keep}, false)
+	if err != nil || len(dry) != 1 || len(dry[0].Removed) != 3 || len(dry[0].Left) != 1 || dry[0].Left[0] != edited {
+		t.Fatalf("dry run = %+v, %v; want 3 files to remove (both outputs) and the edited one left", dry, err)
+	}
+	if got := len(posts(t, outs[0].Dir)) + len(posts(t, outs[1].Dir)); got != 6 {
+		t.Fatalf("a dry run removed files: %d left of 6", got)
+	}
+	if _, err := r.Prune(t.Context(), []feed.Source{keep}, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range outs {
+		for _, p := range posts(t, o.Dir) {
+			if strings.Contains(p, "删除") && filepath.Join(o.Dir, p) != edited {
+				t.Errorf("%s: %s is still there", o.Format.Name(), p)
+			}
+		}
+	}
+	if data, _ := os.ReadFile(edited); string(data) != "edited\n" {
+		t.Errorf("the edited file is now %q", data)
+	}
+	if got := len(posts(t, outs[0].Dir)); got != 1 {
+		t.Errorf("hexo keeps %d files, want the kept source's 1", got)
+	}
+}
