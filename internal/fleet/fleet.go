@@ -492,7 +492,10 @@ func (p *Process) publish(ctx context.Context, cfg config.Config, lock *postgres
 		// siteRetry.
 		if !p.opts.NoSite && (posts > 0 || !built && time.Since(tried) >= siteRetry) {
 			err := p.buildSite(ctx, cfg)
-			if err != nil && ctx.Err() == nil {
+			if ctx.Err() != nil {
+				break // stopped (a reload, or the end), not failed
+			}
+			if err != nil {
 				p.opts.Logger.Error("site build failed; serving the last good pages", "error", err)
 				tried = time.Now()
 			}
