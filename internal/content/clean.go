@@ -229,7 +229,9 @@ func (c *cleaner) comment(raw []byte) {
 	}
 	c.w.write(raw, false)
 	if bytes.HasPrefix(raw, []byte("<!--")) {
-		if !bytes.HasSuffix(raw, []byte("-->")) && !bytes.HasSuffix(raw, []byte("--!>")) {
+		// Closed or cut off as the tokenizer read it: "<!--!>" and
+		// "<!---!>" end in "--!>" and are still open.
+		if commentEnd(raw, len("<!--")) != len(raw) {
 			c.w.writeString("-->", false)
 		}
 	} else if raw[len(raw)-1] != '>' {
