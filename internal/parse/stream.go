@@ -557,7 +557,8 @@ func splitName(name []byte) (prefix, local []byte) {
 
 // rootNamespaces reads the namespace declarations of the root element:
 // prefixed ones only (a default namespace changes what gofeed takes for
-// RSS), and no other qualified attribute (xml:base).
+// RSS), each bound to a namespace, and no other qualified attribute
+// (xml:base).
 func (s *scanner) rootNamespaces(root token) bool {
 	s.ns = map[string]string{}
 	ok := eachAttr(root.attrs, func(name, value []byte) bool {
@@ -571,7 +572,10 @@ func (s *scanner) rootNamespaces(root token) bool {
 			return false
 		}
 		v, ok := decodeAttr(value)
-		if !ok {
+		// A prefix bound to no namespace (not allowed, but written):
+		// gofeed's content:encoded check then takes an unprefixed
+		// <encoded> for content:encoded.
+		if !ok || strings.TrimSpace(v) == "" {
 			return false
 		}
 		s.ns[string(local)] = strings.TrimSpace(v)
