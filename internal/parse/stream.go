@@ -30,13 +30,13 @@ import (
 // read, an end tag that does not match) makes it return false, and
 // gofeed reads the document.
 func readRSS(doc []byte, loc *time.Location) (f *gofeed.Feed, ttl string, ok bool) {
-	begun, ok := sound(doc)
-	if !ok {
-		return nil, "", false
-	}
 	s := scanner{doc: doc, loc: loc}
 	root, ok := s.prolog()
 	if !ok || root.end > detectWindow || root.empty || string(root.name) != "rss" {
+		return nil, "", false // before the pass over every byte: Atom, JSON
+	}
+	begun, ok := sound(doc)
+	if !ok {
 		return nil, "", false
 	}
 	if !s.rootNamespaces(root) {
