@@ -120,6 +120,11 @@ var knownNS = map[string]string{
 	"http://channel.netscape.com/rdf/simple/0.9/":  "",
 	"http://my.netscape.com/rdf/simple/0.9/":       "",
 	"http://www.w3.org/XML/1998/namespace":         "",
+	// gofeed takes these two for RSS's own too (undeclared prefixes
+	// come to it as such names), also when a prefix is bound to them:
+	// <x:title> with xmlns:x="rss" is the item's title.
+	"rss": "",
+	"rdf": "",
 }
 
 // readKeys are the extension names gofeed's translator or Parse read.

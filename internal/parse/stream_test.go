@@ -344,6 +344,7 @@ var readRSSCases = func() []struct {
 		{"forbidden reference", head + `<item><title>a&#1;</title></item>` + tail, false},
 		{"doctype", `<!DOCTYPE rss><rss version="2.0"><channel><title>T</title></channel></rss>`, false},
 		{"default namespace", `<rss xmlns="http://purl.org/rss/1.0/"><channel><title>T</title></channel></rss>`, false},
+		{"prefix bound to RSS's own names", `<rss version="2.0" xmlns:x=" rss " xmlns:y="rdf"><channel><title>T</title><x:title>U</x:title><item><title>a</title><y:description>b</y:description></item></channel></rss>`, false},
 		{"prefix bound to no namespace", `<rss version="2.0" xmlns:content=""><channel><title>T</title><item><title>a</title><encoded>full</encoded></item></channel></rss>`, false},
 		{"latin-1 declared", `<?xml version="1.0" encoding="ISO-8859-1"?><rss><channel><title>T</title></channel></rss>`, false},
 		{"declaration with more", `<?xml version="1.0" >?><rss><channel><title>T</title></channel></rss>`, false},
