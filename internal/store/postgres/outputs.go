@@ -32,7 +32,13 @@ func (s *Store) EnsureOutput(ctx context.Context, format, dir string) (store.Out
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
-		return tx.q.QueryRow(ctx, `INSERT INTO outputs (format, dir) VALUES ($1, $2) RETURNING id`, format, dir).Scan(&o.ID)
+		if err := tx.q.QueryRow(ctx, `INSERT INTO outputs (format, dir) VALUES ($1, $2) RETURNING id`, format, dir).Scan(&o.ID); err != nil {
+			return err
+		}
+		// Every item the store keeps is a post pending in the new output
+		// (see migration 4).
+		_, err = tx.q.Exec(ctx, `INSERT INTO posts (item_id, output_id) SELECT id, $1 FROM items WHERE retired_at IS NULL ON CONFLICT DO NOTHING`, o.ID)
+		return err
 	})
 	if err != nil {
 		return o, fmt.Errorf("ensure output: %w", err)

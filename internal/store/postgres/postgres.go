@@ -340,12 +340,14 @@ FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text
 ORDER BY v.n
 ON CONFLICT DO NOTHING RETURNING id, identity`
 
-// qAddPosts reserves the paths of items just stored, in one output; a
-// path another item took meanwhile is left out (DO NOTHING), and the
-// item stays without one.
+// qAddPosts reserves the paths of items just stored, in one output,
+// filling the records the items_pending_posts trigger made; a path
+// another item holds is left out, and the item stays without one.
 const qAddPosts = `INSERT INTO posts (item_id, output_id, path)
 SELECT v.id, $1, v.path FROM unnest($2::bigint[], $3::text[]) AS v(id, path)
-ON CONFLICT DO NOTHING RETURNING item_id`
+WHERE NOT EXISTS (SELECT 1 FROM posts AS o WHERE o.output_id = $1 AND o.path = v.path)
+ON CONFLICT (item_id, output_id) DO UPDATE SET path = excluded.path WHERE posts.path IS NULL
+RETURNING item_id`
 
 // InsertItems implements store.Store, in two round trips (three with
 // paths): what the source and the output already have, then one
