@@ -388,8 +388,21 @@ func TestRefusedRouteDoesNotBackOff(t *testing.T) {
 // An output folder that cannot be written is the installation's failure,
 // not the source's: /healthz answers 503 naming it while the source stays
 // ok with no error counted, and once the folder works the pending post is
-// written within seconds, without fetching the source again.
+// written within seconds, without fetching the source again. With several
+// outputs, the others get their posts meanwhile.
 func TestOutputFailureIsNotTheSources(t *testing.T) {
+	for _, c := range []struct {
+		name, output string
+		other        string // a working output's post (a glob), "" for none
+	}{
+		{"one output", "output:\n  dir: posts\n", ""},
+		{"two outputs", "outputs:\n  - {format: hexo, dir: posts}\n  - {format: jekyll, dir: site/_posts}\n", "site/_posts/*-Post-of-a.html"},
+	} {
+		t.Run(c.name, func(t *testing.T) { testOutputFailure(t, c.output, c.other) })
+	}
+}
+
+func testOutputFailure(t *testing.T, output, other string) {
 	f := &feeds{hits: map[string]int{}}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
@@ -400,7 +413,7 @@ func TestOutputFailureIsNotTheSources(t *testing.T) {
 	if err := os.WriteFile(posts, []byte("not a folder"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg := fmt.Sprintf("rsshub: %s\ninterval: 1h\nstore: feedmill.db\noutput:\n  dir: posts\nsources:\n  - {group: g, source: s, channel: a, url: /a}\n", srv.URL)
+	cfg := fmt.Sprintf("rsshub: %s\ninterval: 1h\nstore: feedmill.db\n%ssources:\n  - {group: g, source: s, channel: a, url: /a}\n", srv.URL, output)
 	cfgPath := filepath.Join(dir, "feedmill.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -422,6 +435,11 @@ func TestOutputFailureIsNotTheSources(t *testing.T) {
 	}
 	if len(rows) != 1 || rows[0].ConsecutiveErrors != 0 || rows[0].LastError != "" {
 		t.Errorf("the source was blamed: %+v", rows)
+	}
+	if other != "" {
+		if got, _ := filepath.Glob(filepath.Join(dir, other)); len(got) != 1 {
+			t.Errorf("the working output has %q, want its post", got)
+		}
 	}
 
 	if err := os.Remove(posts); err != nil {
