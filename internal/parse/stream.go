@@ -292,6 +292,7 @@ func (s *scanner) item(start token) (*gofeed.Item, bool) {
 	}
 	var author string
 	var creators []string
+	pubDates := 0
 	for {
 		t, ok := s.next()
 		if !ok {
@@ -426,7 +427,13 @@ func (s *scanner) item(start token) (*gofeed.Item, bool) {
 		case "pubdate":
 			// Parse prefers its own reading of the date and takes
 			// gofeed's only when Date fails: then gofeed reads the
-			// document.
+			// document. gofeed keeps the text of the last pubDate but
+			// the date of the last it could read: a second one is
+			// gofeed's too.
+			if pubDates > 0 {
+				return nil, false
+			}
+			pubDates++
 			if v != "" {
 				if _, ok := Date(v, s.loc); !ok {
 					return nil, false

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -340,6 +341,7 @@ var readRSSCases = func() []struct {
 		{"mismatched end tag", head + `<item><title>a</titel></item>` + tail, false},
 		{"item closed in another case", head + `<Item><title>a</title></item>` + tail, false},
 		{"unreadable date", head + `<item><title>a</title><pubDate>yesterday</pubDate></item>` + tail, false},
+		{"a second date, empty", head + `<item><title>a</title><pubDate>Mon, 07 Dec 2026 10:00:00 GMT</pubDate><pubdate></pubdate></item>` + tail, false},
 		{"control character", head + "<item><title>a\x01</title></item>" + tail, false},
 		{"forbidden reference", head + `<item><title>a&#1;</title></item>` + tail, false},
 		{"doctype", `<!DOCTYPE rss><rss version="2.0"><channel><title>T</title></channel></rss>`, false},
@@ -397,4 +399,111 @@ func FuzzStreamMatchesGofeed(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkSame(t, "input", data)
 	})
+}
+
+// TestStreamMatchesGofeedOnOddNamespaces reads generated feeds whose
+// elements, in any case, are prefixed with every name gofeed reads,
+// bound to known, unknown, empty or RSS's own namespaces, and carry the
+// attributes gofeed reads (a companion of
+// TestStreamMatchesGofeedOnOddFeeds; -oddfeeds sets how many too). It
+// checks only that both readings agree.
+func TestStreamMatchesGofeedOnOddNamespaces(t *testing.T) {
+	n := *oddFeeds
+	if testing.Short() {
+		n = 50
+	}
+	streamed := 0
+	for seed := range n {
+		doc := nsFeed(uint64(seed))
+		if _, _, ok := readRSS(doc, time.UTC); ok {
+			streamed++
+		}
+		checkSame(t, fmt.Sprintf("namespace feed %d:\n%s\n", seed, doc), doc)
+	}
+	t.Logf("%d of %d namespace feeds read by readRSS", streamed, n)
+}
+
+// nsFeed is a generated RSS document (see
+// TestStreamMatchesGofeedOnOddNamespaces).
+func nsFeed(seed uint64) []byte {
+	rng := rand.New(rand.NewPCG(seed, 1919))
+	pick := func(opts ...string) string { return opts[rng.IntN(len(opts))] }
+	uris := []string{"http://www.w3.org/2005/Atom", "http://purl.org/atom/ns#", "http://purl.org/rss/1.0/modules/content/", "http://purl.org/dc/elements/1.1/", "http://purl.org/dc/terms/", "http://www.itunes.com/DTDs/PodCast-1.0.dtd", "http://www.itunes.com/dtds/podcast-1.0.dtd", "http://search.yahoo.com/mrss/", "http://search.yahoo.com/mrss", "http://www.w3.org/1999/xhtml", "http://purl.org/rss/1.0/modules/syndication/", "http://purl.org/rss/1.0/", "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "http://wellformedweb.org/CommentAPI/", "http://purl.org/rss/1.0/modules/slash/", "https://odd.example/ns", "", " ", "rss", "rdf", " http://purl.org/dc/elements/1.1/ ", "http://www.w3.org/XML/1998/namespace"}
+	names := []string{"atom", "atom10", "atom03", "content", "dc", "dcterms", "itunes", "media", "xhtml", "sy", "wfw", "slash", "rss", "rdf", "x", "y", "xml"}
+	var prefixes []string
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<rss version=\"2.0\"")
+	for i := range rng.IntN(5) {
+		p := names[rng.IntN(len(names))]
+		if p == "xml" || strings.Contains(b.String(), " xmlns:"+p+"=") {
+			continue
+		}
+		prefixes = append(prefixes, p)
+		// Mostly a prefix's own namespace, as feeds bind them.
+		uri := uris[rng.IntN(len(uris))]
+		if own := []string{"http://www.w3.org/2005/Atom", "", "http://purl.org/rss/1.0/modules/content/", "http://purl.org/dc/elements/1.1/", "", "", "http://search.yahoo.com/mrss/", "", "http://purl.org/rss/1.0/modules/syndication/", "http://wellformedweb.org/CommentAPI/", "http://purl.org/rss/1.0/modules/slash/"}; i%2 == 0 && slices.Index(names, p) < len(own) && own[slices.Index(names, p)] != "" {
+			uri = own[slices.Index(names, p)]
+		}
+		fmt.Fprintf(&b, ` xmlns:%s="%s"`, p, uri)
+	}
+	b.WriteString(">\n<channel>")
+	// How odd this feed is: the chance of each odd choice.
+	odd := pick("0", "0.02", "0.1", "0.25")
+	oddP, _ := strconv.ParseFloat(odd, 64)
+	oddly := func() bool { return rng.Float64() < oddP }
+	prefix := func() string {
+		switch {
+		case oddly():
+			return pick("xml:", "undeclared:")
+		case len(prefixes) == 0 || rng.IntN(8) > 0:
+			return ""
+		}
+		return prefixes[rng.IntN(len(prefixes))] + ":"
+	}
+	attr := func() string {
+		if oddly() {
+			return pick(` xml:base="https://base.example/dir/"`, ` xmlns="https://odd.example/ns"`, ` x:y="1"`, ` url="/a.mp3" url="/b.mp3"`, ` url="/a&nbsp;b"`, ` rel="&#x61;lternate"`)
+		}
+		return pick("", "", "", "", "", "", ` rel="alternate" href="/alt"`, ` rel="self" href="/self"`, ` type="html"`, ` url="/u.jpg" type="image/jpeg" medium="image"`, ` url="/v.mp4" type="video/mp4" length="9"`, ` isPermaLink="false"`)
+	}
+	text := func() string {
+		if oddly() {
+			return pick("&nbsp;x&copy;", "<b>markup</b>", "a\r\nb", "<!-- c -->d", "&#x41;&#X42;", "<![CDATA[x]]>y<![CDATA[z]]>")
+		}
+		return pick("plain", "<![CDATA[<b>cdata</b>]]>", "a &amp; b &lt;i&gt;", "Mon, 07 Dec 2026 10:00:00 GMT", "2026-12-07", "me@example.com (Me)", "  spaced  ", "/relative/link", "https://abs.example/p?a=1&amp;b=2", "", "hourly", "2", "&#8220;q&#8221;")
+	}
+	element := func(local string) string {
+		name := prefix() + local
+		a := attr()
+		if rng.IntN(5) == 0 {
+			return "<" + name + a + "/>"
+		}
+		v := text()
+		if l := strings.ToLower(local); (l == "pubdate" || l == "date") && !oddly() {
+			v = pick("Mon, 07 Dec 2026 10:00:00 GMT", "2026-12-07T10:00:00+08:00", "2026-12-07 10:00", "")
+		}
+		return "<" + name + a + ">" + v + "</" + name + ">"
+	}
+	name := func(common, odd []string) string {
+		if oddly() {
+			return odd[rng.IntN(len(odd))]
+		}
+		return common[rng.IntN(len(common))]
+	}
+	channelNames := []string{"title", "Title", "link", "LINK", "ttl", "description", "image", "updatePeriod", "updateFrequency", "encoded", "creator", "link"}
+	oddChannelNames := []string{"date", "item", "channel", "rss"}
+	itemNames := []string{"title", "TITLE", "link", "Link", "description", "guid", "pubDate", "pubdate", "author", "category", "enclosure", "comments", "source", "encoded", "creator", "content", "thumbnail", "x", "commentRss", "comments"}
+	oddItemNames := []string{"date", "subject", "group", "body", "fullitem", "created", "summary", "updated", "published", "issued", "modified", "image", "keywords", "item"}
+	for range 1 + rng.IntN(4) {
+		b.WriteString(element(name(channelNames, oddChannelNames)))
+	}
+	for range 1 + rng.IntN(4) {
+		b.WriteString("\n<item" + pick("", "", attr()) + ">")
+		for range 1 + rng.IntN(6) {
+			b.WriteString(element(name(itemNames, oddItemNames)))
+		}
+		b.WriteString("</item>")
+	}
+	b.WriteString("\n</channel>\n</rss>\n")
+	return []byte(b.String())
 }
