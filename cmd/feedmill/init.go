@@ -35,7 +35,8 @@ rsshub: %s
 
 # Posts go to <output.dir>/<group>/<source>/<channel>/<title>.md, in the
 # format the RSSHub -> Hexo scripts wrote (a Hexo blog's source/_posts).
-# format: hugo or jekyll writes for those sites; "outputs:", a list of
+# format: hugo (dir: a Hugo site's content) or jekyll (dir: a Jekyll
+# site's _posts) writes for those sites; "outputs:", a list of
 # {format, dir}, writes several at once.
 output:
   dir: source/_posts

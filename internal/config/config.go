@@ -146,6 +146,20 @@ type Output struct {
 	Section string `yaml:"section"`
 }
 
+// DefaultDir is the folder an output of the format writes to when the
+// configuration names none: where a site of that generator, with
+// feedmill.yaml at its root, reads its posts from (Hexo's source/_posts,
+// Hugo's content, Jekyll's _posts).
+func DefaultDir(format string) string {
+	switch format {
+	case "hugo":
+		return "content"
+	case "jekyll":
+		return "_posts"
+	}
+	return "source/_posts"
+}
+
 // OutputList returns the outputs posts are written to: Outputs when the
 // file lists them, else Output.
 func (c Config) OutputList() []Output {
@@ -322,7 +336,7 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 // Default returns the configuration used for every field the file leaves out.
 func Default() Config {
 	return Config{
-		Output:      Output{Dir: "source/_posts", Format: "hexo"},
+		Output:      Output{Dir: DefaultDir("hexo"), Format: "hexo"},
 		Store:       "feedmill.db",
 		Concurrency: 16,
 		Timeout:     Duration(30 * time.Second),
@@ -436,6 +450,12 @@ func Parse(path string, data []byte) (Config, error) {
 		if cfg.Outputs[i].Format == "" {
 			cfg.Outputs[i].Format = "hexo" // as output's default
 		}
+		if _, ok := cfg.lines[fmt.Sprintf("outputs[%d].dir", i)]; !ok {
+			cfg.Outputs[i].Dir = DefaultDir(cfg.Outputs[i].Format)
+		}
+	}
+	if _, ok := cfg.lines["output.dir"]; !ok {
+		cfg.Output.Dir = DefaultDir(cfg.Output.Format)
 	}
 	cfg.applyEnv(os.LookupEnv)
 	// Unknown settings leave the others readable: check those too, so

@@ -117,6 +117,38 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// An output without a dir writes where its generator reads posts, as
+// seen from the site's root: source/_posts, content or _posts.
+func TestOutputDefaultDirFollowsFormat(t *testing.T) {
+	const sources = "sources:\n  - {group: g, source: s, channel: c, url: https://x.example.com/}\n"
+	for _, tc := range []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{"no output", "", []string{"source/_posts"}},
+		{"hexo", "output:\n  format: hexo\n", []string{"source/_posts"}},
+		{"hugo", "output:\n  format: hugo\n", []string{"content"}},
+		{"jekyll", "output:\n  format: jekyll\n", []string{"_posts"}},
+		{"a dir given is kept", "output:\n  format: jekyll\n  dir: site/_posts\n", []string{"site/_posts"}},
+		{"outputs", "outputs:\n  - {format: hugo}\n  - {format: jekyll}\n  - {dir: blog/source/_posts}\n  - {}\n", []string{"content", "_posts", "blog/source/_posts", "source/_posts"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Parse("feedmill.yaml", []byte(tc.yaml+sources))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, o := range cfg.OutputList() {
+				got = append(got, o.Dir)
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("dirs %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestOutputFormats(t *testing.T) {
 	for _, format := range []string{"hexo", "hugo", "jekyll"} {
 		cfg, err := Parse("feedmill.yaml", []byte("output:\n  format: "+format+"\n  dir: out\nsources:\n  - group: g\n    source: s\n    channel: c\n    url: https://x.example.com/\n"))
