@@ -237,3 +237,39 @@ func TestVersionFollowsOutput(t *testing.T) {
 		t.Fatalf("content.Version is %d, %s records %s: run go test -update", Version, path, recorded)
 	}
 }
+
+// TestOutputsStayWhole processes every golden input, the changed and the
+// unchanged interleaved, and only then compares the outputs: a writer's
+// buffer reused for a later body (see spare) while an earlier output is
+// that buffer would show here as an earlier output overwritten.
+func TestOutputsStayWhole(t *testing.T) {
+	files, _ := filepath.Glob("testdata/clean/*.html")
+	type result struct{ golden, got string }
+	var results []result
+	for _, in := range files {
+		if strings.HasSuffix(in, ".golden.html") {
+			continue
+		}
+		body, link, opts := readCase(t, in)
+		for range 2 { // each twice: the second sees the first's spare writer
+			res := Process(body, link, opts)
+			got := res.HTML
+			if res.Image != "" {
+				got = "<!-- image: " + res.Image + " -->\n" + got
+			}
+			results = append(results, result{strings.TrimSuffix(in, ".html") + ".golden.html", got})
+		}
+	}
+	if len(results) < 20 {
+		t.Fatalf("%d outputs", len(results))
+	}
+	for _, r := range results {
+		want, err := os.ReadFile(r.golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.got != string(want) {
+			t.Errorf("%s: an output changed after later bodies were processed", r.golden)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package content
 
 import (
 	"bytes"
+	"sync"
 	unsafeconv "unsafe" // the package's tests have a func unsafe
 )
 
@@ -25,8 +26,21 @@ type writer struct {
 }
 
 func newWriter(size int) *writer {
-	return &writer{b: make([]byte, 0, size+size/16+64), blank: true}
+	need := size + size/16 + 64
+	if w, ok := spare.Get().(*writer); ok && cap(w.b) >= need {
+		*w = writer{b: w.b[:0], blank: true}
+		return w
+	}
+	return &writer{b: make([]byte, 0, need), blank: true}
 }
+
+// spare holds the writers whose output was their input: most bodies of
+// RSSHub's feeds need no change (RSSHub gives images their referrerpolicy
+// itself), and their writer's buffer is then free for the next body
+// instead of garbage. Buffers over maxSpare are not kept.
+var spare sync.Pool // *writer
+
+const maxSpare = 256 << 10
 
 // write appends p; pre says p is text whose white space shows.
 func (w *writer) write(p []byte, pre bool) {
@@ -63,11 +77,15 @@ func (w *writer) write(p []byte, pre bool) {
 }
 
 // text is the output, for a body cleaned from in. It is in itself when
-// nothing changed (most bodies, which then are not held twice), else the
-// writer's bytes as a string without a copy: a writer is written once,
-// by one run, and dropped after text.
+// nothing changed (most bodies, which then are not held twice; the
+// writer's buffer goes to spare), else the writer's bytes as a string
+// without a copy: a writer is written once, by one run, and dropped after
+// text.
 func (w *writer) text(in string) string {
 	if string(w.b) == in {
+		if cap(w.b) <= maxSpare {
+			spare.Put(w) // its run is over: nothing writes to it again
+		}
 		return in
 	}
 	return unsafeconv.String(unsafeconv.SliceData(w.b), len(w.b))
