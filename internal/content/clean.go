@@ -185,7 +185,7 @@ func (c *cleaner) run(body string) string {
 			}
 			return out
 		case html.TextToken:
-			c.w.write(c.z.Raw(), c.pre > 0)
+			c.text(c.z.Raw())
 		case html.CommentToken:
 			c.comment(c.z.Raw())
 		case html.DoctypeToken:
@@ -217,6 +217,30 @@ func (c *cleaner) run(body string) string {
 			c.startTag(tt == html.SelfClosingTagToken)
 		}
 	}
+}
+
+// text writes a text token. A "<" that ends it (alone, or as "</" at the
+// end of the body) is text only because of what follows: the "<" of a
+// tag, or nothing. When that tag goes, or the page follows the post, it
+// would start a tag made of the text after it ("<<noscript>img src=x
+// onerror=…>" would leave an <img>), so it is written "&lt;", which
+// reads the same.
+func (c *cleaner) text(raw []byte) {
+	n := len(raw)
+	k := -1
+	switch {
+	case n >= 1 && raw[n-1] == '<':
+		k = n - 1
+	case n >= 2 && raw[n-2] == '<' && raw[n-1] == '/':
+		k = n - 2
+	}
+	if k < 0 {
+		c.w.write(raw, c.pre > 0)
+		return
+	}
+	c.w.write(raw[:k], c.pre > 0)
+	c.w.writeString("&lt;", c.pre > 0)
+	c.w.write(raw[k+1:], c.pre > 0)
 }
 
 // comment keeps a comment, closing it if the body ends inside it. A
@@ -353,7 +377,7 @@ func (c *cleaner) skipRaw() {
 func (c *cleaner) reprocess(tt html.TokenType) {
 	switch tt {
 	case html.TextToken:
-		c.w.write(c.z.Raw(), c.pre > 0)
+		c.text(c.z.Raw())
 	case html.CommentToken:
 		c.comment(c.z.Raw())
 	case html.DoctypeToken:

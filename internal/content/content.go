@@ -58,7 +58,7 @@ type Options struct {
 // prepared, for the site) is not taken for this one's.
 // TestVersionFollowsOutput fails when the golden outputs change and it
 // does not.
-const Version = 5
+const Version = 6
 
 // Key names what Process's output depends on besides the item (its body,
 // link and enclosures): Version and the options that are not per item.
