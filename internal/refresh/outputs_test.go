@@ -399,3 +399,30 @@ func TestPruneEveryOutput(t *testing.T) {
 		t.Errorf("hexo keeps %d files, want the kept source's 1", got)
 	}
 }
+
+// A folder moved with its posts, and named anew in the configuration, is
+// a new output that finds every post in place: each is adopted, none
+// written again, in every format.
+func TestMovedOutputAdoptsItsPosts(t *testing.T) {
+	for _, o := range threeOutputs(t) {
+		t.Run(o.Format.Name(), func(t *testing.T) {
+			r := withOutputs(newRunner(t, o.Dir), o)
+			host := newFeedHost(t, days(time.Now(), 1, 3)...)
+			src := host.source(feed.Retention{})
+			runOnce(t, r, src)
+			before := snapshot(t, []refresh.Output{o})
+			moved := filepath.Join(t.TempDir(), "moved")
+			if err := os.Rename(o.Dir, moved); err != nil {
+				t.Fatal(err)
+			}
+			m := refresh.Output{Dir: moved, Format: o.Format, Name: moved}
+			if res := runOnce(t, withOutputs(r, m), src); res.Posts != 0 || res.PublishErr != nil {
+				t.Errorf("the moved output: %d posts written, %v; want none", res.Posts, res.PublishErr)
+			}
+			after := snapshot(t, []refresh.Output{m})
+			if len(after) != len(before) {
+				t.Errorf("the moved folder has %d files, had %d", len(after), len(before))
+			}
+		})
+	}
+}
