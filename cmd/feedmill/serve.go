@@ -52,7 +52,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	logFormat := fs.String("log-format", "text", "log `format`: text for people, json for machines")
 	noSite := fs.Bool("no-site", false, "only fetch: do not build or serve the news site (/admin, /healthz and /metrics stay)")
 	role := fs.String("role", fleet.RoleAll, "what this process does with a PostgreSQL store: fetch, publish or all")
-	lease := fs.Duration("lease", fleet.DefaultLease, "how long a fetcher holds a source it claimed (PostgreSQL); a dead fetcher's sources are taken after it")
+	lease := fs.Duration("lease", fleet.DefaultLease, "how long a fetcher holds a source it claimed and no longer fetches (PostgreSQL; 10s at least); a fetch in flight renews it, and a dead fetcher's sources are taken 10s after its last heartbeat")
 	if ok, code := parseFlags(fs, args, stdout, stderr); !ok {
 		return code
 	}

@@ -4,9 +4,11 @@
 // advisory lock, with standbys waiting for it) writes the posts of the
 // stored items and builds the site. A process can be both ("all").
 //
-// A fetcher that dies loses its leases when they expire, and another
-// takes its sources; a publisher that dies loses its lock with its
-// connection, and a standby takes over, finishing what it left in the
+// Every process reports itself alive every few seconds (a heartbeat). A
+// fetcher that dies loses its leases and its hosts' slots once its
+// heartbeat has stopped for postgres.DeadAfter, and another takes its
+// sources; a publisher that dies loses its lock with its connection, and
+// a standby takes over, finishing what it left in the
 // crash-safe order every publish keeps (reserve, write, flush, mark).
 package fleet
 
@@ -53,8 +55,12 @@ type Options struct {
 	// Owner names the process in leases, locks and the fleet's views;
 	// host:pid by default.
 	Owner string
-	// Lease is how long a fetcher holds a source it claimed; a source
-	// whose fetcher died is fetched again by another after it.
+	// Lease is how long a fetcher holds a source it claimed, renewed by
+	// each heartbeat while it fetches it; postgres.DeadAfter at least, so
+	// that no lease runs out between two heartbeats. A fetcher that stops
+	// without giving a lease back (its store failed) keeps the source
+	// that long; one that died loses its leases postgres.DeadAfter after
+	// its last heartbeat.
 	Lease time.Duration
 	// Poll is how long an idle fetcher or a standby publisher waits
 	// before looking again.
@@ -81,9 +87,12 @@ type Process struct {
 	// both are replaced on a reload.
 	site, admin server.Swap
 
-	mu         sync.Mutex // guards what follows
-	cfg        config.Config
-	counters   map[string]int64
+	mu       sync.Mutex // guards what follows
+	cfg      config.Config
+	counters map[string]int64
+	// fetching counts the claims in flight of each source, whose leases
+	// the heartbeat renews.
+	fetching   map[int64]int
 	publishing bool
 	lastErr    error
 	publishErr error
@@ -112,6 +121,7 @@ func New(opts Options) *Process {
 	if opts.Lease <= 0 {
 		opts.Lease = DefaultLease
 	}
+	opts.Lease = max(opts.Lease, postgres.DeadAfter)
 	if opts.Poll <= 0 {
 		opts.Poll = DefaultPoll
 	}
@@ -119,7 +129,7 @@ func New(opts Options) *Process {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	opts.Logger = opts.Logger.With("owner", opts.Owner, "role", opts.Role)
-	p := &Process{opts: opts, started: time.Now(), counters: map[string]int64{}, cfg: opts.Config, metrics: metrics.New()}
+	p := &Process{opts: opts, started: time.Now(), counters: map[string]int64{}, fetching: map[int64]int{}, cfg: opts.Config, metrics: metrics.New()}
 	p.metrics.Registry().MustRegister(fleetCollector{p})
 	return p
 }
@@ -179,6 +189,9 @@ func (p *Process) failed(err error) {
 // and slots and leaves the fleet's list. After a Reload, it starts the
 // roles again with the new configuration.
 func (p *Process) Run(ctx context.Context) error {
+	// The fleet takes a process it has no heartbeat of for dead, and a
+	// dead process takes no lease and no host slot: report first.
+	p.beat(ctx)
 	var hb sync.WaitGroup
 	hb.Go(func() { p.heartbeat(ctx) })
 	var err error
@@ -258,18 +271,45 @@ func (p *Process) Reload(ctx context.Context, cfg config.Config) error {
 	return nil
 }
 
+// heartbeat reports the process alive every postgres.HeartbeatInterval
+// until ctx ends.
 func (p *Process) heartbeat(ctx context.Context) {
-	t := time.NewTicker(2 * time.Second)
+	t := time.NewTicker(postgres.HeartbeatInterval)
 	defer t.Stop()
 	for {
-		s := p.Snapshot()
-		if err := p.opts.Store.Heartbeat(ctx, postgres.Process{Owner: s.Owner, Role: s.Role, Started: s.Started, Publishing: s.Publishing, Counters: s.Counters}); err != nil && ctx.Err() == nil {
-			p.opts.Logger.Warn("heartbeat", "error", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		p.beat(ctx)
+	}
+}
+
+// beat reports the process alive, with its counters, and renews the
+// leases of the sources it is fetching.
+func (p *Process) beat(ctx context.Context) {
+	s := p.Snapshot()
+	p.mu.Lock()
+	fetching := make([]int64, 0, len(p.fetching))
+	for id := range p.fetching {
+		fetching = append(fetching, id)
+	}
+	p.mu.Unlock()
+	err := p.opts.Store.Heartbeat(ctx, postgres.Process{Owner: s.Owner, Role: s.Role, Started: s.Started, Publishing: s.Publishing, Counters: s.Counters}, fetching, p.opts.Lease)
+	if err != nil && ctx.Err() == nil {
+		p.opts.Logger.Warn("heartbeat", "error", err)
+	}
+}
+
+// track counts the sources of rows as fetched (in flight, by) for the
+// heartbeat's renewal of their leases.
+func (p *Process) track(rows []store.Source, by int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, row := range rows {
+		if p.fetching[row.ID] += by; p.fetching[row.ID] <= 0 {
+			delete(p.fetching, row.ID)
 		}
 	}
 }
@@ -333,8 +373,9 @@ func (p *Process) fetchLoop(ctx context.Context, cfg config.Config) error {
 	}
 	r := refresh.FromConfig(cfg, st, p.opts.Logger)
 	fo := cfg.FetchOptions()
-	// A slot held by a process that died frees itself after any fetch
-	// could have ended.
+	// A slot held by a process that died is free once its heartbeat
+	// stops (postgres.DeadAfter); hold, longer than any fetch, frees one
+	// whose give-back a live process lost.
 	fo.Hosts = st.HostGate(p.opts.Owner, cfg.PerHost, cfg.HostDelay.Std(), 2*fetchTimeout(fo)+30*time.Second)
 	r.Fetch = fetch.New(fo)
 	r.FetchOnly = true
@@ -392,6 +433,9 @@ func (p *Process) claimLoop(ctx context.Context, r *refresh.Runner, byKey map[st
 		for i, row := range rows {
 			batch[i] = byKey[row.Key]
 		}
+		// While they are fetched, the heartbeat renews their leases, so
+		// that a fetch longer than a lease is not done twice.
+		p.track(rows, 1)
 		_, err = r.RunRows(ctx, batch, rows, func(res refresh.Result) {
 			p.metrics.Observe(res)
 			p.add(CountFetched, 1)
@@ -400,6 +444,7 @@ func (p *Process) claimLoop(ctx context.Context, r *refresh.Runner, byKey map[st
 				p.add(CountFailed, 1)
 			}
 		})
+		p.track(rows, -1)
 		if err != nil && ctx.Err() == nil {
 			// The store failed: the leases left expire, and the sources
 			// are fetched again.

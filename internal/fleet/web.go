@@ -41,8 +41,8 @@ type LeaseView struct {
 }
 
 // processWindow is how long a process that stopped reporting stays in
-// the views: a few heartbeats.
-const processWindow = 30 * time.Second
+// the views: as long as the fleet takes it for alive.
+const processWindow = postgres.DeadAfter
 
 // Look reads the fleet's state.
 func Look(ctx context.Context, st *postgres.Store) (View, error) {

@@ -25,12 +25,21 @@ func TestViewsShowTheFleet(t *testing.T) {
 	if _, err := st.EnsureSource(t.Context(), feed.Source{Group: "g", Name: "s", Channel: "c", URL: "https://example.com/a"}); err != nil {
 		t.Fatal(err)
 	}
+	// Fetchers claim only once alive to the fleet.
+	for _, owner := range []string{"fetcher:7", "fetcher:8"} {
+		if err := st.Heartbeat(t.Context(), postgres.Process{Owner: owner, Role: "fetch", Started: time.Now(), Counters: map[string]int64{fleet.CountFetched: 5}}, nil, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
 	claimed, err := st.ClaimSources(t.Context(), "fetcher:7", []string{"g/s/c"}, time.Now(), 10, time.Minute)
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("ClaimSources = %v, %v", claimed, err)
 	}
 	if again, err := st.ClaimSources(t.Context(), "fetcher:8", []string{"g/s/c"}, time.Now(), 10, time.Minute); err != nil || len(again) != 0 {
 		t.Fatalf("a leased source was claimed again: %v, %v", again, err)
+	}
+	if err := st.Leave(t.Context(), "fetcher:8"); err != nil {
+		t.Fatal(err)
 	}
 	lock, err := st.TryPublisherLock(t.Context())
 	if err != nil {
@@ -39,9 +48,6 @@ func TestViewsShowTheFleet(t *testing.T) {
 	defer lock.Release(t.Context())
 	if _, err := st.TryPublisherLock(t.Context()); err != postgres.ErrLockHeld {
 		t.Errorf("a second publisher lock: %v, want ErrLockHeld", err)
-	}
-	if err := st.Heartbeat(t.Context(), postgres.Process{Owner: "fetcher:7", Role: "fetch", Started: time.Now(), Counters: map[string]int64{fleet.CountFetched: 5}}); err != nil {
-		t.Fatal(err)
 	}
 	cfg := loadConfig(t, t.TempDir(), dsn, "", "  - {group: g, source: s, channel: c, url: https://example.com/a}\n")
 	p := fleet.New(fleet.Options{Config: cfg, Store: st, Role: fleet.RolePublish, Owner: "pub:1", NoSite: true, Version: "test"})

@@ -29,10 +29,30 @@ type Lease struct {
 	Until    time.Time
 }
 
+// HeartbeatInterval is how often a fleet process reports itself alive
+// (Heartbeat). DeadAfter is how long after its last report the fleet
+// takes it for dead: its leases and host slots are free for the others
+// from then on, whatever their expiry says, and it takes none itself
+// until it reports again. Five heartbeats, so that a report late by a
+// few seconds on a busy machine or database does not take a live
+// process's slots; the heartbeat, not how long a fetch takes, decides.
+const (
+	HeartbeatInterval = 2 * time.Second
+	DeadAfter         = 5 * HeartbeatInterval
+)
+
+// forgetAfter is how long after its last report a process's row is
+// deleted (by any other process's heartbeat), so that the list of
+// processes does not grow with every one killed.
+const forgetAfter = time.Minute
+
 // ClaimSources leases to owner, for lease, up to n of the sources with
 // the given keys that are due at now, not paused, and not leased by a
-// live lease; the most overdue first. SKIP LOCKED lets fetchers claim at
-// once without waiting for each other or claiming a source twice.
+// live lease: one whose expiry has not passed and whose owner is alive
+// (see DeadAfter). The most overdue first. SKIP LOCKED lets fetchers
+// claim at once without waiting for each other or claiming a source
+// twice. An owner the fleet takes for dead (no heartbeat within
+// DeadAfter) claims nothing: its leases would be free to the others.
 func (s *Store) ClaimSources(ctx context.Context, owner string, keys []string, now time.Time, n int, lease time.Duration) ([]store.Source, error) {
 	// Planned with its values each time, not as a prepared statement:
 	// only then does PostgreSQL look the keys up in a hash table; a
@@ -41,9 +61,11 @@ func (s *Store) ClaimSources(ctx context.Context, owner string, keys []string, n
 	rows, err := s.q.Query(ctx, `UPDATE sources SET leased_until = now() + $1::bigint * interval '1 microsecond', lease_owner = $2
 WHERE id IN (SELECT id FROM sources WHERE key = ANY($3) AND NOT paused
 	AND (next_due_at IS NULL OR next_due_at <= $4)
-	AND (leased_until IS NULL OR leased_until < now())
+	AND (leased_until IS NULL OR leased_until < now()
+		OR NOT EXISTS (SELECT 1 FROM fleet_processes p WHERE p.owner = sources.lease_owner AND p.seen_at > now() - $6::bigint * interval '1 microsecond'))
+	AND EXISTS (SELECT 1 FROM fleet_processes p WHERE p.owner = $2 AND p.seen_at > now() - $6::bigint * interval '1 microsecond')
 	ORDER BY next_due_at NULLS FIRST, id LIMIT $5 FOR UPDATE SKIP LOCKED)
-RETURNING `+sourceColumns, pgx.QueryExecModeExec, lease.Microseconds(), owner, keys, now.UnixNano(), n)
+RETURNING `+sourceColumns, pgx.QueryExecModeExec, lease.Microseconds(), owner, keys, now.UnixNano(), n, DeadAfter.Microseconds())
 	if err != nil {
 		return nil, fmt.Errorf("claim sources: %w", err)
 	}
@@ -89,9 +111,11 @@ func (s *Store) CommitLazily(ctx context.Context) error {
 	return nil
 }
 
-// Leases returns the live leases by source ID.
+// Leases returns the live leases by source ID: not expired, and held by
+// a process alive (see DeadAfter).
 func (s *Store) Leases(ctx context.Context) (map[int64]Lease, error) {
-	rows, err := s.q.Query(ctx, `SELECT id, lease_owner, leased_until FROM sources WHERE leased_until > now()`)
+	rows, err := s.q.Query(ctx, `SELECT id, lease_owner, leased_until FROM sources WHERE leased_until > now()
+	AND EXISTS (SELECT 1 FROM fleet_processes p WHERE p.owner = sources.lease_owner AND p.seen_at > now() - $1::bigint * interval '1 microsecond')`, DeadAfter.Microseconds())
 	if err != nil {
 		return nil, fmt.Errorf("leases: %w", err)
 	}
@@ -197,15 +221,28 @@ type Process struct {
 	Counters   map[string]int64
 }
 
-// Heartbeat records that the process is alive, with its counters.
-func (s *Store) Heartbeat(ctx context.Context, p Process) error {
+// Heartbeat records that the process is alive, with its counters, and
+// renews for lease its leases of the sources it is
+// fetching, so that a fetch longer than a lease keeps its source. In
+// the same statement, it deletes the rows of processes not seen for a
+// minute: killed ones, which never left.
+func (s *Store) Heartbeat(ctx context.Context, p Process, fetching []int64, lease time.Duration) error {
 	counters, err := json.Marshal(p.Counters)
 	if err != nil {
 		return err
 	}
-	_, err = s.q.Exec(ctx, `INSERT INTO fleet_processes (owner, role, started_at, seen_at, publishing, counters) VALUES ($1, $2, $3, now(), $4, $5)
+	if fetching == nil {
+		fetching = []int64{}
+	}
+	_, err = s.q.Exec(ctx, `WITH renewed AS (
+	UPDATE sources SET leased_until = now() + $6::bigint * interval '1 microsecond'
+	WHERE id = ANY($7) AND lease_owner = $1 AND leased_until IS NOT NULL
+), forgotten AS (
+	DELETE FROM fleet_processes WHERE seen_at < now() - $8::bigint * interval '1 microsecond' AND owner <> $1
+)
+INSERT INTO fleet_processes (owner, role, started_at, seen_at, publishing, counters) VALUES ($1, $2, $3, now(), $4, $5)
 ON CONFLICT (owner) DO UPDATE SET role = excluded.role, seen_at = now(), publishing = excluded.publishing, counters = excluded.counters`,
-		p.Owner, p.Role, p.Started, p.Publishing, counters)
+		p.Owner, p.Role, p.Started, p.Publishing, counters, lease.Microseconds(), fetching, forgetAfter.Microseconds())
 	if err != nil {
 		return fmt.Errorf("heartbeat: %w", err)
 	}
@@ -250,7 +287,13 @@ WHERE seen_at > now() - $1::bigint * interval '1 microsecond' ORDER BY role, own
 // HostGate holds the politeness limits of every host for the whole
 // fleet: at most perHost requests in flight to a host, their starts at
 // least delay apart, and none while a server's pause (429, Retry-After)
-// lasts. It implements fetch.HostGate. Each fetch costs two short
+// lasts. It implements fetch.HostGate.
+//
+// A slot is held until it is given back, and is free before that only
+// when its holder is taken for dead (no heartbeat within DeadAfter; see
+// Heartbeat), or after hold, should a give-back be lost. A process that
+// is not alive to the fleet takes no slot: so a fetch in flight is never
+// doubled by a slot taken over from a live process. Each fetch costs two short
 // statements, three with a delay: take a slot, take a turn, give the
 // slot back.
 //
@@ -266,8 +309,8 @@ type HostGate struct {
 	owner   string
 	perHost int
 	delay   time.Duration
-	// hold is how long a slot stays taken by a process that died
-	// holding it: longer than any fetch.
+	// hold is how long a slot stays taken by a live process that lost
+	// the statement giving it back: longer than any fetch.
 	hold time.Duration
 }
 
@@ -309,14 +352,16 @@ func (g *HostGate) Acquire(ctx context.Context, host string) (func(), time.Time,
 	WHERE NOT EXISTS (SELECT 1 FROM fleet_host_slots WHERE host = $1 AND slot = $2 - 1)
 	ON CONFLICT DO NOTHING
 ), free AS (
-	SELECT slot FROM fleet_host_slots WHERE host = $1 AND slot < $2 AND held_until < now()
+	SELECT slot FROM fleet_host_slots AS fs WHERE host = $1 AND slot < $2
+		AND (held_until < now() OR NOT EXISTS (SELECT 1 FROM fleet_processes p WHERE p.owner = fs.owner AND p.seen_at > now() - $5::bigint * interval '1 microsecond'))
 		AND (SELECT paused_until FROM h) < now()
+		AND EXISTS (SELECT 1 FROM fleet_processes p WHERE p.owner = $3 AND p.seen_at > now() - $5::bigint * interval '1 microsecond')
 	ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED
 ), took AS (
 	UPDATE fleet_host_slots SET owner = $3, held_until = now() + $4::bigint * interval '1 microsecond'
 	WHERE host = $1 AND slot = (SELECT slot FROM free) RETURNING slot
 )
-SELECT (SELECT paused_until FROM h), (SELECT slot FROM took)`, host, g.perHost, g.owner, g.hold.Microseconds()).Scan(&paused, &got)
+SELECT (SELECT paused_until FROM h), (SELECT slot FROM took)`, host, g.perHost, g.owner, g.hold.Microseconds(), DeadAfter.Microseconds()).Scan(&paused, &got)
 		if err != nil {
 			return nil, time.Time{}, fmt.Errorf("fleet host gate: %w", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/store"
 	"github.com/feedmill/feedmill/internal/store/postgres/pgtest"
 )
@@ -19,6 +20,8 @@ func TestHostGate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	beat(t, s, "a", nil)
+	beat(t, s, "b", nil)
 	a := s.HostGate("a", 2, 0, time.Minute)
 	b := s.HostGate("b", 2, 0, time.Minute)
 	acquire := func(g *HostGate, host string, within time.Duration) (func(), time.Time, error) {
@@ -112,5 +115,191 @@ func TestLazyCommits(t *testing.T) {
 	}
 	if v := setting(s.pool); v != "on" {
 		t.Errorf("CommitLazily outside a batch changed the pool: synchronous_commit %s", v)
+	}
+}
+
+// beat reports owner alive, fetching the sources of ids.
+func beat(t *testing.T, s *Store, owner string, ids []int64) {
+	t.Helper()
+	if err := s.Heartbeat(t.Context(), Process{Owner: owner, Role: "fetch", Started: time.Now()}, ids, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lastSeen makes owner's last heartbeat ago old.
+func lastSeen(t *testing.T, s *Store, owner string, ago time.Duration) {
+	t.Helper()
+	if _, err := s.pool.Exec(t.Context(), `UPDATE fleet_processes SET seen_at = now() - $2::bigint * interval '1 microsecond' WHERE owner = $1`, owner, ago.Microseconds()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A process whose heartbeat stopped loses its host slots and its leases
+// once DeadAfter has passed, not before, whatever their expiry; a
+// process alive to the fleet never loses them, and one that is not
+// takes nothing.
+func TestDeadProcessLosesSlotsAndLeases(t *testing.T) {
+	s, err := Open(t.Context(), pgtest.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.EnsureSource(t.Context(), feed.Source{Group: "g", Name: "s", Channel: "c", URL: "https://example.com/a"}); err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{"g/s/c"}
+	beat(t, s, "a", nil)
+	beat(t, s, "b", nil)
+	// Held for an hour: only the heartbeat can free them.
+	a := s.HostGate("a", 1, 0, time.Hour)
+	b := s.HostGate("b", 1, 0, time.Hour)
+	acquire := func(g *HostGate, within time.Duration) (func(), error) {
+		ctx, cancel := context.WithTimeout(t.Context(), within)
+		defer cancel()
+		release, _, err := g.Acquire(ctx, "h:1")
+		return release, err
+	}
+	claim := func(owner string) int {
+		t.Helper()
+		got, err := s.ClaimSources(t.Context(), owner, keys, time.Now(), 10, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(got)
+	}
+	if _, err := acquire(a, 10*time.Second); err != nil {
+		t.Fatalf("a's slot: %v", err)
+	}
+	if n := claim("a"); n != 1 {
+		t.Fatalf("a claimed %d sources, want 1", n)
+	}
+	id := int64(1)
+	for _, ago := range []time.Duration{0, DeadAfter - 3*time.Second} {
+		lastSeen(t, s, "a", ago)
+		if _, err := acquire(b, 300*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("a's last heartbeat %s ago: b took its slot (%v)", ago, err)
+		}
+		if n := claim("b"); n != 0 {
+			t.Fatalf("a's last heartbeat %s ago: b claimed its source", ago)
+		}
+	}
+	if leases, err := s.Leases(t.Context()); err != nil || leases[id].Owner != "a" {
+		t.Errorf("leases of a live a: %v, %v", leases, err)
+	}
+	// A heartbeat DeadAfter old: a is dead to the fleet.
+	lastSeen(t, s, "a", DeadAfter+time.Second)
+	if leases, err := s.Leases(t.Context()); err != nil || len(leases) != 0 {
+		t.Errorf("leases of a dead a: %v, %v", leases, err)
+	}
+	rb, err := acquire(b, 10*time.Second)
+	if err != nil {
+		t.Fatalf("a dead process's slot: %v", err)
+	}
+	if n := claim("b"); n != 1 {
+		t.Fatalf("b claimed %d of a dead process's sources, want 1", n)
+	}
+	rb()
+	// A process dead to the fleet takes no slot and claims no source,
+	// though they are free: whoever took them would not see it alive.
+	if _, err := acquire(a, 300*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a dead a took a free slot: %v", err)
+	}
+	if err := s.ReleaseLeases(t.Context(), "b", nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := claim("a"); n != 0 {
+		t.Fatalf("a dead a claimed a free source")
+	}
+	// Alive again, it takes them.
+	beat(t, s, "a", nil)
+	ra, err := acquire(a, 10*time.Second)
+	if err != nil {
+		t.Fatalf("a, alive again, took no free slot: %v", err)
+	}
+	ra()
+	if n := claim("a"); n != 1 {
+		t.Fatalf("a, alive again, claimed %d sources, want 1", n)
+	}
+	lastSeen(t, s, "b", DeadAfter+time.Second)
+	if _, err := acquire(b, 300*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a dead b took a free slot: %v", err)
+	}
+	if err := s.ReleaseLeases(t.Context(), "a", nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := claim("b"); n != 0 {
+		t.Errorf("a dead b claimed a free source")
+	}
+}
+
+// A heartbeat renews the leases of the sources its process is fetching,
+// past their first expiry, and no other; and it forgets the processes
+// not seen for a while.
+func TestHeartbeatRenewsLeases(t *testing.T) {
+	s, err := Open(t.Context(), pgtest.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, url := range []string{"https://example.com/a", "https://example.com/b"} {
+		if _, err := s.EnsureSource(t.Context(), feed.Source{Group: "g", Name: "s", Channel: url[len(url)-1:], URL: url}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := []string{"g/s/a", "g/s/b"}
+	beat(t, s, "a", nil)
+	beat(t, s, "b", nil)
+	const lease = 2 * time.Second
+	got, err := s.ClaimSources(t.Context(), "a", keys, time.Now(), 10, lease)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("a claimed %v, %v", got, err)
+	}
+	until := func(id int64) time.Time {
+		var u time.Time
+		if err := s.pool.QueryRow(t.Context(), `SELECT COALESCE(leased_until, 'epoch') FROM sources WHERE id = $1`, id).Scan(&u); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	fetching, idle := got[0].ID, got[1].ID
+	first := until(fetching)
+	time.Sleep(time.Until(first) + 200*time.Millisecond)
+	// Fetching one past its lease's expiry, a says it is alive.
+	if err := s.Heartbeat(t.Context(), Process{Owner: "a", Role: "fetch", Started: time.Now()}, []int64{fetching}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if u := until(fetching); !u.After(first.Add(50 * time.Second)) {
+		t.Errorf("the lease of a source in flight: until %v, first %v, want renewed for a minute", u, first)
+	}
+	if u := until(idle); u.After(first.Add(time.Second)) {
+		t.Errorf("the lease of a source not in flight was renewed: %v", u)
+	}
+	again, err := s.ClaimSources(t.Context(), "b", keys, time.Now(), 10, lease)
+	if err != nil || len(again) != 1 || again[0].ID != idle {
+		t.Errorf("b claimed %v (%v), want only the source a no longer fetches (%d)", again, err, idle)
+	}
+	// A lease given back is not renewed: a's heartbeat after b took it.
+	if err := s.Heartbeat(t.Context(), Process{Owner: "a", Role: "fetch", Started: time.Now()}, []int64{fetching, idle}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if leases, err := s.Leases(t.Context()); err != nil || leases[idle].Owner != "b" || leases[fetching].Owner != "a" {
+		t.Errorf("leases: %v, %v", leases, err)
+	}
+	// A process not seen for a minute is forgotten by another's
+	// heartbeat; one seen within it is kept.
+	lastSeen(t, s, "b", forgetAfter+time.Second)
+	beat(t, s, "c", nil)
+	lastSeen(t, s, "c", forgetAfter-5*time.Second)
+	beat(t, s, "a", nil)
+	procs, err := s.Processes(t.Context(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var owners []string
+	for _, p := range procs {
+		owners = append(owners, p.Owner)
+	}
+	if len(owners) != 2 || owners[0] != "a" || owners[1] != "c" {
+		t.Errorf("processes after a heartbeat: %v, want [a c]", owners)
 	}
 }
