@@ -397,3 +397,62 @@ func TestFetcherAdoptsRenamedSource(t *testing.T) {
 		t.Errorf("post files after the rename: %q, want one", files)
 	}
 }
+
+// A fetcher's heartbeat renews the lease of a source while its fetch
+// lasts, and the source is fetched once; its lease is given back when the
+// fetch is recorded.
+func TestSlowFetchKeepsItsLease(t *testing.T) {
+	dsn := pgtest.Database(t)
+	f := &feeds{img: "https://img.example", hits: map[string]int{}}
+	hold := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	fs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		<-hold
+		f.ServeHTTP(w, r)
+	}))
+	defer fs.Close()
+	defer close(hold)
+	st, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cfg := loadConfig(t, t.TempDir(), dsn, "timeout: 5m", fmt.Sprintf("  - {group: g, source: s, channel: c, url: %s/a}\n", fs.URL))
+	p := fleet.New(fleet.Options{Config: cfg, Store: st, Role: fleet.RoleFetch, Owner: "fetch:1", Poll: 50 * time.Millisecond, NoSite: true})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	<-arrived
+	leased := func() time.Time {
+		leases, err := st.Leases(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range leases {
+			return l.Until
+		}
+		return time.Time{}
+	}
+	first := leased()
+	if first.IsZero() {
+		t.Fatal("no lease on the source in flight")
+	}
+	waitFor(t, "the heartbeat to renew the lease", func() bool { return leased().After(first.Add(500 * time.Millisecond)) })
+	hold <- struct{}{}
+	waitFor(t, "the fetch to be recorded and its lease given back", func() bool {
+		rows, _ := st.Sources(t.Context())
+		return len(rows) == 1 && !rows[0].LastSuccess.IsZero() && leased().IsZero()
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if n := f.count("/a"); n != 1 {
+		t.Errorf("the source was fetched %d times, want once", n)
+	}
+}
