@@ -122,6 +122,9 @@ func TestTokensFastLane(t *testing.T) {
 		{"empty script", `<script></script><p>`, 1, true},
 		{"doctype", `<!DOCTYPE html><p>`, 1, true},
 		{"end tag that is no tag", `a</ b>c<p>`, 1, true},
+		// Each name is compared with those before it: more than
+		// maxFastAttrs go to the Tokenizer, which keeps them in a map.
+		{"many attributes", "<p>x</p><p" + manyAttrs(maxFastAttrs) + "/>y<p" + manyAttrs(maxFastAttrs+1) + " a1=/>z<b>", 1, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -134,4 +137,13 @@ func TestTokensFastLane(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyAttrs is n distinct attributes and a duplicate of the first.
+func manyAttrs(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(" a" + strconv.Itoa(i) + "=v")
+	}
+	return b.String() + " A0"
 }
