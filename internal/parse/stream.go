@@ -130,20 +130,22 @@ var knownNS = map[string]string{
 // readKeys are the extension names gofeed's translator or Parse read.
 var readKeys = map[string]bool{"atom": true, "atom10": true, "atom03": true, "content": true, "dc": true, "dcterms": true, "itunes": true, "media": true, "xhtml": true, "sy": true}
 
-// extKey is the name gofeed keeps an element of this prefix under: its
-// canonical prefix for a known namespace, "other" for one whose name is
-// none Parse or the translator reads, "" when unsure (an undeclared
-// prefix, which gofeed takes literally, maybe as RSS's own; a namespace
-// one of whose declared prefixes is a name that is read).
+// extKey is the name gofeed keeps an element of this prefix under (see
+// rootNamespaces); "" when unsure.
 func (s *scanner) extKey(prefix []byte) string {
-	uri, ok := s.ns[string(prefix)]
-	if !ok {
-		return ""
-	}
+	return s.keys[string(prefix)]
+}
+
+// keyOf is the name gofeed keeps an element in namespace uri under: its
+// canonical prefix for a known namespace, "other" for one whose name is
+// none Parse or the translator reads, "" when unsure (a namespace one of
+// whose declared prefixes is a name that is read: gofeed names an
+// unknown namespace by its prefix).
+func keyOf(uri string, ns map[string]string) string {
 	if k, ok := knownNS[uri]; ok {
 		return k
 	}
-	for p, u := range s.ns {
+	for p, u := range ns {
 		if u == uri && (readKeys[p] || p == "rss" || p == "rdf") {
 			return ""
 		}
@@ -573,6 +575,7 @@ func splitName(name []byte) (prefix, local []byte) {
 // (xml:base).
 func (s *scanner) rootNamespaces(root token) bool {
 	s.ns = map[string]string{}
+	n := 0
 	ok := eachAttr(root.attrs, func(name, value []byte) bool {
 		prefix, local := splitName(name)
 		switch {
@@ -591,10 +594,27 @@ func (s *scanner) rootNamespaces(root token) bool {
 			return false
 		}
 		s.ns[string(local)] = strings.TrimSpace(v)
-		return true
+		n++
+		// A root of many declarations is gofeed's (which copies them
+		// for every element anyway): the keys below take their square.
+		return n <= maxNamespaces
 	})
-	return ok
+	if !ok {
+		return false
+	}
+	// What gofeed names each prefix's elements, once for the document;
+	// an undeclared prefix has none (gofeed takes it literally, maybe
+	// as RSS's own).
+	s.keys = make(map[string]string, len(s.ns))
+	for p, uri := range s.ns {
+		s.keys[p] = keyOf(uri, s.ns)
+	}
+	return true
 }
+
+// maxNamespaces is how many namespace declarations readRSS reads on a
+// root; feeds declare a handful.
+const maxNamespaces = 64
 
 // plainAttrs reports whether a start tag's attributes are all unprefixed
 // and none declares a namespace: no xml:base, no xmlns.

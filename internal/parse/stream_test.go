@@ -355,6 +355,13 @@ var readRSSCases = func() []struct {
 		{"atom link for an empty link", `<rss xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>T</title><atom:link href="/x" rel="alternate"/></channel></rss>`, false},
 		{"more items begun than read", head + `<item><title>a</title><description>&lt;item&gt;</description><description><![CDATA[<item>]]></description></item>` + tail, false},
 		{"cut short", head + `<item><title>a</title>`, false},
+		{"many namespaces", `<rss` + func() string {
+			var b strings.Builder
+			for i := range 65 {
+				fmt.Fprintf(&b, ` xmlns:n%d="https://n.example/%d"`, i, i)
+			}
+			return b.String()
+		}() + `><channel><title>T</title></channel></rss>`, false},
 		{"root past gofeed's window", `<?xml version="1.0"?><!--` + strings.Repeat("x", 4100) + `--><rss><channel><title>T</title></channel></rss>`, false},
 		{"root just inside gofeed's window", `<?xml version="1.0"?><!--` + strings.Repeat("x", 3900) + `--><rss><channel><title>T</title></channel></rss>`, true},
 		{"text after the root", `<rss><channel><title>T</title></channel></rss>junk`, false},

@@ -11,10 +11,11 @@ import (
 // encoding/xml might read differently, or refuse, makes it stop (its
 // methods return false), and readRSS hands the document to gofeed.
 type scanner struct {
-	doc []byte
-	pos int
-	ns  map[string]string // the root element's namespace prefixes
-	loc *time.Location    // the zone of zoneless dates
+	doc  []byte
+	pos  int
+	ns   map[string]string // the root element's namespace prefixes
+	keys map[string]string // what gofeed names each prefix's elements (extKey)
+	loc  *time.Location    // the zone of zoneless dates
 }
 
 type tokKind int
