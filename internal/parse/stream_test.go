@@ -523,3 +523,20 @@ func nsFeed(seed uint64) []byte {
 	b.WriteString("\n</channel>\n</rss>\n")
 	return []byte(b.String())
 }
+
+// TestReadRSSReadsTheBenchmarkedShapes keeps the speed the benchmarks
+// measure: the documents of BenchmarkParse in RSS (the seed RSSHub feed,
+// bench/pipeline's shape) must be read by readRSS, not left to gofeed.
+func TestReadRSSReadsTheBenchmarkedShapes(t *testing.T) {
+	seed, err := os.ReadFile("../../testdata/golden/guancha-headline.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, doc := range map[string][]byte{"guancha-headline.xml": seed, "bench/pipeline's shape": rsshubBenchFeed()} {
+		f, _, ok := readRSS(bytes.TrimSpace(doc), time.UTC)
+		if !ok || len(f.Items) == 0 {
+			t.Errorf("%s: readRSS leaves it to gofeed", name)
+		}
+		checkSame(t, name, doc)
+	}
+}
