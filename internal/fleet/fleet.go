@@ -92,7 +92,15 @@ type Process struct {
 	counters map[string]int64
 	// fetching counts the claims in flight of each source, whose leases
 	// the heartbeat renews.
-	fetching   map[int64]int
+	fetching map[int64]int
+	// life is cancelled when the heartbeat has not reached the store for
+	// long enough that the fleet may soon take the process for dead
+	// (fence): the fetches in flight are then dropped, so that no slot
+	// another process takes over is still in use. A heartbeat that
+	// lands starts a new one.
+	life       context.Context
+	endLife    context.CancelFunc
+	fence      *time.Timer
 	publishing bool
 	lastErr    error
 	publishErr error
@@ -207,6 +215,11 @@ func (p *Process) Run(ctx context.Context) error {
 		}
 	}
 	hb.Wait()
+	p.mu.Lock()
+	if p.fence != nil {
+		p.fence.Stop()
+	}
+	p.mu.Unlock()
 	leave, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	return errors.Join(p.opts.Store.Leave(leave, p.opts.Owner), err)
@@ -296,10 +309,52 @@ func (p *Process) beat(ctx context.Context) {
 		fetching = append(fetching, id)
 	}
 	p.mu.Unlock()
+	sent := time.Now()
 	err := p.opts.Store.Heartbeat(ctx, postgres.Process{Owner: s.Owner, Role: s.Role, Started: s.Started, Publishing: s.Publishing, Counters: s.Counters}, fetching, p.opts.Lease)
-	if err != nil && ctx.Err() == nil {
-		p.opts.Logger.Warn("heartbeat", "error", err)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.opts.Logger.Warn("heartbeat", "error", err)
+		}
+		return
 	}
+	// The store dated this heartbeat after sent: the fleet takes the
+	// process for dead no sooner than postgres.DeadAfter after sent. Its
+	// fetches stop a heartbeat before that, unless another lands.
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.life == nil || p.life.Err() != nil {
+		p.life, p.endLife = context.WithCancel(context.Background())
+	}
+	left := postgres.DeadAfter - postgres.HeartbeatInterval - time.Since(sent)
+	if p.fence == nil {
+		p.fence = time.AfterFunc(left, p.lapse)
+	} else {
+		p.fence.Reset(left)
+	}
+}
+
+// lapse drops the fetches in flight: the heartbeat has not reached the
+// store for so long that the fleet may take the process for dead, and
+// give its hosts' slots to others.
+func (p *Process) lapse() {
+	p.mu.Lock()
+	end := p.endLife
+	p.mu.Unlock()
+	if end != nil {
+		p.opts.Logger.Warn("no heartbeat reached the store for 8s: fetches in flight dropped until one does")
+		end()
+	}
+}
+
+// alive returns the context of the process's life in the fleet (see
+// life), or nil when the fleet may take it for dead.
+func (p *Process) alive() context.Context {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.life == nil || p.life.Err() != nil {
+		return nil
+	}
+	return p.life
 }
 
 // track counts the sources of rows as fetched (in flight, by) for the
@@ -411,6 +466,15 @@ func (p *Process) fetchLoop(ctx context.Context, cfg config.Config) error {
 func (p *Process) claimLoop(ctx context.Context, r *refresh.Runner, byKey map[string]feed.Source, keys []string, claim int) {
 	st := p.opts.Store
 	for ctx.Err() == nil {
+		life := p.alive()
+		if life == nil {
+			// The store would refuse the claim too: a process the fleet
+			// may take for dead takes no source.
+			if sleep(ctx, p.opts.Poll) != nil {
+				return
+			}
+			continue
+		}
 		rows, err := st.ClaimSources(ctx, p.opts.Owner, keys, time.Now(), claim, p.opts.Lease)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -436,7 +500,9 @@ func (p *Process) claimLoop(ctx context.Context, r *refresh.Runner, byKey map[st
 		// While they are fetched, the heartbeat renews their leases, so
 		// that a fetch longer than a lease is not done twice.
 		p.track(rows, 1)
-		_, err = r.RunRows(ctx, batch, rows, func(res refresh.Result) {
+		fetchCtx, stop := context.WithCancel(ctx)
+		unlink := context.AfterFunc(life, stop)
+		_, err = r.RunRows(fetchCtx, batch, rows, func(res refresh.Result) {
 			p.metrics.Observe(res)
 			p.add(CountFetched, 1)
 			p.add(CountNewItems, int64(res.New))
@@ -444,7 +510,19 @@ func (p *Process) claimLoop(ctx context.Context, r *refresh.Runner, byKey map[st
 				p.add(CountFailed, 1)
 			}
 		})
+		unlink()
+		stop()
 		p.track(rows, -1)
+		if life.Err() != nil && ctx.Err() == nil {
+			// Dropped by lapse: the sources not recorded are given back
+			// if the store can be reached; else their leases run out.
+			ids := make([]int64, len(rows))
+			for i, row := range rows {
+				ids[i] = row.ID
+			}
+			_ = st.ReleaseLeases(ctx, p.opts.Owner, ids)
+			continue
+		}
 		if err != nil && ctx.Err() == nil {
 			// The store failed: the leases left expire, and the sources
 			// are fetched again.

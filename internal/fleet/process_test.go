@@ -456,3 +456,43 @@ func TestSlowFetchKeepsItsLease(t *testing.T) {
 		t.Errorf("the source was fetched %d times, want once", n)
 	}
 }
+
+// A fetcher whose heartbeat no longer reaches the store drops its fetches
+// in flight before the fleet may take it for dead and give its hosts'
+// slots to others: politeness holds even for a process cut off from the
+// database.
+func TestFetcherCutOffDropsItsFetches(t *testing.T) {
+	dsn := pgtest.Database(t)
+	arrived := make(chan struct{}, 1)
+	dropped := make(chan struct{})
+	fs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done()
+		close(dropped)
+	}))
+	defer fs.Close()
+	st, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cfg := loadConfig(t, t.TempDir(), dsn, "timeout: 5m", fmt.Sprintf("  - {group: g, source: s, channel: c, url: %s/a}\n", fs.URL))
+	p := fleet.New(fleet.Options{Config: cfg, Store: st, Role: fleet.RoleFetch, Owner: "fetch:1", Poll: 50 * time.Millisecond, NoSite: true})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	<-arrived
+	// The store goes away: no heartbeat lands from now on.
+	st.Close()
+	select {
+	case <-dropped:
+	case <-time.After(90 * time.Second): // a guard against a hang, not a measure
+		t.Fatal("the fetch in flight went on with no heartbeat")
+	}
+	cancel()
+	<-done // the store is closed: Run cannot leave the fleet's list
+}
