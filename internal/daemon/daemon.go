@@ -140,6 +140,12 @@ type Daemon struct {
 	rebuild bool
 	// queued are the keys of the sources /admin asked to fetch now.
 	queued map[string]bool
+	// pendingAll asks the next round to write the stored items' missing
+	// posts of every source, due or not: set at the start and on a reload,
+	// since an output added to the configuration has every item to write
+	// (and a process stopped between writing and marking left some), which
+	// would otherwise wait for each source's next fetch.
+	pendingAll bool
 }
 
 // state is what /healthz reports.
@@ -183,6 +189,8 @@ func New(opts Options) *Daemon {
 		cfg:     cfg,
 		queued:  map[string]bool{},
 		load:    opts.Load,
+
+		pendingAll: true,
 	}
 	if d.load == nil {
 		d.load = config.Load
@@ -389,11 +397,24 @@ func (d *Daemon) round(ctx context.Context) (next time.Time, changed bool) {
 		// the store has while it runs.
 		d.setCounts(sources, rows, now)
 	}
-	if pending := d.unwrittenNotDue(sources, due); len(pending) > 0 {
-		// The output folder failed: these sources' posts are written as
-		// soon as it works again, not at their next fetch.
+	d.mu.Lock()
+	all := d.pendingAll
+	d.pendingAll = false
+	d.mu.Unlock()
+	pending := d.unwrittenNotDue(sources, due)
+	if all {
+		pending = notDue(sources, due)
+	}
+	if len(pending) > 0 {
+		// The output folder failed, or an output is new: these sources'
+		// posts are written as soon as it works, not at their next fetch.
 		results, err := runner.PublishPending(ctx, pending)
 		if err != nil {
+			if all {
+				d.mu.Lock()
+				d.pendingAll = true
+				d.mu.Unlock()
+			}
 			return d.failed(ctx, err), changed
 		}
 		for _, r := range results {
@@ -477,6 +498,21 @@ func (d *Daemon) unwrittenNotDue(sources, due []feed.Source) []feed.Source {
 	var out []feed.Source
 	for _, s := range sources {
 		if _, ok := d.state.unwritten[s.Key()]; ok && !inDue[s.Key()] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// notDue returns the sources that are not in due.
+func notDue(sources, due []feed.Source) []feed.Source {
+	inDue := make(map[string]bool, len(due))
+	for _, s := range due {
+		inDue[s.Key()] = true
+	}
+	var out []feed.Source
+	for _, s := range sources {
+		if !inDue[s.Key()] {
 			out = append(out, s)
 		}
 	}
@@ -583,7 +619,8 @@ func (d *Daemon) Reload() error {
 	}
 	d.mu.Lock()
 	d.cfg, d.runner = cfg, runner
-	d.rebuild = true // the site's settings may have changed
+	d.rebuild = true    // the site's settings may have changed
+	d.pendingAll = true // and its outputs
 	d.mu.Unlock()
 	d.install(w)
 	d.logger.Info("config reloaded", keyConfig, cfg.File, keySources, len(cfg.Sources))

@@ -455,3 +455,45 @@ func testOutputFailure(t *testing.T, output, other string) {
 	}
 	r.shutdown(t, 5*time.Second)
 }
+
+// An output added to the configuration gets the stored items' posts at
+// once, on a reload and at a start, not at each source's next fetch
+// (interval: 1h here).
+func TestAddedOutputIsWrittenWithoutAFetch(t *testing.T) {
+	f := &feeds{hits: map[string]int{}}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "feedmill.yaml")
+	write := func(outputs string) {
+		t.Helper()
+		cfg := fmt.Sprintf("rsshub: %s\ninterval: 1h\nstore: feedmill.db\n%ssources:\n  - {group: g, source: s, channel: a, url: /a}\n", srv.URL, outputs)
+		if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exists := func(glob string) func() bool {
+		return func() bool {
+			got, _ := filepath.Glob(filepath.Join(dir, glob))
+			return len(got) == 1
+		}
+	}
+	write("outputs:\n  - {format: hexo, dir: posts}\n")
+	r := startWith(t, cfgPath, daemon.Options{NoSite: true})
+	waitFor(t, "the hexo post", exists("posts/g/s/a/Post of a.md"))
+
+	write("outputs:\n  - {format: hexo, dir: posts}\n  - {format: jekyll, dir: site/_posts}\n")
+	if err := r.d.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the jekyll post after a reload", exists("site/_posts/*-Post-of-a.html"))
+	r.shutdown(t, 5*time.Second)
+
+	write("outputs:\n  - {format: hexo, dir: posts}\n  - {format: jekyll, dir: site/_posts}\n  - {format: hugo, dir: content}\n")
+	r = startWith(t, cfgPath, daemon.Options{NoSite: true})
+	waitFor(t, "the hugo post after a start", exists("content/posts/g/s/a/post-of-a.html"))
+	r.shutdown(t, 5*time.Second)
+	if n := f.count("/a"); n != 1 {
+		t.Errorf("the source was fetched %d times, want once: the new outputs' posts came from the store", n)
+	}
+}
