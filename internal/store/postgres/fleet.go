@@ -323,6 +323,10 @@ func (s *Store) HostGate(owner string, perHost int, delay, hold time.Duration) *
 // tries, about.
 const gatePoll = 25 * time.Millisecond
 
+// gateStatement bounds each take of a slot, which its fetch's context
+// does not cut short.
+const gateStatement = 10 * time.Second
+
 // Acquire waits for a slot of host and its turn, and returns the function
 // that gives the slot back. When the host's server asked the fleet to
 // wait, it returns at once with the time the pause ends.
@@ -338,10 +342,13 @@ func (g *HostGate) Acquire(ctx context.Context, host string) (func(), time.Time,
 		// before it to commit (a WAL flush each). A row another fetch is
 		// making at this moment is not in h; its pause is none yet.
 		//
-		// The statement is not cut short when ctx ends: cut after its
-		// commit, it would leave a slot taken that no one gives back
-		// until hold passes. ctx is checked once it has answered.
-		err := g.pool.QueryRow(context.WithoutCancel(ctx), `WITH made AS (
+		// The statement is not cut short when ctx ends (only after
+		// gateStatement, for a database that stopped answering): cut
+		// after its commit, it would leave a slot taken that no one
+		// gives back until hold passes. ctx is checked once it has
+		// answered.
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), gateStatement)
+		err := g.pool.QueryRow(qctx, `WITH made AS (
 	INSERT INTO fleet_hosts (host) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM fleet_hosts WHERE host = $1)
 	ON CONFLICT (host) DO NOTHING RETURNING paused_until
 ), h AS (
@@ -362,6 +369,7 @@ func (g *HostGate) Acquire(ctx context.Context, host string) (func(), time.Time,
 	WHERE host = $1 AND slot = (SELECT slot FROM free) RETURNING slot
 )
 SELECT (SELECT paused_until FROM h), (SELECT slot FROM took)`, host, g.perHost, g.owner, g.hold.Microseconds(), DeadAfter.Microseconds()).Scan(&paused, &got)
+		cancel()
 		if err != nil {
 			return nil, time.Time{}, fmt.Errorf("fleet host gate: %w", err)
 		}
