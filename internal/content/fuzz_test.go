@@ -24,6 +24,9 @@ func FuzzProcess(f *testing.F) {
 		f.Add(body, link, 1)
 	}
 	f.Add("<svg><style><img src=x onerror=alert(1)>", "", 2)
+	for seed := range 32 {
+		f.Add(fragment(uint64(seed)), "https://news.example.com/a/1.html", seed)
+	}
 	f.Fuzz(func(t *testing.T, body, link string, policy int) {
 		opts := Options{Style: Styles[uint(policy)%uint(len(Styles))]}
 		if policy%2 == 1 {

@@ -39,7 +39,7 @@ func tokenSeeds(t testing.TB) []string {
 			}
 		}
 	}
-	return append(seeds,
+	seeds = append(seeds,
 		"", "<", "a<", "</", "a</", "<a", "<a ", "<a b", "<a b=", `<a b="`, "<a b=c", "</a", "</a b", "</>", "</ >", "</1>",
 		"<<a>", "a<1b<a>", "<a/>", "<a />", "<a b/>", "<a b=/>", "<a b=c/>", `<a b="c"/>`, "<a b='c'/>", "<a b=/ b/>",
 		"<a B=/ b/>", "<a b=/ c/>", "<a =b>", "<a ==b>", "<a b = c >", "<a b\t=\n'c'\f>", "<a/b/c>", "<a//>", "<a/ >",
@@ -49,6 +49,10 @@ func tokenSeeds(t testing.TB) []string {
 		"<!-- c --><a>", "<!doctype html><a>", "<?xml?><a>", "<![CDATA[x]]><a>", "a\x00b<a\x00b c\x00=d>", "<a\r\nb=c>",
 		"<a b=c>d</a>e<f g='h'>", strings.Repeat("<p a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 a=11/>", 3),
 	)
+	for seed := range 32 {
+		seeds = append(seeds, fragment(uint64(seed)))
+	}
+	return seeds
 }
 
 // readAll reads every token of body with next, calling NextIsNotRawText

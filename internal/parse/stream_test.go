@@ -394,6 +394,7 @@ func TestReadRSSFallsBack(t *testing.T) {
 func FuzzStreamMatchesGofeed(f *testing.F) {
 	for seed := range 8 {
 		f.Add(rsshubFeed(uint64(seed), 3))
+		f.Add(oddFeed(uint64(seed)))
 	}
 	for _, c := range readRSSCases {
 		f.Add([]byte(c.doc))
