@@ -33,7 +33,7 @@ func withApplicationName(dsn, name string) string {
 
 // serveFleet runs feedmill serve as a process of a fleet over PostgreSQL.
 // SIGHUP reloads the configuration.
-func serveFleet(ctx context.Context, cfg config.Config, addr string, opts fleet.Options, stdout, stderr io.Writer) int {
+func serveFleet(ctx context.Context, cfg config.Config, addr string, lookup func(string) (string, bool), opts fleet.Options, stdout, stderr io.Writer) int {
 	logger := opts.Logger
 	opts.Owner = fleet.DefaultOwner()
 	st, err := postgres.Open(ctx, withApplicationName(cfg.StoreDSN(), opts.Owner))
@@ -45,7 +45,7 @@ func serveFleet(ctx context.Context, cfg config.Config, addr string, opts fleet.
 	opts.Config, opts.Store = cfg, st
 	p := fleet.New(opts)
 	load := func(path string) (config.Config, error) {
-		cfg, err := config.Load(path)
+		cfg, err := config.LoadEnv(path, lookup)
 		if err != nil {
 			return cfg, err
 		}

@@ -88,7 +88,13 @@ func openLocked(ctx context.Context, cfg config.Config, stderr io.Writer) (st st
 // store), and prints the error the user must fix. It returns exitOK, or
 // the status to exit with.
 func loadConfig(ctx context.Context, path string, stderr io.Writer) (config.Config, int) {
-	cfg, err := config.Load(path)
+	return loadConfigEnv(ctx, path, os.LookupEnv, stderr)
+}
+
+// loadConfigEnv is loadConfig with the environment read through lookup
+// (see config.LoadEnv).
+func loadConfigEnv(ctx context.Context, path string, lookup func(string) (string, bool), stderr io.Writer) (config.Config, int) {
+	cfg, err := config.LoadEnv(path, lookup)
 	if err != nil {
 		// One line per mistake, each naming the file, line and column.
 		for _, line := range strings.Split(err.Error(), "\n") {

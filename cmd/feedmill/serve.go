@@ -69,7 +69,18 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "feedmill serve: %v\n", err)
 		return exitUsage
 	}
-	cfg, code := loadConfig(ctx, *configPath, stderr)
+	// --listen wins over FEEDMILL_LISTEN: the variable is then not read
+	// at all, so a value of it the flag replaces is no error.
+	lookup := os.LookupEnv
+	if *listen != "" {
+		lookup = func(name string) (string, bool) {
+			if name == config.EnvListen {
+				return "", false
+			}
+			return os.LookupEnv(name)
+		}
+	}
+	cfg, code := loadConfigEnv(ctx, *configPath, lookup, stderr)
 	if code != exitOK {
 		return code
 	}
@@ -87,7 +98,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitUsage
 	}
 	if cfg.StorePostgres() {
-		return serveFleet(ctx, cfg, addr, fleet.Options{Role: *role, Lease: *lease, NoSite: *noSite, Logger: logger, Version: buildVersion()}, stdout, stderr)
+		return serveFleet(ctx, cfg, addr, lookup, fleet.Options{Role: *role, Lease: *lease, NoSite: *noSite, Logger: logger, Version: buildVersion()}, stdout, stderr)
 	}
 	release, err := backend.Lock(ctx, cfg.StoreDSN(), lockWait)
 	if err != nil {
@@ -115,7 +126,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 
 	load := func(path string) (config.Config, error) {
-		cfg, err := config.Load(path)
+		cfg, err := config.LoadEnv(path, lookup)
 		if err != nil {
 			return cfg, err
 		}

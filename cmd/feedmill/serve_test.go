@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/feedmill/feedmill/internal/config"
 )
 
 // logLines follows a --log-format json log: each line decoded, in order.
@@ -94,8 +96,10 @@ func TestServeReloadsOnSIGHUP(t *testing.T) {
 	writeCfg("a")
 
 	// --listen wins over listen: in the file, which names a port no test
-	// can bind.
+	// can bind, and over FEEDMILL_LISTEN, whose value it replaces is then
+	// no error (at the start and at each reload).
 	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--listen", "127.0.0.1:0", "--log-format", "json")
+	cmd.Env = append(os.Environ(), config.EnvListen+"=not an address")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -384,6 +384,13 @@ func (e *Error) Error() string {
 
 // Load reads the file at path over the defaults and validates it.
 func Load(path string) (Config, error) {
+	return LoadEnv(path, os.LookupEnv)
+}
+
+// LoadEnv is Load with the environment read through lookup: a command
+// whose flag overrides a variable (serve's --listen) hides that variable,
+// so that a value the flag replaces is neither used nor checked.
+func LoadEnv(path string, lookup func(string) (string, bool)) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		msg := fmt.Sprintf("cannot read: %v", errors.Unwrap(err))
@@ -392,11 +399,15 @@ func Load(path string) (Config, error) {
 		}
 		return Config{}, &Error{File: path, Msg: msg}
 	}
-	return Parse(path, data)
+	return parseEnv(path, data, lookup)
 }
 
 // Parse reads configuration bytes as if from the file path and validates them.
 func Parse(path string, data []byte) (Config, error) {
+	return parseEnv(path, data, os.LookupEnv)
+}
+
+func parseEnv(path string, data []byte, lookup func(string) (string, bool)) (Config, error) {
 	cfg := Default()
 	cfg.File = path
 	var doc yaml.Node
@@ -457,7 +468,7 @@ func Parse(path string, data []byte) (Config, error) {
 	if _, ok := cfg.lines["output.dir"]; !ok {
 		cfg.Output.Dir = DefaultDir(cfg.Output.Format)
 	}
-	cfg.applyEnv(os.LookupEnv)
+	cfg.applyEnv(lookup)
 	// Unknown settings leave the others readable: check those too, so
 	// that one pass reports every mistake.
 	errs.add(cfg.Validate())
