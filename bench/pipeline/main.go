@@ -40,13 +40,14 @@ func main() {
 		binaries = flag.String("feedmill", "", "comma-separated feedmill binaries to time (default: build ./cmd/feedmill)")
 		python   = flag.String("python", "/usr/bin/python3", "the Python with bs4 (Debian: python3-bs4)")
 		keep     = flag.Bool("keep", false, "keep the work folders (default: removed at exit)")
+		old      = flag.Bool("old", true, "run the old system too (false: feedmill's binaries alone, for memory or A/B runs)")
 	)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := run(ctx, params{
 		feeds: *feeds, items: *items, rounds: *rounds, places: strings.Split(*where, ","),
-		disk: *diskDir, tmpfs: *tmpfsDir, binaries: *binaries, python: *python, keep: *keep,
+		disk: *diskDir, tmpfs: *tmpfsDir, binaries: *binaries, python: *python, keep: *keep, old: *old,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -59,7 +60,7 @@ type params struct {
 	places               []string
 	disk, tmpfs          string
 	binaries, python     string
-	keep                 bool
+	keep, old            bool
 }
 
 // measure is one timed command.
@@ -141,15 +142,17 @@ func onePlace(ctx context.Context, p params, place, base, script string, bins []
 	fmt.Printf("\n%s (%s)\n", place, base)
 	for r := 1; r <= p.rounds; r++ {
 		out := filepath.Join(base, fmt.Sprintf("round%d", r))
-		m, err := timed(ctx, exec.CommandContext(ctx, p.python, script, filepath.Join(out, "old"), "基准", listing))
-		if err != nil {
-			return fmt.Errorf("old system: %w", err)
+		if p.old {
+			m, err := timed(ctx, exec.CommandContext(ctx, p.python, script, filepath.Join(out, "old"), "基准", listing))
+			if err != nil {
+				return fmt.Errorf("old system: %w", err)
+			}
+			if m.posts, err = countFiles(filepath.Join(out, "old")); err != nil {
+				return err
+			}
+			old = append(old, m)
+			fmt.Printf("  round %d  old system   %s\n", r, m)
 		}
-		if m.posts, err = countFiles(filepath.Join(out, "old")); err != nil {
-			return err
-		}
-		old = append(old, m)
-		fmt.Printf("  round %d  old system   %s\n", r, m)
 		for i, bin := range bins {
 			dir := filepath.Join(out, fmt.Sprintf("feedmill%d", i))
 			cfg, err := writeConfig(dir, base, p.feeds)
@@ -168,13 +171,20 @@ func onePlace(ctx context.Context, p params, place, base, script string, bins []
 			fmt.Printf("  round %d  feedmill%d    %s\n", r, i, m)
 		}
 	}
-	o := median(old)
-	fmt.Printf("  median   old system   %s\n", o)
+	var o measure
+	if p.old {
+		o = median(old)
+		fmt.Printf("  median   old system   %s\n", o)
+	}
 	for i, ms := range fm {
 		f := median(ms)
 		fmt.Printf("  median   feedmill%d    %s  (%s)\n", i, f, bins[i])
-		fmt.Printf("           old ÷ feedmill%d: wall %.2fx, CPU %.2fx (target 10x); CPU per item %.0f µs\n",
-			i, o.wall.Seconds()/f.wall.Seconds(), o.cpu.Seconds()/f.cpu.Seconds(), float64(f.cpu.Microseconds())/float64(want))
+		if p.old {
+			fmt.Printf("           old ÷ feedmill%d: wall %.2fx, CPU %.2fx (target 10x); CPU per item %.0f µs\n",
+				i, o.wall.Seconds()/f.wall.Seconds(), o.cpu.Seconds()/f.cpu.Seconds(), float64(f.cpu.Microseconds())/float64(want))
+		} else {
+			fmt.Printf("           CPU per item %.0f µs\n", float64(f.cpu.Microseconds())/float64(want))
+		}
 		for _, m := range ms {
 			if m.posts != want {
 				fmt.Printf("           warning: feedmill%d wrote %d posts, not %d\n", i, m.posts, want)
