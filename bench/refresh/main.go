@@ -68,8 +68,13 @@ func main() {
 		}
 		return
 	}
+	// As feedmill run does (cmd/feedmill: tuneGC), so that the peak
+	// memory reported is a run's.
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400) // as feedmill run does (cmd/feedmill: refreshGCPercent)
+		debug.SetGCPercent(refresh.GCPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(refresh.MemoryLimit)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -117,29 +117,13 @@ func loadConfigEnv(ctx context.Context, path string, lookup func(string) (string
 	return cfg, code
 }
 
-// refreshGCPercent is the GOGC that feedmill run and serve use unless the
-// GOGC variable sets one. A refresh keeps little (tens of MB) but makes
-// garbage of every feed it parses and every post it renders; at Go's
-// default of 100 the collector ran every few milliseconds and took a fifth
-// of the CPU of a first run (bench/refresh). A soft memory limit bounds
-// the heap that GOGC 400 would let grow to five times what is live.
-const refreshGCPercent = 400
-
-// runMemoryLimit is the soft memory limit of feedmill run unless
-// GOMEMLIMIT sets one. A refresh holds about 10–30 MB (the items waiting
-// for the writer, see refresh's waitingBytes, and the posts being
-// written); with SQLite's page cache (16 MB, outside the Go heap) and the
-// program itself a first run over 1,000 sources of 20 items peaks under
-// 100 MB RSS (bench/pipeline: 97 MB, 260 MB with the build's limit), for
-// about 5 % more CPU in the collector. serve keeps buildMemoryLimit: it
-// also builds the site.
-const runMemoryLimit = 56 << 20
-
-// tuneGC sets refreshGCPercent and the soft memory limit limit, unless
-// GOGC or GOMEMLIMIT say otherwise.
+// tuneGC sets refresh.GCPercent and the soft memory limit limit, unless
+// GOGC or GOMEMLIMIT say otherwise. feedmill run's limit is
+// refresh.MemoryLimit; serve keeps buildMemoryLimit: it also builds the
+// site.
 func tuneGC(limit int64) {
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(refreshGCPercent)
+		debug.SetGCPercent(refresh.GCPercent)
 	}
 	limitMemory(limit)
 }
@@ -177,7 +161,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		defer lock.Release(context.WithoutCancel(ctx))
 	}
-	tuneGC(runMemoryLimit)
+	tuneGC(refresh.MemoryLimit)
 
 	runner := refresh.FromConfig(cfg, st, slog.New(slog.NewTextHandler(stderr, nil)))
 	sources := cfg.FeedSources()
