@@ -62,7 +62,7 @@ func (s *Store) ClaimSources(ctx context.Context, owner string, keys []string, n
 WHERE id IN (SELECT id FROM sources WHERE key = ANY($3) AND NOT paused
 	AND (next_due_at IS NULL OR next_due_at <= $4)
 	AND (leased_until IS NULL OR leased_until < now()
-		OR NOT EXISTS (SELECT 1 FROM fleet_processes p WHERE p.owner = sources.lease_owner AND p.seen_at > now() - $6::bigint * interval '1 microsecond'))
+		OR lease_owner NOT IN (SELECT p.owner FROM fleet_processes p WHERE p.seen_at > now() - $6::bigint * interval '1 microsecond'))
 	AND EXISTS (SELECT 1 FROM fleet_processes p WHERE p.owner = $2 AND p.seen_at > now() - $6::bigint * interval '1 microsecond')
 	ORDER BY next_due_at NULLS FIRST, id LIMIT $5 FOR UPDATE SKIP LOCKED)
 RETURNING `+sourceColumns, pgx.QueryExecModeExec, lease.Microseconds(), owner, keys, now.UnixNano(), n, DeadAfter.Microseconds())
@@ -234,11 +234,17 @@ func (s *Store) Heartbeat(ctx context.Context, p Process, fetching []int64, leas
 	if fetching == nil {
 		fetching = []int64{}
 	}
+	// Rows another transaction has locked are skipped, not waited for: a
+	// source's lease locked by the transaction recording its fetch is
+	// being given back, and waiting for it while holding others' locks
+	// deadlocked with that transaction, which then failed (its sources
+	// kept their leases until they ran out).
 	_, err = s.q.Exec(ctx, `WITH renewed AS (
 	UPDATE sources SET leased_until = now() + $6::bigint * interval '1 microsecond'
-	WHERE id = ANY($7) AND lease_owner = $1 AND leased_until IS NOT NULL
+	WHERE id IN (SELECT id FROM sources WHERE id = ANY($7) AND lease_owner = $1 AND leased_until IS NOT NULL FOR UPDATE SKIP LOCKED)
 ), forgotten AS (
-	DELETE FROM fleet_processes WHERE seen_at < now() - $8::bigint * interval '1 microsecond' AND owner <> $1
+	DELETE FROM fleet_processes WHERE owner IN (SELECT owner FROM fleet_processes
+		WHERE seen_at < now() - $8::bigint * interval '1 microsecond' AND owner <> $1 FOR UPDATE SKIP LOCKED)
 )
 INSERT INTO fleet_processes (owner, role, started_at, seen_at, publishing, counters) VALUES ($1, $2, $3, now(), $4, $5)
 ON CONFLICT (owner) DO UPDATE SET role = excluded.role, seen_at = now(), publishing = excluded.publishing, counters = excluded.counters`,
@@ -359,8 +365,8 @@ func (g *HostGate) Acquire(ctx context.Context, host string) (func(), time.Time,
 	WHERE NOT EXISTS (SELECT 1 FROM fleet_host_slots WHERE host = $1 AND slot = $2 - 1)
 	ON CONFLICT DO NOTHING
 ), free AS (
-	SELECT slot FROM fleet_host_slots AS fs WHERE host = $1 AND slot < $2
-		AND (held_until < now() OR NOT EXISTS (SELECT 1 FROM fleet_processes p WHERE p.owner = fs.owner AND p.seen_at > now() - $5::bigint * interval '1 microsecond'))
+	SELECT slot FROM fleet_host_slots WHERE host = $1 AND slot < $2
+		AND (held_until < now() OR owner NOT IN (SELECT p.owner FROM fleet_processes p WHERE p.seen_at > now() - $5::bigint * interval '1 microsecond'))
 		AND (SELECT paused_until FROM h) < now()
 		AND EXISTS (SELECT 1 FROM fleet_processes p WHERE p.owner = $3 AND p.seen_at > now() - $5::bigint * interval '1 microsecond')
 	ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED
