@@ -147,12 +147,14 @@ const GCPercent = 400
 
 // MemoryLimit is the soft memory limit (debug.SetMemoryLimit) of a
 // program that only refreshes, such as feedmill run. A refresh holds
-// about 10–30 MB (the items waiting for the writer, see waitingBytes,
-// and the posts being written and flushed); with SQLite's page cache
-// (outside the Go heap, see store/sqlite) and the program's own pages a
-// first run over 1,000 sources of 20 items peaked at 95–100 MB RSS
-// (260 MB without a limit), for about 5 % more CPU in the collector.
-const MemoryLimit = 56 << 20
+// about 10–30 MB (the items waiting for the writer, see waitingBytes, and
+// the bodies of the posts being written and flushed, see flushBytes);
+// with SQLite's page cache (outside the Go heap, see store/sqlite) and
+// the program's own pages a first run over 1,000 sources of 20 items
+// peaks at about 75 MB RSS (260 MB without a limit). At 56 MiB it peaked
+// at 82 MB; 48 MiB cost no CPU once flushBytes bounded the batches, and
+// 44 MiB about 10 % more.
+const MemoryLimit = 48 << 20
 
 // waitingBytes bounds the items fetched and waiting to be staged, about:
 // a worker waits before handing over a source that would exceed it. It is

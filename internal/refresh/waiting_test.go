@@ -107,3 +107,87 @@ func testWriterWaits(t *testing.T, full bool) {
 		t.Errorf("%d post files, want %d", len(files), 2*sources)
 	}
 }
+
+// flushRecorder records the bytes of prepared bodies each flush stores.
+type flushRecorder struct {
+	store.Store
+	mu      *sync.Mutex
+	flushes *[]int
+}
+
+func (s *flushRecorder) Batch(ctx context.Context, fn func(store.Store) error) error {
+	return s.Store.Batch(ctx, func(tx store.Store) error {
+		return fn(&flushRecorder{Store: tx, mu: s.mu, flushes: s.flushes})
+	})
+}
+
+func (s *flushRecorder) SetPrepared(ctx context.Context, ps []store.Prepared) error {
+	n := 0
+	for _, p := range ps {
+		n += len(p.HTML)
+	}
+	s.mu.Lock()
+	*s.flushes = append(*s.flushes, n)
+	s.mu.Unlock()
+	return s.Store.SetPrepared(ctx, ps)
+}
+
+// The bodies a run keeps until they are stored with their posts (here
+// changed by cleaning: the image gets its policy) are
+// bounded in bytes, not only in posts: large bodies go to the store in
+// more, smaller flushes, and every post is still written once.
+func TestFlushesHoldBoundedBodies(t *testing.T) {
+	const (
+		sources = 40
+		items   = 5
+		body    = 8 << 10 // a source holds 40 kB of bodies
+		bound   = 64 << 10
+	)
+	defer refresh.SetFlushBytes(bound)()
+	defer refresh.SetWaitingBytes(bound)()
+	text := strings.Repeat("x", body)
+	srv := server(t, func(w http.ResponseWriter, r *http.Request) {
+		n := strings.TrimPrefix(r.URL.Path, "/feed/")
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>%s</title><link>http://example.com/</link>`, n)
+		for i := range items {
+			fmt.Fprintf(w, "<item><title>%s %d</title><link>http://example.com/%s/%d</link><guid>%s-%d</guid><description>&lt;p&gt;&lt;img src=\"a.jpg\"&gt;%s&lt;/p&gt;</description></item>\n", n, i, n, i, n, i, text)
+		}
+		w.Write([]byte("</channel></rss>"))
+	})
+	out := t.TempDir()
+	r := newRunner(t, out)
+	var flushes []int
+	r.Store = &flushRecorder{Store: r.Store.(store.Store), mu: &sync.Mutex{}, flushes: &flushes}
+	var srcs []feed.Source
+	for i := range sources {
+		srcs = append(srcs, feed.Source{Group: "g", Name: "s", Channel: fmt.Sprintf("c%02d", i), URL: fmt.Sprintf("%s/feed/%d", srv.URL, i)})
+	}
+	results, err := r.Run(t.Context(), srcs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts := 0
+	for _, res := range results {
+		if res.Err != nil {
+			t.Fatalf("%s: %v", res.Source.Key(), res.Err)
+		}
+		posts += res.Posts
+	}
+	if posts != sources*items {
+		t.Errorf("%d posts, want %d", posts, sources*items)
+	}
+	// A batch is cut once it holds bound (plus the sources staged with
+	// the last, at most the waiting room and a source), and the flusher
+	// takes at most two such batches more at once.
+	const most = 3*bound + bound + items*body
+	total := 0
+	for _, n := range flushes {
+		total += n
+		if n > most {
+			t.Errorf("a flush stored %d bytes of bodies, more than %d; flushes: %v", n, most, flushes)
+		}
+	}
+	if total < sources*items*body {
+		t.Errorf("the flushes stored %d bytes of bodies, want at least %d", total, sources*items*body)
+	}
+}
