@@ -27,7 +27,10 @@ type writer struct {
 
 func newWriter(size int) *writer {
 	need := size + size/16 + 64
-	if w, ok := spare.Get().(*writer); ok && cap(w.b) >= need {
+	// A spare far larger than need is left to the collector: a changed
+	// body keeps its writer's buffer (see text), and the refresh holds
+	// the bodies until they are stored, counting them by their length.
+	if w, ok := spare.Get().(*writer); ok && cap(w.b) >= need && cap(w.b) <= 2*need {
 		*w = writer{b: w.b[:0], blank: true}
 		return w
 	}
