@@ -15,6 +15,7 @@ import (
 
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
+	"github.com/feedmill/feedmill/internal/htmlfind"
 	"github.com/feedmill/feedmill/internal/publish/hexo"
 	"github.com/feedmill/feedmill/internal/publish/hugo"
 	"github.com/feedmill/feedmill/internal/publish/jekyll"
@@ -145,49 +146,6 @@ func readPage(t *testing.T, path string) *html.Node {
 	return doc
 }
 
-// find returns the elements of n (itself included) for which match is true.
-func find(n *html.Node, match func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if match(n) {
-			out = append(out, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
-}
-
-func hasClass(class string) func(*html.Node) bool {
-	return func(n *html.Node) bool {
-		if n.Type != html.ElementNode {
-			return false
-		}
-		for _, a := range n.Attr {
-			if a.Key == "class" && strings.Contains(" "+a.Val+" ", " "+class+" ") {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-func isElement(tag string) func(*html.Node) bool {
-	return func(n *html.Node) bool { return n.Type == html.ElementNode && n.Data == tag }
-}
-
-// text is the text a reader sees in n: entities decoded, tags dropped.
-func text(n *html.Node) string {
-	var b strings.Builder
-	for _, t := range find(n, func(n *html.Node) bool { return n.Type == html.TextNode }) {
-		b.WriteString(t.Data)
-	}
-	return b.String()
-}
-
 // postPages returns the pages of public that hold a post body (class
 // post-body), by their path relative to public.
 func postPages(t *testing.T, public string) map[string]*html.Node {
@@ -198,7 +156,7 @@ func postPages(t *testing.T, public string) map[string]*html.Node {
 			return err
 		}
 		doc := readPage(t, p)
-		if bodies := find(doc, hasClass("post-body")); len(bodies) == 1 {
+		if bodies := htmlfind.All(doc, htmlfind.Class("post-body")); len(bodies) == 1 {
 			rel, _ := filepath.Rel(public, p)
 			pages[filepath.ToSlash(rel)] = bodies[0]
 		}
@@ -224,7 +182,7 @@ func checkPosts(t *testing.T, pages map[string]*html.Node) {
 	body := func(t *testing.T, want string) *html.Node {
 		t.Helper()
 		for _, b := range pages {
-			if strings.Contains(text(b), want) {
+			if strings.Contains(htmlfind.Text(b), want) {
 				return b
 			}
 		}
@@ -243,30 +201,30 @@ func checkPosts(t *testing.T, pages map[string]*html.Node) {
 			body(t, want)
 		}
 		b := body(t, "双花括号")
-		if n := len(find(b, isElement("p"))); n != 4 {
+		if n := len(htmlfind.All(b, htmlfind.Element("p"))); n != 4 {
 			t.Errorf("post has %d paragraphs, want 4", n)
 		}
-		if n := len(find(b, isElement("img"))); n != 1 {
+		if n := len(htmlfind.All(b, htmlfind.Element("img"))); n != 1 {
 			t.Errorf("post has %d images, want 1", n)
 		}
 	})
 	t.Run("blank lines and Markdown-looking text keep the HTML as HTML", func(t *testing.T) {
 		b := body(t, "第一段，空行之前。")
-		got := text(b)
+		got := htmlfind.Text(b)
 		for _, want := range []string{"第二段，在一个空行之后。", "第三段缩进了四个空格。", "盒子里的第五段。", "盒子里空行之后的第六段。",
 			"纯文本行里有 *星号* 和 _下划线_ 以及 [方括号](https://example.com/not-a-link) 。"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("post text lacks %q; it reads %q", want, got)
 			}
 		}
-		if code := find(b, func(n *html.Node) bool { return isElement("pre")(n) || isElement("code")(n) }); len(code) > 0 {
-			t.Errorf("the feed's HTML became a code block: %q", text(code[0]))
+		if code := htmlfind.All(b, func(n *html.Node) bool { return htmlfind.Element("pre")(n) || htmlfind.Element("code")(n) }); len(code) > 0 {
+			t.Errorf("the feed's HTML became a code block: %q", htmlfind.Text(code[0]))
 		}
 		if strings.Contains(got, "<p>") {
 			t.Errorf("tags shown as text: %q", got)
 		}
-		if em := find(b, func(n *html.Node) bool { return isElement("em")(n) || isElement("a")(n) }); len(em) > 0 {
-			t.Errorf("feed text became Markdown: <%s>%s</%s>", em[0].Data, text(em[0]), em[0].Data)
+		if em := htmlfind.All(b, func(n *html.Node) bool { return htmlfind.Element("em")(n) || htmlfind.Element("a")(n) }); len(em) > 0 {
+			t.Errorf("feed text became Markdown: <%s>%s</%s>", em[0].Data, htmlfind.Text(em[0]), em[0].Data)
 		}
 	})
 	t.Run("titles Hexo would hide", func(t *testing.T) {
@@ -284,9 +242,9 @@ func checkPosts(t *testing.T, pages map[string]*html.Node) {
 // list.
 func listed(t *testing.T, path, class string) string {
 	t.Helper()
-	lists := find(readPage(t, path), hasClass(class))
+	lists := htmlfind.All(readPage(t, path), htmlfind.Class(class))
 	if len(lists) != 1 {
 		t.Fatalf("%s: %d lists of class %s", path, len(lists), class)
 	}
-	return text(lists[0])
+	return htmlfind.Text(lists[0])
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/feedmill/feedmill/internal/gentest"
+	"github.com/feedmill/feedmill/internal/htmlfind"
 	"github.com/feedmill/feedmill/internal/publish/hugo"
 )
 
@@ -75,8 +76,8 @@ func sourceLinks(t *testing.T, public string) []string {
 		if err != nil || d.IsDir() || filepath.Ext(p) != ".html" {
 			return err
 		}
-		for _, n := range find(readPage(t, p), hasClass("post-source")) {
-			for _, a := range find(n, isElement("a")) {
+		for _, n := range htmlfind.All(readPage(t, p), htmlfind.Class("post-source")) {
+			for _, a := range htmlfind.All(n, htmlfind.Element("a")) {
 				for _, attr := range a.Attr {
 					if attr.Key == "href" {
 						links = append(links, attr.Val)

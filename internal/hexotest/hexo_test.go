@@ -15,6 +15,7 @@ import (
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/fetch"
 	"github.com/feedmill/feedmill/internal/hexotest"
+	"github.com/feedmill/feedmill/internal/htmlfind"
 	"github.com/feedmill/feedmill/internal/publish/hexo"
 	"github.com/feedmill/feedmill/internal/refresh"
 	"github.com/feedmill/feedmill/internal/store/sqlite"
@@ -88,49 +89,6 @@ func readPage(t *testing.T, path string) page {
 	return page{path: path, doc: doc}
 }
 
-// find returns the elements of n (itself included) for which match is true.
-func find(n *html.Node, match func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if match(n) {
-			out = append(out, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
-}
-
-func hasClass(class string) func(*html.Node) bool {
-	return func(n *html.Node) bool {
-		if n.Type != html.ElementNode {
-			return false
-		}
-		for _, a := range n.Attr {
-			if a.Key == "class" && strings.Contains(" "+a.Val+" ", " "+class+" ") {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-func isElement(tag string) func(*html.Node) bool {
-	return func(n *html.Node) bool { return n.Type == html.ElementNode && n.Data == tag }
-}
-
-// text is the text a reader sees in n: entities decoded, tags dropped.
-func text(n *html.Node) string {
-	var b strings.Builder
-	for _, t := range find(n, func(n *html.Node) bool { return n.Type == html.TextNode }) {
-		b.WriteString(t.Data)
-	}
-	return b.String()
-}
-
 // postPages returns the generated post pages by the name of their
 // source file.
 func postPages(t *testing.T, public string) map[string]page {
@@ -141,7 +99,7 @@ func postPages(t *testing.T, public string) map[string]page {
 			return err
 		}
 		pg := readPage(t, p)
-		if len(find(pg.doc, hasClass("post-body"))) == 1 {
+		if len(htmlfind.All(pg.doc, htmlfind.Class("post-body"))) == 1 {
 			pages[filepath.Base(filepath.Dir(p))] = pg
 		}
 		return nil
@@ -182,16 +140,16 @@ func TestHexoGeneratesFeedmillPosts(t *testing.T) {
 			{"新媒体/澎湃新闻/要闻", []string{"澎湃要闻"}},
 		} {
 			pg := readPage(t, filepath.Join(public, "categories", filepath.FromSlash(c.path), "index.html"))
-			list := find(pg.doc, hasClass("posts"))
+			list := htmlfind.All(pg.doc, htmlfind.Class("posts"))
 			if len(list) != 1 {
 				t.Fatalf("%s: no post list", c.path)
 			}
-			items := find(list[0], isElement("li"))
+			items := htmlfind.All(list[0], htmlfind.Element("li"))
 			if len(items) != len(c.titles) {
-				t.Errorf("%s lists %d posts, want %d: %q", c.path, len(items), len(c.titles), text(list[0]))
+				t.Errorf("%s lists %d posts, want %d: %q", c.path, len(items), len(c.titles), htmlfind.Text(list[0]))
 			}
 			for _, title := range c.titles {
-				if !strings.Contains(text(list[0]), title) {
+				if !strings.Contains(htmlfind.Text(list[0]), title) {
 					t.Errorf("%s does not list %q", c.path, title)
 				}
 			}
@@ -210,7 +168,7 @@ func TestHexoGeneratesFeedmillPosts(t *testing.T) {
 		t.Helper()
 		for name, pg := range pages {
 			if strings.HasPrefix(name, prefix) {
-				return find(pg.doc, hasClass("post-body"))[0]
+				return htmlfind.All(pg.doc, htmlfind.Class("post-body"))[0]
 			}
 		}
 		t.Fatalf("no post page named %s…", prefix)
@@ -219,7 +177,7 @@ func TestHexoGeneratesFeedmillPosts(t *testing.T) {
 
 	t.Run("template syntax shown literally", func(t *testing.T) {
 		b := body(t, "模板语法")
-		got := text(b)
+		got := htmlfind.Text(b)
 		for _, want := range []string{
 			"双花括号 {{ page.title }} 不是变量。",
 			"标签 {% raw %}原文{% endraw %} 不是标签，{# 也不是注释 #} 照样显示。",
@@ -230,10 +188,10 @@ func TestHexoGeneratesFeedmillPosts(t *testing.T) {
 				t.Errorf("post text lacks %q; it reads %q", want, got)
 			}
 		}
-		if n := len(find(b, isElement("p"))); n != 4 {
+		if n := len(htmlfind.All(b, htmlfind.Element("p"))); n != 4 {
 			t.Errorf("post has %d paragraphs, want 4", n)
 		}
-		imgs := find(b, isElement("img"))
+		imgs := htmlfind.All(b, htmlfind.Element("img"))
 		if len(imgs) != 1 {
 			t.Fatalf("post has %d images, want 1", len(imgs))
 		}
@@ -243,7 +201,7 @@ func TestHexoGeneratesFeedmillPosts(t *testing.T) {
 	// and Hexo skips files whose name starts with "_".
 	t.Run("titles starting with a quote or a bracket", func(t *testing.T) {
 		for prefix, want := range map[string]string{"＿元宇宙": "标题以引号开头的新闻。", "＿视频": "标题以方括号开头的新闻。"} {
-			if got := text(body(t, prefix)); !strings.Contains(got, want) {
+			if got := htmlfind.Text(body(t, prefix)); !strings.Contains(got, want) {
 				t.Errorf("post %s… reads %q", prefix, got)
 			}
 		}
@@ -251,10 +209,10 @@ func TestHexoGeneratesFeedmillPosts(t *testing.T) {
 
 	t.Run("plain post", func(t *testing.T) {
 		b := body(t, "澎湃要闻")
-		if got := text(b); !strings.Contains(got, "一条普通新闻的正文。") {
+		if got := htmlfind.Text(b); !strings.Contains(got, "一条普通新闻的正文。") {
 			t.Errorf("post text is %q", got)
 		}
-		if n := len(find(b, isElement("img"))); n != 1 {
+		if n := len(htmlfind.All(b, htmlfind.Element("img"))); n != 1 {
 			t.Errorf("post has %d images, want 1", n)
 		}
 	})
@@ -266,21 +224,21 @@ func TestHexoGeneratesFeedmillPosts(t *testing.T) {
 	// The old system's posts have the same fault.
 	t.Run("blank lines keep the HTML as HTML", func(t *testing.T) {
 		b := body(t, "空行与缩进")
-		got := text(b)
+		got := htmlfind.Text(b)
 		for _, want := range []string{"第一段，空行之前。", "第二段，在一个空行之后。", "第三段缩进了四个空格。", "盒子里的第五段。", "盒子里空行之后的第六段。"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("post text lacks %q; it reads %q", want, got)
 			}
 		}
-		if code := find(b, func(n *html.Node) bool { return isElement("pre")(n) || isElement("code")(n) }); len(code) > 0 {
-			t.Errorf("the feed's HTML became a code block: %q", text(code[0]))
+		if code := htmlfind.All(b, func(n *html.Node) bool { return htmlfind.Element("pre")(n) || htmlfind.Element("code")(n) }); len(code) > 0 {
+			t.Errorf("the feed's HTML became a code block: %q", htmlfind.Text(code[0]))
 		}
 		if strings.Contains(got, "<p>") {
 			t.Errorf("tags shown as text: %q", got)
 		}
 		var paras []string
-		for _, p := range find(b, isElement("p")) {
-			paras = append(paras, text(p))
+		for _, p := range htmlfind.All(b, htmlfind.Element("p")) {
+			paras = append(paras, htmlfind.Text(p))
 		}
 		for _, want := range []string{"第三段缩进了四个空格。", "盒子里空行之后的第六段。"} {
 			found := false
@@ -295,8 +253,8 @@ func TestHexoGeneratesFeedmillPosts(t *testing.T) {
 			if want := "纯文本行里有 *星号* 和 _下划线_ 以及 [方括号](https://example.com/not-a-link) 。"; !strings.Contains(got, want) {
 				t.Errorf("post text lacks %q; it reads %q", want, got)
 			}
-			if em := find(b, func(n *html.Node) bool { return isElement("em")(n) || isElement("a")(n) }); len(em) > 0 {
-				t.Errorf("feed text became markdown: <%s>%s</%s>", em[0].Data, text(em[0]), em[0].Data)
+			if em := htmlfind.All(b, func(n *html.Node) bool { return htmlfind.Element("em")(n) || htmlfind.Element("a")(n) }); len(em) > 0 {
+				t.Errorf("feed text became markdown: <%s>%s</%s>", em[0].Data, htmlfind.Text(em[0]), em[0].Data)
 			}
 		})
 	})
