@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -139,13 +140,18 @@ func create(ctx context.Context, dsn string) (int, error) {
 
 // The statements a refresh runs inside its batches, thousands of times.
 const (
-	// The source's key, for its items' slugs, and the largest item ID,
-	// after which InsertItems finds the rows it stored.
-	qSourceKeyLastID = `SELECT key, (SELECT COALESCE(MAX(id), 0) FROM items) FROM sources WHERE id = ?`
+	// The source's key, for its items' slugs, the largest item ID,
+	// after which InsertItems finds the rows it stored, and whether the
+	// output the items reserve paths in exists (its foreign key is
+	// checked at commit only).
+	qSourceKeyLastID = `SELECT key, (SELECT COALESCE(MAX(id), 0) FROM items), EXISTS (SELECT 1 FROM outputs WHERE id = ?) FROM sources WHERE id = ?`
 	qItemsAfter      = `SELECT id, identity FROM items WHERE id > ? ORDER BY id`
 	// A post record is made when its path is reserved: an item has none
-	// in an output until then.
-	qSetPostPath   = `INSERT INTO posts (item_id, output_id, path) VALUES (?, ?, ?) ON CONFLICT (item_id, output_id) DO UPDATE SET path = excluded.path`
+	// in an output until then. The item and the output are looked up
+	// here: their foreign keys are checked at commit only.
+	qSetPostPath = `INSERT INTO posts (item_id, output_id, path) SELECT ?1, ?2, ?3
+WHERE EXISTS (SELECT 1 FROM items WHERE id = ?1) AND EXISTS (SELECT 1 FROM outputs WHERE id = ?2)
+ON CONFLICT (item_id, output_id) DO UPDATE SET path = excluded.path`
 	qPathOwner     = `SELECT item_id FROM posts WHERE output_id = ? AND path = ?`
 	qRecordSuccess = `UPDATE sources SET etag = ?, last_modified = ?, last_success_at = ?, last_error = ?, last_error_at = CASE WHEN ? = '' THEN last_error_at ELSE ? END, consecutive_errors = 0 WHERE id = ?`
 	qRecordFailure = `UPDATE sources SET last_error = ?, last_error_at = ?, consecutive_errors = consecutive_errors + 1 WHERE id = ?`
@@ -314,31 +320,58 @@ DROP INDEX items_unposted;
 	// kinds of table schema changes"). A definition without the expected
 	// clause is left as it is: the items then go in with the journal.
 	func(ctx context.Context, tx *sql.Tx) error {
-		const immediate = `REFERENCES sources(id) ON DELETE CASCADE,`
-		const deferred = `REFERENCES sources(id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,`
-		var def string
-		if err := tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'items'`).Scan(&def); err != nil {
-			return err
-		}
-		if strings.Count(def, immediate) != 1 {
+		return deferReferences(ctx, tx, "items", `REFERENCES sources(id) ON DELETE CASCADE,`)
+	},
+	// A post record's item and output are checked when its transaction
+	// commits too, for the same reason: the paths a source's new items
+	// reserve go in with one statement for many rows (reserveAdded), and
+	// an immediate foreign key made SQLite keep a statement journal for
+	// it, a copy of each index page it changed, written to a temp file
+	// (a first run of 200 sources x 20 items made 4,226 writes to it,
+	// 1,116 after this).
+	// The statements that could name a missing item or output check for
+	// it themselves (SetPostPath, SetPosted, InsertItems).
+	func(ctx context.Context, tx *sql.Tx) error {
+		return deferReferences(ctx, tx, "posts", `REFERENCES items(id) ON DELETE CASCADE,`, `REFERENCES outputs(id) ON DELETE CASCADE,`)
+	},
+}
+
+// deferReferences makes the foreign keys of a table, given by their
+// clauses as its definition spells them, checked when the transaction
+// commits instead of as each row goes in. SQLite cannot alter a
+// constraint, and rebuilding the table would rewrite its rows; a foreign
+// key's clause leaves the file as it is, so the table's definition is
+// edited in place, as SQLite documents for such changes
+// (lang_altertable.html, "other kinds of table schema changes"). A
+// definition without each clause exactly once is left as it is: its rows
+// then go in with the statement journal.
+func deferReferences(ctx context.Context, tx *sql.Tx, table string, clauses ...string) error {
+	const deferred = ` DEFERRABLE INITIALLY DEFERRED,`
+	var def string
+	if err := tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`, table).Scan(&def); err != nil {
+		return err
+	}
+	for _, c := range clauses {
+		if strings.Count(def, c) != 1 {
 			return nil
 		}
-		var version int
-		if err := tx.QueryRowContext(ctx, `PRAGMA schema_version`).Scan(&version); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `PRAGMA writable_schema = ON`); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = 'items'`, strings.Replace(def, immediate, deferred, 1)); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA schema_version = %d`, version+1)); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `PRAGMA writable_schema = OFF`)
+		def = strings.Replace(def, c, strings.TrimSuffix(c, ",")+deferred, 1)
+	}
+	var version int
+	if err := tx.QueryRowContext(ctx, `PRAGMA schema_version`).Scan(&version); err != nil {
 		return err
-	},
+	}
+	if _, err := tx.ExecContext(ctx, `PRAGMA writable_schema = ON`); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?`, def, table); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA schema_version = %d`, version+1)); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `PRAGMA writable_schema = OFF`)
+	return err
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -549,11 +582,15 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 	}
 	var key string
 	var last int64 // the largest item ID
-	if err := s.db.QueryRowContext(ctx, qSourceKeyLastID, sourceID).Scan(&key, &last); err != nil {
+	var outputExists bool
+	if err := s.db.QueryRowContext(ctx, qSourceKeyLastID, output, sourceID).Scan(&key, &last, &outputExists); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("add items: source %d: %w", sourceID, store.ErrNotFound)
 		}
 		return nil, fmt.Errorf("add items: %w", err)
+	}
+	if !outputExists && slices.ContainsFunc(paths, func(p string) bool { return p != "" }) {
+		return nil, fmt.Errorf("add items: output %d: %w", output, store.ErrNotFound)
 	}
 	rows := newItemRows(sourceID, key, items, paths, now)
 	if len(rows) == 0 {
@@ -634,7 +671,10 @@ func (s *Store) InsertItems(ctx context.Context, sourceID int64, items []feed.It
 // reserveAdded makes the post records in output of the items just stored
 // that were given a path, a few statements for all; an item whose path
 // another item holds is left without one (OR IGNORE), and its PostPath
-// says so.
+// says so. The items are the ones just stored and the output was looked
+// up (InsertItems), so the foreign keys checked at commit hold, and
+// nothing in the statement can fail on a row: SQLite keeps no statement
+// journal for it.
 func (s *Store) reserveAdded(ctx context.Context, output int64, added []store.Item) error {
 	var todo []int // indexes in added
 	for i, it := range added {
@@ -886,21 +926,17 @@ func (s *Store) PathOwner(ctx context.Context, output int64, path string) (int64
 
 // SetPostPath implements store.Store.
 func (s *Store) SetPostPath(ctx context.Context, output int64, itemID int64, path string) error {
-	_, err := s.db.ExecContext(ctx, qSetPostPath, itemID, output, path)
+	res, err := s.db.ExecContext(ctx, qSetPostPath, itemID, output, path)
 	switch {
 	case isUnique(err):
 		return store.ErrPathTaken
-	case isForeignKey(err):
-		return store.ErrNotFound
 	case err != nil:
 		return fmt.Errorf("set post path: %w", err)
 	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
 	return nil
-}
-
-// isForeignKey reports whether err is a FOREIGN KEY constraint failure.
-func isForeignKey(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
 }
 
 // SetPosted implements store.Store.
@@ -933,12 +969,19 @@ func (s *Store) SetPosted(ctx context.Context, posts []store.Posted, at time.Tim
 		for _, p := range posts[:n] {
 			args = append(args, p.ItemID, p.Output, p.Hash)
 		}
-		_, err := s.db.ExecContext(ctx, setPostedQuery(n), args...)
-		if isForeignKey(err) {
-			return fmt.Errorf("mark posted: %w", store.ErrNotFound)
-		}
+		res, err := s.db.ExecContext(ctx, setPostedQuery(n), args...)
 		if err != nil {
 			return fmt.Errorf("mark posted: %w", err)
+		}
+		if k, _ := res.RowsAffected(); k < int64(n) {
+			// Some post has no record yet: make those.
+			res, err := s.db.ExecContext(ctx, addPostedQuery(n), args...)
+			if err != nil {
+				return fmt.Errorf("mark posted: %w", err)
+			}
+			if m, _ := res.RowsAffected(); k+m < int64(n) {
+				return fmt.Errorf("mark posted: %w", store.ErrNotFound)
+			}
 		}
 		posts = posts[n:]
 	}
@@ -959,13 +1002,25 @@ func setPostedChunk(n int) int {
 }
 
 // setPostedQuery marks n posts, given as (item ID, output ID, hash)
-// after the time. A post whose path was never reserved (the rare file
-// adopted without one) gets its record here. A missing item or output
-// fails the foreign key, and then the whole transaction is rolled back.
+// after the time, in their records; it changes as many rows as the
+// posts have records. It is an UPDATE, not an upsert: the UPDATE an
+// upsert runs on a conflict fails the statement on a row (OR ABORT, for
+// the hash's NOT NULL), for which SQLite would keep a statement journal,
+// while this one cannot fail (OR FAIL, and the hash stays a string).
 func setPostedQuery(n int) string {
-	return `INSERT INTO posts (item_id, output_id, path, hash, posted_at)
-SELECT v.column1, v.column2, NULL, v.column3, t.at FROM (SELECT ? AS at) AS t, (VALUES (?, ?, ?)` + strings.Repeat(`, (?, ?, ?)`, n-1) + `) AS v WHERE true
-ON CONFLICT (item_id, output_id) DO UPDATE SET posted_at = COALESCE(posts.posted_at, excluded.posted_at), hash = CASE WHEN excluded.hash = '' THEN posts.hash ELSE excluded.hash END`
+	return `UPDATE OR FAIL posts SET posted_at = COALESCE(posts.posted_at, t.at), hash = CASE WHEN v.column3 = '' THEN posts.hash ELSE v.column3 END
+FROM (SELECT ? AS at) AS t, (VALUES (?, ?, ?)` + strings.Repeat(`, (?, ?, ?)`, n-1) + `) AS v
+WHERE posts.item_id = v.column1 AND posts.output_id = v.column2`
+}
+
+// addPostedQuery makes the records of the posts, given as for
+// setPostedQuery, that have none (a file adopted without a reserved
+// path) and whose item and output exist: a post with no record, item or
+// output is left out.
+func addPostedQuery(n int) string {
+	return `INSERT OR IGNORE INTO posts (item_id, output_id, path, hash, posted_at)
+SELECT v.column1, v.column2, NULL, v.column3, t.at FROM (SELECT ? AS at) AS t, (VALUES (?, ?, ?)` + strings.Repeat(`, (?, ?, ?)`, n-1) + `) AS v
+WHERE EXISTS (SELECT 1 FROM items WHERE id = v.column1) AND EXISTS (SELECT 1 FROM outputs WHERE id = v.column2)`
 }
 
 // SetPrepared implements store.Store.
