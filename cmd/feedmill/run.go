@@ -164,6 +164,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	tuneGC(refresh.MemoryLimit)
 
 	runner := refresh.FromConfig(cfg, st, slog.New(slog.NewTextHandler(stderr, nil)))
+	runner.Closing = true
 	sources := cfg.FeedSources()
 	skipped := 0
 	var held []heldSource

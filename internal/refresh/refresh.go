@@ -50,6 +50,13 @@ type Store interface {
 	Batch(ctx context.Context, fn func(store.Store) error) error
 }
 
+// checkpointer is a store with a write-ahead log that closing it
+// checkpoints (store/sqlite): Checkpoint does that work ahead of the
+// close.
+type checkpointer interface {
+	Checkpoint(ctx context.Context) error
+}
+
 // paths is what reserving a post path needs, in a batch or outside.
 type paths interface {
 	PathOwner(ctx context.Context, output int64, path string) (int64, bool, error)
@@ -88,6 +95,11 @@ type Runner struct {
 	// have left (feedmill serve does it once at start), so that Run does
 	// not walk all of every output folder every round.
 	TempCleaned bool
+	// Closing says the caller closes the store after Run (feedmill run):
+	// once the last sources are staged, Run checkpoints the store's
+	// write-ahead log (see checkpointer) while their posts are written
+	// and flushed, instead of leaving all of it to the close.
+	Closing bool
 
 	outputsMu    sync.Mutex
 	outputsReady bool     // the outputs have their IDs

@@ -218,11 +218,38 @@ func (w *writer) flusher() {
 // finish flushes what is staged, waits for every write and returns the
 // first store failure.
 func (w *writer) finish() error {
-	if !w.failed() {
-		w.flush()
+	var checkpointed sync.WaitGroup
+	if c, ok := w.r.Store.(checkpointer); ok && w.r.Closing && !w.failed() {
+		// Nothing is staged any more. Closing the store would
+		// checkpoint its log, tens of MB after a first run (copied, the
+		// database synced, the log's blocks freed); done now, beside the
+		// writes and the sync of the last posts, it leaves the close only
+		// the last marks. The flusher waits for it to mark them (the
+		// store has one connection). A failure is left to the close,
+		// which would do all of it anyway.
+		checkpointed.Go(func() {
+			if err := c.Checkpoint(w.ctx); err != nil {
+				w.r.logger().Warn("store checkpoint", "error", err)
+			}
+		})
+	}
+	if !w.failed() && len(w.cur.pending) > 0 {
+		// The last batch does not wait for the flusher to make room
+		// (see flush): nothing is staged after it, and its bodies are
+		// made by now, or by the posters writing it.
+		w.mu.Lock()
+		w.held += w.cur.bytes
+		w.mu.Unlock()
+		w.flushes <- w.cur
+		w.cur = &batch{}
 	}
 	close(w.flushes)
+	// With nothing left to stage, this goroutine writes the queued posts
+	// beside the posters instead of waiting for them: the last flush
+	// waits for those writes.
+	w.drain()
 	<-w.flushed
+	checkpointed.Wait()
 	close(w.jobs)
 	w.posters.Wait()
 	w.mu.Lock()
@@ -268,6 +295,11 @@ func (w *writer) send(todo []postJob) {
 // help writes posts until the queue is empty.
 func (w *writer) help() {
 	defer w.helpers.Add(-1)
+	w.drain()
+}
+
+// drain writes the queued posts until the queue is empty.
+func (w *writer) drain() {
 	for {
 		select {
 		case todo, ok := <-w.jobs:

@@ -409,6 +409,24 @@ func (s *Store) Close() error {
 	return s.pool.Close()
 }
 
+// Checkpoint copies the write-ahead log into the database and truncates
+// it, as closing the store would (SQLite checkpoints the log when its last
+// connection closes). A program about to close the store does it while
+// it still waits for other work (refresh.Runner.Closing): the log of a
+// first refresh is tens of MB, and on disk its checkpoint (the copy, the
+// database's fsync, freeing the log's blocks) took 0.1 s at the close.
+// Inside a Batch it does nothing.
+func (s *Store) Checkpoint(ctx context.Context) error {
+	if s.tx != nil {
+		return nil
+	}
+	var busy, frames, copied int
+	if err := s.pool.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &copied); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
 // Batch implements store.Store. The database has one connection, so the
 // Store outside the batch waits until it ends.
 func (s *Store) Batch(ctx context.Context, fn func(store.Store) error) error {
