@@ -44,12 +44,32 @@ func WriteFile(path string, data []byte) (bool, error) {
 }
 
 // Files writes many files into few folders: it remembers the folders it
-// made or found, so each is made once rather than checked for every file.
-// It is safe for concurrent use; a nil *Files remembers nothing.
+// made or found, so each is made once rather than checked for every file,
+// and keeps a few of them open, so that a new file is made and named
+// relative to its folder (openat, linkat) instead of walking the folder's
+// whole path twice for every file. It is safe for concurrent use; a nil
+// *Files remembers nothing. Close releases the open folders.
+//
+// A folder kept open is written into while it is open, wherever it is:
+// one moved away during a run gets the posts written after the move
+// (one removed is made again at its path, see Write).
 type Files struct {
-	mu   sync.Mutex
-	dirs map[string]bool
+	mu     sync.Mutex
+	dirs   map[string]*folder // made or found, by path
+	opened []*folder          // those opened, some closed since (fd < 0)
 }
+
+// folder is a folder Files made or found.
+type folder struct {
+	fd    int // an O_PATH descriptor of the folder; -1 when closed
+	users int // writes using fd: it is closed only when none is
+	gone  bool
+}
+
+// maxOpenFolders bounds the folders a Files keeps open. A run writes a
+// source's posts together, so a few suffice; the bound keeps a run over
+// thousands of sources far from the process's descriptor limit.
+const maxOpenFolders = 64
 
 // Write is WriteFile, the same temp file and rename. With fresh set the
 // caller knows no file was at path when it chose the path (a path just
@@ -57,25 +77,31 @@ type Files struct {
 // file that appeared since is replaced, as WriteFile replaces a
 // different one.
 func (w *Files) Write(path string, data []byte, fresh bool) (bool, error) {
+	exists := true // a file may be at path
 	if !fresh {
-		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		old, err := os.ReadFile(path)
+		switch {
+		case err == nil && bytes.Equal(old, data):
 			return false, nil
+		case errors.Is(err, fs.ErrNotExist):
+			exists = false
 		}
 	}
 	dir := filepath.Dir(path)
-	if err := w.mkdir(dir); err != nil {
-		return false, fmt.Errorf("create folder: %w", err)
-	}
 	// A new file is written without a name and gets its name once it is
 	// whole, where the system can: one change to the folder instead of a
-	// temp name made, renamed and removed.
-	if fresh {
-		switch err := createUnnamed(dir, path, data); {
+	// temp name made, renamed and removed. When a file appeared at path
+	// meanwhile, the temp file and rename below replace it.
+	if fresh || !exists {
+		switch err := w.createUnnamed(dir, path, data); {
 		case err == nil:
 			return true, nil
 		case !errors.Is(err, errNoTmpFile):
 			return false, err
 		}
+	}
+	if err := w.mkdir(dir); err != nil {
+		return false, fmt.Errorf("create folder: %w", err)
 	}
 	// The temp name is short and fixed-length: the file's own name may
 	// already be as long as the file system allows.
@@ -101,10 +127,137 @@ func (w *Files) Write(path string, data []byte, fresh bool) (bool, error) {
 	return true, nil
 }
 
+// createUnnamed writes the new file path in dir without a name and links
+// it at path (see createAt), relative to the folder's descriptor when w
+// keeps it open. It makes the folder when w has not made it yet, and
+// again when it was removed since.
+func (w *Files) createUnnamed(dir, path string, data []byte) error {
+	if w == nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create folder: %w", err)
+		}
+		return createAt(cwdFD, dir, path, data)
+	}
+	for try := 0; ; try++ {
+		f, err := w.folder(dir)
+		if err != nil {
+			return fmt.Errorf("create folder: %w", err)
+		}
+		if f == nil { // no descriptor for folders here
+			return createAt(cwdFD, dir, path, data)
+		}
+		err = createAt(f.fd, ".", filepath.Base(path), data)
+		gone := errors.Is(err, errNoTmpFile) && folderGone(f.fd)
+		w.release(f)
+		if !gone || try == 1 {
+			// errNoTmpFile: the system takes no unnamed files here, or
+			// a file is in the way; the caller's rename replaces it.
+			return err
+		}
+		// The folder was removed since it was opened: it is made and
+		// opened again at its path.
+		w.forget(dir)
+	}
+}
+
+// folder returns dir, made if it is new to w, open and held for one
+// write (release it); nil when folders cannot be opened here.
+func (w *Files) folder(dir string) (*folder, error) {
+	w.mu.Lock()
+	f := w.dirs[dir]
+	if f != nil && f.fd >= 0 {
+		f.users++
+		w.mu.Unlock()
+		return f, nil
+	}
+	w.mu.Unlock()
+	if f == nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	fd, err := openFolder(dir)
+	if f != nil && errors.Is(err, fs.ErrNotExist) {
+		// Removed since it was made: make it again.
+		w.forget(dir)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		fd, err = openFolder(dir)
+	}
+	if errors.Is(err, errNoTmpFile) {
+		w.remember(dir, -1)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return w.remember(dir, fd), nil
+}
+
+// remember records dir as made, open as fd (-1: not open), and holds it
+// for one write when it is open. A folder another write opened
+// meanwhile is kept instead of fd.
+func (w *Files) remember(dir string, fd int) *folder {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.dirs == nil {
+		w.dirs = map[string]*folder{}
+	}
+	f := w.dirs[dir]
+	switch {
+	case f == nil:
+		f = &folder{fd: -1}
+		w.dirs[dir] = f
+	case f.fd >= 0 && fd >= 0:
+		closeFolder(fd)
+		f.users++
+		return f
+	}
+	if fd < 0 {
+		return nil
+	}
+	if len(w.opened) >= maxOpenFolders {
+		w.closeIdle()
+	}
+	f.fd = fd
+	f.users++
+	w.opened = append(w.opened, f)
+	return f
+}
+
+// closeIdle closes the open folders no write uses. w.mu is held.
+func (w *Files) closeIdle() {
+	kept := w.opened[:0]
+	for _, f := range w.opened {
+		switch {
+		case f.fd < 0:
+		case f.users == 0:
+			closeFolder(f.fd)
+			f.fd = -1
+		default:
+			kept = append(kept, f)
+		}
+	}
+	clear(w.opened[len(kept):])
+	w.opened = kept
+}
+
+// release ends a write's hold of f.
+func (w *Files) release(f *folder) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f.users--
+	if f.gone && f.users == 0 && f.fd >= 0 {
+		closeFolder(f.fd)
+		f.fd = -1
+	}
+}
+
 func (w *Files) mkdir(dir string) error {
 	if w != nil {
 		w.mu.Lock()
-		known := w.dirs[dir]
+		_, known := w.dirs[dir]
 		w.mu.Unlock()
 		if known {
 			return nil
@@ -114,20 +267,39 @@ func (w *Files) mkdir(dir string) error {
 		return err
 	}
 	if w != nil {
-		w.mu.Lock()
-		if w.dirs == nil {
-			w.dirs = map[string]bool{}
-		}
-		w.dirs[dir] = true
-		w.mu.Unlock()
+		w.remember(dir, -1)
 	}
 	return nil
 }
 
+// forget drops dir from what w knows: it is made (and opened) again for
+// the next file. A descriptor still in use is closed when its last
+// write ends.
 func (w *Files) forget(dir string) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
+	f := w.dirs[dir]
+	if f == nil {
+		return
+	}
 	delete(w.dirs, dir)
-	w.mu.Unlock()
+	f.gone = true
+	if f.users == 0 && f.fd >= 0 {
+		closeFolder(f.fd)
+		f.fd = -1
+	}
+}
+
+// Close closes the folders w keeps open. Writes must have ended; w can
+// be used again.
+func (w *Files) Close() error {
+	if w == nil {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closeIdle()
+	return nil
 }
 
 // SyncDir makes the names in dir durable: the files created, renamed or

@@ -3,6 +3,8 @@ package atomicfile
 import (
 	"os"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"testing"
 )
 
@@ -88,5 +90,84 @@ func TestFilesWrite(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Dir(path))
 	if err != nil || len(entries) != 1 {
 		t.Errorf("folder holds %v (%v), want the post alone", entries, err)
+	}
+}
+
+// TestFilesFolderRemovedWhileOpen: a folder Files holds open that is
+// removed gets the next file at its path again, made anew.
+func TestFilesFolderRemovedWhileOpen(t *testing.T) {
+	var w Files
+	defer w.Close()
+	root := t.TempDir()
+	dir := filepath.Join(root, "g", "s", "c")
+	if _, err := w.Write(filepath.Join(dir, "one.md"), []byte("one"), true); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(root, "g")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"two.md", "three.md"} {
+		if _, err := w.Write(filepath.Join(dir, name), []byte(name), true); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(got) != name {
+			t.Fatalf("%s: %q, %v", name, got, err)
+		}
+	}
+}
+
+// TestFilesManyFolders: files written concurrently into more folders than
+// Files keeps open land at their paths, whole, the descriptors it keeps
+// stay bounded, and Close releases them.
+func TestFilesManyFolders(t *testing.T) {
+	fds := func() int {
+		t.Helper()
+		entries, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skip("no /proc/self/fd")
+		}
+		return len(entries)
+	}
+	before := fds()
+	var w Files
+	root := t.TempDir()
+	const folders, perFolder = 3 * maxOpenFolders, 5
+	path := func(f, i int) string {
+		return filepath.Join(root, "g", strconv.Itoa(f), "c", strconv.Itoa(i)+".md")
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for g := range 4 {
+		wg.Go(func() {
+			for f := g; f < folders; f += 4 {
+				for i := range perFolder {
+					if _, err := w.Write(path(f, i), []byte(path(f, i)), true); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if n := fds() - before; n > maxOpenFolders+4 {
+		t.Errorf("%d descriptors open after the writes, want at most %d", n, maxOpenFolders+4)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := fds() - before; n > 0 {
+		t.Errorf("%d descriptors open after Close", n)
+	}
+	for f := range folders {
+		for i := range perFolder {
+			if got, err := os.ReadFile(path(f, i)); err != nil || string(got) != path(f, i) {
+				t.Fatalf("%s: %q, %v", path(f, i), got, err)
+			}
+		}
 	}
 }

@@ -45,42 +45,70 @@ func Create(lock sync.Locker, path string, data []byte) error {
 	return nil
 }
 
-// createUnnamed creates the file path, which must not exist, holding
-// data, in the folder dir: it writes an unnamed file there (O_TMPFILE) and
-// links it at path when it is complete, so no reader and no crash ever
-// sees a part of it, and a crash leaves no temp file behind. It returns
-// errNoTmpFile when the file system cannot do that or a file is already
-// at path, for the caller to write a temp file and rename it instead.
-func createUnnamed(dir, path string, data []byte) error {
+// cwdFD stands for the working folder where a folder's descriptor is
+// asked for: the *at calls then take paths as open and link do.
+const cwdFD = unix.AT_FDCWD
+
+// openFolder opens dir for the *at calls that make files in it. O_PATH:
+// the descriptor only names the folder, which the kernel then need not
+// find again by its path for every file.
+func openFolder(dir string) (int, error) {
 	fd, err := retry(func() (int, error) {
-		return unix.Open(dir, unix.O_WRONLY|unix.O_TMPFILE|unix.O_CLOEXEC, 0o644)
+		return unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	})
 	if err != nil {
-		return errNoTmpFile // EOPNOTSUPP, EISDIR on old kernels, …
+		return -1, &fs.PathError{Op: "open", Path: dir, Err: err}
+	}
+	return fd, nil
+}
+
+func closeFolder(fd int) { unix.Close(fd) }
+
+// folderGone reports whether the folder open as fd was removed.
+func folderGone(fd int) bool {
+	var st unix.Stat_t
+	return unix.Fstat(fd, &st) == nil && st.Nlink == 0
+}
+
+// createAt creates the file name, which must not exist, holding data, in
+// the folder dir, both relative to the folder dirfd (cwdFD: to the
+// working folder): it writes an unnamed file there (O_TMPFILE) and links
+// it at name when it is complete, so no reader and no crash ever sees a
+// part of it, and a crash leaves no temp file behind. It returns an error
+// wrapping errNoTmpFile when the file system cannot do that, the folder
+// is gone or a file is already at name, for the caller to write a temp
+// file and rename it instead.
+func createAt(dirfd int, dir, name string, data []byte) error {
+	fd, err := retry(func() (int, error) {
+		return unix.Openat(dirfd, dir, unix.O_WRONLY|unix.O_TMPFILE|unix.O_CLOEXEC, 0o644)
+	})
+	if err != nil {
+		return errNoTmpFile // EOPNOTSUPP, EISDIR on old kernels, a folder removed, …
 	}
 	defer unix.Close(fd)
 	if err := writeAll(fd, data); err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+		return fmt.Errorf("write %s: %w", filepath.Base(name), err)
 	}
 	// linkat of the descriptor itself (AT_EMPTY_PATH) is the cheaper way;
 	// kernels before 6.10 allow it only to privileged processes, and then
 	// its name under /proc does.
 	_, err = retry(func() (int, error) {
-		return 0, unix.Linkat(fd, "", unix.AT_FDCWD, path, unix.AT_EMPTY_PATH)
+		return 0, unix.Linkat(fd, "", dirfd, name, unix.AT_EMPTY_PATH)
 	})
 	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EINVAL) {
 		_, err = retry(func() (int, error) {
-			return 0, unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
+			return 0, unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), dirfd, name, unix.AT_SYMLINK_FOLLOW)
 		})
 	}
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, unix.EEXIST), errors.Is(err, unix.ENOENT):
-		// ENOENT: no /proc; EEXIST: a file appeared, which rename replaces.
+		// ENOENT: no /proc, or the folder was removed; EEXIST: a file
+		// appeared, which rename replaces.
 		return errNoTmpFile
 	default:
-		return fmt.Errorf("write %s: %w", filepath.Base(path), &fs.PathError{Op: "link", Path: path, Err: err})
+		return fmt.Errorf("write %s: %w", filepath.Base(name), &fs.PathError{Op: "link", Path: name, Err: err})
 	}
 }
 

@@ -37,9 +37,17 @@ func Create(lock sync.Locker, path string, data []byte) error {
 	return nil
 }
 
-// createUnnamed is for Linux's O_TMPFILE; elsewhere files are written to
-// a temp file and renamed.
-func createUnnamed(dir, path string, data []byte) error { return errNoTmpFile }
+// cwdFD, openFolder, closeFolder, folderGone and createAt are for Linux's O_TMPFILE
+// and *at calls; elsewhere files are written to a temp file and renamed.
+const cwdFD = -100
+
+func openFolder(dir string) (int, error) { return -1, errNoTmpFile }
+
+func closeFolder(fd int) {}
+
+func folderGone(fd int) bool { return false }
+
+func createAt(dirfd int, dir, name string, data []byte) error { return errNoTmpFile }
 
 // rename renames the temp file tmp to path, replacing a file there.
 func rename(tmp, path string) error { return os.Rename(tmp, path) }

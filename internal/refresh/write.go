@@ -57,7 +57,7 @@ type writer struct {
 	results []Result
 	report  func(Result)
 
-	files   atomicfile.Files // the folders made this run
+	files   atomicfile.Files // the folders made this run, a few kept open
 	bufs    sync.Pool        // *[]byte: render buffers (see appendRenderer)
 	jobs    chan []postJob   // a source's posts, postChunk at most, at a time
 	posters sync.WaitGroup
@@ -252,6 +252,7 @@ func (w *writer) finish() error {
 	checkpointed.Wait()
 	close(w.jobs)
 	w.posters.Wait()
+	w.files.Close()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.err
