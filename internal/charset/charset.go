@@ -77,10 +77,34 @@ type Decision struct {
 // utf8Decision is the decision for bytes that are UTF-8 already.
 var utf8Decision = Decision{Charset: "utf-8", Origin: FromValidUTF8}
 
-// Convert returns data as UTF-8. contentType is the HTTP Content-Type
-// header ("" when there is none, as for local files). Invalid sequences
-// become U+FFFD; conversion never fails.
+// UTF8 is a document as ToUTF8 made it: valid UTF-8 without a byte order
+// mark, its XML prolog (if any) saying utf-8. Only ToUTF8 makes one, so a
+// stage that takes a UTF8 knows the bytes were read in their charset and
+// checked once already, and does not check them again; a stage that takes
+// []byte cannot know where they came from and converts them.
+type UTF8 struct{ b []byte }
+
+// Bytes returns the document. They are shared: do not modify them.
+func (u UTF8) Bytes() []byte { return u.b }
+
+// Is reports whether b is the very slice u holds (the same memory and
+// length), as when a caller still holds the bytes it had converted.
+func (u UTF8) Is(b []byte) bool {
+	return len(b) == len(u.b) && (len(b) == 0 || &b[0] == &u.b[0])
+}
+
+// Convert returns data as UTF-8: ToUTF8's bytes. contentType is the HTTP
+// Content-Type header ("" when there is none, as for local files).
+// Invalid sequences become U+FFFD; conversion never fails.
 func Convert(data []byte, contentType string) ([]byte, Decision) {
+	u, d := ToUTF8(data, contentType)
+	return u.b, d
+}
+
+// ToUTF8 reads data in its charset (see the package doc) and returns it
+// as UTF-8. contentType is the HTTP Content-Type header ("" when there is
+// none). Invalid sequences become U+FFFD; conversion never fails.
+func ToUTF8(data []byte, contentType string) (UTF8, Decision) {
 	out, d := convert(data, contentType)
 	if d.Origin != FromValidUTF8 && !utf8.Valid(out) {
 		out = bytes.ToValidUTF8(out, []byte("\uFFFD"))
@@ -94,7 +118,7 @@ func Convert(data []byte, contentType string) ([]byte, Decision) {
 		}
 		out = rest
 	}
-	return rewriteProlog(out), d
+	return UTF8{rewriteProlog(out)}, d
 }
 
 // Detect returns how Convert would read data, without converting it.

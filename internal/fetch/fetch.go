@@ -259,12 +259,36 @@ type Response struct {
 	PermanentRedirect bool
 	// NotModified is true for a 304: Body is empty then.
 	NotModified bool
+	// Body is the document in UTF-8, read in its charset: Doc's bytes.
 	Body        []byte
 	ContentType string
+	// doc is Body as charset.ToUTF8 made it.
+	doc charset.UTF8
 	Validators
 	// MaxAge is the response's Cache-Control max-age: the document will
 	// not change sooner. 0 when it gave none.
 	MaxAge time.Duration
+}
+
+// Doc returns the document as charset.ToUTF8 made it when the fetch read
+// it, for the stages that take a charset.UTF8 and so neither check nor
+// convert the bytes again. A Body replaced since is converted now.
+func (r *Response) Doc() charset.UTF8 {
+	if r.doc.Is(r.Body) {
+		return r.doc
+	}
+	doc, _ := charset.ToUTF8(r.Body, "")
+	return doc
+}
+
+// DropBody lets the document go (Body and Doc), for a caller that keeps
+// the Response for its validators.
+func (r *Response) DropBody() {
+	r.Body, r.doc = nil, charset.UTF8{}
+}
+
+func (r *Response) setDoc(doc charset.UTF8, _ charset.Decision) {
+	r.doc, r.Body = doc, doc.Bytes()
 }
 
 // Fetch gets the document at rawURL.
@@ -422,7 +446,7 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		return nil, c.explain(ctx, tctx, "reading the body", err)
 	}
 	// Every stage after this one reads UTF-8 (see package charset).
-	out.Body, _ = charset.Convert(out.Body, out.ContentType)
+	out.setDoc(charset.ToUTF8(out.Body, out.ContentType))
 	out.ETag = resp.Header.Get("ETag")
 	out.LastModified = resp.Header.Get("Last-Modified")
 	return out, nil
@@ -531,8 +555,9 @@ func (c *Client) file(u *url.URL) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, _ = charset.Convert(body, "") // as for HTTP: every later stage reads UTF-8
-	return &Response{URL: u.String(), Body: body}, nil
+	out := &Response{URL: u.String()}
+	out.setDoc(charset.ToUTF8(body, "")) // as for HTTP: every later stage reads UTF-8
+	return out, nil
 }
 
 // readAll reads r to its end like io.ReadAll, into a buffer of the size

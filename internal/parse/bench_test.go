@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/feedmill/feedmill/internal/charset"
 )
 
 // benchDocs are the documents the parse benchmarks read: 30 items of the
@@ -53,6 +55,24 @@ func BenchmarkParse(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkParseUTF8 reads each document as refresh does, converted by
+// fetch already (ParseUTF8): against BenchmarkParse's stream way, it shows
+// what Parse's conversion (a check of every byte) costs.
+func BenchmarkParseUTF8(b *testing.B) {
+	for name, data := range benchDocs(b) {
+		doc, _ := charset.ToUTF8(data, "")
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParseUTF8(doc, "https://fetched.example.com/feed", time.UTC); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

@@ -92,9 +92,17 @@ func (s selector) first(sel *goquery.Selection) *goquery.Selection {
 // links and images resolve against (or against the page's <base href>);
 // loc is the zone of dates written without one. Items with neither a
 // title nor a link (header rows, advertisements) are skipped, and an item
-// whose link came before on the page is dropped.
+// whose link came before on the page is dropped. The page's bytes may be
+// in any charset, as for Parse.
 func ParsePage(data []byte, base string, sel feed.Selectors, loc *time.Location) (*Feed, error) {
-	data, _ = charset.Convert(data, "")
+	doc, _ := charset.ToUTF8(data, "")
+	return ParsePageUTF8(doc, base, sel, loc)
+}
+
+// ParsePageUTF8 is ParsePage of a page fetch has read in its charset
+// already (fetch.Response.Doc): its bytes are not checked again.
+func ParsePageUTF8(page charset.UTF8, base string, sel feed.Selectors, loc *time.Location) (*Feed, error) {
+	data := page.Bytes()
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, ErrEmpty
 	}

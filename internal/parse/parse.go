@@ -45,19 +45,29 @@ type Feed struct {
 	Lost int
 }
 
-// Parse reads a feed document. base is the URL it was fetched from, for
-// relative links; loc is the zone of dates written without one.
+// Parse reads a feed document of bytes in any charset (a file, a test):
+// it reads them as charset.ToUTF8 does first. base is the URL it was
+// fetched from, for relative links; loc is the zone of dates written
+// without one.
 func Parse(data []byte, base string, loc *time.Location) (*Feed, error) {
 	return parse(data, base, loc, true)
+}
+
+// ParseUTF8 is Parse of a document fetch has read in its charset already
+// (fetch.Response.Doc): its bytes are not checked again.
+func ParseUTF8(doc charset.UTF8, base string, loc *time.Location) (*Feed, error) {
+	return parseUTF8(doc, base, loc, true)
 }
 
 // parse is Parse, with readRSS first when stream is set (the differential
 // tests compare both ways).
 func parse(data []byte, base string, loc *time.Location, stream bool) (*Feed, error) {
-	// fetch has converted the document already; converting UTF-8 again
-	// changes nothing, and bytes that come another way get the same reading.
-	data, _ = charset.Convert(data, "")
-	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	doc, _ := charset.ToUTF8(data, "")
+	return parseUTF8(doc, base, loc, stream)
+}
+
+func parseUTF8(utf charset.UTF8, base string, loc *time.Location, stream bool) (*Feed, error) {
+	trimmed := bytes.TrimSpace(utf.Bytes())
 	if len(trimmed) == 0 {
 		return nil, ErrEmpty
 	}

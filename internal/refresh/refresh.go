@@ -389,9 +389,9 @@ func (r *Runner) fetchOne(ctx context.Context, src feed.Source, row store.Source
 	}
 	var parsed *parse.Feed
 	if src.Page != nil {
-		parsed, err = parse.ParsePage(resp.Body, resp.URL, *src.Page, r.Location)
+		parsed, err = parse.ParsePageUTF8(resp.Doc(), resp.URL, *src.Page, r.Location)
 	} else {
-		parsed, err = parse.Parse(resp.Body, resp.URL, r.Location)
+		parsed, err = parse.ParseUTF8(resp.Doc(), resp.URL, r.Location)
 		if errors.Is(err, parse.ErrNotFeed) {
 			parsed, err = r.discover(ctx, &f, req, err)
 		}
@@ -410,7 +410,7 @@ func (r *Runner) fetchOne(ctx context.Context, src feed.Source, row store.Source
 		}
 		f.warning = fmt.Sprintf("lost %d %s of a broken document: %v", parsed.Lost, noun, parsed.Recovered)
 	}
-	f.resp.Body = nil // the writer needs only the validators
+	f.resp.DropBody() // the writer needs only the validators
 	// Filters come before max_items, as RSSHub's filter comes before its
 	// limit, and before full text, so that no page is fetched for an item
 	// that is dropped. They see what the feed gives, not the full text.
@@ -453,7 +453,7 @@ func (r *Runner) discover(ctx context.Context, f *fetched, req fetch.Request, no
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s, the feed its page names: %w", links[0], err)
 	}
-	parsed, err := parse.Parse(resp.Body, resp.URL, r.Location)
+	parsed, err := parse.ParseUTF8(resp.Doc(), resp.URL, r.Location)
 	if err != nil {
 		return nil, fmt.Errorf("%s, the feed its page names: %w", links[0], err)
 	}
