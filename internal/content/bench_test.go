@@ -1,8 +1,11 @@
 package content
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -81,5 +84,57 @@ func BenchmarkCleanSmall(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Process(body, "https://example.com/route/1/2", Options{})
+	}
+}
+
+// rssHubBodies are bodies shaped as bench/pipeline writes them (RSSHub's
+// shape: a lead image with referrerpolicy, paragraphs of Chinese text
+// with curly quotes, links, code with braces, more images without it).
+func rssHubBodies(n int) []string {
+	words := []string{"外交部", "发言人", "记者会", "经济", "数据", "发布", "增长", "市场", "企业", "科技", "创新",
+		"政策", "会议", "合作", "项目", "研究", "报告", "国际", "地区", "发展", "投资", "消费"}
+	rng := rand.New(rand.NewPCG(19, 2026))
+	phrase := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteString(words[rng.IntN(len(words))])
+		}
+		return b.String()
+	}
+	var bodies []string
+	for i := range n {
+		var b strings.Builder
+		fmt.Fprintf(&b, `<img src="https://img.example.com/news/2026/12/%03d%04d.jpg" width="970px" height="374px" referrerpolicy="no-referrer">`, 7, i)
+		for b.Len() < 5000 {
+			switch rng.IntN(6) {
+			case 0:
+				fmt.Fprintf(&b, "\n<p><img src=\"https://img.example.com/news/2026/12/%03d%04d-%d.png\"></p>", 7, i, b.Len())
+			case 1:
+				fmt.Fprintf(&b, "\n<p>“%s，”%s说，<a href=\"https://news.example.com/s%03d/%d.shtml\" target=\"_blank\">%s</a>。</p>", phrase(8), phrase(2), 7, rng.IntN(1e6), phrase(3))
+			case 2:
+				fmt.Fprintf(&b, "\n<p>代码 <code>{\"id\": %d, \"tags\": {\"a\": 1}}</code> 与模板 {{ %s }}。</p>", rng.IntN(1e6), phrase(1))
+			default:
+				fmt.Fprintf(&b, "\n<p>\n%s，%s。%s“%s”%s。\n</p>", phrase(12), phrase(10), phrase(6), phrase(3), phrase(9))
+			}
+		}
+		bodies = append(bodies, b.String())
+	}
+	return bodies
+}
+
+// BenchmarkCleanRSSHub measures Process over twenty bodies of
+// bench/pipeline's shape, as feedmill run prepares them.
+func BenchmarkCleanRSSHub(b *testing.B) {
+	bodies := rssHubBodies(20)
+	var size int64
+	for _, body := range bodies {
+		size += int64(len(body))
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		for i, body := range bodies {
+			Process(body, "https://news.example.com/s007/2026_12_01_0001"+strconv.Itoa(i)+".shtml", Options{})
+		}
 	}
 }
