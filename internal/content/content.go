@@ -108,11 +108,23 @@ type Result struct {
 // Process prepares body, an item's HTML; link is the item's URL, against
 // which relative URLs resolve.
 func Process(body, link string, opts Options) Result {
-	c := &cleaner{opts: opts, style: opts.Style.orDefault(), base: baseURL(link, opts.BaseURL)}
+	return process(body, link, opts, false)
+}
+
+// process is Process; eager has the writer write every kept token at
+// once, the reference for the tests.
+func process(body, link string, opts Options, eager bool) Result {
+	c := newCleaner(opts, opts.Style.orDefault(), link, eager)
+	defer c.release()
 	out := c.run(body)
 	image := c.image
-	if media := enclosureHTML(out, image != "", c.base, opts.Enclosures); media != "" {
-		m := &cleaner{opts: opts, style: c.style, base: c.base}
+	if len(opts.Enclosures) == 0 {
+		return Result{HTML: out, Image: image}
+	}
+	if media := enclosureHTML(out, image != "", c.baseURL(), opts.Enclosures); media != "" {
+		m := newCleaner(opts, c.style, link, eager)
+		defer m.release()
+		m.base, m.based = c.base, true
 		out = m.run(media) + out
 		if m.image != "" {
 			image = m.image

@@ -202,6 +202,9 @@ func readVectors(t testing.TB) []string {
 func checkOutput(t *testing.T, in string, link string, opts Options) Result {
 	t.Helper()
 	res := Process(in, link, opts)
+	if ref := process(in, link, opts, true); ref != res {
+		t.Errorf("the writer's waiting pieces changed the output\n in: %q\nout: %q\nwant: %q (image %q, want %q)", in, res.HTML, ref.HTML, res.Image, ref.Image)
+	}
 	if p := unsafe(res.HTML); p != "" {
 		t.Errorf("unsafe output: %s\n in: %q\nout: %q", p, in, res.HTML)
 	}

@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 
@@ -13,19 +14,21 @@ import (
 // unlike the tokenizer it keeps duplicates and the offsets, which minimal
 // edits need.
 type attr struct {
-	sep        int // end of the previous named attribute or of the tag name
-	nameStart  int
-	nameEnd    int
-	valStart   int // value bytes, without quotes
-	valEnd     int
-	end        int // end of the attribute, closing quote included
-	hasValue   bool
-	open       bool   // "name=" right before ">": the value state is still open
-	lname      string // lower-cased name
-	raw        string // raw value bytes
-	val        string // value as the browser decodes it in an attribute
-	removed    bool
-	replaceVal *string // new decoded value to write
+	sep       int // end of the previous named attribute or of the tag name
+	nameStart int
+	nameEnd   int
+	valStart  int // value bytes, without quotes
+	valEnd    int
+	end       int // end of the attribute, closing quote included
+	hasValue  bool
+	open      bool   // "name=" right before ">": the value state is still open
+	lname     string // lower-cased name
+	raw       string // raw value bytes
+	val       string // value as the browser decodes it in an attribute
+	plain     bool   // raw has no "&", CR or NUL: val is raw
+	removed   bool
+	replaced  bool   // newVal is to be written
+	newVal    string // new decoded value
 }
 
 // rawTag is a start tag split into its name and attributes.
@@ -38,17 +41,26 @@ type rawTag struct {
 	insertAt int
 	// selfClosing reports a "/>" ending that the tokenizer took as such.
 	selfClosing bool
-	edits       []edit
+	edits       []edit // the added attributes, in order
+	sorted      []edit // appendTo's, kept for its next tag
 	// newSrc and newSrcset are values for missing src and srcset
 	// attributes, added after the other edits.
 	newSrc, newSrcset string
 }
 
+// edit replaces raw[start:end]. The edits of one place apply in seq
+// order: removals (-1), then the replaced attribute (0), then the added
+// ones (1, 2, ...), then the end of a self-closing tag.
 type edit struct {
 	start, end int
-	text       string
 	seq        int
+	attr       int    // the replaced attribute's index (seq 0)
+	name, val  string // an added attribute (seq > 0)
 }
+
+// tailSeq is the seq of the edit that drops the "/" of a self-closing
+// tag's end.
+const tailSeq = 1 << 20
 
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f'
@@ -70,7 +82,14 @@ func scanTag(raw []byte, selfClosing bool) *rawTag {
 // scanTagInto is scanTag reusing t's memory; str holds the same bytes as
 // raw, and the attribute values are its substrings.
 func scanTagInto(t *rawTag, raw []byte, str string, selfClosing bool) *rawTag {
-	*t = rawTag{raw: raw, str: str, selfClosing: selfClosing, attrs: t.attrs[:0], edits: t.edits[:0]}
+	// Field by field: the fields that hold pointers are written only when
+	// they change, each store of a pointer costing a write barrier while
+	// the collector runs.
+	t.raw, t.str, t.selfClosing = raw, str, selfClosing
+	t.attrs, t.edits = t.attrs[:0], t.edits[:0]
+	if t.newSrc != "" || t.newSrcset != "" {
+		t.newSrc, t.newSrcset = "", ""
+	}
 	n := len(raw)
 	i := 1
 	for i < n && !isSpace(raw[i]) && raw[i] != '/' && raw[i] != '>' {
@@ -116,9 +135,9 @@ func scanTagInto(t *rawTag, raw []byte, str string, selfClosing bool) *rawTag {
 					i = j
 				case '\'', '"':
 					a.valStart = j + 1
-					k := j + 1
-					for k < n && raw[k] != q {
-						k++
+					k := n
+					if e := bytes.IndexByte(raw[j+1:], q); e >= 0 {
+						k = j + 1 + e
 					}
 					a.valEnd = k
 					if k < n {
@@ -144,7 +163,11 @@ func scanTagInto(t *rawTag, raw []byte, str string, selfClosing bool) *rawTag {
 		if a.nameEnd > a.nameStart {
 			a.lname = attrName(raw[a.nameStart:a.nameEnd])
 			a.raw = t.str[a.valStart:a.valEnd]
-			a.val = decodeAttr(a.raw)
+			a.plain = plainAttr(a.raw)
+			a.val = a.raw
+			if !a.plain {
+				a.val = decodeAttr(a.raw)
+			}
 			t.attrs = append(t.attrs, a)
 			prevNamed = a.end
 			t.insertAt = a.end
@@ -204,6 +227,9 @@ func attrName(b []byte) string {
 // way a browser does inside an attribute ("&copy=1" stays as it is). The
 // tokenizer is the reference implementation, so it does the work.
 func decodeAttr(raw string) string {
+	if plainAttr(raw) {
+		return raw
+	}
 	if strings.IndexByte(raw, '\r') >= 0 {
 		// The input stream's line breaks are normalised first.
 		raw = strings.ReplaceAll(strings.ReplaceAll(raw, "\r\n", "\n"), "\r", "\n")
@@ -223,6 +249,19 @@ func decodeAttr(raw string) string {
 	_, v, _ := z.TagAttr()
 	return string(v)
 }
+
+// plainAttr reports whether a raw attribute value is its own decoded
+// value: it has no "&", CR or NUL.
+func plainAttr(raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		if notPlain[raw[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+var notPlain = [256]bool{'&': true, '\r': true, 0: true}
 
 // common are the references that need no lookup.
 var common = []struct{ ref, val string }{
@@ -260,6 +299,16 @@ func decodeCommon(raw string) (string, bool) {
 	return b.String(), true
 }
 
+// hasData reports whether an attribute's name starts with "data-".
+func (t *rawTag) hasData() bool {
+	for i := range t.attrs {
+		if strings.HasPrefix(t.attrs[i].lname, "data-") {
+			return true
+		}
+	}
+	return false
+}
+
 // first returns the first attribute named name that is still present.
 func (t *rawTag) first(name string) *attr {
 	for i := range t.attrs {
@@ -277,15 +326,15 @@ func (t *rawTag) remove(a *attr) {
 
 // set gives an attribute a new value.
 func (t *rawTag) set(a *attr, v string) {
-	if a.val == v && a.replaceVal == nil {
+	if a.val == v && !a.replaced {
 		return
 	}
-	a.replaceVal = &v
+	a.newVal, a.replaced = v, true
 }
 
 // appendAttr adds name="value" after the last attribute.
 func (t *rawTag) appendAttr(name, v string) {
-	t.edits = append(t.edits, edit{start: t.insertAt, end: t.insertAt, text: " " + name + `="` + escapeAttr(v) + `"`, seq: 1 + len(t.edits)})
+	t.edits = append(t.edits, edit{start: t.insertAt, end: t.insertAt, name: name, val: v, seq: 1 + len(t.edits)})
 }
 
 // changed reports whether the tag needs rewriting.
@@ -294,7 +343,7 @@ func (t *rawTag) changed() bool {
 		return true
 	}
 	for i := range t.attrs {
-		if t.attrs[i].removed || t.attrs[i].replaceVal != nil {
+		if t.attrs[i].removed || t.attrs[i].replaced {
 			return true
 		}
 	}
@@ -309,22 +358,22 @@ func (t *rawTag) bytes(dropSelfClosingSlash bool) []byte {
 
 // appendTo appends the edited tag to dst.
 func (t *rawTag) appendTo(dst []byte, dropSelfClosingSlash bool) []byte {
-	edits := append([]edit(nil), t.edits...)
+	edits := append(t.sorted[:0], t.edits...)
 	for i := range t.attrs {
 		a := &t.attrs[i]
 		switch {
 		case a.removed:
 			edits = append(edits, edit{start: a.sep, end: a.end, seq: -1})
-		case a.replaceVal != nil:
-			edits = append(edits, edit{start: a.nameStart, end: a.end, text: string(t.raw[a.nameStart:a.nameEnd]) + `="` + escapeAttr(*a.replaceVal) + `"`})
+		case a.replaced:
+			edits = append(edits, edit{start: a.nameStart, end: a.end, attr: i})
 		}
 	}
 	if dropSelfClosingSlash && t.selfClosing {
 		// After the last attribute only white space and "/" are left
 		// ("<style//>"); every "/" goes.
-		tail := string(t.raw[t.insertAt : len(t.raw)-1])
-		edits = append(edits, edit{start: t.insertAt, end: len(t.raw) - 1, text: strings.ReplaceAll(tail, "/", ""), seq: 1 << 20})
+		edits = append(edits, edit{start: t.insertAt, end: len(t.raw) - 1, seq: tailSeq})
 	}
+	t.sorted = edits
 	slices.SortStableFunc(edits, func(a, b edit) int {
 		if a.start != b.start {
 			return a.start - b.start
@@ -346,7 +395,7 @@ func (t *rawTag) appendTo(dst []byte, dropSelfClosingSlash bool) []byte {
 	closeOpen := false
 	if n := len(t.attrs); n > 0 {
 		last := t.attrs[n-1]
-		closeOpen = last.open && !last.removed && last.replaceVal == nil
+		closeOpen = last.open && !last.removed && !last.replaced
 	}
 	out := dst
 	pos := 0
@@ -355,7 +404,12 @@ func (t *rawTag) appendTo(dst []byte, dropSelfClosingSlash bool) []byte {
 			continue // overlapping edits cannot happen; be safe anyway
 		}
 		out = append(out, t.raw[pos:e.start]...)
-		if e.seq == -1 {
+		if closeOpen && e.seq > 0 && e.start == t.insertAt {
+			out = append(out, `""`...)
+			closeOpen = false
+		}
+		switch {
+		case e.seq == -1:
 			// A removed attribute that was glued to the next one
 			// (`a="1"b="2"`, `<img/onerror=x src=y>`) leaves a space
 			// so the next keeps its own name.
@@ -367,12 +421,24 @@ func (t *rawTag) appendTo(dst []byte, dropSelfClosingSlash bool) []byte {
 					}
 				}
 			}
-		} else {
-			if closeOpen && e.seq > 0 && e.start == t.insertAt {
-				out = append(out, `""`...)
-				closeOpen = false
+		case e.seq == 0:
+			a := &t.attrs[e.attr]
+			out = append(out, t.raw[a.nameStart:a.nameEnd]...)
+			out = append(out, `="`...)
+			out = appendEscaped(out, a.newVal)
+			out = append(out, '"')
+		case e.seq == tailSeq:
+			for _, c := range t.raw[e.start:e.end] {
+				if c != '/' {
+					out = append(out, c)
+				}
 			}
-			out = append(out, e.text...)
+		default:
+			out = append(out, ' ')
+			out = append(out, e.name...)
+			out = append(out, `="`...)
+			out = appendEscaped(out, e.val)
+			out = append(out, '"')
 		}
 		pos = e.end
 	}
@@ -382,11 +448,29 @@ func (t *rawTag) appendTo(dst []byte, dropSelfClosingSlash bool) []byte {
 // unquotedEndsAt reports whether a kept unquoted value ends at pos.
 func (t *rawTag) unquotedEndsAt(pos int) bool {
 	for _, a := range t.attrs {
-		if a.end == pos && a.hasValue && !a.open && !a.removed && a.replaceVal == nil && a.valEnd == a.end && a.valEnd > a.valStart {
+		if a.end == pos && a.hasValue && !a.open && !a.removed && !a.replaced && a.valEnd == a.end && a.valEnd > a.valStart {
 			return true
 		}
 	}
 	return false
+}
+
+// appendEscaped appends v escaped for a double-quoted attribute, as
+// escapeAttr.
+func appendEscaped(dst []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '&':
+			dst = append(dst, "&amp;"...)
+		case '"':
+			dst = append(dst, "&quot;"...)
+		case '\r':
+			dst = append(dst, "&#13;"...)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
 }
 
 // escapeAttr escapes a value for a double-quoted attribute.

@@ -50,7 +50,14 @@ type tokens struct {
 }
 
 func newTokens(body string) *tokens {
-	return &tokens{body: body, buf: unsafeconv.Slice(unsafeconv.StringData(body), len(body))}
+	t := &tokens{}
+	t.reset(body)
+	return t
+}
+
+// reset has t read body from its start.
+func (t *tokens) reset(body string) {
+	*t = tokens{body: body, buf: unsafeconv.Slice(unsafeconv.StringData(body), len(body))}
 }
 
 // Next reads the next token, as html.Tokenizer.Next.
@@ -239,6 +246,16 @@ func (t *tokens) Raw() []byte {
 		return t.z.Raw()
 	}
 	return t.buf[t.start:t.pos:t.pos] // no room: an append copies, never writes into the body
+}
+
+// Span returns where the current token's bytes are in the body: Raw is
+// body[start:end].
+func (t *tokens) Span() (start, end int) {
+	if t.z != nil {
+		end = t.base + t.used
+		return end - len(t.z.Raw()), end
+	}
+	return t.start, t.pos
 }
 
 // RawString returns the current token's bytes as a string, which the

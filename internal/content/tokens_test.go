@@ -93,6 +93,9 @@ func compareTokens(t *testing.T, body string) {
 		if s := z.RawString(); s != string(z.Raw()) {
 			t.Fatalf("body %q: RawString %q, Raw %q", body, s, z.Raw())
 		}
+		if from, to := z.Span(); body[from:to] != string(z.Raw()) {
+			t.Fatalf("body %q: Span %d:%d is %q, Raw %q", body, from, to, body[from:to], z.Raw())
+		}
 	}
 }
 

@@ -107,12 +107,17 @@ func dataAllowed(tag, name, mime string) bool {
 	return false
 }
 
-// urlAttrs are the attributes whose values browsers load or follow as URLs.
-var urlAttrs = map[string]bool{
-	"href": true, "src": true, "xlink:href": true, "action": true, "formaction": true, "data": true,
-	"poster": true, "background": true, "lowsrc": true, "dynsrc": true, "srcset": true, "codebase": true,
-	"cite": true, "longdesc": true, "usemap": true, "profile": true, "ping": true, "manifest": true,
-	"icon": true, "archive": true, "classid": true, "code": true, "xml:base": true, "imagesrcset": true,
+// urlAttr reports the attributes whose values browsers load or follow as
+// URLs.
+func urlAttr(name string) bool {
+	switch name {
+	case "href", "src", "xlink:href", "action", "formaction", "data",
+		"poster", "background", "lowsrc", "dynsrc", "srcset", "codebase",
+		"cite", "longdesc", "usemap", "profile", "ping", "manifest",
+		"icon", "archive", "classid", "code", "xml:base", "imagesrcset":
+		return true
+	}
+	return false
 }
 
 // hasScheme reports whether s starts with a URL scheme ("http:", "mailto:").
@@ -131,8 +136,17 @@ func hasScheme(s string) bool {
 	return false
 }
 
+// trimSpace is strings.Trim(s, " \t\n\r\f"), without building the set
+// of those bytes for each call.
 func trimSpace(s string) string {
-	return strings.Trim(s, " \t\n\r\f")
+	i, j := 0, len(s)
+	for i < j && isSpace(s[i]) {
+		i++
+	}
+	for j > i && isSpace(s[j-1]) {
+		j--
+	}
+	return s[i:j]
 }
 
 // baseURL returns the URL relative references resolve against: the item
