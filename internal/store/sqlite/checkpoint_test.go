@@ -2,10 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/feedmill/feedmill/internal/feed"
 	"github.com/feedmill/feedmill/internal/store"
@@ -75,5 +77,52 @@ func TestCheckpointTruncatesTheLog(t *testing.T) {
 	}
 	if len(rows) != 30 {
 		t.Errorf("%d sources after the checkpoint and a reopen, want 30", len(rows))
+	}
+}
+
+// A checkpoint does not wait for another process reading the store, as
+// the truncation of the log would (up to the busy timeout): it copies
+// what it can at once, and the store goes on.
+func TestCheckpointDoesNotWaitForReaders(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "feedmill.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.EnsureSource(ctx, feed.Source{Group: "g", Name: "s", Channel: "0", URL: "https://example.com/0"}); err != nil {
+		t.Fatal(err)
+	}
+	reader, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	tx, err := reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sources`).Scan(&n); err != nil { // holds its snapshot of the log
+		t.Fatal(err)
+	}
+	if _, err := s.EnsureSource(ctx, feed.Source{Group: "g", Name: "s", Channel: "1", URL: "https://example.com/1"}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := s.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > busyTimeout*time.Millisecond/2 {
+		t.Errorf("the checkpoint waited %v for a reader", took)
+	}
+	if _, err := s.EnsureSource(ctx, feed.Source{Group: "g", Name: "s", Channel: "2", URL: "https://example.com/2"}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.Sources(ctx)
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("%d sources, %v; want 3", len(rows), err)
 	}
 }

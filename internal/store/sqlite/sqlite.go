@@ -73,7 +73,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// multi-row InsertItems keeps a statement journal (see there), and in
 	// memory (temp_store MEMORY) that cost a first run over 200 sources
 	// 8 MB of peak RSS for no CPU it saved.
-	dsn += fmt.Sprintf("?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-4096)&_pragma=wal_autocheckpoint(%d)&_txlock=immediate", walCheckpoint/pageSize)
+	dsn += fmt.Sprintf("?_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-4096)&_pragma=wal_autocheckpoint(%d)&_txlock=immediate", busyTimeout, walCheckpoint/pageSize)
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -102,6 +102,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // pages; page_size changes only with a VACUUM outside WAL mode.
 const newPageSize = 16384
 
+// busyTimeout is how long, in milliseconds, a statement waits for another
+// connection's lock (another feedmill writing, a reader of the log).
+const busyTimeout = 10000
+
 // walCheckpoint is how large the WAL grows before it is checkpointed.
 const walCheckpoint = 64 << 20
 
@@ -112,7 +116,7 @@ const walCheckpoint = 64 << 20
 // first (it sorts them).
 func create(ctx context.Context, dsn string) (int, error) {
 	// Another feedmill may be writing: wait for its locks as Open does.
-	db, err := sql.Open("sqlite", dsn+"?_pragma=busy_timeout(10000)")
+	db, err := sql.Open("sqlite", dsn+fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeout))
 	if err != nil {
 		return 0, err
 	}
@@ -416,12 +420,30 @@ func (s *Store) Close() error {
 // first refresh is tens of MB, and on disk its checkpoint (the copy, the
 // database's fsync, freeing the log's blocks) took 0.1 s at the close.
 // Inside a Batch it does nothing.
+//
+// A TRUNCATE checkpoint waits for the readers of the log to finish (up to
+// the busy timeout, 10 s), where the close would just leave the log to
+// them: it runs with no busy timeout, so that another process reading the
+// store (feedmill sources, a backup) cannot hold up a run. It then
+// copies what it can and leaves the log.
 func (s *Store) Checkpoint(ctx context.Context) error {
 	if s.tx != nil {
 		return nil
 	}
+	conn, err := s.pool.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
 	var busy, frames, copied int
-	if err := s.pool.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &copied); err != nil {
+	err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &copied)
+	if _, rerr := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, busyTimeout)); err == nil {
+		err = rerr
+	}
+	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return nil
