@@ -1,6 +1,8 @@
 package atomicfile
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,6 +21,8 @@ func TestRemoveOwn(t *testing.T) {
 		removed  bool
 	}{
 		{"hash recorded at write matches", written, Hash(written), rerendered, true},
+		{"SHA-256 recorded by an older version matches", written, sha256Hex(written), rerendered, true},
+		{"edited after an older version wrote it", append(append([]byte(nil), written...), "\nmy note"...), sha256Hex(written), written, false},
 		{"no hash, bytes are the rendering", written, "", written, true},
 		{"stale hash, bytes are the rendering", written, Hash([]byte("older")), written, true},
 		{"edited after writing", append(append([]byte(nil), written...), "\nmy note"...), Hash(written), written, false},
@@ -45,6 +49,39 @@ func TestRemoveOwn(t *testing.T) {
 				t.Errorf("file exists = %v after removed = %v", exists, removed)
 			}
 		})
+	}
+}
+
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+func TestHashMatches(t *testing.T) {
+	data := []byte("\n---\ntitle: 'a'\n---\n")
+	for _, c := range []struct {
+		name     string
+		data     []byte
+		recorded string
+		want     bool
+	}{
+		{"hash", data, Hash(data), true},
+		{"SHA-256 of an older version", data, sha256Hex(data), true},
+		{"other bytes", []byte("\n---\ntitle: 'b'\n---\n"), Hash(data), false},
+		{"other bytes, SHA-256", []byte("\n---\ntitle: 'b'\n---\n"), sha256Hex(data), false},
+		{"one byte flipped", append([]byte("x"), data[1:]...), Hash(data), false},
+		{"none recorded", data, "", false},
+		{"not a hash", data, "abc", false},
+		{"prefix alone", data, "crc:", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := HashMatches(c.data, c.recorded); got != c.want {
+				t.Errorf("HashMatches(%q, %q) = %v, want %v", c.data, c.recorded, got, c.want)
+			}
+		})
+	}
+	if h := Hash(data); len(h) != len("crc:")+16 || Hash(data) != h {
+		t.Errorf("Hash = %q: want crc: and 16 hex digits, the same every time", h)
 	}
 }
 

@@ -38,3 +38,29 @@ func BenchmarkFilesWrite(b *testing.B) {
 	}
 	b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(i), "cpu-ns/op")
 }
+
+// BenchmarkHash hashes a 6 kB post; BenchmarkHashSHA256 is the hash
+// recorded before.
+func BenchmarkHash(b *testing.B) {
+	data := benchPost()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		_ = Hash(data)
+	}
+}
+
+func BenchmarkHashSHA256(b *testing.B) {
+	data := benchPost()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		_ = sha256Hex(data)
+	}
+}
+
+func benchPost() []byte {
+	data := make([]byte, 6000)
+	for i := range data {
+		data[i] = 'a' + byte(i%26)
+	}
+	return data
+}

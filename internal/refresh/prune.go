@@ -78,7 +78,7 @@ func (r *Runner) Prune(ctx context.Context, configured []feed.Source, apply bool
 					continue
 				case err != nil:
 					return out, fmt.Errorf("prune %s: %w", abs, err)
-				case it.PostHash == "" || atomicfile.Hash(data) != it.PostHash:
+				case !atomicfile.HashMatches(data, it.PostHash):
 					p.Left = append(p.Left, abs)
 					left[it.ID] = true
 					continue

@@ -982,9 +982,9 @@ func (r *Runner) writePosts(ctx context.Context, src feed.Source, sourceID int64
 			sp.wrote[j.k] = true
 		}
 		// The hash lets retention tell these files from a user's edit.
-		h := atomicfile.Hash(j.data)
-		if h == j.it.PostHash {
-			h = ""
+		var h string
+		if !atomicfile.HashMatches(j.data, j.it.PostHash) {
+			h = atomicfile.Hash(j.data)
 		}
 		if !j.it.Posted || h != "" {
 			sp.done = append(sp.done, store.Posted{ItemID: j.it.ID, Output: out.id, Hash: h})

@@ -363,8 +363,8 @@ func (w *writer) writePost(j postJob) {
 		d := written{wrote: wrote}
 		if err != nil {
 			d.err = &postError{err: fmt.Errorf("%s: %w", abs, err)}
-		} else if h := atomicfile.Hash(data); h != op.hash {
-			d.hash = h
+		} else if !atomicfile.HashMatches(data, op.hash) {
+			d.hash = atomicfile.Hash(data)
 		}
 		done = append(done, d)
 	}
