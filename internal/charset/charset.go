@@ -106,7 +106,7 @@ func Convert(data []byte, contentType string) ([]byte, Decision) {
 // none). Invalid sequences become U+FFFD; conversion never fails.
 func ToUTF8(data []byte, contentType string) (UTF8, Decision) {
 	out, d := convert(data, contentType)
-	if d.Origin != FromValidUTF8 && !utf8.Valid(out) {
+	if d.Origin != FromValidUTF8 && !valid(out) {
 		out = bytes.ToValidUTF8(out, []byte("\uFFFD"))
 	}
 	// A second mark (some editors add one to a file that has one) would
@@ -204,7 +204,7 @@ func convert(data []byte, contentType string) ([]byte, Decision) {
 		out, _ := decode(enc, data)
 		return out, Decision{Charset: name, Origin: FromXMLStart}
 	}
-	if utf8.Valid(data) {
+	if valid(data) {
 		// Pure ASCII reads the same in every charset we accept, and
 		// non-ASCII that is valid UTF-8 is UTF-8 (see the package doc).
 		return data, utf8Decision
