@@ -152,3 +152,42 @@ func BenchmarkEnsureSources(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkRecordFetches records the fetches of 5,000 sources in one
+// call, as a refresh's pass of 304s does batch by batch: a success with
+// its validators and the next due time for each.
+func BenchmarkRecordFetches(b *testing.B) {
+	st, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "feedmill.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	fetches := make([]store.Fetch, 5000)
+	err = st.Batch(b.Context(), func(tx store.Store) error {
+		for i := range fetches {
+			row, err := tx.EnsureSource(b.Context(), feed.Source{Group: "bench", Name: fmt.Sprintf("host%03d", i/20), Channel: fmt.Sprintf("route%05d", i), URL: fmt.Sprintf("http://h/feed/%d", i)})
+			if err != nil {
+				return err
+			}
+			fetches[i].SourceID = row.ID
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		now = now.Add(time.Minute)
+		for i := range fetches {
+			fetches[i].Result = store.FetchResult{At: now, ETag: `"0123456789abcdef"`, LastModified: now.Format(time.RFC1123)}
+			fetches[i].Schedule = store.Schedule{NextDue: now.Add(time.Hour)}
+		}
+		if err := st.RecordFetches(b.Context(), fetches); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(fetches)), "ns/fetch")
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*len(fetches)), "cpu-ns/fetch")
+}

@@ -156,11 +156,16 @@ const (
 	qSetPostPath = `INSERT INTO posts (item_id, output_id, path) SELECT ?1, ?2, ?3
 WHERE EXISTS (SELECT 1 FROM items WHERE id = ?1) AND EXISTS (SELECT 1 FROM outputs WHERE id = ?2)
 ON CONFLICT (item_id, output_id) DO UPDATE SET path = excluded.path`
-	qPathOwner     = `SELECT item_id FROM posts WHERE output_id = ? AND path = ?`
-	qRecordSuccess = `UPDATE sources SET etag = ?, last_modified = ?, last_success_at = ?, last_error = ?, last_error_at = CASE WHEN ? = '' THEN last_error_at ELSE ? END, consecutive_errors = 0 WHERE id = ?`
-	qRecordFailure = `UPDATE sources SET last_error = ?, last_error_at = ?, consecutive_errors = consecutive_errors + 1 WHERE id = ?`
-	qRecordRefusal = `UPDATE sources SET last_error = ?, last_error_at = ? WHERE id = ?`
-	qSetSchedule   = `UPDATE sources SET next_due_at = ?, paused_until = ?, feed_hint = ? WHERE id = ?`
+	qPathOwner = `SELECT item_id FROM posts WHERE output_id = ? AND path = ?`
+	// A fetch's record and the schedule, one source's row each. OR FAIL:
+	// an UPDATE counts as a statement that may change many rows, and one
+	// under OR ABORT that may fail (the NOT NULL columns) gets a
+	// statement journal, a copy of the sources' page it changes, for
+	// nothing when it changes one row.
+	qRecordSuccess = `UPDATE OR FAIL sources SET etag = ?, last_modified = ?, last_success_at = ?, last_error = ?, last_error_at = CASE WHEN ? = '' THEN last_error_at ELSE ? END, consecutive_errors = 0 WHERE id = ?`
+	qRecordFailure = `UPDATE OR FAIL sources SET last_error = ?, last_error_at = ?, consecutive_errors = consecutive_errors + 1 WHERE id = ?`
+	qRecordRefusal = `UPDATE OR FAIL sources SET last_error = ?, last_error_at = ? WHERE id = ?`
+	qSetSchedule   = `UPDATE OR FAIL sources SET next_due_at = ?, paused_until = ?, feed_hint = ? WHERE id = ?`
 	// The item's post record in one output comes with it. SQLite finds
 	// the items waiting for their post on items_brief (the source's live
 	// items by ID) and the posts' key, and seeks an item's row (body and
@@ -173,6 +178,7 @@ FROM items i LEFT JOIN posts p ON p.item_id = i.id AND p.output_id = ? WHERE i.s
 
 func batchQueries() []string {
 	qs := []string{qSourceKeyLastID, qItemsAfter, qSetPostPath, qPathOwner, qRecordSuccess, qRecordFailure, qRecordRefusal, qSetSchedule,
+		qFetchSuccess, qFetchFailure, qFetchRefusal,
 		qItems + qItemsOrder, qItems + qItemsUnposted + qItemsOrder}
 	for _, n := range setPostedSizes {
 		qs = append(qs, setPostedQuery(n), setPreparedQuery(n))
