@@ -47,13 +47,14 @@ func WriteFile(path string, data []byte) (bool, error) {
 
 // Files writes many files into few folders: it remembers the folders it
 // made or found, so each is made once rather than checked for every file,
-// and keeps a few of them open, so that a new file is made and named
-// relative to its folder (openat, linkat) instead of walking the folder's
-// whole path twice for every file. It is safe for concurrent use; a nil
-// *Files remembers nothing. Close releases the open folders.
+// and keeps a few of them open, so that a new file is made relative to
+// its folder (openat) instead of walking the folder's whole path twice
+// for every file. It is safe for concurrent use; a nil *Files remembers
+// nothing. Close releases the open folders.
 //
-// A folder kept open is written into while it is open, wherever it is:
-// one moved away during a run gets the posts written after the move
+// A file is always named by its path (linkat), never relative to the
+// folder kept open: a folder moved away during a run must not get the
+// posts written after the move, which the store records at their paths
 // (one removed is made again at its path, see Write).
 type Files struct {
 	mu     sync.Mutex
@@ -129,9 +130,9 @@ func (w *Files) Write(path string, data []byte, fresh bool) (bool, error) {
 	return true, nil
 }
 
-// createUnnamed writes the new file path in dir without a name and links
-// it at path (see createAt), relative to the folder's descriptor when w
-// keeps it open. It makes the folder when w has not made it yet, and
+// createUnnamed writes the new file path in dir without a name, relative
+// to the folder's descriptor when w keeps it open, and links it at path
+// (see createAt). It makes the folder when w has not made it yet, and
 // again when it was removed since.
 func (w *Files) createUnnamed(dir, path string, data []byte) error {
 	if w == nil {
@@ -148,7 +149,7 @@ func (w *Files) createUnnamed(dir, path string, data []byte) error {
 		if f == nil { // no descriptor for folders here
 			return createAt(cwdFD, dir, path, data)
 		}
-		err = createAt(f.fd, ".", filepath.Base(path), data)
+		err = createAt(f.fd, ".", path, data)
 		gone := errors.Is(err, errNoTmpFile) && folderGone(f.fd)
 		w.release(f)
 		if !gone || try == 1 {

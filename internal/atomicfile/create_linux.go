@@ -70,15 +70,17 @@ func folderGone(fd int) bool {
 	return unix.Fstat(fd, &st) == nil && st.Nlink == 0
 }
 
-// createAt creates the file name, which must not exist, holding data, in
-// the folder dir, both relative to the folder dirfd (cwdFD: to the
-// working folder): it writes an unnamed file there (O_TMPFILE) and links
-// it at name when it is complete, so no reader and no crash ever sees a
-// part of it, and a crash leaves no temp file behind. It returns an error
-// wrapping errNoTmpFile when the file system cannot do that, the folder
-// is gone or a file is already at name, for the caller to write a temp
-// file and rename it instead.
-func createAt(dirfd int, dir, name string, data []byte) error {
+// createAt creates the file path, which must not exist, holding data:
+// it writes an unnamed file (O_TMPFILE) in the folder dir, relative to
+// the folder dirfd (cwdFD: to the working folder), and links it at path
+// when it is complete, so no reader and no crash ever sees a part of it,
+// and a crash leaves no temp file behind. The name is made by path, not
+// relative to dirfd: a folder held open that was moved away since (or
+// replaced by another, or by a link) must not get the file, which
+// belongs at path. It returns an error wrapping errNoTmpFile when the
+// file system cannot do that, the folder is gone or a file is already
+// at path, for the caller to write a temp file and rename it instead.
+func createAt(dirfd int, dir, path string, data []byte) error {
 	fd, err := retry(func() (int, error) {
 		return unix.Openat(dirfd, dir, unix.O_WRONLY|unix.O_TMPFILE|unix.O_CLOEXEC, 0o644)
 	})
@@ -87,28 +89,29 @@ func createAt(dirfd int, dir, name string, data []byte) error {
 	}
 	defer unix.Close(fd)
 	if err := writeAll(fd, data); err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(name), err)
+		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
 	// linkat of the descriptor itself (AT_EMPTY_PATH) is the cheaper way;
 	// kernels before 6.10 allow it only to privileged processes, and then
 	// its name under /proc does.
 	_, err = retry(func() (int, error) {
-		return 0, unix.Linkat(fd, "", dirfd, name, unix.AT_EMPTY_PATH)
+		return 0, unix.Linkat(fd, "", unix.AT_FDCWD, path, unix.AT_EMPTY_PATH)
 	})
 	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EINVAL) {
 		_, err = retry(func() (int, error) {
-			return 0, unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), dirfd, name, unix.AT_SYMLINK_FOLLOW)
+			return 0, unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
 		})
 	}
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, unix.EEXIST), errors.Is(err, unix.ENOENT):
-		// ENOENT: no /proc, or the folder was removed; EEXIST: a file
-		// appeared, which rename replaces.
+	case errors.Is(err, unix.EEXIST), errors.Is(err, unix.ENOENT), errors.Is(err, unix.EXDEV):
+		// ENOENT: no /proc, or the folder was removed or moved; EEXIST:
+		// a file appeared, which rename replaces; EXDEV: path's folder
+		// is on another file system now.
 		return errNoTmpFile
 	default:
-		return fmt.Errorf("write %s: %w", filepath.Base(name), &fs.PathError{Op: "link", Path: name, Err: err})
+		return fmt.Errorf("write %s: %w", filepath.Base(path), &fs.PathError{Op: "link", Path: path, Err: err})
 	}
 }
 

@@ -47,7 +47,7 @@ func closeFolder(fd int) {}
 
 func folderGone(fd int) bool { return false }
 
-func createAt(dirfd int, dir, name string, data []byte) error { return errNoTmpFile }
+func createAt(dirfd int, dir, path string, data []byte) error { return errNoTmpFile }
 
 // rename renames the temp file tmp to path, replacing a file there.
 func rename(tmp, path string) error { return os.Rename(tmp, path) }
