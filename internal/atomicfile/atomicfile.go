@@ -60,6 +60,8 @@ type Files struct {
 	mu     sync.Mutex
 	dirs   map[string]*folder // made or found, by path
 	opened []*folder          // those opened, some closed since (fd < 0)
+	limit  int                // folders kept open at most: openLimit, once known
+	known  bool               // limit is known
 }
 
 // folder is a folder Files made or found.
@@ -73,6 +75,16 @@ type folder struct {
 // source's posts together, so a few suffice; the bound keeps a run over
 // thousands of sources far from the process's descriptor limit.
 const maxOpenFolders = 64
+
+// openLimit is how many folders a Files keeps open: maxOpenFolders, or a
+// sixteenth of the process's descriptor limit when that is lower, so
+// that the folders kept open never take the descriptors the rest of the
+// program needs (the store, connections, the post being written, the
+// sync): under a low limit (ulimit -n 32) a run failed where it did
+// without the folders. 0: none is kept open.
+func openLimit() int {
+	return min(maxOpenFolders, descriptorLimit()/16)
+}
 
 // Write is WriteFile, the same temp file and rename. With fresh set the
 // caller knows no file was at path when it chose the path (a path just
@@ -220,8 +232,17 @@ func (w *Files) remember(dir string, fd int) *folder {
 	if fd < 0 {
 		return nil
 	}
-	if len(w.opened) >= maxOpenFolders {
+	if !w.known {
+		w.limit, w.known = openLimit(), true
+	}
+	if len(w.opened) >= w.limit {
 		w.closeIdle()
+		if len(w.opened) >= w.limit {
+			// As many are in use as may be open: this write goes
+			// by the folder's path.
+			closeFolder(fd)
+			return nil
+		}
 	}
 	f.fd = fd
 	f.users++

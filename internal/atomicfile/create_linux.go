@@ -64,6 +64,16 @@ func openFolder(dir string) (int, error) {
 
 func closeFolder(fd int) { unix.Close(fd) }
 
+// descriptorLimit is the process's limit of open descriptors (its soft
+// RLIMIT_NOFILE, which Go raises to the hard one at start).
+func descriptorLimit() int {
+	var r unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &r); err != nil || r.Cur > 1<<20 {
+		return 1 << 20
+	}
+	return int(r.Cur)
+}
+
 // folderGone reports whether the folder open as fd was removed.
 func folderGone(fd int) bool {
 	var st unix.Stat_t

@@ -37,13 +37,15 @@ func Create(lock sync.Locker, path string, data []byte) error {
 	return nil
 }
 
-// cwdFD, openFolder, closeFolder, folderGone and createAt are for Linux's O_TMPFILE
+// cwdFD, openFolder, closeFolder, descriptorLimit, folderGone and createAt are for Linux's O_TMPFILE
 // and *at calls; elsewhere files are written to a temp file and renamed.
 const cwdFD = -100
 
 func openFolder(dir string) (int, error) { return -1, errNoTmpFile }
 
 func closeFolder(fd int) {}
+
+func descriptorLimit() int { return 0 }
 
 func folderGone(fd int) bool { return false }
 
