@@ -387,7 +387,7 @@ func keep(ctx context.Context, st *sqlite.Store, sourceID int64) error {
 	for i, it := range items {
 		opts := content.Options{Enclosures: it.Enclosures}
 		r := content.Process(it.Content, it.Link, opts)
-		bodies[i] = store.Prepared{ItemID: it.ID, Key: opts.Key(), HTML: r.HTML, Image: r.Image, Unchanged: r.HTML == it.Content}
+		bodies[i] = store.NewPrepared(it.ID, opts.Key(), it.Content, r.HTML, r.Image)
 		posted[i] = store.Posted{ItemID: it.ID, Output: out.ID}
 	}
 	return st.Batch(ctx, func(tx store.Store) error {

@@ -123,6 +123,7 @@ func TestMigrateSQLiteToPostgresAndBack(t *testing.T) {
 	if len(dbs) != 1 {
 		t.Fatalf("the example's store: %v", dbs)
 	}
+	keepAsEdits(t, dbs[0])
 	original := exportRows(t, dbs[0])
 
 	code, out, errOut := runCLI(t, "migrate", "--config", cfg, "--to", pg)
@@ -172,6 +173,35 @@ func TestMigrateSQLiteToPostgresAndBack(t *testing.T) {
 	code, _, errOut = runCLI(t, "migrate", "--config", cfg, "--to", pg)
 	if code != exitProblem || !strings.Contains(errOut, "already holds a store") {
 		t.Errorf("migrate into a store with rows: exit %d, %s", code, errOut)
+	}
+}
+
+// keepAsEdits gives the store's first item a body kept as edits to its
+// content (store.Prepared.Edits), which the example's bodies, unchanged
+// by cleaning, do not have: the copies must carry those too.
+func keepAsEdits(t *testing.T, db string) {
+	t.Helper()
+	var item *store.ItemRow
+	for _, r := range exportRows(t, db) {
+		if r.Item != nil {
+			item = r.Item
+			break
+		}
+	}
+	if item == nil {
+		t.Fatal("no item in the example's store")
+	}
+	p := store.NewPrepared(item.ID, "edited", item.Content, item.Content+"<p>edited</p>", "")
+	if p.Edits == nil {
+		t.Fatalf("item %d's %d-byte body: no edits", item.ID, len(item.Content))
+	}
+	st, err := sqlite.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.SetPrepared(t.Context(), []store.Prepared{p}); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -1013,10 +1013,9 @@ func (r *Runner) prepare(src feed.Source, it store.Item) (publish.Post, store.Pr
 	opts := r.contentOptions(src)
 	opts.Enclosures = it.Enclosures
 	body := content.Process(it.Content, it.Link, opts)
-	prepared := store.Prepared{ItemID: it.ID, Key: opts.Key(), HTML: body.HTML, Image: body.Image}
-	if body.HTML == it.Content {
-		prepared.HTML, prepared.Unchanged = "", true // not kept twice
-	}
+	// Kept as edits to the content, or not at all when it is the
+	// content: the body is not stored twice.
+	prepared := store.NewPrepared(it.ID, opts.Key(), it.Content, body.HTML, body.Image)
 	return r.post(src, it, body.HTML, body.Image), prepared
 }
 

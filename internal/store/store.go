@@ -9,8 +9,10 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
+	"github.com/feedmill/feedmill/internal/delta"
 	"github.com/feedmill/feedmill/internal/feed"
 )
 
@@ -392,7 +394,73 @@ type Prepared struct {
 	// content stage changed nothing): HTML is then not kept twice, and
 	// ItemContents gives the content as HTML.
 	Unchanged bool
-	Image     string // the body's first image
+	// Edits, when set, is the body as the content stage's edits to the
+	// item's content (package delta): HTML is then empty. A body is
+	// mostly its content (a few attributes on each image differ), and
+	// a second copy of it cost each item's store, its journal and its
+	// checkpoint as much again. SetPrepared keeps Edits as they are;
+	// ItemContents gives the body in full (HTML), never Edits; Export
+	// and Import copy them as they are.
+	Edits []byte
+	Image string // the body's first image
+}
+
+// NewPrepared is the Prepared that keeps html, which the content stage
+// made of the item's content with the options named key: nothing when
+// it is the content, the edits to the content when they are much
+// smaller than html (see Prepared.Edits), html itself otherwise.
+func NewPrepared(itemID int64, key, content, html, image string) Prepared {
+	p := Prepared{ItemID: itemID, Key: key, HTML: html, Image: image}
+	switch {
+	case html == content:
+		p.HTML, p.Unchanged = "", true
+	default:
+		if e := delta.Encode(content, html); e != nil {
+			p.HTML, p.Edits = "", e
+		}
+	}
+	return p
+}
+
+// Body is the body p keeps for the item whose content is given: HTML, the
+// content itself (Unchanged), or the content with p's Edits applied. It
+// returns an error, wrapping delta.ErrCorrupt, when the edits do not
+// apply to the content.
+func (p Prepared) Body(content string) (string, error) {
+	switch {
+	case p.Edits != nil:
+		html, err := delta.Apply(content, p.Edits)
+		if err != nil {
+			return "", fmt.Errorf("prepared body of item %d: %w", p.ItemID, err)
+		}
+		return html, nil
+	case p.Unchanged:
+		return content, nil
+	}
+	return p.HTML, nil
+}
+
+// KeptBody is the ItemBody that ItemContents gives for an item read with
+// its content and enclosures (encoded), or, when kept is not nil, the
+// body kept for it with the key asked for: a backend reads content and
+// enclosures only when they are needed, for a body kept as edits (with
+// which kept.HTML is ""). A body whose edits do not apply to the content
+// (the row damaged: items never change) is left out, so the reader
+// prepares it again from the content, as for an item with none kept.
+func KeptBody(content, enclosures string, kept *Prepared) ItemBody {
+	if kept != nil && kept.Edits != nil {
+		html, err := kept.Body(content)
+		if err == nil {
+			p := *kept
+			p.HTML, p.Edits = html, nil
+			return ItemBody{Prepared: &p}
+		}
+		kept = nil
+	}
+	if kept != nil {
+		return ItemBody{Prepared: kept}
+	}
+	return ItemBody{Content: content, Enclosures: DecodeEnclosures(enclosures)}
 }
 
 // Date is when the item counts as published: the feed's date, or the

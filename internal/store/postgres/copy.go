@@ -71,15 +71,15 @@ func (s *Store) Export(ctx context.Context, fn func(store.Row) error) (store.Cou
 				p.PostedAt = fromNano(posted)
 				return store.Row{Post: &p}, err
 			}},
-		{`SELECT item_id, key, html, image FROM prepared ORDER BY item_id`,
+		{`SELECT item_id, key, html, edits, image FROM prepared ORDER BY item_id`,
 			func(rows pgx.Rows) (store.Row, error) {
 				var p store.Prepared
 				var html *string
-				err := rows.Scan(&p.ItemID, &p.Key, &html, &p.Image)
+				err := rows.Scan(&p.ItemID, &p.Key, &html, &p.Edits, &p.Image)
 				if html != nil {
 					p.HTML = *html
 				}
-				p.Unchanged = html == nil
+				p.Unchanged = html == nil && p.Edits == nil
 				return store.Row{Prepared: &p}, err
 			}},
 		{`SELECT name, value FROM settings ORDER BY name COLLATE "C"`,
@@ -169,11 +169,8 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			b.Queue(`INSERT INTO posts (output_id, item_id, path, hash, posted_at) VALUES ($1, $2, $3, $4, $5)`, x.Output, x.ItemID, nullString(x.Path), x.Hash, unixNano(x.PostedAt))
 		case r.Prepared != nil:
 			x := r.Prepared
-			var html *string
-			if !x.Unchanged {
-				html = &x.HTML
-			}
-			b.Queue(`INSERT INTO prepared (item_id, key, html, image) VALUES ($1, $2, $3, $4)`, x.ItemID, x.Key, html, x.Image)
+			html, edits := preparedColumns(x)
+			b.Queue(`INSERT INTO prepared (item_id, key, html, edits, image) VALUES ($1, $2, $3, $4, $5)`, x.ItemID, x.Key, html, edits, x.Image)
 		case r.Setting != nil:
 			b.Queue(`INSERT INTO settings (name, value) VALUES ($1, $2)`, r.Setting.Name, r.Setting.Value)
 		default:

@@ -153,6 +153,10 @@ CREATE TRIGGER items_pending_posts AFTER INSERT ON items
 	REFERENCING NEW TABLE AS new_items
 	FOR EACH STATEMENT EXECUTE FUNCTION feedmill_pending_posts();
 `,
+	// A prepared body as edits to its item's content (store.Prepared.Edits)
+	// instead of a second copy of it, as store/sqlite's tenth migration:
+	// html is then NULL. A row without edits reads as before.
+	`ALTER TABLE prepared ADD COLUMN edits BYTEA`,
 }
 
 // migrate brings the schema up to date in one transaction, under

@@ -757,24 +757,34 @@ func (s *Store) SetPrepared(ctx context.Context, bodies []store.Prepared) error 
 	var ids []int64
 	var keys, images []string
 	var htmls []*string
+	var edits [][]byte
 	for i, b := range bodies {
 		if last[b.ItemID] != i {
 			continue
 		}
 		ids, keys, images = append(ids, b.ItemID), append(keys, b.Key), append(images, b.Image)
-		if b.Unchanged {
-			htmls = append(htmls, nil)
-		} else {
-			htmls = append(htmls, &b.HTML)
-		}
+		html, e := preparedColumns(&bodies[i])
+		htmls, edits = append(htmls, html), append(edits, e)
 	}
-	_, err := s.q.Exec(ctx, `INSERT INTO prepared (item_id, key, html, image)
-SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])
-ON CONFLICT (item_id) DO UPDATE SET key = excluded.key, html = excluded.html, image = excluded.image`, ids, keys, htmls, images)
+	_, err := s.q.Exec(ctx, `INSERT INTO prepared (item_id, key, html, edits, image)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[], $5::text[])
+ON CONFLICT (item_id) DO UPDATE SET key = excluded.key, html = excluded.html, edits = excluded.edits, image = excluded.image`, ids, keys, htmls, edits, images)
 	if err != nil {
 		return fmt.Errorf("keep prepared bodies: %w", err)
 	}
 	return nil
+}
+
+// preparedColumns are the html and edits columns of the body's row: html
+// NULL is the content unchanged, or its edits when they are not NULL.
+func preparedColumns(b *store.Prepared) (html *string, edits []byte) {
+	switch {
+	case b.Edits != nil:
+		return nil, b.Edits
+	case b.Unchanged:
+		return nil, nil
+	}
+	return &b.HTML, nil
 }
 
 // Retire implements store.Store.

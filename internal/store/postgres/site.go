@@ -165,8 +165,8 @@ func (s *Store) ItemContents(ctx context.Context, ids []int64, prepared string, 
 		part := ids[:n]
 		ids = ids[n:]
 		rows, err := s.q.Query(ctx, `SELECT i.id, i.source_id, COALESCE(i.slug, ''), i.link, i.title, i.author, i.image, i.published_at, i.first_seen_at, i.random_n,
-	p.item_id IS NOT NULL, CASE WHEN p.item_id IS NULL THEN '' ELSE COALESCE(p.html, i.content) END, COALESCE(p.image, ''),
-	CASE WHEN p.item_id IS NULL THEN i.content ELSE '' END, CASE WHEN p.item_id IS NULL THEN i.enclosures ELSE '' END
+	p.item_id IS NOT NULL, CASE WHEN p.item_id IS NULL OR p.edits IS NOT NULL THEN '' ELSE COALESCE(p.html, i.content) END, COALESCE(p.image, ''), p.edits,
+	CASE WHEN p.item_id IS NULL OR p.edits IS NOT NULL THEN i.content ELSE '' END, CASE WHEN p.item_id IS NULL OR p.edits IS NOT NULL THEN i.enclosures ELSE '' END
 FROM items AS i LEFT JOIN prepared AS p ON p.item_id = i.id AND p.key = $1 AND $1 <> ''
 WHERE i.id = ANY($2)`, prepared, part)
 		if err != nil {
@@ -185,22 +185,20 @@ func scanContents(rows pgx.Rows, prepared string, fn func(m store.ItemMeta, body
 		var m store.ItemMeta
 		var pub *int64
 		var seen int64
-		var b store.ItemBody
-		var encs string
+		var content, encs string
 		var have bool
 		var p store.Prepared
-		if err := rows.Scan(&m.ID, &m.SourceID, &m.Slug, &m.Link, &m.Title, &m.Author, &m.Image, &pub, &seen, &m.RandomN, &have, &p.HTML, &p.Image, &b.Content, &encs); err != nil {
+		if err := rows.Scan(&m.ID, &m.SourceID, &m.Slug, &m.Link, &m.Title, &m.Author, &m.Image, &pub, &seen, &m.RandomN, &have, &p.HTML, &p.Image, &p.Edits, &content, &encs); err != nil {
 			return fmt.Errorf("scan item content: %w", err)
 		}
 		m.Published = fromNano(pub)
 		m.FirstSeen = time.Unix(0, seen).UTC()
+		var kept *store.Prepared
 		if have {
 			p.ItemID, p.Key = m.ID, prepared
-			b.Prepared = &p
-		} else {
-			b.Enclosures = store.DecodeEnclosures(encs)
+			kept = &p
 		}
-		if err := fn(m, b); err != nil {
+		if err := fn(m, store.KeptBody(content, encs, kept)); err != nil {
 			return err
 		}
 	}

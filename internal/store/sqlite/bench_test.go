@@ -21,6 +21,8 @@ import (
 func BenchmarkRefreshWrites(b *testing.B) {
 	const sources, perSource, group = 500, 20, 64
 	body := "<p><img src=\"https://img.example.com/1.jpg\"></p><p>" + strings.Repeat("Some paragraph text of the article. ", 12) + "</p>"
+	// The body as the content stage prepares it: the image gets its policy.
+	cleaned := strings.Replace(body, `.jpg">`, `.jpg" referrerpolicy="no-referrer">`, 1)
 	srcs := make([]feed.Source, sources)
 	items := make([][]feed.Item, sources)
 	paths := make([][]string, sources)
@@ -69,7 +71,7 @@ func BenchmarkRefreshWrites(b *testing.B) {
 					}
 					for _, it := range added {
 						posted = append(posted, store.Posted{ItemID: it.ID, Output: out.ID, Hash: "0123456789abcdef0123456789abcdef"})
-						prepared = append(prepared, store.Prepared{ItemID: it.ID, Key: "0123456789abcdef01234567", HTML: body})
+						prepared = append(prepared, store.NewPrepared(it.ID, "0123456789abcdef01234567", body, cleaned, ""))
 					}
 				}
 				return nil

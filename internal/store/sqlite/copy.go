@@ -66,12 +66,12 @@ func (s *Store) Export(ctx context.Context, fn func(store.Row) error) (store.Cou
 				p.Path, p.PostedAt = path.String, fromNano(posted)
 				return store.Row{Post: &p}, err
 			}},
-		{`SELECT item_id, key, html, image FROM prepared ORDER BY item_id`,
+		{`SELECT item_id, key, html, edits, image FROM prepared ORDER BY item_id`,
 			func(rows *sql.Rows) (store.Row, error) {
 				var p store.Prepared
 				var html sql.NullString
-				err := rows.Scan(&p.ItemID, &p.Key, &html, &p.Image)
-				p.HTML, p.Unchanged = html.String, !html.Valid
+				err := rows.Scan(&p.ItemID, &p.Key, &html, &p.Edits, &p.Image)
+				p.HTML, p.Unchanged = html.String, !html.Valid && p.Edits == nil
 				return store.Row{Prepared: &p}, err
 			}},
 		{`SELECT name, value FROM settings ORDER BY name`,
@@ -123,7 +123,7 @@ func (s *Store) Import(ctx context.Context, rows func(yield func(store.Row) erro
 	qs := []string{
 		`INSERT INTO sources (id, key, url, etag, last_modified, last_success_at, last_error, last_error_at, consecutive_errors, next_due_at, paused_until, feed_hint, fetch_url, paused, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		`INSERT INTO items (id, source_id, identity, guid, link, title, author, content, image, categories, enclosures, published_at, first_seen_at, random_n, retired_at, slug) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		`INSERT INTO prepared (item_id, key, html, image) VALUES (?, ?, ?, ?)`,
+		`INSERT INTO prepared (item_id, key, html, edits, image) VALUES (?, ?, ?, ?, ?)`,
 		`INSERT INTO settings (name, value) VALUES (?, ?)`,
 		`INSERT INTO outputs (id, format, dir) VALUES (?, ?, ?)`,
 		`INSERT INTO posts (output_id, item_id, path, hash, posted_at) VALUES (?, ?, ?, ?, ?)`,
@@ -154,11 +154,8 @@ func (s *Store) Import(ctx context.Context, rows func(yield func(store.Row) erro
 			_, err = stmts[5].ExecContext(ctx, x.Output, x.ItemID, nullString(x.Path), x.Hash, unixNano(x.PostedAt))
 		case r.Prepared != nil:
 			x := r.Prepared
-			var html any = x.HTML
-			if x.Unchanged {
-				html = nil
-			}
-			_, err = stmts[2].ExecContext(ctx, x.ItemID, x.Key, html, x.Image)
+			html, edits := preparedColumns(*x)
+			_, err = stmts[2].ExecContext(ctx, x.ItemID, x.Key, html, edits, x.Image)
 		case r.Setting != nil:
 			_, err = stmts[3].ExecContext(ctx, r.Setting.Name, r.Setting.Value)
 		default:

@@ -270,10 +270,11 @@ func (s *Store) ItemContents(ctx context.Context, ids []int64, prepared string, 
 		}
 		ids = ids[n:]
 		// An item with its body prepared with the key is read without its
-		// content: the CASEs leave its columns unread.
+		// content, unless the body is kept as edits to it: the CASEs
+		// leave its columns unread.
 		rows, err := s.db.QueryContext(ctx, `SELECT i.id, i.source_id, COALESCE(i.slug, ''), i.link, i.title, i.author, i.image, i.published_at, i.first_seen_at, i.random_n,
-	p.item_id IS NOT NULL, CASE WHEN p.item_id IS NULL THEN '' ELSE COALESCE(p.html, i.content) END, COALESCE(p.image, ''),
-	CASE WHEN p.item_id IS NULL THEN i.content ELSE '' END, CASE WHEN p.item_id IS NULL THEN i.enclosures ELSE '' END
+	p.item_id IS NOT NULL, CASE WHEN p.item_id IS NULL OR p.edits IS NOT NULL THEN '' ELSE COALESCE(p.html, i.content) END, COALESCE(p.image, ''), p.edits,
+	CASE WHEN p.item_id IS NULL OR p.edits IS NOT NULL THEN i.content ELSE '' END, CASE WHEN p.item_id IS NULL OR p.edits IS NOT NULL THEN i.enclosures ELSE '' END
 FROM items AS i LEFT JOIN prepared AS p ON p.item_id = i.id AND p.key = ?1 AND ?1 <> ''
 WHERE i.id IN (`+strings.Repeat(",?", n)[1:]+`)`, args...)
 		if err != nil {
@@ -283,23 +284,21 @@ WHERE i.id IN (`+strings.Repeat(",?", n)[1:]+`)`, args...)
 			var m store.ItemMeta
 			var pub sql.NullInt64
 			var seen int64
-			var b store.ItemBody
-			var encs string
+			var content, encs string
 			var have bool
 			var p store.Prepared
-			if err := rows.Scan(&m.ID, &m.SourceID, &m.Slug, &m.Link, &m.Title, &m.Author, &m.Image, &pub, &seen, &m.RandomN, &have, &p.HTML, &p.Image, &b.Content, &encs); err != nil {
+			if err := rows.Scan(&m.ID, &m.SourceID, &m.Slug, &m.Link, &m.Title, &m.Author, &m.Image, &pub, &seen, &m.RandomN, &have, &p.HTML, &p.Image, &p.Edits, &content, &encs); err != nil {
 				rows.Close()
 				return fmt.Errorf("scan item content: %w", err)
 			}
 			m.Published = fromNano(pub)
 			m.FirstSeen = time.Unix(0, seen).UTC()
+			var kept *store.Prepared
 			if have {
 				p.ItemID, p.Key = m.ID, prepared
-				b.Prepared = &p
-			} else {
-				b.Enclosures = store.DecodeEnclosures(encs)
+				kept = &p
 			}
-			if err := fn(m, b); err != nil {
+			if err := fn(m, store.KeptBody(content, encs, kept)); err != nil {
 				rows.Close()
 				return err
 			}

@@ -344,6 +344,13 @@ DROP INDEX items_unposted;
 	func(ctx context.Context, tx *sql.Tx) error {
 		return deferReferences(ctx, tx, "posts", `REFERENCES items(id) ON DELETE CASCADE,`, `REFERENCES outputs(id) ON DELETE CASCADE,`)
 	},
+	// A prepared body as edits to its item's content (store.Prepared.Edits)
+	// instead of a second copy of it: html is then NULL. A row without
+	// edits reads as before.
+	func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `ALTER TABLE prepared ADD COLUMN edits BLOB`)
+		return err
+	},
 }
 
 // deferReferences makes the foreign keys of a table, given by their
@@ -1080,13 +1087,10 @@ func (s *Store) SetPrepared(ctx context.Context, bodies []store.Prepared) error 
 	// Many bodies go in one statement, as SetPosted marks many posts.
 	for len(bodies) > 0 {
 		n := setPostedChunk(len(bodies))
-		args := make([]any, 0, 4*n)
+		args := make([]any, 0, 5*n)
 		for _, b := range bodies[:n] {
-			var html any = b.HTML
-			if b.Unchanged {
-				html = nil
-			}
-			args = append(args, b.ItemID, b.Key, html, b.Image)
+			html, edits := preparedColumns(b)
+			args = append(args, b.ItemID, b.Key, html, edits, b.Image)
 		}
 		if _, err := s.db.ExecContext(ctx, setPreparedQuery(n), args...); err != nil {
 			return fmt.Errorf("keep prepared bodies: %w", err)
@@ -1097,7 +1101,19 @@ func (s *Store) SetPrepared(ctx context.Context, bodies []store.Prepared) error 
 }
 
 func setPreparedQuery(n int) string {
-	return `INSERT OR REPLACE INTO prepared (item_id, key, html, image) VALUES (?, ?, ?, ?)` + strings.Repeat(`, (?, ?, ?, ?)`, n-1)
+	return `INSERT OR REPLACE INTO prepared (item_id, key, html, edits, image) VALUES (?, ?, ?, ?, ?)` + strings.Repeat(`, (?, ?, ?, ?, ?)`, n-1)
+}
+
+// preparedColumns are the html and edits columns of the body's row: html
+// NULL is the content unchanged, or its edits when they are not NULL.
+func preparedColumns(b store.Prepared) (html, edits any) {
+	switch {
+	case b.Edits != nil:
+		return nil, b.Edits
+	case b.Unchanged:
+		return nil, nil
+	}
+	return b.HTML, nil
 }
 
 // Retire implements store.Store.

@@ -60,7 +60,13 @@ func testCopy(t *testing.T, ctx context.Context, s store.Store, open func(t *tes
 	if err := s.Retire(ctx, added[2].ID, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetPrepared(ctx, []store.Prepared{{ItemID: added[0].ID, Key: "k", HTML: "<p>one</p>", Image: "i.jpg"}, {ItemID: added[1].ID, Key: "k", Unchanged: true}}); err != nil {
+	// The other source's item has its body kept as edits to its content.
+	edited, err := s.InsertItems(ctx, other.ID, []feed.Item{{GUID: "e", Title: "改", Content: longRaw}}, 0, nil, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetPrepared(ctx, []store.Prepared{{ItemID: added[0].ID, Key: "k", HTML: "<p>one</p>", Image: "i.jpg"}, {ItemID: added[1].ID, Key: "k", Unchanged: true},
+		store.NewPrepared(edited[0].ID, "k", longRaw, longHTML, "e.jpg")}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SetSetting(ctx, "image_proxy_key", "secret"); err != nil {
@@ -80,7 +86,7 @@ func testCopy(t *testing.T, ctx context.Context, s store.Store, open func(t *tes
 		return rows, n
 	}
 	rows, n := export(from)
-	if want := (store.Counts{Sources: 2, Items: 3, Outputs: 2, Posts: 2, Prepared: 2, Settings: 1}); n != want {
+	if want := (store.Counts{Sources: 2, Items: 4, Outputs: 2, Posts: 2, Prepared: 3, Settings: 1}); n != want {
 		t.Fatalf("Export counted %v, want %v", n, want)
 	}
 	replay := func(yield func(store.Row) error) error {
@@ -121,6 +127,15 @@ func testCopy(t *testing.T, ctx context.Context, s store.Store, open func(t *tes
 	}
 	if _, err := to.(store.Copier).Import(ctx, replay); !errors.Is(err, store.ErrNotEmpty) {
 		t.Errorf("Import into a store with rows: %v, want ErrNotEmpty", err)
+	}
+	// The body kept as edits reads in full from the copy.
+	if err := to.ItemContents(ctx, []int64{edited[0].ID}, "k", func(m store.ItemMeta, b store.ItemBody) error {
+		if b.Prepared == nil || b.Prepared.HTML != longHTML || b.Prepared.Image != "e.jpg" {
+			t.Errorf("the body kept as edits, after the copy: %+v", b.Prepared)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	// The copy goes on as the original: new rows get new IDs.
 	more, err := to.InsertItems(ctx, row.ID, []feed.Item{{GUID: "4", Title: "四"}}, 0, nil, now)
