@@ -59,3 +59,61 @@ func TestFileName(t *testing.T) {
 		})
 	}
 }
+
+// oldTitle and oldOneLine are Title and OneLine as they were written
+// first (strings.ToValidUTF8, strings.Map, a strings.Replacer): the
+// one-pass versions must give the same bytes for every string.
+var oldTitleReplacer = strings.NewReplacer(
+	":", "_", "/", "_", "\\", "_", "?", "_", "*", "_", "“", "_", "”", "_",
+	"<", "_", ">", "_", "|", "_", "[", "_", "]", "_",
+)
+
+func oldOneLine(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		if IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func oldTitle(s string) string { return oldTitleReplacer.Replace(oldOneLine(s)) }
+
+var titleSeeds = []string{
+	"", "plain", `a:b/c\d?e*f“g”h<i>j|k[l]m`, "美方书面拒绝：“不会”[快讯]", "one\ntwo\r\nthree\tfour",
+	"a\u2028b\u0085c", "a\xffb", "a\xff\xfe\xfdb", "\xe2\x80", "\xe2\x80\x9c", "\xe2\x80\x9d\xe2\x80\x9c“", "\xe2\x80\x9e",
+	"x\xe2", "\ufeff\ufffe\uffff\ufffd", "\x7f\x80\x9f\xc2\x80\xc2\x9f", "[[::]]", "“\xe2\x80“", "\xed\xa0\x80",
+}
+
+func TestTitleMatchesReplacer(t *testing.T) {
+	for _, s := range titleSeeds {
+		if got, want := Title(s), oldTitle(s); got != want {
+			t.Errorf("Title(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := OneLine(s), oldOneLine(s); got != want {
+			t.Errorf("OneLine(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func FuzzTitle(f *testing.F) {
+	for _, s := range titleSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := Title(s), oldTitle(s); got != want {
+			t.Errorf("Title(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := OneLine(s), oldOneLine(s); got != want {
+			t.Errorf("OneLine(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+// BenchmarkTitle makes the title of a post of bench/pipeline's shape.
+func BenchmarkTitle(b *testing.B) {
+	for b.Loop() {
+		_ = Title("美方书面拒绝：“不会”第12013号[快讯] 观察者网最新消息")
+	}
+}
