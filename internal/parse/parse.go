@@ -75,8 +75,9 @@ func parseUTF8(utf charset.UTF8, base string, loc *time.Location, stream bool) (
 		// readRSS reads no document with the side facts sideFacts
 		// finds (an xml:base, a body or created element): they would
 		// be empty.
-		if f, ttl, ok := readRSS(trimmed, loc); ok {
-			return build(f, ttl, nil, nil, 0, base, loc), nil
+		s := scanner{doc: trimmed, loc: loc}
+		if f, ttl, ok := s.rss(); ok {
+			return build(f, ttl, nil, s.published, nil, 0, base, loc), nil
 		}
 	}
 	p := gofeed.NewParser()
@@ -127,12 +128,13 @@ func parseUTF8(utf charset.UTF8, base string, loc *time.Location, stream bool) (
 		// would look fine.
 		return nil, fmt.Errorf("%w: a JSON document with neither a JSON Feed version nor items", ErrNotFeed)
 	}
-	return build(f, ttl, sideFacts(doc, f), recovered, lost, base, loc), nil
+	return build(f, ttl, sideFacts(doc, f), nil, recovered, lost, base, loc), nil
 }
 
 // build makes the Feed of a document read as f, with the facts of its
-// items gofeed does not keep (nil when there are none).
-func build(f *gofeed.Feed, ttl string, facts []itemFacts, recovered error, lost int, base string, loc *time.Location) *Feed {
+// items gofeed does not keep (nil when there are none) and the dates of
+// their pubDates readRSS read already (nil when it did not read them).
+func build(f *gofeed.Feed, ttl string, facts []itemFacts, published []time.Time, recovered error, lost int, base string, loc *time.Location) *Feed {
 	out := &Feed{Title: titleText(f.Title, kindGuess), Link: f.Link, TTL: minutes(ttl), UpdatePeriod: updatePeriod(f.Extensions), Recovered: recovered, Lost: lost}
 	feedBase := base // a feed without a link of its own resolves against its URL
 	if strings.TrimSpace(f.Link) != "" {
@@ -147,7 +149,11 @@ func build(f *gofeed.Feed, ttl string, facts []itemFacts, recovered error, lost 
 		if facts != nil {
 			fx = &facts[i]
 		}
-		out.Items = append(out.Items, item(it, f.FeedType, fx, res, loc))
+		var pub time.Time
+		if published != nil {
+			pub = published[i]
+		}
+		out.Items = append(out.Items, item(it, f.FeedType, fx, pub, res, loc))
 		rebase(&out.Items[len(out.Items)-1], f.FeedType, fx, base, feedBase)
 	}
 	return out
@@ -219,7 +225,9 @@ func isHTMLPage(b []byte) bool {
 	return strings.HasPrefix(head, "<!doctype html") || strings.Contains(head, "<html")
 }
 
-func item(it *gofeed.Item, feedType string, fx *itemFacts, base resolver, loc *time.Location) feed.Item {
+// item makes the feed.Item of it. published is Date's reading of
+// it.Published when readRSS made it (the zero time otherwise).
+func item(it *gofeed.Item, feedType string, fx *itemFacts, published time.Time, base resolver, loc *time.Location) feed.Item {
 	out := feed.Item{
 		GUID:       strings.TrimSpace(it.GUID),
 		Title:      itemTitle(it, feedType, fx),
@@ -250,7 +258,11 @@ func item(it *gofeed.Item, feedType string, fx *itemFacts, base resolver, loc *t
 		}
 	}
 	out.Enclosures = appendMedia(out.Enclosures, it.Extensions, base)
-	out.Published = itemDate(it, fx, loc)
+	if published.IsZero() {
+		out.Published = itemDate(it, fx, loc)
+	} else {
+		out.Published = published.UTC() // as itemDate would read it, once more
+	}
 	if strings.TrimSpace(out.Title) == "" {
 		out.Title = fallbackTitle(out)
 	}

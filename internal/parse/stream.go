@@ -31,6 +31,14 @@ import (
 // gofeed reads the document.
 func readRSS(doc []byte, loc *time.Location) (f *gofeed.Feed, ttl string, ok bool) {
 	s := scanner{doc: doc, loc: loc}
+	return s.rss()
+}
+
+// rss is readRSS of s.doc. It keeps in s.published the date of each
+// item's pubDate as Date read it (the zero time for an item without one),
+// so that Parse does not read it again.
+func (s *scanner) rss() (f *gofeed.Feed, ttl string, ok bool) {
+	doc := s.doc
 	root, ok := s.prolog()
 	if !ok || root.end > detectWindow || root.empty || string(root.name) != "rss" {
 		return nil, "", false // before the pass over every byte: Atom, JSON
@@ -266,11 +274,12 @@ func (s *scanner) channel(f *gofeed.Feed) (ttl string, ok bool) {
 				return "", false
 			}
 		case "item":
-			it, ok := s.item(t)
+			it, published, ok := s.item(t)
 			if !ok {
 				return "", false
 			}
 			f.Items = append(f.Items, it)
+			s.published = append(s.published, published)
 		default:
 			// The channel's other elements (description, image,
 			// lastBuildDate, …) are nothing Parse reads; gofeed reads
@@ -283,14 +292,15 @@ func (s *scanner) channel(f *gofeed.Feed) (ttl string, ok bool) {
 }
 
 // item reads an <item> whose start tag is t, as gofeed's RSS parser and
-// translator make it.
-func (s *scanner) item(start token) (*gofeed.Item, bool) {
+// translator make it, and the date of its pubDate as Date reads it (the
+// zero time when it has none).
+func (s *scanner) item(start token) (it *gofeed.Item, published time.Time, ok bool) {
 	if !s.plainAttrs(start) {
-		return nil, false
+		return nil, time.Time{}, false
 	}
-	it := &gofeed.Item{}
+	it = &gofeed.Item{}
 	if start.empty {
-		return it, true
+		return it, time.Time{}, true
 	}
 	var author string
 	var creators []string
@@ -298,19 +308,19 @@ func (s *scanner) item(start token) (*gofeed.Item, bool) {
 	for {
 		t, ok := s.next()
 		if !ok {
-			return nil, false
+			return nil, time.Time{}, false
 		}
 		switch t.kind {
 		case tokText:
 			if !blank(s.doc[t.start:t.end]) {
-				return nil, false
+				return nil, time.Time{}, false
 			}
 			continue
 		case tokComment:
 			continue
 		case tokEnd:
 			if !bytes.Equal(t.name, start.name) {
-				return nil, false
+				return nil, time.Time{}, false
 			}
 			switch {
 			case author != "":
@@ -333,21 +343,21 @@ func (s *scanner) item(start token) (*gofeed.Item, bool) {
 					it.Image = &gofeed.Image{URL: e.URL}
 				}
 			}
-			return it, true
+			return it, published, true
 		case tokStart:
 		default:
-			return nil, false
+			return nil, time.Time{}, false
 		}
 		prefix, local := splitName(t.name)
 		if !s.plainAttrs(t) {
-			return nil, false
+			return nil, time.Time{}, false
 		}
 		if prefix != nil {
 			switch key := s.extKey(prefix); {
 			case key == "content" && lower(local) == "encoded":
 				v, ok := s.text(t)
 				if !ok {
-					return nil, false
+					return nil, time.Time{}, false
 				}
 				it.Content = v
 			case key == "dc" && string(local) == "creator":
@@ -355,13 +365,13 @@ func (s *scanner) item(start token) (*gofeed.Item, bool) {
 				// dc:creator, its text as encoding/xml decodes it.
 				v, ok := s.charText(t)
 				if !ok {
-					return nil, false
+					return nil, time.Time{}, false
 				}
 				creators = append(creators, v)
 			case key == "media" && (string(local) == "content" || string(local) == "thumbnail"):
 				e, ok := s.mediaFile(t, string(local))
 				if !ok {
-					return nil, false
+					return nil, time.Time{}, false
 				}
 				if it.Extensions == nil {
 					it.Extensions = ext.Extensions{"media": {}}
@@ -371,12 +381,12 @@ func (s *scanner) item(start token) (*gofeed.Item, bool) {
 				// Extensions neither gofeed's translator nor Parse read
 				// of an item (wfw:commentRss, slash:comments, …).
 				if !s.skip(t) {
-					return nil, false
+					return nil, time.Time{}, false
 				}
 			default:
 				// dc's other elements, itunes, dcterms, xhtml, Atom,
 				// media's others: what gofeed makes of them is gofeed's.
-				return nil, false
+				return nil, time.Time{}, false
 			}
 			continue
 		}
@@ -385,10 +395,10 @@ func (s *scanner) item(start token) (*gofeed.Item, bool) {
 		switch name {
 		case "title", "description", "link", "author", "pubdate", "guid", "category":
 			if name == "link" && len(bytes.TrimSpace(t.attrs)) > 0 {
-				return nil, false // see channel
+				return nil, time.Time{}, false // see channel
 			}
 			if v, ok = s.text(t); !ok {
-				return nil, false
+				return nil, time.Time{}, false
 			}
 		case "enclosure":
 			e := &gofeed.Enclosure{}
@@ -397,22 +407,22 @@ func (s *scanner) item(start token) (*gofeed.Item, bool) {
 				to   *string
 			}{{"url", &e.URL}, {"length", &e.Length}, {"type", &e.Type}} {
 				if *a.to, ok = attrValue(t.attrs, a.name); !ok {
-					return nil, false
+					return nil, time.Time{}, false
 				}
 			}
 			if !s.skip(t) {
-				return nil, false
+				return nil, time.Time{}, false
 			}
 			it.Enclosures = append(it.Enclosures, e)
 			continue
 		case "body", "fullitem", "created":
 			// Legacy bodies, which Parse reads from gofeed's Custom or
 			// its own scan (sideFacts), and Atom 0.3's date.
-			return nil, false
+			return nil, time.Time{}, false
 		default:
 			// comments, source and the elements gofeed keeps in Custom.
 			if !s.skip(t) {
-				return nil, false
+				return nil, time.Time{}, false
 			}
 			continue
 		}
@@ -433,12 +443,12 @@ func (s *scanner) item(start token) (*gofeed.Item, bool) {
 			// the date of the last it could read: a second one is
 			// gofeed's too.
 			if pubDates > 0 {
-				return nil, false
+				return nil, time.Time{}, false
 			}
 			pubDates++
 			if v != "" {
-				if _, ok := Date(v, s.loc); !ok {
-					return nil, false
+				if published, ok = Date(v, s.loc); !ok {
+					return nil, time.Time{}, false
 				}
 			}
 			it.Published = v

@@ -16,6 +16,8 @@ type scanner struct {
 	ns   map[string]string // the root element's namespace prefixes
 	keys map[string]string // what gofeed names each prefix's elements (extKey)
 	loc  *time.Location    // the zone of zoneless dates
+	// published are the items' pubDates as Date read them (rss).
+	published []time.Time
 }
 
 type tokKind int
