@@ -136,6 +136,9 @@ func parseUTF8(utf charset.UTF8, base string, loc *time.Location, stream bool) (
 // their pubDates readRSS read already (nil when it did not read them).
 func build(f *gofeed.Feed, ttl string, facts []itemFacts, published []time.Time, recovered error, lost int, base string, loc *time.Location) *Feed {
 	out := &Feed{Title: titleText(f.Title, kindGuess), Link: f.Link, TTL: minutes(ttl), UpdatePeriod: updatePeriod(f.Extensions), Recovered: recovered, Lost: lost}
+	if len(f.Items) > 0 {
+		out.Items = make([]feed.Item, 0, len(f.Items)) // nil for none, as before
+	}
 	feedBase := base // a feed without a link of its own resolves against its URL
 	if strings.TrimSpace(f.Link) != "" {
 		feedBase = resolve(base, f.Link)
