@@ -104,8 +104,11 @@ func (w *writer) write(p []byte, pre bool) {
 	w.lines(p, pre)
 }
 
-// lines appends p under the line rules.
+// lines appends p under the line rules. It works on copies of the
+// writer's fields and stores them once: a store of w.b for each line cost
+// a write barrier each while the collector ran.
 func (w *writer) lines(p []byte, pre bool) {
+	b, lineStart, blank := w.b, w.lineStart, w.blank
 	cr := bytes.IndexByte(p, '\r') >= 0
 	for len(p) > 0 {
 		var i int
@@ -115,27 +118,42 @@ func (w *writer) lines(p []byte, pre bool) {
 			i = bytes.IndexByte(p, '\n')
 		}
 		if i < 0 {
-			w.partial(p)
-			return
+			blank = stillBlank(blank, p)
+			b = append(b, p...)
+			break
 		}
-		w.partial(p[:i])
+		blank = stillBlank(blank, p[:i])
+		b = append(b, p[:i]...)
 		n := 1
 		if p[i] == '\r' && i+1 < len(p) && p[i+1] == '\n' {
 			n = 2
 		}
-		if w.blank {
-			w.b = w.b[:w.lineStart]
+		if blank {
+			b = b[:lineStart]
 			if pre {
-				w.b = append(w.b, "&#10;"...)
-				w.blank = false
+				b = append(b, "&#10;"...)
+				blank = false
 			}
 		} else {
-			w.b = append(w.b, p[i:i+n]...)
-			w.lineStart = len(w.b)
-			w.blank = true
+			b = append(b, p[i:i+n]...)
+			lineStart = len(b)
+			blank = true
 		}
 		p = p[i+n:]
 	}
+	w.b, w.lineStart, w.blank = b, lineStart, blank
+}
+
+// stillBlank reports whether a line that was blank is so after p.
+func stillBlank(blank bool, p []byte) bool {
+	if blank {
+		for _, c := range p {
+			if c != ' ' && c != '\t' {
+				return false
+			}
+		}
+	}
+	return blank
 }
 
 // text is the output, for a body cleaned from in. It is in itself when
@@ -193,16 +211,4 @@ func hasBlankLine(s string) bool {
 
 func (w *writer) writeString(s string, pre bool) {
 	w.write([]byte(s), pre)
-}
-
-func (w *writer) partial(p []byte) {
-	if w.blank {
-		for _, c := range p {
-			if c != ' ' && c != '\t' {
-				w.blank = false
-				break
-			}
-		}
-	}
-	w.b = append(w.b, p...)
 }
